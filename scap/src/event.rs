@@ -1,0 +1,361 @@
+//! Events: the header of an event block and its parameters as borrowed byte slices.
+//!
+//! Nothing is decoded until asked for: [`Event::param_raw`] gives the bytes of one parameter and
+//! [`Event::param`] decodes it to a typed [`ParamValue`].
+
+use crate::block::types;
+use crate::bytes::Endian;
+use crate::error::ErrorKind;
+use crate::param::ParamValue;
+use crate::table::{self, Direction, EventInfo};
+
+/// Length of the version 1 event header (no `nparams`), used by EV and EVF blocks.
+pub const HEADER_V1_LEN: usize = 22;
+/// Length of the version 2 event header (with `nparams`).
+pub const HEADER_V2_LEN: usize = 26;
+
+/// Types whose version 1 lengths were recorded 3 bytes too long by old writers.
+const NOTIFICATION_E: u16 = 298;
+const INFRASTRUCTURE_EVENT_E: u16 = 300;
+
+/// One event, borrowed from its block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    /// The block type it came in (EV, EVF, EV_V2, ...).
+    pub block_type: u32,
+    /// The producer's buffer (CPU) index.
+    pub cpu: u16,
+    /// The block's dump flags (`SCAP_DF_*`); 0 for blocks without flags.
+    pub dump_flags: u32,
+    /// Timestamp, nanoseconds since the epoch.
+    pub ts: u64,
+    /// Thread id of the thread that generated it (`u64::MAX` for none).
+    pub tid: u64,
+    /// Length recorded in the header: header, length array and data.
+    pub len: u32,
+    /// Event type code (index into [`table::events`]).
+    pub event_type: u16,
+    nparams: u32,
+    large: bool,
+    endian: Endian,
+    header_len: u8,
+    raw: &'a [u8],
+    lens: &'a [u8],
+    data: &'a [u8],
+    tail: &'a [u8],
+}
+
+/// Dump flag: the event was kept only to keep state right and must not be shown.
+pub const DF_STATE_ONLY: u32 = 1;
+
+impl<'a> Event<'a> {
+    /// Parses the body of an event block (`block_type` one of the EV/EVF kinds).
+    pub fn parse(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
+        let (has_flags, v2) = match block_type {
+            types::EV | types::EV_INT => (false, false),
+            types::EVF => (true, false),
+            types::EV_V2 | types::EV_V2_LARGE => (false, true),
+            types::EVF_V2 | types::EVF_V2_LARGE => (true, true),
+            _ => return Err(ErrorKind::Malformed("not an event block type")),
+        };
+        let pre = if has_flags { 6 } else { 2 };
+        let header_len = if v2 { HEADER_V2_LEN } else { HEADER_V1_LEN };
+        if body.len() < pre + header_len {
+            return Err(ErrorKind::Overrun {
+                what: "event header",
+                needed: (pre + header_len) as u64,
+                available: body.len() as u64,
+            });
+        }
+        let cpu = endian.u16(body, 0).unwrap_or_default();
+        let dump_flags = if has_flags {
+            endian.u32(body, 2).unwrap_or_default()
+        } else {
+            0
+        };
+        let h = &body[pre..];
+        let ts = endian.u64(h, 0).unwrap_or_default();
+        let tid = endian.u64(h, 8).unwrap_or_default();
+        let len = endian.u32(h, 16).unwrap_or_default();
+        let event_type = endian.u16(h, 20).unwrap_or_default();
+        if (len as usize) < header_len {
+            return Err(ErrorKind::Malformed(
+                "event length is shorter than the event header",
+            ));
+        }
+        if len as usize > h.len() {
+            return Err(ErrorKind::Overrun {
+                what: "event",
+                needed: len as u64,
+                available: h.len() as u64,
+            });
+        }
+        let raw = &h[..len as usize];
+        let tail = &h[len as usize..];
+        let info = table::event_info(event_type);
+        let large = match info {
+            Some(i) => i.large_payload(),
+            None => matches!(block_type, types::EV_V2_LARGE | types::EVF_V2_LARGE),
+        };
+        let width = if large { 4 } else { 2 };
+        let nparams = if v2 {
+            let n = endian.u32(h, 22).unwrap_or_default();
+            if header_len as u64 + n as u64 * width as u64 > len as u64 {
+                return Err(ErrorKind::Malformed(
+                    "event parameter count overruns the event",
+                ));
+            }
+            n
+        } else {
+            infer_v1_nparams(raw, event_type, info, endian)?
+        };
+        let lens_end = header_len + nparams as usize * width;
+        let lens = &raw[header_len..lens_end];
+        let mut data = &raw[lens_end..];
+        if !v2 && (event_type == NOTIFICATION_E || event_type == INFRASTRUCTURE_EVENT_E) {
+            data = &data
+                [..sum_lens(lens, nparams as usize, large, endian).min(data.len() as u64) as usize];
+        }
+        let ev = Event {
+            block_type,
+            cpu,
+            dump_flags,
+            ts,
+            tid,
+            len,
+            event_type,
+            nparams,
+            large,
+            endian,
+            header_len: header_len as u8,
+            raw,
+            lens,
+            data,
+            tail,
+        };
+        if v2 && sum_lens(lens, nparams as usize, large, endian) > data.len() as u64 {
+            return Err(ErrorKind::Malformed(
+                "event parameter lengths overrun the event",
+            ));
+        }
+        Ok(ev)
+    }
+
+    /// The table entry of this event's type, if the type is known.
+    #[inline]
+    pub fn info(&self) -> Option<&'static EventInfo> {
+        table::event_info(self.event_type)
+    }
+
+    /// The event's name (`open`), or `unknown` for a type past the table.
+    pub fn name(&self) -> &'static str {
+        self.info().map_or("unknown", |i| i.name)
+    }
+
+    /// Enter or exit.
+    pub fn direction(&self) -> Direction {
+        Direction::of(self.event_type)
+    }
+
+    /// Number of parameters the event carries (may be fewer than today's table lists).
+    #[inline]
+    pub fn nparams(&self) -> usize {
+        self.nparams as usize
+    }
+
+    /// Whether the event header is version 1 (22 bytes, from EV/EVF blocks).
+    pub fn is_v1(&self) -> bool {
+        self.header_len as usize == HEADER_V1_LEN
+    }
+
+    /// Whether parameter lengths are 32-bit.
+    pub fn large_payload(&self) -> bool {
+        self.large
+    }
+
+    /// Byte order of the event's integers.
+    pub fn endian(&self) -> Endian {
+        self.endian
+    }
+
+    /// The event bytes: header, length array and data.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Bytes after the event inside its block body: padding and any pcapng options.
+    pub fn tail(&self) -> &'a [u8] {
+        self.tail
+    }
+
+    /// Whether the block marks the event as kept for state only (not to be shown).
+    pub fn is_state_only(&self) -> bool {
+        self.dump_flags & DF_STATE_ONLY != 0
+    }
+
+    #[inline]
+    fn param_len(&self, i: usize) -> usize {
+        if self.large {
+            self.endian.u32(self.lens, i * 4).unwrap_or_default() as usize
+        } else {
+            self.endian.u16(self.lens, i * 2).unwrap_or_default() as usize
+        }
+    }
+
+    /// The bytes of parameter `i`, or `None` if the event has fewer parameters.
+    pub fn param_raw(&self, i: usize) -> Option<&'a [u8]> {
+        if i >= self.nparams() {
+            return None;
+        }
+        let start: usize = (0..i).map(|j| self.param_len(j)).sum();
+        self.data.get(start..start + self.param_len(i))
+    }
+
+    /// The bytes of the parameter called `name` in the table.
+    pub fn param_raw_by_name(&self, name: &str) -> Option<&'a [u8]> {
+        self.param_raw(self.info()?.param_index(name)?)
+    }
+
+    /// Every parameter's bytes, in order.
+    pub fn params_raw(&self) -> RawParams<'a> {
+        RawParams {
+            ev: *self,
+            i: 0,
+            off: 0,
+        }
+    }
+
+    /// Parameter `i` decoded by its table type; `None` if absent, an error if malformed.
+    pub fn param(&self, i: usize) -> Option<Result<ParamValue<'a>, ErrorKind>> {
+        let info = self.info()?.params.get(i)?;
+        let raw = self.param_raw(i)?;
+        Some(ParamValue::decode(info, raw, self.endian))
+    }
+
+    /// The parameter called `name`, decoded.
+    pub fn param_by_name(&self, name: &str) -> Option<Result<ParamValue<'a>, ErrorKind>> {
+        self.param(self.info()?.param_index(name)?)
+    }
+}
+
+/// Iterator over an event's parameter slices.
+#[derive(Debug, Clone)]
+pub struct RawParams<'a> {
+    ev: Event<'a>,
+    i: usize,
+    off: usize,
+}
+
+impl<'a> Iterator for RawParams<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.i >= self.ev.nparams() {
+            return None;
+        }
+        let n = self.ev.param_len(self.i);
+        self.i += 1;
+        let s = self.ev.data.get(self.off..self.off + n)?;
+        self.off += n;
+        Some(s)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.ev.nparams() - self.i;
+        (n, Some(n))
+    }
+}
+
+fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {
+    let mut total = 0u64;
+    for i in 0..n {
+        total += if large {
+            endian.u32(lens, i * 4).unwrap_or_default() as u64
+        } else {
+            endian.u16(lens, i * 2).unwrap_or_default() as u64
+        };
+    }
+    total
+}
+
+/// Version 1 headers do not say how many parameters follow: like libscap, take the largest count
+/// up to today's table whose lengths end exactly at the event's end.
+fn infer_v1_nparams(
+    raw: &[u8],
+    event_type: u16,
+    info: Option<&EventInfo>,
+    endian: Endian,
+) -> Result<u32, ErrorKind> {
+    let Some(info) = info else { return Ok(0) };
+    let mut len = raw.len() as u64;
+    if event_type == NOTIFICATION_E || event_type == INFRASTRUCTURE_EVENT_E {
+        len = len.saturating_sub(3);
+    }
+    let max = info.params.len();
+    let mut sums = [0u64; 33];
+    for i in 0..max.min(32) {
+        let Some(l) = endian.u16(raw, HEADER_V1_LEN + i * 2) else {
+            break;
+        };
+        sums[i + 1] = sums[i] + l as u64;
+    }
+    for n in (0..=max.min(32)).rev() {
+        let lens_end = (HEADER_V1_LEN + n * 2) as u64;
+        if lens_end > raw.len() as u64 {
+            continue;
+        }
+        if lens_end + sums[n] == len {
+            return Ok(n as u32);
+        }
+    }
+    Err(ErrorKind::Malformed(
+        "cannot infer the parameter count of a version 1 event: lengths do not match its size",
+    ))
+}
+
+/// Encodes an event (version 2 header) into `out`: header, length array, data.
+///
+/// Lengths are 32-bit when the type's table entry is large-payload, else 16-bit.
+pub fn encode_event(
+    out: &mut Vec<u8>,
+    endian: Endian,
+    ts: u64,
+    tid: u64,
+    event_type: u16,
+    params: &[&[u8]],
+) -> Result<(), ErrorKind> {
+    let large = table::event_info(event_type).is_some_and(|i| i.large_payload());
+    let width = if large { 4 } else { 2 };
+    let data: u64 = params.iter().map(|p| p.len() as u64).sum();
+    let len = HEADER_V2_LEN as u64 + (params.len() * width) as u64 + data;
+    let len = u32::try_from(len).map_err(|_| ErrorKind::TooLargeToWrite {
+        what: "event length",
+        len,
+        max: u32::MAX as u64,
+    })?;
+    endian.put_u64(out, ts);
+    endian.put_u64(out, tid);
+    endian.put_u32(out, len);
+    endian.put_u16(out, event_type);
+    endian.put_u32(out, params.len() as u32);
+    for p in params {
+        if large {
+            endian.put_u32(out, p.len() as u32);
+        } else {
+            let l = u16::try_from(p.len()).map_err(|_| ErrorKind::TooLargeToWrite {
+                what: "parameter length",
+                len: p.len() as u64,
+                max: u16::MAX as u64,
+            })?;
+            endian.put_u16(out, l);
+        }
+    }
+    for p in params {
+        out.extend_from_slice(p);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

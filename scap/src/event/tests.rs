@@ -1,0 +1,150 @@
+use super::*;
+
+fn block_body(cpu: u16, ev: &[u8]) -> Vec<u8> {
+    let mut b = cpu.to_le_bytes().to_vec();
+    b.extend_from_slice(ev);
+    b
+}
+
+fn v2(event_type: u16, params: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_event(&mut out, Endian::Little, 1_000, 42, event_type, params).unwrap();
+    out
+}
+
+/// A version 1 event: 22-byte header, u16 lengths, no nparams.
+fn v1(event_type: u16, params: &[&[u8]]) -> Vec<u8> {
+    let data: usize = params.iter().map(|p| p.len()).sum();
+    let len = (HEADER_V1_LEN + params.len() * 2 + data) as u32;
+    let mut out = Vec::new();
+    out.extend_from_slice(&7u64.to_le_bytes());
+    out.extend_from_slice(&9u64.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(&event_type.to_le_bytes());
+    for p in params {
+        out.extend_from_slice(&(p.len() as u16).to_le_bytes());
+    }
+    for p in params {
+        out.extend_from_slice(p);
+    }
+    out
+}
+
+#[test]
+fn v2_event_params() {
+    // close exit (code 55): res, fd in today's table.
+    let ev = v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]);
+    let body = block_body(1, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    assert_eq!((e.cpu, e.ts, e.tid, e.event_type), (1, 1_000, 42, 55));
+    assert_eq!(e.nparams(), 2);
+    assert_eq!(e.param_raw(1), Some(&3i64.to_le_bytes()[..]));
+    assert_eq!(e.param_raw(2), None);
+    assert_eq!(e.params_raw().count(), 2);
+    assert_eq!(e.raw(), &ev[..]);
+    assert!(e.tail().is_empty());
+    assert!(!e.is_v1());
+}
+
+#[test]
+fn v1_event_infers_fewer_params() {
+    // open exit (code 3) today has more params than old drivers wrote; give it three.
+    let info = table::event_info(3).unwrap();
+    assert!(info.params.len() > 3);
+    let ev = v1(
+        3,
+        &[&3i64.to_le_bytes(), b"/etc/hosts\0", &1u32.to_le_bytes()],
+    );
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV, &body, Endian::Little).unwrap();
+    assert!(e.is_v1());
+    assert_eq!(e.nparams(), 3);
+    assert_eq!(e.param_raw(1), Some(&b"/etc/hosts\0"[..]));
+}
+
+#[test]
+fn v1_event_that_fits_no_count_is_an_error() {
+    let mut ev = v1(3, &[&3i64.to_le_bytes()]);
+    ev.extend_from_slice(&[0xAB]); // one stray byte the lengths do not account for
+    let len = ev.len() as u32;
+    ev[16..20].copy_from_slice(&len.to_le_bytes());
+    let body = block_body(0, &ev);
+    assert!(matches!(
+        Event::parse(types::EV, &body, Endian::Little),
+        Err(ErrorKind::Malformed(_))
+    ));
+}
+
+#[test]
+fn evf_preamble_and_flags() {
+    let ev = v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]);
+    let mut body = 2u16.to_le_bytes().to_vec();
+    body.extend_from_slice(&DF_STATE_ONLY.to_le_bytes());
+    body.extend_from_slice(&ev);
+    body.extend_from_slice(&[0, 0]); // padding
+    let e = Event::parse(types::EVF_V2, &body, Endian::Little).unwrap();
+    assert_eq!(e.cpu, 2);
+    assert!(e.is_state_only());
+    assert_eq!(e.tail(), &[0, 0]);
+}
+
+#[test]
+fn hostile_headers_are_errors_not_panics() {
+    let good = v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]);
+    // len shorter than the header
+    let mut ev = good.clone();
+    ev[16..20].copy_from_slice(&10u32.to_le_bytes());
+    assert!(Event::parse(types::EV_V2, &block_body(0, &ev), Endian::Little).is_err());
+    // len past the block
+    let mut ev = good.clone();
+    ev[16..20].copy_from_slice(&1000u32.to_le_bytes());
+    assert!(Event::parse(types::EV_V2, &block_body(0, &ev), Endian::Little).is_err());
+    // nparams huge
+    let mut ev = good.clone();
+    ev[22..26].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(Event::parse(types::EV_V2, &block_body(0, &ev), Endian::Little).is_err());
+    // a parameter length past the end
+    let mut ev = good.clone();
+    ev[26..28].copy_from_slice(&500u16.to_le_bytes());
+    assert!(Event::parse(types::EV_V2, &block_body(0, &ev), Endian::Little).is_err());
+    // too short for a header at all
+    assert!(Event::parse(types::EV_V2, &[0u8; 10], Endian::Little).is_err());
+}
+
+#[test]
+fn large_payload_events_use_u32_lengths() {
+    // pluginevent (322) is large-payload.
+    let payload = vec![7u8; 70_000];
+    let ev = v2(322, &[&5u32.to_le_bytes(), &payload]);
+    assert_eq!(ev.len(), HEADER_V2_LEN + 2 * 4 + 4 + payload.len());
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2_LARGE, &body, Endian::Little).unwrap();
+    assert!(e.large_payload());
+    assert_eq!(e.param_raw(1).map(<[u8]>::len), Some(70_000));
+}
+
+#[test]
+fn oversized_param_for_small_event_is_a_write_error() {
+    let big = vec![0u8; 70_000];
+    let mut out = Vec::new();
+    let r = encode_event(
+        &mut out,
+        Endian::Little,
+        0,
+        0,
+        7,
+        &[&0i64.to_le_bytes(), &big],
+    );
+    assert!(matches!(r, Err(ErrorKind::TooLargeToWrite { .. })));
+}
+
+#[test]
+fn unknown_event_type_is_kept_opaque() {
+    let ev = v2(9000, &[b"abc"]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    assert!(e.info().is_none());
+    assert_eq!(e.name(), "unknown");
+    assert_eq!(e.param_raw(0), Some(&b"abc"[..]));
+    assert!(e.param(0).is_none());
+}

@@ -1,0 +1,505 @@
+//! Readers: over a byte slice (zero-copy), over any `io::Read` (one reused buffer), and over a
+//! file; gzip is recognized by its magic and decoded transparently, as libscap does.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::block::{Block, BlockKind, RawBlock, types};
+use crate::bytes::Endian;
+use crate::error::{Error, ErrorKind, Result};
+
+/// The two bytes every gzip stream starts with.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Limits that keep hostile input from taking unbounded memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ReadOptions {
+    /// Largest block accepted, in bytes (header and trailer included). Default 256 MiB.
+    pub max_block_size: u64,
+    /// Largest decompressed size when a whole gzip'd capture is read into memory. Default 16 GiB.
+    pub max_decompressed_size: u64,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_block_size: 256 << 20,
+            max_decompressed_size: 16 << 30,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// Sets the largest block accepted.
+    pub fn max_block_size(mut self, bytes: u64) -> Self {
+        self.max_block_size = bytes;
+        self
+    }
+
+    /// Sets the largest decompressed size for in-memory reading.
+    pub fn max_decompressed_size(mut self, bytes: u64) -> Self {
+        self.max_decompressed_size = bytes;
+        self
+    }
+}
+
+/// Section state shared by both readers: the current byte order, and whether a section began.
+#[derive(Debug, Clone, Copy, Default)]
+struct SectionState {
+    endian: Endian,
+    started: bool,
+}
+
+impl SectionState {
+    /// Checks a block header and returns `(block_type, total_length, endian)`.
+    /// `head` holds at least the 8-byte header, plus the section magic for an SHB.
+    fn frame(
+        &mut self,
+        head: &[u8],
+        offset: u64,
+        opts: &ReadOptions,
+    ) -> Result<(u32, u64, Endian)> {
+        let t = Endian::Little.u32(head, 0).unwrap_or_default();
+        let err = |kind| Error::new(offset, Some(t), kind);
+        let endian = if t == types::SHB {
+            let magic = head.get(8..12).ok_or_else(|| {
+                err(ErrorKind::Truncated {
+                    needed: 12,
+                    available: head.len() as u64,
+                })
+            })?;
+            crate::section::SectionHeader::detect_endian(magic).map_err(err)?
+        } else if !self.started {
+            return Err(err(ErrorKind::NoSectionHeader(t)));
+        } else {
+            self.endian
+        };
+        let t = endian.u32(head, 0).unwrap_or_default();
+        let err = |kind| Error::new(offset, Some(t), kind);
+        let len = endian.u32(head, 4).unwrap_or_default();
+        if len < 12 {
+            return Err(err(ErrorKind::BadBlockLength(len)));
+        }
+        if len as u64 > opts.max_block_size {
+            return Err(err(ErrorKind::BlockTooLarge {
+                len: len as u64,
+                max: opts.max_block_size,
+            }));
+        }
+        Ok((t, len as u64, endian))
+    }
+
+    /// Checks the trailer and decodes a whole framed block.
+    fn finish<'a>(
+        &mut self,
+        block: &'a [u8],
+        t: u32,
+        endian: Endian,
+        offset: u64,
+    ) -> Result<Block<'a>> {
+        let len = block.len();
+        let err = |kind| Error::new(offset, Some(t), kind);
+        let kind = BlockKind::of(t);
+        // libscap never compares event trailers; metadata trailers must match.
+        if !matches!(kind, BlockKind::Event | BlockKind::Section) {
+            let trailer = endian.u32(block, len - 4).unwrap_or_default();
+            if trailer as usize != len {
+                return Err(err(ErrorKind::TrailerMismatch {
+                    header: len as u32,
+                    trailer,
+                }));
+            }
+        }
+        let raw = RawBlock {
+            offset,
+            block_type: t,
+            body: &block[8..len - 4],
+            endian,
+        };
+        let decoded = Block::decode(raw).map_err(err)?;
+        if let Block::Section(s) = &decoded {
+            self.endian = s.endian;
+            self.started = true;
+        }
+        Ok(decoded)
+    }
+}
+
+/// Reads blocks from a byte slice; events borrow from it.
+///
+/// Yields every whole block; after a framing error (truncation, bad length) it yields the error
+/// and then ends. A block whose framing is sound but whose content is malformed yields an error
+/// and reading goes on with the next block.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use strata_scap::{Block, SliceReader};
+/// let bytes = strata_scap::demo::capture();
+/// let events = SliceReader::new(&bytes)
+///     .filter_map(|b| b.ok())
+///     .filter(|b| matches!(b, Block::Event(_)))
+///     .count();
+/// assert!(events > 0);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct SliceReader<'a> {
+    data: &'a [u8],
+    pos: usize,
+    last: u64,
+    state: SectionState,
+    opts: ReadOptions,
+    done: bool,
+}
+
+impl<'a> SliceReader<'a> {
+    /// A reader over uncompressed capture bytes, with default limits.
+    pub fn new(data: &'a [u8]) -> Self {
+        Self::with_options(data, ReadOptions::default())
+    }
+
+    /// A reader with the given limits.
+    pub fn with_options(data: &'a [u8], opts: ReadOptions) -> Self {
+        SliceReader {
+            data,
+            pos: 0,
+            last: 0,
+            state: SectionState::default(),
+            opts,
+            done: false,
+        }
+    }
+
+    /// Byte offset of the block last returned.
+    pub fn block_offset(&self) -> u64 {
+        self.last
+    }
+
+    /// Byte offset of the next block.
+    pub fn position(&self) -> u64 {
+        self.pos as u64
+    }
+
+    /// The next block framed but not decoded; `None` at the end.
+    pub fn next_raw(&mut self) -> Option<Result<RawBlock<'a>>> {
+        let (t, block, endian) = match self.next_framed()? {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        let len = block.len();
+        Some(Ok(RawBlock {
+            offset: self.last,
+            block_type: t,
+            body: &block[8..len - 4],
+            endian,
+        }))
+    }
+
+    fn next_framed(&mut self) -> Option<Result<(u32, &'a [u8], Endian)>> {
+        if self.done {
+            return None;
+        }
+        let rest = &self.data[self.pos..];
+        if rest.is_empty() {
+            self.done = true;
+            return None;
+        }
+        let offset = self.pos as u64;
+        self.last = offset;
+        if rest.len() < 8 {
+            self.done = true;
+            let t = if rest.len() >= 4 {
+                Endian::Little.u32(rest, 0)
+            } else {
+                None
+            };
+            return Some(Err(Error::new(
+                offset,
+                t,
+                ErrorKind::Truncated {
+                    needed: 8,
+                    available: rest.len() as u64,
+                },
+            )));
+        }
+        let (t, len, endian) = match self.state.frame(rest, offset, &self.opts) {
+            Ok(x) => x,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        if len > rest.len() as u64 {
+            self.done = true;
+            return Some(Err(Error::new(
+                offset,
+                Some(t),
+                ErrorKind::Truncated {
+                    needed: len,
+                    available: rest.len() as u64,
+                },
+            )));
+        }
+        let block = &rest[..len as usize];
+        self.pos += len as usize;
+        if t == types::SHB {
+            // Keep the byte order even if the caller only frames.
+            if let Ok(e) = crate::section::SectionHeader::detect_endian(&block[8..]) {
+                self.state.endian = e;
+                self.state.started = true;
+            }
+        }
+        Some(Ok((t, block, endian)))
+    }
+}
+
+impl<'a> Iterator for SliceReader<'a> {
+    type Item = Result<Block<'a>>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (t, block, endian) = match self.next_framed()? {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        let r = self.state.finish(block, t, endian, self.last);
+        if let Err(e) = &r {
+            // A section header that does not parse leaves the rest unreadable.
+            if t == types::SHB {
+                let _ = e;
+                self.done = true;
+            }
+        }
+        Some(r)
+    }
+}
+
+/// Reads blocks from any `io::Read`, through one buffer reused for every block.
+///
+/// Gzip input is detected by its magic. Blocks borrow from the reader's buffer, so this is a
+/// lending iterator: call [`StreamReader::next_block`] in a `while let` loop.
+pub struct StreamReader<R: Read> {
+    src: Source<R>,
+    buf: Vec<u8>,
+    offset: u64,
+    last: u64,
+    state: SectionState,
+    opts: ReadOptions,
+    done: bool,
+}
+
+enum Source<R: Read> {
+    Plain(io::Chain<io::Cursor<Vec<u8>>, R>),
+    Gzip(Box<flate2::read::MultiGzDecoder<io::Chain<io::Cursor<Vec<u8>>, R>>>),
+}
+
+impl<R: Read> Read for Source<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::Plain(r) => r.read(buf),
+            Source::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+impl<R: Read> std::fmt::Debug for StreamReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("offset", &self.offset)
+            .field("gzip", &matches!(self.src, Source::Gzip(_)))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> StreamReader<R> {
+    /// A reader over `inner` with default limits; gzip is detected.
+    pub fn new(inner: R) -> io::Result<Self> {
+        Self::with_options(inner, ReadOptions::default())
+    }
+
+    /// A reader with the given limits.
+    pub fn with_options(mut inner: R, opts: ReadOptions) -> io::Result<Self> {
+        let mut head = Vec::with_capacity(2);
+        (&mut inner).take(2).read_to_end(&mut head)?;
+        let gz = head == GZIP_MAGIC;
+        let chained = io::Cursor::new(head).chain(inner);
+        let src = if gz {
+            Source::Gzip(Box::new(flate2::read::MultiGzDecoder::new(chained)))
+        } else {
+            Source::Plain(chained)
+        };
+        Ok(StreamReader {
+            src,
+            buf: Vec::with_capacity(64 << 10),
+            offset: 0,
+            last: 0,
+            state: SectionState::default(),
+            opts,
+            done: false,
+        })
+    }
+
+    /// Whether the input was gzip-compressed.
+    pub fn is_gzip(&self) -> bool {
+        matches!(self.src, Source::Gzip(_))
+    }
+
+    /// Byte offset (in the decompressed stream) of the block last returned.
+    pub fn block_offset(&self) -> u64 {
+        self.last
+    }
+
+    /// Reads up to `n` more bytes onto the end of the buffer, growing it only as data arrives.
+    fn fill(&mut self, n: u64) -> io::Result<u64> {
+        let before = self.buf.len();
+        match (&mut self.src).take(n).read_to_end(&mut self.buf) {
+            Ok(_) => Ok((self.buf.len() - before) as u64),
+            // A gzip stream cut short: keep what it gave, the caller reports the truncation.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                Ok((self.buf.len() - before) as u64)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The next block, or `None` at a clean end of input.
+    pub fn next_block(&mut self) -> Option<Result<Block<'_>>> {
+        if self.done {
+            return None;
+        }
+        self.buf.clear();
+        let offset = self.offset;
+        self.last = offset;
+        let io_err = |e: io::Error| Error::new(offset, None, e.into());
+        match self.fill(8) {
+            Err(e) => {
+                self.done = true;
+                return Some(Err(io_err(e)));
+            }
+            Ok(0) => {
+                self.done = true;
+                return None;
+            }
+            Ok(n) if n < 8 => {
+                self.done = true;
+                let t = Endian::Little.u32(&self.buf, 0);
+                return Some(Err(Error::new(
+                    offset,
+                    t,
+                    ErrorKind::Truncated {
+                        needed: 8,
+                        available: n,
+                    },
+                )));
+            }
+            Ok(_) => {}
+        }
+        if Endian::Little.u32(&self.buf, 0) == Some(types::SHB) {
+            if let Err(e) = self.fill(4) {
+                self.done = true;
+                return Some(Err(io_err(e)));
+            }
+        }
+        let (t, len, endian) = match self.state.frame(&self.buf, offset, &self.opts) {
+            Ok(x) => x,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        let have = self.buf.len() as u64;
+        if len > have {
+            match self.fill(len - have) {
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(Error::new(offset, Some(t), e.into())));
+                }
+                Ok(n) if have + n < len => {
+                    self.done = true;
+                    return Some(Err(Error::new(
+                        offset,
+                        Some(t),
+                        ErrorKind::Truncated {
+                            needed: len,
+                            available: have + n,
+                        },
+                    )));
+                }
+                Ok(_) => {}
+            }
+        }
+        self.buf.truncate(len as usize);
+        self.offset += len;
+        let r = self.state.finish(&self.buf, t, endian, offset);
+        if r.is_err() && t == types::SHB {
+            self.done = true;
+        }
+        Some(r)
+    }
+}
+
+/// Decompresses `bytes` if they are gzip, within `max` bytes; returns them as they are otherwise.
+pub fn decompress(bytes: Vec<u8>, max: u64) -> Result<Vec<u8>> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    let got = flate2::read::MultiGzDecoder::new(&bytes[..])
+        .take(max.saturating_add(1))
+        .read_to_end(&mut out);
+    match got {
+        Ok(_) => {}
+        // A truncated gzip file: keep what it holds, the block reader reports the truncation.
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
+        Err(e) => return Err(Error::new(out.len() as u64, None, e.into())),
+    }
+    if out.len() as u64 > max {
+        return Err(Error::new(max, None, ErrorKind::DecompressedTooLarge(max)));
+    }
+    Ok(out)
+}
+
+/// A whole capture in memory (decompressed), to read with zero-copy [`SliceReader`]s.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    bytes: Vec<u8>,
+    opts: ReadOptions,
+}
+
+impl Capture {
+    /// Reads a capture file, decompressing it if it is gzip'd.
+    pub fn open(path: impl AsRef<Path>) -> Result<Capture> {
+        Self::open_with(path, ReadOptions::default())
+    }
+
+    /// Reads a capture file with the given limits.
+    pub fn open_with(path: impl AsRef<Path>, opts: ReadOptions) -> Result<Capture> {
+        let bytes = fs::read(path).map_err(|e| Error::new(0, None, e.into()))?;
+        Self::from_bytes_with(bytes, opts)
+    }
+
+    /// A capture from bytes, gzip'd or not.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Capture> {
+        Self::from_bytes_with(bytes, ReadOptions::default())
+    }
+
+    /// A capture from bytes with the given limits.
+    pub fn from_bytes_with(bytes: Vec<u8>, opts: ReadOptions) -> Result<Capture> {
+        Ok(Capture {
+            bytes: decompress(bytes, opts.max_decompressed_size)?,
+            opts,
+        })
+    }
+
+    /// The decompressed bytes.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// A reader over the blocks.
+    pub fn blocks(&self) -> SliceReader<'_> {
+        SliceReader::with_options(&self.bytes, self.opts)
+    }
+}
