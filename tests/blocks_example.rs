@@ -86,7 +86,10 @@ fn copy_reproduces_the_decompressed_input_and_sysdig_agrees() {
     }
     // Some captures hold only procinfo events, which sysdig hides; the corpus as a whole must
     // show events, or the comparison above proved nothing.
-    assert!(sysdig.is_none() || sysdig_lines > 1000, "sysdig printed {sysdig_lines} lines");
+    assert!(
+        sysdig.is_none() || sysdig_lines > 1000,
+        "sysdig printed {sysdig_lines} lines"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -28,7 +28,10 @@ impl Error {
 
     /// Whether the error only says that the input ended in the middle of a block.
     pub fn is_truncated(&self) -> bool {
-        matches!(self.kind, ErrorKind::Truncated { .. })
+        matches!(
+            self.kind,
+            ErrorKind::Truncated { .. } | ErrorKind::TruncatedGzip
+        )
     }
 }
 
@@ -59,6 +62,9 @@ pub enum ErrorKind {
         /// Bytes that were there.
         available: u64,
     },
+    /// The gzip stream ends before its end marker: the decompressed data stops here.
+    #[error("truncated: the gzip stream ends before its end")]
+    TruncatedGzip,
     /// A block length smaller than the 12-byte minimum of header and trailer.
     #[error("block total length {0} is below the minimum of 12")]
     BadBlockLength(u32),

@@ -682,7 +682,7 @@ fn parse_entry(v2: bool, buf: &[u8], endian: Endian) -> Result<(FdEntry<'_>, usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::test_support::{Rng, blocks, corpus_files, pad4};
+    use crate::test_support::{Rng, blocks, corpus_files, pad4};
 
     const V6A: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
     const V6B: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];

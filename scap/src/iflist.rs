@@ -430,7 +430,7 @@ fn parse_entry(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::test_support::{Rng, blocks, corpus_files, pad4};
+    use crate::test_support::{Rng, blocks, corpus_files, pad4};
 
     const V6: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8];
     const MASK6: [u8; 16] = [0xff; 16];

@@ -30,6 +30,8 @@ pub mod demo;
 pub mod error;
 pub mod event;
 pub mod fdlist;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod iflist;
 pub mod machine;
 pub mod param;
@@ -37,6 +39,8 @@ pub mod proclist;
 pub mod reader;
 pub mod section;
 pub mod table;
+#[cfg(test)]
+mod test_support;
 pub mod userlist;
 pub mod writer;
 

@@ -633,7 +633,7 @@ impl<'a> ProcessEntry<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::test_support::{Rng, blocks, corpus_files, pad4};
+    use crate::test_support::{Rng, blocks, corpus_files, pad4};
 
     const ALL: [u32; 12] = [
         PL_V1, PL_V1_INT, PL_V2, PL_V2_INT, PL_V3, PL_V3_INT, PL_V4, PL_V5, PL_V6, PL_V7, PL_V8,

@@ -152,6 +152,7 @@ pub struct SliceReader<'a> {
     state: SectionState,
     opts: ReadOptions,
     done: bool,
+    end_error: Option<Error>,
 }
 
 impl<'a> SliceReader<'a> {
@@ -169,6 +170,7 @@ impl<'a> SliceReader<'a> {
             state: SectionState::default(),
             opts,
             done: false,
+            end_error: None,
         }
     }
 
@@ -204,7 +206,7 @@ impl<'a> SliceReader<'a> {
         let rest = &self.data[self.pos..];
         if rest.is_empty() {
             self.done = true;
-            return None;
+            return self.end_error.take().map(Err);
         }
         let offset = self.pos as u64;
         self.last = offset;
@@ -288,6 +290,7 @@ pub struct StreamReader<R: Read> {
     state: SectionState,
     opts: ReadOptions,
     done: bool,
+    gzip_cut: bool,
 }
 
 enum Source<R: Read> {
@@ -338,6 +341,7 @@ impl<R: Read> StreamReader<R> {
             state: SectionState::default(),
             opts,
             done: false,
+            gzip_cut: false,
         })
     }
 
@@ -358,6 +362,7 @@ impl<R: Read> StreamReader<R> {
             Ok(_) => Ok((self.buf.len() - before) as u64),
             // A gzip stream cut short: keep what it gave, the caller reports the truncation.
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.gzip_cut = true;
                 Ok((self.buf.len() - before) as u64)
             }
             Err(e) => Err(e),
@@ -380,6 +385,9 @@ impl<R: Read> StreamReader<R> {
             }
             Ok(0) => {
                 self.done = true;
+                if self.gzip_cut {
+                    return Some(Err(Error::new(offset, None, ErrorKind::TruncatedGzip)));
+                }
                 return None;
             }
             Ok(n) if n < 8 => {
@@ -441,10 +449,12 @@ impl<R: Read> StreamReader<R> {
 }
 
 /// Decompresses `bytes` if they are gzip, within `max` bytes; returns them as they are otherwise.
-pub fn decompress(bytes: Vec<u8>, max: u64) -> Result<Vec<u8>> {
+/// The flag says the gzip stream was cut short (the bytes are what it held).
+pub fn decompress(bytes: Vec<u8>, max: u64) -> Result<(Vec<u8>, bool)> {
     if !bytes.starts_with(&GZIP_MAGIC) {
-        return Ok(bytes);
+        return Ok((bytes, false));
     }
+    let mut cut = false;
     let mut out = Vec::new();
     let got = flate2::read::MultiGzDecoder::new(&bytes[..])
         .take(max.saturating_add(1))
@@ -452,13 +462,13 @@ pub fn decompress(bytes: Vec<u8>, max: u64) -> Result<Vec<u8>> {
     match got {
         Ok(_) => {}
         // A truncated gzip file: keep what it holds, the block reader reports the truncation.
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {}
+        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => cut = true,
         Err(e) => return Err(Error::new(out.len() as u64, None, e.into())),
     }
     if out.len() as u64 > max {
         return Err(Error::new(max, None, ErrorKind::DecompressedTooLarge(max)));
     }
-    Ok(out)
+    Ok((out, cut))
 }
 
 /// A whole capture in memory (decompressed), to read with zero-copy [`SliceReader`]s.
@@ -466,6 +476,7 @@ pub fn decompress(bytes: Vec<u8>, max: u64) -> Result<Vec<u8>> {
 pub struct Capture {
     bytes: Vec<u8>,
     opts: ReadOptions,
+    gzip_cut: bool,
 }
 
 impl Capture {
@@ -487,9 +498,11 @@ impl Capture {
 
     /// A capture from bytes with the given limits.
     pub fn from_bytes_with(bytes: Vec<u8>, opts: ReadOptions) -> Result<Capture> {
+        let (bytes, gzip_cut) = decompress(bytes, opts.max_decompressed_size)?;
         Ok(Capture {
-            bytes: decompress(bytes, opts.max_decompressed_size)?,
+            bytes,
             opts,
+            gzip_cut,
         })
     }
 
@@ -498,8 +511,13 @@ impl Capture {
         &self.bytes
     }
 
-    /// A reader over the blocks.
+    /// A reader over the blocks; if the gzip stream was cut short, it ends with that error.
     pub fn blocks(&self) -> SliceReader<'_> {
-        SliceReader::with_options(&self.bytes, self.opts)
+        let mut r = SliceReader::with_options(&self.bytes, self.opts);
+        if self.gzip_cut {
+            let at = self.bytes.len() as u64;
+            r.end_error = Some(Error::new(at, None, ErrorKind::TruncatedGzip));
+        }
+        r
     }
 }

@@ -400,7 +400,7 @@ fn parse_entry(v2: bool, buf: &[u8], endian: Endian) -> Result<(UserEntry<'_>, u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::machine::test_support::{Rng, blocks, corpus_files, pad4};
+    use crate::test_support::{Rng, blocks, corpus_files, pad4};
 
     fn sample() -> Vec<UserEntry<'static>> {
         vec![
