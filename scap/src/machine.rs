@@ -128,8 +128,6 @@ impl<'a> MachineInfo<'a> {
     }
 }
 
-/// Corpus access shared by the tests of the metadata block modules.
-
 #[cfg(test)]
 mod tests {
     use super::*;

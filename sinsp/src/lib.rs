@@ -1,0 +1,3 @@
+//! `strata-sinsp`: the state engine (work in progress).
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
