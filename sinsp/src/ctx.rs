@@ -1,0 +1,134 @@
+//! The context of one processed event: read-only views of its thread, fd, user and enter event.
+
+use strata_scap::Event;
+
+use crate::fds::FdInfo;
+use crate::inspector::Inspector;
+use crate::threads::ThreadInfo;
+use crate::users::{GroupInfo, UserInfo};
+
+/// What [`Inspector::process`] returns: the event with views of the state it touched.
+///
+/// Views borrow the inspector; nothing is copied or allocated.
+#[derive(Debug, Clone, Copy)]
+pub struct EventCtx<'a> {
+    insp: &'a Inspector,
+    event: Event<'a>,
+    num: u64,
+    tid: i64,
+    fd_num: Option<i64>,
+    enter_valid: bool,
+    prev_ts: u64,
+    first_ts: u64,
+}
+
+impl<'a> EventCtx<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        insp: &'a Inspector,
+        event: Event<'a>,
+        num: u64,
+        tid: i64,
+        fd_num: Option<i64>,
+        enter_valid: bool,
+        prev_ts: u64,
+        first_ts: u64,
+    ) -> Self {
+        EventCtx {
+            insp,
+            event,
+            num,
+            tid,
+            fd_num,
+            enter_valid,
+            prev_ts,
+            first_ts,
+        }
+    }
+
+    /// The event.
+    pub fn event(&self) -> &Event<'a> {
+        &self.event
+    }
+
+    /// `evt.num`: the event's number, counted from 1 over every event of the capture.
+    pub fn num(&self) -> u64 {
+        self.num
+    }
+
+    /// The event's thread id as signed (−1 for events of no thread).
+    pub fn tid(&self) -> i64 {
+        self.tid
+    }
+
+    /// The event's thread, if known.
+    pub fn thread(&self) -> Option<&'a ThreadInfo> {
+        self.insp.thread(self.tid)
+    }
+
+    /// The main thread of the event's process.
+    pub fn main_thread(&self) -> Option<&'a ThreadInfo> {
+        self.insp.main_thread(self.thread()?)
+    }
+
+    /// `fd.num`: for events that create, use or destroy an fd, the fd libsinsp associates with
+    /// the event (the enter event's fd parameter, else the exit's, or the new fd); `None` for
+    /// other events or without a thread. May be −1 or a number not in the table.
+    pub fn fd_num(&self) -> Option<i64> {
+        self.fd_num
+    }
+
+    /// The fd the event is about, if it is in the process's table.
+    pub fn fd(&self) -> Option<&'a FdInfo> {
+        let n = self.fd_num?;
+        let t = self.thread()?;
+        self.insp.fd_table(t).get(n)
+    }
+
+    /// The user of the event's thread (by its uid, in its container).
+    pub fn user(&self) -> Option<&'a UserInfo> {
+        let t = self.thread()?;
+        self.insp.users.user(&t.container_id, t.uid)
+    }
+
+    /// The group of the event's thread.
+    pub fn group(&self) -> Option<&'a GroupInfo> {
+        let t = self.thread()?;
+        self.insp.users.group(&t.container_id, t.gid)
+    }
+
+    /// The working directory of the event's process.
+    pub fn cwd(&self) -> Option<&'a [u8]> {
+        Some(self.insp.cwd(self.thread()?))
+    }
+
+    /// For an exit event, the enter event it pairs with (same thread, type one less), parsed
+    /// again from the thread's stored copy.
+    pub fn enter(&self) -> Option<Event<'a>> {
+        if !self.enter_valid {
+            return None;
+        }
+        let e = &self.thread()?.enter;
+        Event::parse(e.block_type, &e.body, e.endian).ok()
+    }
+
+    /// `evt.latency`: nanoseconds between the enter event and this exit.
+    pub fn latency(&self) -> Option<u64> {
+        Some(self.event.ts.saturating_sub(self.enter()?.ts))
+    }
+
+    /// Timestamp of the previous event (for `evt.deltatime`); 0 for the first event.
+    pub fn prev_ts(&self) -> u64 {
+        self.prev_ts
+    }
+
+    /// Timestamp of the first event (for `evt.reltime`).
+    pub fn first_ts(&self) -> u64 {
+        self.first_ts
+    }
+
+    /// The inspector, for lookups: ancestors by tid, users by uid, interfaces.
+    pub fn inspector(&self) -> &'a Inspector {
+        self.insp
+    }
+}

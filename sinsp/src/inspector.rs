@@ -1,0 +1,699 @@
+//! The inspector: consumes a capture's blocks in order and keeps the state tables current.
+
+use strata_scap::fdlist::FdInfo as ScapFd;
+use strata_scap::iflist::InterfaceAddr as ScapIfAddr;
+use strata_scap::table::{Direction, EventFlags};
+use strata_scap::userlist::UserRecord;
+use strata_scap::{Block, Event};
+
+use crate::ctx::EventCtx;
+use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
+use crate::params::{Args, Layouts};
+use crate::parsers::Handler;
+use crate::paths;
+use crate::threads::{ThreadInfo, ThreadTable, flags};
+use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
+
+/// Bounds of the state tables, and behaviour switches.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Most threads kept; the oldest are evicted beyond (libsinsp's default: 262144).
+    pub max_threads: usize,
+    /// Most fds per process; further fds are ignored (libsinsp: 4096).
+    pub max_fds_per_process: usize,
+    /// Most users (and groups) per container.
+    pub max_users: usize,
+    /// Largest enter event copied for its exit (libsinsp: 4096 bytes).
+    pub max_enter_event_bytes: usize,
+    /// Placeholder threads get pid = tid, as sysdig 0.29 (libs of 2022) did; libsinsp 0.25
+    /// gives them pid −1.
+    pub placeholder_pid_is_tid: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_threads: 262_144,
+            max_fds_per_process: 4096,
+            max_users: 65_536,
+            max_enter_event_bytes: 65_536,
+            placeholder_pid_is_tid: false,
+        }
+    }
+}
+
+/// What the machine-info block said.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Machine {
+    /// Number of CPUs.
+    pub num_cpus: u32,
+    /// Physical memory, bytes.
+    pub memory_size_bytes: u64,
+    /// Highest pid.
+    pub max_pid: u64,
+    /// Host name.
+    pub hostname: Vec<u8>,
+    /// Boot time, nanoseconds since the epoch (0 if not recorded).
+    pub boot_ts: u64,
+}
+
+/// The state engine: threads, processes, fds, users, groups and interfaces, rebuilt from a
+/// capture's metadata blocks and kept current by its events.
+///
+/// Feed it every block in order: [`process_block`](Inspector::process_block) for metadata,
+/// [`process`](Inspector::process) for events, which returns an [`EventCtx`] with read-only
+/// views of the event's thread, fd, user and enter event.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use strata_scap::{Block, Capture};
+/// use strata_sinsp::Inspector;
+///
+/// let capture = Capture::from_bytes(strata_scap::demo::capture())?;
+/// let mut inspector = Inspector::new();
+/// for block in capture.blocks() {
+///     match block? {
+///         Block::Event(ev) => {
+///             let ctx = inspector.process(&ev);
+///             if let (Some(thread), Some(fd)) = (ctx.thread(), ctx.fd()) {
+///                 let _ = (&thread.comm, &fd.name);
+///             }
+///         }
+///         other => inspector.process_block(&other),
+///     }
+/// }
+/// assert!(inspector.events_seen() > 0);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Inspector {
+    pub(crate) cfg: Config,
+    pub(crate) threads: ThreadTable,
+    pub(crate) users: UserTable,
+    pub(crate) interfaces: Vec<InterfaceInfo>,
+    pub(crate) machine: Machine,
+    pub(crate) lay: &'static Layouts,
+    handlers: Vec<Handler>,
+    evt_num: u64,
+    first_ts: Option<u64>,
+    last_ts: u64,
+    pending_thread: Option<i64>,
+    pending_close: Option<(i64, i64)>,
+    in_metadata: bool,
+    enter_buf: Vec<u8>,
+    pub(crate) path_buf: Vec<u8>,
+    listen_ports: Vec<u16>,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Events whose enter-side fd is not parameter 0.
+const MMAP_E: u16 = 160;
+const MMAP2_E: u16 = 168;
+const SPLICE_E: u16 = 166;
+const EXECVE_19_X: u16 = 293;
+const EXECVEAT_E: u16 = 330;
+
+impl Inspector {
+    /// An inspector with default bounds.
+    pub fn new() -> Self {
+        Self::with_config(Config::default())
+    }
+
+    /// An inspector with the given bounds.
+    pub fn with_config(cfg: Config) -> Self {
+        Inspector {
+            threads: ThreadTable::new(cfg.max_threads),
+            users: UserTable::new(cfg.max_users),
+            cfg,
+            interfaces: Vec::new(),
+            machine: Machine::default(),
+            lay: crate::params::layouts(),
+            handlers: Handler::table(),
+            evt_num: 0,
+            first_ts: None,
+            last_ts: 0,
+            pending_thread: None,
+            pending_close: None,
+            in_metadata: true,
+            enter_buf: Vec::new(),
+            path_buf: Vec::new(),
+            listen_ports: Vec::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The thread table.
+    pub fn threads(&self) -> &ThreadTable {
+        &self.threads
+    }
+
+    /// The thread `tid` (for ancestors: follow `ptid`).
+    pub fn thread(&self, tid: i64) -> Option<&ThreadInfo> {
+        self.threads.get(tid)
+    }
+
+    /// The main thread of `t`'s process (itself for a main thread).
+    pub fn main_thread<'s>(&'s self, t: &'s ThreadInfo) -> Option<&'s ThreadInfo> {
+        if t.is_main_thread() {
+            Some(t)
+        } else {
+            self.threads.get(t.pid)
+        }
+    }
+
+    /// The fd table `t` uses: its main thread's when it shares it, else its own.
+    pub fn fd_table<'s>(&'s self, t: &'s ThreadInfo) -> &'s FdTable {
+        if t.shares_fds() {
+            if let Some(m) = self.threads.get(t.pid) {
+                return &m.fds;
+            }
+        }
+        &t.fds
+    }
+
+    /// The working directory of `t` (kept on the main thread).
+    pub fn cwd<'s>(&'s self, t: &'s ThreadInfo) -> &'s [u8] {
+        match self.main_thread(t) {
+            Some(m) => &m.cwd,
+            None => &t.cwd,
+        }
+    }
+
+    /// Users and groups.
+    pub fn users(&self) -> &UserTable {
+        &self.users
+    }
+
+    /// The network interfaces.
+    pub fn interfaces(&self) -> &[InterfaceInfo] {
+        &self.interfaces
+    }
+
+    /// The machine-info block's contents.
+    pub fn machine(&self) -> &Machine {
+        &self.machine
+    }
+
+    /// Number of events processed (the last `evt.num`).
+    pub fn events_seen(&self) -> u64 {
+        self.evt_num
+    }
+
+    /// Resets every table, as a new section of the capture starts.
+    pub fn reset(&mut self) {
+        self.threads.clear();
+        self.users.clear();
+        self.interfaces.clear();
+        self.machine = Machine::default();
+        self.pending_thread = None;
+        self.pending_close = None;
+        self.in_metadata = true;
+        self.listen_ports.clear();
+    }
+
+    /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
+    /// section header resets the state. Event blocks go to [`process`](Self::process) instead
+    /// (given here, they are processed and their context dropped).
+    pub fn process_block(&mut self, block: &Block<'_>) {
+        match block {
+            Block::Section(_) => self.reset(),
+            Block::MachineInfo(mi) => {
+                self.machine = Machine {
+                    num_cpus: mi.num_cpus,
+                    memory_size_bytes: mi.memory_size_bytes,
+                    max_pid: mi.max_pid,
+                    hostname: mi.hostname().to_vec(),
+                    boot_ts: mi.boot_ts_epoch,
+                };
+            }
+            Block::ProcessList(pl) => {
+                for e in pl.entries() {
+                    self.add_proc_entry(&e);
+                }
+            }
+            Block::FdList(fl) => {
+                let tid = fl.tid() as i64;
+                for e in fl.entries() {
+                    self.add_fd_entry(tid, e.fd, e.ino, &e.info);
+                }
+            }
+            Block::UserList(ul) => {
+                for e in ul.entries() {
+                    match e.record {
+                        UserRecord::User(u) => self.users.add_user(
+                            b"",
+                            UserInfo {
+                                uid: u.uid,
+                                gid: u.gid,
+                                name: u.name.to_vec(),
+                                homedir: u.homedir.to_vec(),
+                                shell: u.shell.to_vec(),
+                            },
+                        ),
+                        UserRecord::Group(g) => self.users.add_group(
+                            b"",
+                            GroupInfo {
+                                gid: g.gid,
+                                name: g.name.to_vec(),
+                            },
+                        ),
+                    }
+                }
+            }
+            Block::InterfaceList(il) => {
+                for e in il.entries() {
+                    let addr = match e.addr {
+                        ScapIfAddr::Ipv4 {
+                            addr,
+                            netmask,
+                            bcast,
+                            ..
+                        } => InterfaceAddr::V4 {
+                            addr: addr.into(),
+                            netmask: netmask.into(),
+                            bcast: bcast.into(),
+                        },
+                        ScapIfAddr::Ipv6 {
+                            addr,
+                            netmask,
+                            bcast,
+                            ..
+                        } => InterfaceAddr::V6 {
+                            addr: addr.into(),
+                            netmask: netmask.into(),
+                            bcast: bcast.into(),
+                        },
+                        _ => continue,
+                    };
+                    self.interfaces.push(InterfaceInfo {
+                        name: e.name.to_vec(),
+                        addr,
+                        linkspeed: e.addr.linkspeed(),
+                    });
+                }
+            }
+            Block::Event(ev) => {
+                let _ = self.process(ev);
+            }
+            _ => {}
+        }
+    }
+
+    fn add_proc_entry(&mut self, e: &strata_scap::proclist::ProcessEntry<'_>) {
+        let tid = e.tid as i64;
+        let mut t = ThreadInfo::blank(tid);
+        t.pid = e.pid as i64;
+        t.ptid = e.ptid as i64;
+        t.sid = e.sid;
+        t.vpgid = e.vpgid;
+        t.pgid = e.pgid;
+        t.comm = e.comm.to_vec();
+        t.exe = e.exe.to_vec();
+        t.exepath = e.exepath.to_vec();
+        t.args_raw = e.args.to_vec();
+        t.env_raw = e.env.to_vec();
+        paths::cwd_into(&mut t.cwd, b"/", e.cwd);
+        t.root = e.root.to_vec();
+        t.cgroups_raw = e.cgroups.to_vec();
+        t.fdlimit = e.fdlimit;
+        t.flags = e.flags | flags::ACTIVE;
+        if tid != t.pid {
+            t.flags |= flags::CLONE_THREAD | flags::CLONE_FILES;
+        }
+        t.uid = e.uid;
+        t.gid = e.gid;
+        t.loginuid = e.loginuid;
+        t.vmsize_kb = e.vmsize_kb;
+        t.vmrss_kb = e.vmrss_kb;
+        t.vmswap_kb = e.vmswap_kb;
+        t.pfmajor = e.pfmajor;
+        t.pfminor = e.pfminor;
+        t.vtid = e.vtid;
+        t.vpid = e.vpid;
+        t.pidns_init_start_ts = e.pidns_init_start_ts;
+        t.tty = e.tty;
+        t.cap_inheritable = e.cap_inheritable;
+        t.cap_permitted = e.cap_permitted;
+        t.cap_effective = e.cap_effective;
+        t.exe_ino = e.exe_ino;
+        self.threads.insert(t);
+    }
+
+    fn add_fd_entry(&mut self, tid: i64, fd: i64, ino: u64, info: &ScapFd<'_>) {
+        let max = self.cfg.max_fds_per_process;
+        let Some(t) = self.threads.get_mut(tid) else {
+            return;
+        };
+        let mut f = FdInfo {
+            fd,
+            ino,
+            ty: FdType::from_code(info.fd_type()),
+            flags: fds::FLAG_FROM_PROC,
+            ..Default::default()
+        };
+        match *info {
+            ScapFd::Ipv4Socket {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
+                f.l4proto = l4proto;
+                f.sock = SockInfo::V4 {
+                    sip: sip.into(),
+                    sport,
+                    dip: dip.into(),
+                    dport,
+                };
+                f.rename_from_sock();
+            }
+            ScapFd::Ipv6Socket {
+                sip,
+                dip,
+                sport,
+                dport,
+                l4proto,
+            } => {
+                f.l4proto = l4proto;
+                f.sock = SockInfo::V6 {
+                    sip: sip.into(),
+                    sport,
+                    dip: dip.into(),
+                    dport,
+                };
+                f.rename_from_sock();
+            }
+            ScapFd::Ipv4ServerSocket { ip, port, l4proto } => {
+                f.l4proto = l4proto;
+                f.sock = SockInfo::V4Server {
+                    ip: ip.into(),
+                    port,
+                };
+                f.flags |= fds::FLAG_ROLE_SERVER;
+                self.listen_ports.push(port);
+                f.rename_from_sock();
+            }
+            ScapFd::Ipv6ServerSocket { ip, port, l4proto } => {
+                f.l4proto = l4proto;
+                f.sock = SockInfo::V6Server {
+                    ip: ip.into(),
+                    port,
+                };
+                f.flags |= fds::FLAG_ROLE_SERVER;
+                self.listen_ports.push(port);
+                f.rename_from_sock();
+            }
+            ScapFd::UnixSocket {
+                source,
+                destination,
+                path,
+            } => {
+                f.sock = SockInfo::Unix {
+                    source,
+                    dest: destination,
+                };
+                f.name = path.to_vec();
+            }
+            ScapFd::FileV2 {
+                open_flags,
+                name,
+                dev,
+            } => {
+                f.open_flags = open_flags;
+                f.dev = dev.unwrap_or(0);
+                f.name = name.to_vec();
+            }
+            _ => f.name = info.name().unwrap_or_default().to_vec(),
+        }
+        t.fds.insert(f, max);
+    }
+
+    /// Ends the metadata phase: parent links, and socket roles from the listening ports.
+    fn finish_metadata(&mut self) {
+        self.in_metadata = false;
+        let tids: Vec<(i64, i64, i64)> = self
+            .threads
+            .iter()
+            .map(|t| (t.tid, t.pid, t.ptid))
+            .collect();
+        for (tid, pid, ptid) in tids {
+            if pid != 1 && self.threads.get(ptid).is_none_or(|p| p.is_invalid()) {
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.ptid = 0;
+                }
+            }
+        }
+        let ports = std::mem::take(&mut self.listen_ports);
+        for t in self.threads.iter_mut() {
+            t.fds.retain(|f| {
+                if f.flags & fds::FLAG_FROM_PROC != 0 {
+                    if let SockInfo::V4 {
+                        sip,
+                        sport,
+                        dip,
+                        dport,
+                    } = f.sock
+                    {
+                        if ports.contains(&sport) {
+                            f.sock = SockInfo::V4 {
+                                sip: dip,
+                                sport: dport,
+                                dip: sip,
+                                dport: sport,
+                            };
+                            f.flags |= fds::FLAG_ROLE_SERVER;
+                            f.rename_from_sock();
+                        } else {
+                            f.flags |= fds::FLAG_ROLE_CLIENT;
+                        }
+                    }
+                }
+                true
+            });
+        }
+        self.listen_ports = ports;
+    }
+
+    /// The thread `tid`, created as a placeholder if unknown (libsinsp's lookup with creation).
+    pub(crate) fn thread_or_placeholder(&mut self, tid: i64) -> &mut ThreadInfo {
+        if !self.threads.contains(tid) {
+            let pid = if self.cfg.placeholder_pid_is_tid {
+                tid
+            } else {
+                -1
+            };
+            self.threads.insert(ThreadInfo::placeholder(tid, pid));
+        }
+        self.threads.get_mut(tid).expect("present")
+    }
+
+    /// The fd table `tid` uses, mutable.
+    pub(crate) fn fds_mut(&mut self, tid: i64) -> Option<&mut FdTable> {
+        let t = self.threads.get(tid)?;
+        let owner = if t.shares_fds() && self.threads.contains(t.pid) {
+            t.pid
+        } else {
+            tid
+        };
+        self.threads.get_mut(owner).map(|t| &mut t.fds)
+    }
+
+    /// The fd table `tid` uses.
+    pub(crate) fn fds_of(&self, tid: i64) -> Option<&FdTable> {
+        let t = self.threads.get(tid)?;
+        Some(self.fd_table(t))
+    }
+
+    pub(crate) fn schedule_thread_removal(&mut self, tid: i64) {
+        self.pending_thread = Some(tid);
+    }
+
+    pub(crate) fn schedule_close(&mut self, tid: i64, fd: i64) {
+        self.pending_close = Some((tid, fd));
+    }
+
+    /// Removes an exited thread, keeping a dead main thread while other threads of its
+    /// process live (their fd table is its).
+    pub(crate) fn remove_thread(&mut self, tid: i64) {
+        let Some(t) = self.threads.get(tid) else {
+            return;
+        };
+        if t.is_invalid() {
+            self.threads.remove(tid);
+            return;
+        }
+        let pid = t.pid;
+        if t.is_main_thread() {
+            if self.threads.threads_of(pid) <= 1 {
+                self.threads.remove(tid);
+            }
+            return;
+        }
+        self.threads.remove(tid);
+        if self.threads.threads_of(pid) == 1 && self.threads.get(pid).is_some_and(|m| m.is_dead()) {
+            self.threads.remove(pid);
+        }
+    }
+
+    /// Processes one event: updates the state and returns the event's context.
+    ///
+    /// Every event is counted (`evt.num` from 1), whatever its type; none is hidden.
+    pub fn process<'a>(&'a mut self, ev: &Event<'a>) -> EventCtx<'a> {
+        if self.in_metadata {
+            self.finish_metadata();
+        }
+        self.evt_num += 1;
+        let first_ts = *self.first_ts.get_or_insert(ev.ts);
+        let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
+        if let Some(tid) = self.pending_thread.take() {
+            self.remove_thread(tid);
+        }
+        if let Some((tid, fd)) = self.pending_close.take() {
+            if let Some(t) = self.fds_mut(tid) {
+                t.remove(fd);
+            }
+        }
+
+        let code = ev.event_type;
+        let eflags = ev.info().map_or(0, |i| i.flags.0);
+        let handler = self
+            .handlers
+            .get(code as usize)
+            .copied()
+            .unwrap_or(Handler::None);
+        let tid = ev.tid as i64;
+        if tid != -1 && handler.creates_thread_on_lookup() {
+            self.thread_or_placeholder(tid);
+        }
+
+        let enter_valid = self.pair(ev, tid, code, eflags);
+
+        let mut buf = std::mem::take(&mut self.enter_buf);
+        buf.clear();
+        let mut enter = None;
+        if enter_valid {
+            if let Some(t) = self.threads.get(tid) {
+                buf.extend_from_slice(&t.enter.body);
+                enter = Event::parse(t.enter.block_type, &buf, t.enter.endian).ok();
+            }
+        }
+        let args = Args {
+            lay: self.lay,
+            ev: *ev,
+            enter,
+        };
+        handler.run(self, tid, &args);
+        self.enter_buf = buf;
+
+        let mut fd_num = None;
+        if let Some(t) = self.threads.get_mut(tid) {
+            if ev.direction() == Direction::Exit {
+                t.enter.valid = false;
+            }
+            let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+            if eflags & fd_flags != 0 {
+                fd_num = Some(t.lastevent_fd);
+            }
+        }
+        EventCtx::new(
+            self,
+            *ev,
+            self.evt_num,
+            tid,
+            fd_num,
+            enter_valid,
+            prev_ts,
+            first_ts,
+        )
+    }
+
+    /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
+    /// exit pairs with the stored enter, and finds the event's fd.
+    fn pair(&mut self, ev: &Event<'_>, tid: i64, code: u16, eflags: u32) -> bool {
+        let max_enter = self.cfg.max_enter_event_bytes;
+        let Some(t) = self.threads.get_mut(tid) else {
+            return false;
+        };
+        let uses_fd = eflags & EventFlags::USES_FD != 0;
+        if ev.direction() == Direction::Enter {
+            if eflags & EventFlags::SKIP_PARSE_RESET != 0 {
+                return false;
+            }
+            t.lastevent_type = code;
+            t.lastevent_fd = -1;
+            if uses_fd {
+                let i = match code {
+                    MMAP_E | MMAP2_E => 4,
+                    SPLICE_E => 1,
+                    _ => 0,
+                };
+                if let Some(Ok(v)) = ev.param(i) {
+                    t.lastevent_fd = v.as_i64().unwrap_or(-1);
+                }
+            }
+            let raw = ev.raw();
+            t.enter.valid = raw.len() <= max_enter;
+            if t.enter.valid {
+                t.enter.body.clear();
+                let e = ev.endian();
+                e.put_u16(&mut t.enter.body, ev.cpu);
+                t.enter.body.extend_from_slice(raw);
+                t.enter.block_type = if ev.is_v1() {
+                    strata_scap::block::types::EV
+                } else if ev.large_payload() {
+                    strata_scap::block::types::EV_V2_LARGE
+                } else {
+                    strata_scap::block::types::EV_V2
+                };
+                t.enter.endian = e;
+            }
+            return false;
+        }
+        let valid = t.enter.valid
+            && (t.lastevent_type.wrapping_add(1) == code
+                || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E));
+        if !valid {
+            t.lastevent_fd = -1;
+        }
+        if uses_fd && t.lastevent_fd == -1 {
+            if let Some(i) = exit_fd_index(ev.name()) {
+                if let Some(Ok(v)) = ev.param(i) {
+                    if let Some(fd) = v.as_i64() {
+                        t.lastevent_fd = fd;
+                    }
+                }
+            }
+        }
+        t.lastevent_type = u16::MAX;
+        valid
+    }
+}
+
+/// Where exit events carry the fd they use (libscap's `get_exit_event_fd_location`).
+fn exit_fd_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "setns" | "listen" | "shutdown" | "fchdir" | "lseek" | "llseek" | "ioctl" | "fstat"
+        | "close" | "getdents" | "getdents64" | "flock" | "copy_file_range" | "fcntl" | "dup"
+        | "dup2" | "dup3" | "newfstatat" | "fchownat" | "fchmodat" | "mkdirat" | "unlinkat"
+        | "mknodat" | "sendmmsg" | "recvmmsg" | "io_uring_register" | "io_uring_enter"
+        | "setsockopt" | "getsockopt" | "fsconfig" | "finit_module" | "fchmod" | "fchown" => 1,
+        "read" | "pread" | "bind" | "write" | "pwrite" | "recv" | "send" | "sendto" | "sendmsg"
+        | "sendfile" | "splice" | "writev" | "pwritev" | "connect" | "symlinkat" => 2,
+        "recvfrom" | "readv" | "preadv" => 3,
+        "recvmsg" => 5,
+        "mmap" | "mmap2" => 8,
+        _ => return None,
+    })
+}

@@ -1,0 +1,147 @@
+//! Parameters by name: each handler asks for `fd`, `name`, `tuple`, ... and gets the index in
+//! whatever version of the event it is looking at. Indices are resolved once per event type
+//! when the inspector is built, and reading falls back to the stored enter event when the exit
+//! event lacks the parameter (old captures put many parameters on the enter side).
+
+use strata_scap::Event;
+use strata_scap::param::ParamValue;
+use strata_scap::table;
+
+macro_rules! params {
+    ($($v:ident = $n:literal,)*) => {
+        /// The parameter names handlers use.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(missing_docs, dead_code)]
+        pub(crate) enum P { $($v,)* }
+        const NAMES: &[&str] = &[$($n,)*];
+    };
+}
+
+params! {
+    Res = "res", Fd = "fd", Name = "name", Flags = "flags", Dev = "dev", Ino = "ino",
+    Dirfd = "dirfd", Tuple = "tuple", Addr = "addr", Domain = "domain", Type = "type",
+    Proto = "proto", Fd1 = "fd1", Fd2 = "fd2", Source = "source", Peer = "peer",
+    Oldfd = "oldfd", Cmd = "cmd", Arg = "arg", Exe = "exe", Args = "args", Tid = "tid",
+    Pid = "pid", Ptid = "ptid", Cwd = "cwd", Fdlimit = "fdlimit", PgftMaj = "pgft_maj",
+    PgftMin = "pgft_min", VmSize = "vm_size", VmRss = "vm_rss", VmSwap = "vm_swap",
+    Comm = "comm", Cgroups = "cgroups", Uid = "uid", Gid = "gid", Vtid = "vtid", Vpid = "vpid",
+    PidnsInit = "pidns_init_start_ts", Env = "env", Tty = "tty", Vpgid = "vpgid",
+    Loginuid = "loginuid", CapInh = "cap_inheritable", CapPerm = "cap_permitted",
+    CapEff = "cap_effective", ExeIno = "exe_ino", TrustedExepath = "trusted_exepath",
+    Pgid = "pgid", Euid = "euid", Egid = "egid", Option = "option", Arg2Str = "arg2_str",
+    Arg2Int = "arg2_int", ContainerId = "container_id", Home = "home", Shell = "shell",
+    ReaperTid = "reaper_tid", First = "first", Last = "last", CreatFlags = "creat_flags",
+    Path = "path", PidFd = "pid_fd", TargetFd = "target_fd", Filename = "filename",
+    Pathname = "pathname", Next = "next", Data = "data",
+}
+
+const N: usize = NAMES.len();
+const ABSENT: u8 = u8::MAX;
+
+/// Per event type, the index of each named parameter.
+#[derive(Debug)]
+pub(crate) struct Layouts {
+    idx: Vec<[u8; N]>,
+}
+
+/// The layouts of every event type, built on first use.
+pub(crate) fn layouts() -> &'static Layouts {
+    static L: std::sync::OnceLock<Layouts> = std::sync::OnceLock::new();
+    L.get_or_init(Layouts::build)
+}
+
+impl Layouts {
+    fn build() -> Self {
+        let idx = table::events()
+            .iter()
+            .map(|info| {
+                let mut row = [ABSENT; N];
+                for (slot, name) in row.iter_mut().zip(NAMES) {
+                    if let Some(i) = info.param_index(name) {
+                        *slot = i as u8;
+                    }
+                }
+                row
+            })
+            .collect();
+        Layouts { idx }
+    }
+
+    #[inline]
+    pub(crate) fn index(&self, code: u16, p: P) -> Option<usize> {
+        let i = *self.idx.get(code as usize)?.get(p as usize)?;
+        (i != ABSENT).then_some(i as usize)
+    }
+}
+
+/// An exit event with, optionally, the enter event it pairs with.
+#[derive(Clone, Copy)]
+pub(crate) struct Args<'l, 'e> {
+    pub(crate) lay: &'l Layouts,
+    pub(crate) ev: Event<'e>,
+    pub(crate) enter: Option<Event<'e>>,
+}
+
+impl<'e> Args<'_, 'e> {
+    fn raw_in(&self, ev: &Event<'e>, p: P) -> Option<(usize, &'e [u8])> {
+        let i = self.lay.index(ev.event_type, p)?;
+        Some((i, ev.param_raw(i)?))
+    }
+
+    /// The parameter from the event itself only.
+    pub(crate) fn own(&self, p: P) -> Option<ParamValue<'e>> {
+        let (i, _) = self.raw_in(&self.ev, p)?;
+        self.ev.param(i)?.ok()?.flatten_dyn().ok()
+    }
+
+    /// The parameter from the stored enter event only.
+    pub(crate) fn of_enter(&self, p: P) -> Option<ParamValue<'e>> {
+        let e = self.enter.as_ref()?;
+        let (i, _) = self.raw_in(e, p)?;
+        e.param(i)?.ok()?.flatten_dyn().ok()
+    }
+
+    /// The parameter, from the event or else from its enter event.
+    pub(crate) fn get(&self, p: P) -> Option<ParamValue<'e>> {
+        self.own(p).or_else(|| self.of_enter(p))
+    }
+
+    pub(crate) fn i64(&self, p: P) -> Option<i64> {
+        self.get(p)?.as_i64().or_else(|| match self.get(p)? {
+            ParamValue::Uint(u) => Some(u as i64),
+            _ => None,
+        })
+    }
+
+    pub(crate) fn u64(&self, p: P) -> Option<u64> {
+        match self.get(p)? {
+            ParamValue::Int(v) | ParamValue::Pid(v) | ParamValue::Errno(v) | ParamValue::Fd(v) => {
+                Some(v as u64)
+            }
+            v => v.as_u64(),
+        }
+    }
+
+    pub(crate) fn u32(&self, p: P) -> Option<u32> {
+        self.u64(p).map(|v| v as u32)
+    }
+
+    /// A string, path or buffer (empty values count as absent).
+    pub(crate) fn bytes(&self, p: P) -> Option<&'e [u8]> {
+        match self.get(p)? {
+            ParamValue::Empty => None,
+            v => v.as_bytes(),
+        }
+    }
+
+    /// The return value: parameter 0 when it is an errno, fd or pid (`res`, or `fd` for the
+    /// fd-returning events).
+    pub(crate) fn res(&self) -> Option<i64> {
+        use strata_scap::table::ParamType as T;
+        let info = self.ev.info()?.params.first()?;
+        if !matches!(info.ty, T::Errno | T::Fd | T::Pid | T::Fd32 | T::Pid32) {
+            return None;
+        }
+        self.ev.param(0)?.ok()?.as_i64()
+    }
+}

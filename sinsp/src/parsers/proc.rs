@@ -1,0 +1,573 @@
+//! Process and thread events: clone/fork/vfork/clone3, execve/execveat, procexit, credentials,
+//! working directory, sessions, users and groups.
+
+use strata_scap::param::ParamValue;
+
+use crate::fds::{FLAG_IS_CLONED, O_CLOEXEC};
+use crate::inspector::Inspector;
+use crate::params::{Args, P};
+use crate::paths;
+use crate::threads::{ThreadInfo, flags};
+use crate::users::{GroupInfo, UserInfo};
+
+/// A thread created this recently by the caller's clone exit is not re-created by the child's.
+const CLONE_STALE_TIME_NS: u64 = 2_000_000_000;
+
+fn set_bytes(dst: &mut Vec<u8>, src: Option<&[u8]>) {
+    if let Some(s) = src {
+        dst.clear();
+        dst.extend_from_slice(s);
+    }
+}
+
+/// Fields every clone and execve exit carries: names, limits, memory, credentials.
+fn fill_common(t: &mut ThreadInfo, a: &Args<'_, '_>) {
+    set_bytes(&mut t.exe, a.bytes(P::Exe));
+    set_bytes(&mut t.args_raw, a.bytes(P::Args).or(Some(b"")));
+    match a.bytes(P::Comm) {
+        Some(c) => set_bytes(&mut t.comm, Some(c)),
+        None => t.comm.clone_from(&t.exe),
+    }
+    if let Some(v) = a.i64(P::Fdlimit) {
+        t.fdlimit = v;
+    }
+    if let Some(v) = a.u64(P::PgftMaj) {
+        t.pfmajor = v;
+    }
+    if let Some(v) = a.u64(P::PgftMin) {
+        t.pfminor = v;
+    }
+    if let Some(v) = a.u32(P::VmSize) {
+        t.vmsize_kb = v;
+    }
+    if let Some(v) = a.u32(P::VmRss) {
+        t.vmrss_kb = v;
+    }
+    if let Some(v) = a.u32(P::VmSwap) {
+        t.vmswap_kb = v;
+    }
+    if let Some(c) = a.bytes(P::Cgroups) {
+        set_bytes(&mut t.cgroups_raw, Some(c));
+    }
+    if let Some(v) = a.u32(P::Uid) {
+        t.uid = v;
+    }
+    if let Some(v) = a.u32(P::Gid) {
+        t.gid = v;
+    }
+}
+
+/// Copies what a new thread or process inherits from its creator.
+fn inherit(child: &mut ThreadInfo, from: &ThreadInfo, new_process: bool, cwd: &[u8]) {
+    child.exepath.clone_from(&from.exepath);
+    child.root.clone_from(&from.root);
+    child.sid = from.sid;
+    child.vpgid = from.vpgid;
+    child.pgid = from.pgid;
+    child.tty = from.tty;
+    child.loginuid = from.loginuid;
+    child.cap_inheritable = from.cap_inheritable;
+    child.cap_permitted = from.cap_permitted;
+    child.cap_effective = from.cap_effective;
+    child.exe_ino = from.exe_ino;
+    child.container_id.clone_from(&from.container_id);
+    if new_process {
+        child.cwd = cwd.to_vec();
+        child.env_raw.clone_from(&from.env_raw);
+    } else {
+        child.lastexec_ts = from.lastexec_ts;
+    }
+}
+
+pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    let Some(res) = a.res() else { return };
+    if res < 0 {
+        return;
+    }
+    let cflags = a.u32(P::Flags).unwrap_or(0);
+    let new_process = cflags & flags::CLONE_THREAD == 0;
+    let ts = a.ev.ts;
+    if res > 0 {
+        // Caller side: `res` is the child's tid.
+        if tid == -1 {
+            return;
+        }
+        let caller = insp.thread_or_placeholder(tid);
+        if caller.is_invalid() {
+            if let Some(p) = a.i64(P::Ptid) {
+                caller.ptid = p;
+            }
+            caller.vtid = a.i64(P::Vtid).unwrap_or(tid);
+            caller.vpid = a.i64(P::Vpid).unwrap_or(-1);
+            if let Some(p) = a.i64(P::Pid) {
+                insp.threads.set_pid(tid, p);
+            }
+        }
+        let caller = insp.threads.get(tid).expect("present");
+        if cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
+            || caller.tid != caller.vtid
+            || cflags & flags::CLONE_VFORK != 0
+            || a.ev.name() == "vfork"
+        {
+            return;
+        }
+        if let Some(c) = insp.threads.get(res) {
+            if c.flags & flags::CLONE_INVERTED != 0 {
+                return;
+            }
+            insp.threads.remove(res);
+        }
+        let caller = insp.threads.get(tid).expect("present");
+        let mut child = ThreadInfo::blank(res);
+        child.flags = cflags | flags::ACTIVE;
+        if new_process {
+            child.pid = res;
+            child.ptid = tid;
+        } else {
+            child.pid = caller.pid;
+            child.ptid = caller.ptid;
+            child.flags |= flags::CLONE_FILES;
+        }
+        let cwd = insp.cwd(caller).to_vec();
+        inherit(&mut child, caller, new_process, &cwd);
+        if new_process {
+            copy_fds(&mut child, insp.fd_table(caller));
+        }
+        let caller_invalid = caller.is_invalid();
+        fill_common(&mut child, a);
+        child.vtid = res;
+        child.vpid = child.pid;
+        child.clone_ts = ts;
+        child.pidns_init_start_ts = insp.machine.boot_ts;
+        if caller_invalid {
+            let (exe, comm, args) = (
+                child.exe.clone(),
+                child.comm.clone(),
+                child.args_raw.clone(),
+            );
+            let c = insp.threads.get_mut(tid).expect("present");
+            c.exe = exe;
+            c.comm = comm;
+            c.args_raw = args;
+        }
+        insert_with_parent(insp, child);
+    } else {
+        // Child side: the event's thread is the child.
+        if tid == -1 {
+            return;
+        }
+        if let Some(c) = insp.threads.get(tid) {
+            if c.clone_ts != 0 && ts.saturating_sub(c.clone_ts) < CLONE_STALE_TIME_NS {
+                return;
+            }
+            insp.threads.remove(tid);
+        }
+        let pid = a.i64(P::Pid).unwrap_or(tid);
+        let ptid = a.i64(P::Ptid).unwrap_or(-1);
+        let mut child = ThreadInfo::blank(tid);
+        child.pid = pid;
+        child.ptid = ptid;
+        child.flags = cflags | flags::CLONE_INVERTED | flags::ACTIVE;
+        child.vtid = a.i64(P::Vtid).unwrap_or(tid);
+        child.vpid = a.i64(P::Vpid).unwrap_or(-1);
+        if !new_process {
+            child.flags |= flags::CLONE_FILES;
+        }
+        let lookup_tid = if new_process { ptid } else { pid };
+        if lookup_tid >= 0 && lookup_tid != tid {
+            let lookup = insp.thread_or_placeholder(lookup_tid);
+            if !new_process && lookup.is_invalid() {
+                lookup.ptid = ptid;
+                lookup.vtid = pid;
+                lookup.vpid = child.vpid;
+                insp.threads.set_pid(lookup_tid, pid);
+            }
+            let lookup = insp.threads.get(lookup_tid).expect("present");
+            if !lookup.is_invalid() {
+                let cwd = insp.cwd(lookup).to_vec();
+                inherit(&mut child, lookup, new_process, &cwd);
+                if new_process {
+                    copy_fds(&mut child, insp.fd_table(lookup));
+                }
+            }
+        }
+        fill_common(&mut child, a);
+        child.clone_ts = a.ev.ts;
+        let in_ns =
+            cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID) != 0 || tid != child.vtid;
+        child.pidns_init_start_ts = match a.u64(P::PidnsInit) {
+            Some(v) if in_ns => v + insp.machine.boot_ts,
+            _ => insp.machine.boot_ts,
+        };
+        insert_with_parent(insp, child);
+    }
+}
+
+fn copy_fds(child: &mut ThreadInfo, from: &crate::fds::FdTable) {
+    for f in from.iter() {
+        let mut f = f.clone();
+        f.flags |= FLAG_IS_CLONED;
+        child.fds.insert(f, usize::MAX);
+    }
+}
+
+/// Inserts a thread; a parent that is not in the table (or is a placeholder) becomes 0.
+fn insert_with_parent(insp: &mut Inspector, mut t: ThreadInfo) {
+    if t.pid != 1 && insp.threads.get(t.ptid).is_none_or(|p| p.is_invalid()) {
+        t.ptid = 0;
+    }
+    insp.threads.insert(t);
+}
+
+pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if a.res().is_none_or(|r| r < 0) {
+        return;
+    }
+    let Some(t) = insp.threads.get_mut(tid) else {
+        return;
+    };
+    t.flags &= !flags::CLOSED;
+    let was_invalid = t.is_invalid();
+    fill_common(t, a);
+    t.lastexec_ts = a.ev.ts;
+    if let Some(e) = a.bytes(P::Env) {
+        set_bytes(&mut t.env_raw, Some(e));
+    }
+    if let Some(v) = a.u32(P::Tty) {
+        t.tty = v;
+    }
+    if let Some(v) = a.i64(P::Vpgid) {
+        t.vpgid = v;
+    }
+    if let Some(v) = a.u32(P::Loginuid) {
+        t.loginuid = v;
+    }
+    if let Some(v) = a.u64(P::CapInh) {
+        t.cap_inheritable = v;
+    }
+    if let Some(v) = a.u64(P::CapPerm) {
+        t.cap_permitted = v;
+    }
+    if let Some(v) = a.u64(P::CapEff) {
+        t.cap_effective = v;
+    }
+    if let Some(v) = a.u64(P::ExeIno) {
+        t.exe_ino = v;
+    }
+    if a.own(P::Pgid).is_some() {
+        t.pgid = a.i64(P::Pgid).unwrap_or(-1);
+    }
+    let keep = flags::PIPE_SRC | flags::PIPE_DST | flags::IS_MAIN_THREAD | flags::CLONE_INVERTED;
+    t.flags = (t.flags & keep) | flags::ACTIVE | flags::NAME_CHANGED;
+    if was_invalid {
+        if let Some(p) = a.i64(P::Ptid) {
+            t.ptid = p;
+        }
+    }
+    let pid = a.i64(P::Pid);
+    let trusted = a
+        .own(P::TrustedExepath)
+        .and_then(|v| v.as_bytes().filter(|s| !s.is_empty()));
+    if let Some(p) = trusted {
+        set_bytes(&mut t.exepath, Some(p));
+    }
+    if let Some(p) = pid {
+        insp.threads.set_pid(tid, p);
+    }
+    let t = insp.threads.get(tid).expect("present");
+    if trusted.is_none() {
+        if let Some(f) = a.of_enter(P::Filename).and_then(|v| v.as_bytes()) {
+            let mut out = std::mem::take(&mut insp.path_buf);
+            paths::resolve_into(&mut out, insp.cwd(t), f);
+            let t = insp.threads.get_mut(tid).expect("present");
+            t.exepath.clone_from(&out);
+            insp.path_buf = out;
+        }
+    }
+    let t = insp.threads.get_mut(tid).expect("present");
+    if was_invalid {
+        t.vtid = tid;
+        t.vpid = t.pid;
+    }
+    let pid = t.pid;
+    if let Some(fds) = insp.fds_mut(tid) {
+        fds.retain(|f| f.open_flags & O_CLOEXEC == 0);
+    }
+    if insp.threads.threads_of(pid) > 2 {
+        let others: Vec<i64> = insp
+            .threads
+            .iter()
+            .filter(|o| o.pid == pid && o.tid != tid && o.tid != pid)
+            .map(|o| o.tid)
+            .collect();
+        for o in others {
+            insp.threads.remove(o);
+        }
+    }
+}
+
+pub(super) fn procexit(insp: &mut Inspector, tid: i64, _a: &Args<'_, '_>) {
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.flags |= flags::CLOSED;
+        insp.schedule_thread_removal(tid);
+    }
+}
+
+pub(super) fn switch(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if let Some(t) = insp.threads.get_mut(tid) {
+        if let Some(v) = a.u64(P::PgftMaj) {
+            t.pfmajor = v;
+        }
+        if let Some(v) = a.u64(P::PgftMin) {
+            t.pfminor = v;
+        }
+    }
+}
+
+fn ok(a: &Args<'_, '_>) -> bool {
+    a.res().is_some_and(|r| r >= 0)
+}
+
+pub(super) fn chdir(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if !ok(a) {
+        return;
+    }
+    let Some(p) = a.bytes(P::Path) else { return };
+    set_cwd(insp, tid, p, false);
+}
+
+fn set_cwd(insp: &mut Inspector, tid: i64, p: &[u8], absolute: bool) {
+    let Some(t) = insp.threads.get(tid) else {
+        return;
+    };
+    let owner = if t.is_main_thread() || !insp.threads.contains(t.pid) {
+        tid
+    } else {
+        t.pid
+    };
+    let mut out = std::mem::take(&mut insp.path_buf);
+    let base = if absolute { &b"/"[..] } else { insp.cwd(t) };
+    paths::cwd_into(&mut out, base, p);
+    if let Some(o) = insp.threads.get_mut(owner) {
+        o.cwd.clone_from(&out);
+    }
+    insp.path_buf = out;
+}
+
+pub(super) fn fchdir(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if !ok(a) {
+        return;
+    }
+    let Some(t) = insp.threads.get(tid) else {
+        return;
+    };
+    let fd = t.lastevent_fd;
+    let Some(name) = insp
+        .fds_of(tid)
+        .and_then(|f| f.get(fd))
+        .map(|f| f.name.clone())
+    else {
+        return;
+    };
+    set_cwd(insp, tid, &name, true);
+}
+
+pub(super) fn chroot(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if a.res() != Some(0) {
+        return;
+    }
+    let Some(p) = a.bytes(P::Path) else { return };
+    let Some(t) = insp.threads.get(tid) else {
+        return;
+    };
+    let mut out = std::mem::take(&mut insp.path_buf);
+    paths::resolve_into(&mut out, insp.cwd(t), p);
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.root.clone_from(&out);
+    }
+    insp.path_buf = out;
+}
+
+pub(super) fn set_id(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, p: P, user: bool) {
+    if a.res() != Some(0) {
+        return;
+    }
+    let Some(v) = a.u32(p) else { return };
+    if let Some(t) = insp.threads.get_mut(tid) {
+        if user {
+            t.uid = v;
+        } else {
+            t.gid = v;
+        }
+    }
+}
+
+pub(super) fn setsid(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    let Some(r) = a.res().filter(|&r| r >= 0) else {
+        return;
+    };
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.sid = r;
+    }
+}
+
+pub(super) fn setpgid(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if a.res() != Some(0) {
+        return;
+    }
+    let target = a.i64(P::Pid).filter(|&p| p != 0).unwrap_or(tid);
+    let Some(pgid) = a.i64(P::Pgid) else { return };
+    if let Some(t) = insp.threads.get_mut(target) {
+        t.pgid = if pgid == 0 { t.pid } else { pgid };
+    }
+}
+
+/// `PR_SET_NAME`.
+const PR_SET_NAME: u64 = 15;
+
+pub(super) fn prctl(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if !ok(a) || a.u64(P::Option) != Some(PR_SET_NAME) {
+        return;
+    }
+    if let (Some(t), Some(name)) = (insp.threads.get_mut(tid), a.bytes(P::Arg2Str)) {
+        set_bytes(&mut t.comm, Some(name));
+    }
+}
+
+pub(super) fn capset(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if a.res() != Some(0) {
+        return;
+    }
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.cap_inheritable = a.u64(P::CapInh).unwrap_or(t.cap_inheritable);
+        t.cap_permitted = a.u64(P::CapPerm).unwrap_or(t.cap_permitted);
+        t.cap_effective = a.u64(P::CapEff).unwrap_or(t.cap_effective);
+    }
+}
+
+fn str_param<'e>(a: &Args<'_, 'e>, p: P) -> &'e [u8] {
+    match a.own(p) {
+        Some(ParamValue::Str(s)) => s,
+        Some(v) => v.as_bytes().unwrap_or_default(),
+        None => b"",
+    }
+}
+
+pub(super) fn user_added(insp: &mut Inspector, a: &Args<'_, '_>, add: bool) {
+    let Some(uid) = a.u32(P::Uid) else { return };
+    let container = str_param(a, P::ContainerId);
+    if add {
+        let u = UserInfo {
+            uid,
+            gid: a.u32(P::Gid).unwrap_or(u32::MAX),
+            name: str_param(a, P::Name).to_vec(),
+            homedir: str_param(a, P::Home).to_vec(),
+            shell: str_param(a, P::Shell).to_vec(),
+        };
+        insp.users.add_user(container, u);
+    } else {
+        insp.users.remove_user(container, uid);
+    }
+}
+
+pub(super) fn group_added(insp: &mut Inspector, a: &Args<'_, '_>, add: bool) {
+    let Some(gid) = a.u32(P::Gid) else { return };
+    let container = str_param(a, P::ContainerId);
+    if add {
+        let g = GroupInfo {
+            gid,
+            name: str_param(a, P::Name).to_vec(),
+        };
+        insp.users.add_group(container, g);
+    } else {
+        insp.users.remove_group(container, gid);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_scap::event::encode_event;
+    use strata_scap::{Endian, Event};
+
+    use crate::Inspector;
+    use crate::threads::flags;
+
+    /// A CLONE_20_X event of `tid` returning `res`, whose params describe `tid`.
+    fn clone_x(buf: &mut Vec<u8>, ts: u64, tid: i64, pid: i64, res: i64, cflags: u32) {
+        let i = |v: i64| v.to_le_bytes().to_vec();
+        let u = |v: u32| v.to_le_bytes().to_vec();
+        let p: Vec<Vec<u8>> = vec![
+            i(res),
+            b"/bin/sh\0".to_vec(),
+            b"-c\0x\0".to_vec(),
+            i(tid),
+            i(pid),
+            i(1),
+            b"/tmp\0".to_vec(),
+            i(1024),
+            i(0),
+            i(0),
+            u(0),
+            u(0),
+            u(0),
+            b"sh\0".to_vec(),
+            Vec::new(),
+            u(cflags),
+            u(1000),
+            u(1000),
+            i(tid),
+            i(pid),
+            i(0),
+        ];
+        let refs: Vec<&[u8]> = p.iter().map(Vec::as_slice).collect();
+        buf.clear();
+        buf.extend_from_slice(&0u16.to_le_bytes());
+        encode_event(buf, Endian::Little, ts, tid as u64, 223, &refs).unwrap();
+    }
+
+    fn run(insp: &mut Inspector, buf: &[u8]) {
+        let ev = Event::parse(strata_scap::block::types::EV_V2, buf, Endian::Little).unwrap();
+        let _ = insp.process(&ev);
+    }
+
+    #[test]
+    fn caller_side_creates_a_process_child() {
+        let mut insp = Inspector::new();
+        let mut b = Vec::new();
+        clone_x(&mut b, 10, 100, 100, 200, 0);
+        run(&mut insp, &b);
+        let c = insp.thread(200).expect("child");
+        assert_eq!((c.pid, c.ptid, c.uid), (200, 100, 1000));
+        assert_eq!(c.comm, b"sh");
+        assert_eq!(c.args().collect::<Vec<_>>(), [&b"-c"[..], b"x"]);
+        // The child's own exit, less than 2 s later, does not re-create it.
+        clone_x(&mut b, 20, 200, 200, 0, 0);
+        run(&mut insp, &b);
+        assert_eq!(insp.thread(200).unwrap().clone_ts, 10);
+    }
+
+    #[test]
+    fn thread_clone_shares_the_process() {
+        let mut insp = Inspector::new();
+        let mut b = Vec::new();
+        clone_x(&mut b, 10, 100, 100, 101, flags::CLONE_THREAD);
+        run(&mut insp, &b);
+        let t = insp.thread(101).expect("thread");
+        assert_eq!(t.pid, 100);
+        assert!(t.shares_fds() && !t.is_main_thread());
+    }
+
+    #[test]
+    fn vfork_and_pidns_children_wait_for_their_own_exit() {
+        let mut insp = Inspector::new();
+        let mut b = Vec::new();
+        clone_x(&mut b, 10, 100, 100, 300, flags::CLONE_VFORK);
+        run(&mut insp, &b);
+        assert!(insp.thread(300).is_none());
+        clone_x(&mut b, 11, 300, 300, 0, flags::CLONE_VFORK);
+        run(&mut insp, &b);
+        let c = insp.thread(300).expect("child side creates it");
+        assert!(c.flags & flags::CLONE_INVERTED != 0);
+        assert_eq!(c.ptid, 0, "unknown parent 1 becomes 0");
+    }
+}

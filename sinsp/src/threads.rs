@@ -1,0 +1,398 @@
+//! Threads and processes: the thread table, keyed by tid, bounded in size.
+
+use std::collections::VecDeque;
+
+use hashbrown::HashMap;
+
+use crate::fds::FdTable;
+
+/// Thread flags (`PPM_CL_*`), as clone events and the process list carry them.
+pub mod flags {
+    /// The thread shares its process's fd table.
+    pub const CLONE_FILES: u32 = 1;
+    /// A new pid namespace.
+    pub const CLONE_NEWPID: u32 = 64;
+    /// The child gets the caller's parent.
+    pub const CLONE_PARENT: u32 = 256;
+    /// A thread of the caller's process, not a new process.
+    pub const CLONE_THREAD: u32 = 8192;
+    /// The child's clone exit was seen before the parent's.
+    pub const CLONE_INVERTED: u32 = 65536;
+    /// The name changed by execve.
+    pub const NAME_CHANGED: u32 = 131072;
+    /// The thread exited (procexit seen).
+    pub const CLOSED: u32 = 262144;
+    /// Set on every thread the engine knows.
+    pub const ACTIVE: u32 = 1 << 19;
+    /// A new user namespace.
+    pub const CLONE_NEWUSER: u32 = 1 << 20;
+    /// Heuristic: the process writes to a pipe on stdout.
+    pub const PIPE_SRC: u32 = 1 << 21;
+    /// Heuristic: the process reads from a pipe on stdin.
+    pub const PIPE_DST: u32 = 1 << 22;
+    /// vfork.
+    pub const CLONE_VFORK: u32 = 134217728;
+    /// The child lives in another pid namespace.
+    pub const CHILD_IN_PIDNS: u32 = 536870912;
+    /// The thread is its process's main thread.
+    pub const IS_MAIN_THREAD: u32 = 1 << 30;
+}
+
+/// One thread (and, for a main thread, its process).
+///
+/// Strings are bytes: capture strings need not be UTF-8. Lists (`args`, `env`, `cgroups`) are
+/// kept as one NUL-separated buffer and read with the iterator methods, so a thread costs a few
+/// allocations rather than one per argument.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ThreadInfo {
+    /// Thread id.
+    pub tid: i64,
+    /// Process id (tid of the main thread); −1 for a placeholder.
+    pub pid: i64,
+    /// Parent thread id; −1 for a placeholder, 0 when the parent is unknown.
+    pub ptid: i64,
+    /// Session id.
+    pub sid: i64,
+    /// Process group id as seen in the thread's pid namespace.
+    pub vpgid: i64,
+    /// Process group id.
+    pub pgid: i64,
+    /// Command name (`proc.name`), at most 16 bytes in the kernel.
+    pub comm: Vec<u8>,
+    /// argv[0] (`proc.exe`).
+    pub exe: Vec<u8>,
+    /// Full executable path (`proc.exepath`).
+    pub exepath: Vec<u8>,
+    /// Arguments after argv[0], each NUL-terminated; see [`ThreadInfo::args`].
+    pub args_raw: Vec<u8>,
+    /// Environment, each entry NUL-terminated; see [`ThreadInfo::env`].
+    pub env_raw: Vec<u8>,
+    /// Working directory, ending with `/` (meaningful on the main thread).
+    pub cwd: Vec<u8>,
+    /// Root directory.
+    pub root: Vec<u8>,
+    /// cgroups as `subsys=path` entries, each NUL-terminated.
+    pub cgroups_raw: Vec<u8>,
+    /// Container id, empty for the host.
+    pub container_id: Vec<u8>,
+    /// RLIMIT_NOFILE.
+    pub fdlimit: i64,
+    /// `PPM_CL_*` flags (see [`flags`]).
+    pub flags: u32,
+    /// Effective user id (`u32::MAX` when unknown).
+    pub uid: u32,
+    /// Effective group id (`u32::MAX` when unknown).
+    pub gid: u32,
+    /// Login user id.
+    pub loginuid: u32,
+    /// Thread id in its pid namespace.
+    pub vtid: i64,
+    /// Process id in its pid namespace.
+    pub vpid: i64,
+    /// Controlling terminal.
+    pub tty: u32,
+    /// Inheritable capabilities.
+    pub cap_inheritable: u64,
+    /// Permitted capabilities.
+    pub cap_permitted: u64,
+    /// Effective capabilities.
+    pub cap_effective: u64,
+    /// Virtual memory size, kB.
+    pub vmsize_kb: u32,
+    /// Resident set size, kB.
+    pub vmrss_kb: u32,
+    /// Swap, kB.
+    pub vmswap_kb: u32,
+    /// Major page faults.
+    pub pfmajor: u64,
+    /// Minor page faults.
+    pub pfminor: u64,
+    /// Executable inode.
+    pub exe_ino: u64,
+    /// When the thread was created by a clone seen in the capture (0 if not).
+    pub clone_ts: u64,
+    /// When the thread last called execve.
+    pub lastexec_ts: u64,
+    /// Start of the pid namespace's init.
+    pub pidns_init_start_ts: u64,
+    /// The reaper chosen for this thread's children (−1 unknown).
+    pub reaper_tid: i64,
+    /// The fd table: used by the main thread, and by threads that do not share it.
+    pub(crate) fds: FdTable,
+    pub(crate) lastevent_fd: i64,
+    pub(crate) lastevent_type: u16,
+    pub(crate) enter: EnterStore,
+    pub(crate) seq: u64,
+}
+
+/// The stored copy of a thread's last enter event.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct EnterStore {
+    /// Event body as in an EV/EV_V2 block: cpu, then the event bytes.
+    pub(crate) body: Vec<u8>,
+    pub(crate) block_type: u32,
+    pub(crate) endian: strata_scap::Endian,
+    pub(crate) valid: bool,
+}
+
+/// Splits a NUL-separated list, ignoring the final terminator.
+#[derive(Debug, Clone)]
+pub struct NulList<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> NulList<'a> {
+    /// Iterates the entries of `raw` (`a\0b\0` gives `a`, `b`).
+    pub fn new(raw: &'a [u8]) -> Self {
+        NulList { rest: raw }
+    }
+}
+
+impl<'a> Iterator for NulList<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match self.rest.iter().position(|&b| b == 0) {
+            Some(i) => {
+                let s = &self.rest[..i];
+                self.rest = &self.rest[i + 1..];
+                Some(s)
+            }
+            None => Some(std::mem::take(&mut self.rest)),
+        }
+    }
+}
+
+impl ThreadInfo {
+    /// A placeholder for a thread seen in an event but never described (libsinsp's
+    /// "invalid" thread): ids unknown, names `<NA>`, credentials unknown.
+    pub(crate) fn placeholder(tid: i64, pid: i64) -> Self {
+        ThreadInfo {
+            tid,
+            pid,
+            ptid: -1,
+            reaper_tid: -1,
+            comm: b"<NA>".to_vec(),
+            exe: b"<NA>".to_vec(),
+            uid: u32::MAX,
+            gid: u32::MAX,
+            loginuid: u32::MAX,
+            vtid: tid,
+            vpid: -1,
+            ..Self::blank(tid)
+        }
+    }
+
+    pub(crate) fn blank(tid: i64) -> Self {
+        ThreadInfo {
+            tid,
+            lastevent_fd: -1,
+            lastevent_type: u16::MAX,
+            sid: -1,
+            vpgid: -1,
+            pgid: -1,
+            reaper_tid: -1,
+            ..Default::default()
+        }
+    }
+
+    /// Arguments after argv[0].
+    pub fn args(&self) -> NulList<'_> {
+        NulList::new(&self.args_raw)
+    }
+
+    /// Environment entries (`NAME=value`).
+    pub fn env(&self) -> NulList<'_> {
+        NulList::new(&self.env_raw)
+    }
+
+    /// cgroups (`subsys=path`).
+    pub fn cgroups(&self) -> NulList<'_> {
+        NulList::new(&self.cgroups_raw)
+    }
+
+    /// Whether this is its process's main thread.
+    pub fn is_main_thread(&self) -> bool {
+        self.tid == self.pid || self.flags & flags::IS_MAIN_THREAD != 0
+    }
+
+    /// Whether the thread has exited (procexit seen).
+    pub fn is_dead(&self) -> bool {
+        self.flags & flags::CLOSED != 0
+    }
+
+    /// Whether the thread is a placeholder with unknown ids (libsinsp's `is_invalid`).
+    pub fn is_invalid(&self) -> bool {
+        self.tid < 0 || self.pid < 0 || self.ptid < 0
+    }
+
+    /// Whether the thread uses its main thread's fd table.
+    pub fn shares_fds(&self) -> bool {
+        self.flags & flags::CLONE_FILES != 0 && !self.is_main_thread()
+    }
+
+    /// This thread's own fd table (see [`crate::Inspector::fd_table`] for the shared one).
+    pub fn own_fds(&self) -> &FdTable {
+        &self.fds
+    }
+
+    /// The fd given by the last event's fd parameter (`fd.num`), −1 if none.
+    pub fn lastevent_fd(&self) -> i64 {
+        self.lastevent_fd
+    }
+}
+
+/// The thread table: a hash map by tid, bounded. When full, the oldest-inserted thread is
+/// evicted, so endless streams with lost procexits keep memory flat.
+#[derive(Debug, Default)]
+pub struct ThreadTable {
+    map: HashMap<i64, ThreadInfo>,
+    per_pid: HashMap<i64, u32>,
+    order: VecDeque<(i64, u64)>,
+    next_seq: u64,
+    max: usize,
+    evicted: u64,
+}
+
+impl ThreadTable {
+    pub(crate) fn new(max: usize) -> Self {
+        ThreadTable {
+            max: max.max(1),
+            ..Default::default()
+        }
+    }
+
+    /// The thread `tid`.
+    pub fn get(&self, tid: i64) -> Option<&ThreadInfo> {
+        self.map.get(&tid)
+    }
+
+    pub(crate) fn get_mut(&mut self, tid: i64) -> Option<&mut ThreadInfo> {
+        self.map.get_mut(&tid)
+    }
+
+    /// Number of threads.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// How many threads were evicted to respect the bound.
+    pub fn evicted(&self) -> u64 {
+        self.evicted
+    }
+
+    /// Every thread, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = &ThreadInfo> {
+        self.map.values()
+    }
+
+    pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut ThreadInfo> {
+        self.map.values_mut()
+    }
+
+    pub(crate) fn contains(&self, tid: i64) -> bool {
+        self.map.contains_key(&tid)
+    }
+
+    /// Inserts (or replaces) a thread, evicting the oldest ones if the table is full.
+    pub(crate) fn insert(&mut self, mut t: ThreadInfo) -> &mut ThreadInfo {
+        let tid = t.tid;
+        if !self.map.contains_key(&tid) {
+            while self.map.len() >= self.max {
+                let Some((old, seq)) = self.order.pop_front() else {
+                    break;
+                };
+                if self.map.get(&old).is_some_and(|o| o.seq == seq) {
+                    self.remove(old);
+                    self.evicted += 1;
+                }
+            }
+        }
+        self.next_seq += 1;
+        t.seq = self.next_seq;
+        self.order.push_back((tid, t.seq));
+        if self.order.len() > 2 * self.max + 16 {
+            let map = &self.map;
+            self.order
+                .retain(|&(tid, seq)| map.get(&tid).is_some_and(|t| t.seq == seq));
+        }
+        *self.per_pid.entry(t.pid).or_default() += 1;
+        if let Some(old) = self.map.insert(tid, t) {
+            self.uncount(old.pid);
+        }
+        self.map.get_mut(&tid).expect("just inserted")
+    }
+
+    fn uncount(&mut self, pid: i64) {
+        if let Some(n) = self.per_pid.get_mut(&pid) {
+            *n -= 1;
+            if *n == 0 {
+                self.per_pid.remove(&pid);
+            }
+        }
+    }
+
+    /// Changes a thread's pid, keeping the per-process counts right.
+    pub(crate) fn set_pid(&mut self, tid: i64, pid: i64) {
+        let Some(t) = self.map.get_mut(&tid) else {
+            return;
+        };
+        let old = std::mem::replace(&mut t.pid, pid);
+        if old != pid {
+            self.uncount(old);
+            *self.per_pid.entry(pid).or_default() += 1;
+        }
+    }
+
+    /// How many threads of process `pid` the table holds (dead main threads included).
+    pub fn threads_of(&self, pid: i64) -> u32 {
+        self.per_pid.get(&pid).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn remove(&mut self, tid: i64) -> Option<ThreadInfo> {
+        let t = self.map.remove(&tid)?;
+        self.uncount(t.pid);
+        Some(t)
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+        self.per_pid.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_list_splits() {
+        let v: Vec<_> = NulList::new(b"a\0bc\0").collect();
+        assert_eq!(v, [&b"a"[..], b"bc"]);
+        let v: Vec<_> = NulList::new(b"a\0\0b").collect();
+        assert_eq!(v, [&b"a"[..], b"", b"b"]);
+        assert_eq!(NulList::new(b"").count(), 0);
+    }
+
+    #[test]
+    fn table_evicts_oldest() {
+        let mut t = ThreadTable::new(3);
+        for tid in 1..=5 {
+            t.insert(ThreadInfo::blank(tid));
+        }
+        assert_eq!(t.len(), 3);
+        assert!(t.get(1).is_none() && t.get(2).is_none());
+        assert!(t.get(5).is_some());
+        assert_eq!(t.evicted(), 2);
+    }
+}

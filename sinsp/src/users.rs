@@ -1,0 +1,180 @@
+//! Users and groups, by container (empty id = host) and uid/gid.
+
+use hashbrown::HashMap;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// User id.
+    pub uid: u32,
+    /// Primary group id.
+    pub gid: u32,
+    /// Login name.
+    pub name: Vec<u8>,
+    /// Home directory.
+    pub homedir: Vec<u8>,
+    /// Login shell.
+    pub shell: Vec<u8>,
+}
+
+/// A group.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct GroupInfo {
+    /// Group id.
+    pub gid: u32,
+    /// Group name.
+    pub name: Vec<u8>,
+}
+
+/// Users and groups per container; the host is the empty container id. Bounded per scope.
+#[derive(Debug, Default)]
+pub struct UserTable {
+    users: HashMap<Vec<u8>, HashMap<u32, UserInfo>>,
+    groups: HashMap<Vec<u8>, HashMap<u32, GroupInfo>>,
+    max: usize,
+}
+
+impl UserTable {
+    pub(crate) fn new(max: usize) -> Self {
+        UserTable {
+            max,
+            ..Default::default()
+        }
+    }
+
+    /// The user `uid` of container `container` (`b""` for the host).
+    pub fn user(&self, container: &[u8], uid: u32) -> Option<&UserInfo> {
+        self.users.get(container)?.get(&uid)
+    }
+
+    /// The group `gid` of container `container` (`b""` for the host).
+    pub fn group(&self, container: &[u8], gid: u32) -> Option<&GroupInfo> {
+        self.groups.get(container)?.get(&gid)
+    }
+
+    /// Number of users over all containers.
+    pub fn user_count(&self) -> usize {
+        self.users.values().map(|m| m.len()).sum()
+    }
+
+    pub(crate) fn add_user(&mut self, container: &[u8], u: UserInfo) {
+        // NSS compat entries (`+`/`-`) are not users.
+        if matches!(u.name.first(), Some(b'+' | b'-')) {
+            return;
+        }
+        let m = match self.users.get_mut(container) {
+            Some(m) => m,
+            None => self.users.entry(container.to_vec()).or_default(),
+        };
+        if m.len() < self.max || m.contains_key(&u.uid) {
+            m.insert(u.uid, u);
+        }
+    }
+
+    pub(crate) fn remove_user(&mut self, container: &[u8], uid: u32) {
+        if let Some(m) = self.users.get_mut(container) {
+            m.remove(&uid);
+        }
+    }
+
+    pub(crate) fn add_group(&mut self, container: &[u8], g: GroupInfo) {
+        if matches!(g.name.first(), Some(b'+' | b'-')) {
+            return;
+        }
+        let m = match self.groups.get_mut(container) {
+            Some(m) => m,
+            None => self.groups.entry(container.to_vec()).or_default(),
+        };
+        if m.len() < self.max || m.contains_key(&g.gid) {
+            m.insert(g.gid, g);
+        }
+    }
+
+    pub(crate) fn remove_group(&mut self, container: &[u8], gid: u32) {
+        if let Some(m) = self.groups.get_mut(container) {
+            m.remove(&gid);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.users.clear();
+        self.groups.clear();
+    }
+}
+
+/// One address of a network interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InterfaceInfo {
+    /// Interface name (`eth0`).
+    pub name: Vec<u8>,
+    /// Address, netmask and broadcast.
+    pub addr: InterfaceAddr,
+    /// Link speed, if recorded.
+    pub linkspeed: Option<u64>,
+}
+
+/// The addresses of an interface entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InterfaceAddr {
+    /// IPv4.
+    V4 {
+        /// Address.
+        addr: std::net::Ipv4Addr,
+        /// Netmask.
+        netmask: std::net::Ipv4Addr,
+        /// Broadcast.
+        bcast: std::net::Ipv4Addr,
+    },
+    /// IPv6.
+    V6 {
+        /// Address.
+        addr: std::net::Ipv6Addr,
+        /// Netmask.
+        netmask: std::net::Ipv6Addr,
+        /// Broadcast.
+        bcast: std::net::Ipv6Addr,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_by_container() {
+        let mut t = UserTable::new(10);
+        t.add_user(
+            b"",
+            UserInfo {
+                uid: 0,
+                name: b"root".to_vec(),
+                ..Default::default()
+            },
+        );
+        t.add_user(
+            b"abc",
+            UserInfo {
+                uid: 0,
+                name: b"croot".to_vec(),
+                ..Default::default()
+            },
+        );
+        t.add_user(
+            b"",
+            UserInfo {
+                uid: 5,
+                name: b"+nis".to_vec(),
+                ..Default::default()
+            },
+        );
+        assert_eq!(t.user(b"", 0).unwrap().name, b"root");
+        assert_eq!(t.user(b"abc", 0).unwrap().name, b"croot");
+        assert!(t.user(b"", 5).is_none());
+        t.remove_user(b"", 0);
+        assert!(t.user(b"", 0).is_none());
+    }
+}
