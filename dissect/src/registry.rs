@@ -1,0 +1,519 @@
+//! The field registry: every field's name, class, type, argument syntax and doc, and the
+//! parser for `name`, `name.ARG` and `name[ARG]`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::error::Error;
+use crate::fields::defs::{BUILTINS, Builtin};
+
+/// The type of a field's values, as sysdig declares it (`PT_*` names in libsinsp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldType {
+    /// 16-bit signed integer.
+    Int16,
+    /// 32-bit signed integer.
+    Int32,
+    /// 64-bit signed integer.
+    Int64,
+    /// 32-bit unsigned integer.
+    Uint32,
+    /// 64-bit unsigned integer.
+    Uint64,
+    /// Text.
+    Charbuf,
+    /// Raw bytes.
+    Bytebuf,
+    /// Boolean.
+    Bool,
+    /// Nanoseconds since the epoch.
+    AbsTime,
+    /// A duration in nanoseconds.
+    RelTime,
+    /// Floating point.
+    Double,
+    /// An IPv4 or IPv6 address.
+    IpAddr,
+    /// An IPv4 or IPv6 network (filters only).
+    IpNet,
+    /// A TCP/UDP port.
+    Port,
+    /// The type depends on the argument (`evt.rawarg.NAME` takes the parameter's type).
+    Dynamic,
+}
+
+impl FieldType {
+    /// sysdig's name of the type (`UINT64`, `CHARBUF`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            FieldType::Int16 => "INT16",
+            FieldType::Int32 => "INT32",
+            FieldType::Int64 => "INT64",
+            FieldType::Uint32 => "UINT32",
+            FieldType::Uint64 => "UINT64",
+            FieldType::Charbuf => "CHARBUF",
+            FieldType::Bytebuf => "BYTEBUF",
+            FieldType::Bool => "BOOL",
+            FieldType::AbsTime => "ABSTIME",
+            FieldType::RelTime => "RELTIME",
+            FieldType::Double => "DOUBLE",
+            FieldType::IpAddr => "IPADDR",
+            FieldType::IpNet => "IPNET",
+            FieldType::Port => "PORT",
+            FieldType::Dynamic => "DYNAMIC",
+        }
+    }
+}
+
+/// The class (group) of a built-in field, as `sysdig -l` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Class {
+    /// `evt.*` and `syscall.type`: the event itself.
+    Evt,
+    /// `proc.*` and `thread.*`.
+    Process,
+    /// `user.*`.
+    User,
+    /// `group.*`.
+    Group,
+    /// `container.*`.
+    Container,
+    /// `fd.*`.
+    Fd,
+    /// `fdlist.*`: the fds of poll-like events.
+    FdList,
+    /// `syslog.*`: messages written to /dev/log.
+    Syslog,
+    /// `k8s.*`.
+    K8s,
+    /// `mesos.*` and `marathon.*`.
+    Mesos,
+    /// `span.*`: tracer spans.
+    Span,
+    /// `evtin.*`: events inside tracer spans.
+    EvtIn,
+}
+
+impl Class {
+    /// The class name sysdig shows (`evt`, `process`, ...).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Class::Evt => "evt",
+            Class::Process => "process",
+            Class::User => "user",
+            Class::Group => "group",
+            Class::Container => "container",
+            Class::Fd => "fd",
+            Class::FdList => "fdlist",
+            Class::Syslog => "syslog",
+            Class::K8s => "k8s",
+            Class::Mesos => "mesos",
+            Class::Span => "span",
+            Class::EvtIn => "evtin",
+        }
+    }
+}
+
+/// Which argument syntax a field accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ArgKind {
+    /// No argument.
+    None,
+    /// A number in brackets: `proc.aname[2]`.
+    Index,
+    /// A name after a dot (`evt.rawarg.fd`) or in brackets (`k8s.pod.label[app]`).
+    Name,
+    /// Either of the above: `evt.arg.fd` or `evt.arg[0]`.
+    IndexOrName,
+    /// A number or free text (a path glob) in brackets: `container.mount[/usr/*]`.
+    IndexOrKey,
+}
+
+impl ArgKind {
+    const fn takes_index(self) -> bool {
+        matches!(
+            self,
+            ArgKind::Index | ArgKind::IndexOrName | ArgKind::IndexOrKey
+        )
+    }
+    const fn takes_dot_name(self) -> bool {
+        matches!(self, ArgKind::Name | ArgKind::IndexOrName)
+    }
+    const fn takes_bracket_text(self) -> bool {
+        matches!(
+            self,
+            ArgKind::Name | ArgKind::IndexOrName | ArgKind::IndexOrKey
+        )
+    }
+}
+
+/// A parsed field argument.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Arg {
+    /// `[N]`.
+    Index(i64),
+    /// `.NAME` or `[NAME]`.
+    Name(Box<str>),
+}
+
+impl Arg {
+    /// The name, for a name argument.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Arg::Name(n) => Some(n),
+            Arg::Index(_) => None,
+        }
+    }
+}
+
+/// A field's index in its [`Registry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub u32);
+
+/// What the registry knows of one field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FieldInfo {
+    /// Its name without argument (`proc.aname`).
+    pub name: Cow<'static, str>,
+    /// Its class (`process`).
+    pub class: Cow<'static, str>,
+    /// Its value type.
+    pub ty: FieldType,
+    /// The argument syntax it accepts.
+    pub arg: ArgKind,
+    /// Whether an argument must be given.
+    pub arg_required: bool,
+    /// One line saying what it holds.
+    pub doc: Cow<'static, str>,
+    /// For built-in fields, which one (extraction dispatches on it).
+    pub builtin: Option<Builtin>,
+}
+
+impl FieldInfo {
+    /// A description of a user field, with no argument.
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        class: impl Into<Cow<'static, str>>,
+        ty: FieldType,
+        doc: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        FieldInfo {
+            name: name.into(),
+            class: class.into(),
+            ty,
+            arg: ArgKind::None,
+            arg_required: false,
+            doc: doc.into(),
+            builtin: None,
+        }
+    }
+
+    /// The same field accepting arguments of `kind`.
+    pub fn with_arg(mut self, kind: ArgKind, required: bool) -> Self {
+        self.arg = kind;
+        self.arg_required = required;
+        self
+    }
+}
+
+/// Every field that formats and filters may name.
+///
+/// ```
+/// use strata_dissect::{Arg, Registry};
+/// let reg = Registry::builtin();
+/// let (id, arg) = reg.lookup("proc.aname[2]").unwrap();
+/// assert_eq!(reg.info(id).name, "proc.aname");
+/// assert_eq!(arg, Some(Arg::Index(2)));
+/// assert!(reg.lookup("evt.arg.fd").is_some());
+/// assert!(reg.lookup("no.such.field").is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Registry {
+    fields: Vec<FieldInfo>,
+    by_name: HashMap<Cow<'static, str>, FieldId>,
+}
+
+impl Default for Registry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Parsed `name[arg]` text: the field, its argument, and how many bytes it took.
+pub(crate) struct Parsed {
+    pub id: FieldId,
+    pub arg: Option<Arg>,
+    pub len: usize,
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+impl Registry {
+    /// A registry holding the built-in fields (sysdig 0.29.3's list).
+    pub fn new() -> Self {
+        let mut reg = Registry {
+            fields: Vec::with_capacity(BUILTINS.len()),
+            by_name: HashMap::with_capacity(BUILTINS.len()),
+        };
+        for d in BUILTINS.iter() {
+            let id = FieldId(reg.fields.len() as u32);
+            reg.fields.push(FieldInfo {
+                name: Cow::Borrowed(d.name),
+                class: Cow::Borrowed(d.class.name()),
+                ty: d.ty,
+                arg: d.arg,
+                arg_required: d.arg_required,
+                doc: Cow::Borrowed(d.doc),
+                builtin: Some(d.id),
+            });
+            reg.by_name.insert(Cow::Borrowed(d.name), id);
+        }
+        reg
+    }
+
+    /// A shared registry of the built-in fields, built once.
+    pub fn builtin() -> &'static Registry {
+        static REG: OnceLock<Registry> = OnceLock::new();
+        REG.get_or_init(Registry::new)
+    }
+
+    /// Adds a user field; its name must be new and made of `[A-Za-z0-9_-]` words joined by
+    /// dots. Values come from [`StateView::field`](crate::StateView::field).
+    pub fn register(&mut self, mut info: FieldInfo) -> Result<FieldId, Error> {
+        let bad = |reason| Error::Register {
+            name: info.name.to_string(),
+            reason,
+        };
+        if info.name.is_empty()
+            || info
+                .name
+                .split('.')
+                .any(|w| w.is_empty() || !w.bytes().all(is_ident))
+        {
+            return Err(bad("a field name is dot-separated words of [A-Za-z0-9_-]"));
+        }
+        if self.by_name.contains_key(&info.name) {
+            return Err(bad("a field of that name exists"));
+        }
+        info.builtin = None;
+        let id = FieldId(self.fields.len() as u32);
+        self.by_name.insert(info.name.clone(), id);
+        self.fields.push(info);
+        Ok(id)
+    }
+
+    /// The field called `name` (no argument).
+    pub fn id(&self, name: &str) -> Option<FieldId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// What is known of field `id`.
+    ///
+    /// # Panics
+    /// If `id` does not come from this registry.
+    pub fn info(&self, id: FieldId) -> &FieldInfo {
+        &self.fields[id.0 as usize]
+    }
+
+    /// Every field, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = (FieldId, &FieldInfo)> {
+        self.fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FieldId(i as u32), f))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether the registry has no field (never true for [`Registry::new`]).
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Resolves a whole field reference: `evt.num`, `proc.aname[2]`, `evt.arg.fd`,
+    /// `evt.arg[0]`, `container.mount[/usr/*]`. `None` if it names no field or its argument
+    /// does not fit the field.
+    pub fn lookup(&self, name_with_arg: &str) -> Option<(FieldId, Option<Arg>)> {
+        self.resolve(name_with_arg).ok()
+    }
+
+    /// Like [`lookup`](Self::lookup), with an error saying what is wrong and where.
+    pub fn resolve(&self, name_with_arg: &str) -> Result<(FieldId, Option<Arg>), Error> {
+        let p = self.parse_prefix(name_with_arg, 0)?;
+        if p.len != name_with_arg.len() {
+            let name = self.info(p.id).name.to_string();
+            return Err(Error::BadArgument {
+                name,
+                pos: p.len,
+                reason: "unexpected text after the field",
+            });
+        }
+        Ok((p.id, p.arg))
+    }
+
+    /// Parses the field reference at the start of `text` (which starts at `base` in the
+    /// caller's text, for error positions). Text after the reference is not looked at, except
+    /// to tell where a name ends.
+    pub(crate) fn parse_prefix(&self, text: &str, base: usize) -> Result<Parsed, Error> {
+        let b = text.as_bytes();
+        let mut run = b
+            .iter()
+            .position(|&c| !(is_ident(c) || c == b'.'))
+            .unwrap_or(b.len());
+        while run > 0 && b[run - 1] == b'.' {
+            run -= 1;
+        }
+        let unknown = || Error::UnknownField {
+            name: text[..run].to_string(),
+            pos: base,
+        };
+        if run == 0 {
+            return Err(unknown());
+        }
+        // The whole run, then shorter prefixes at dots: the longest field name wins.
+        let mut cut = Some(run);
+        while let Some(end) = cut {
+            if let Some(&id) = self.by_name.get(&text[..end]) {
+                let info = self.info(id);
+                if end == run {
+                    return self.finish(id, text, end, base);
+                }
+                if info.arg.takes_dot_name() {
+                    let arg = Arg::Name(text[end + 1..run].into());
+                    return Ok(Parsed {
+                        id,
+                        arg: Some(arg),
+                        len: run,
+                    });
+                }
+                return self.finish(id, text, end, base);
+            }
+            cut = text[..end].rfind('.');
+        }
+        Err(unknown())
+    }
+
+    /// A field matched `text[..end]`: parse a bracket argument if one follows and fits.
+    fn finish(&self, id: FieldId, text: &str, end: usize, base: usize) -> Result<Parsed, Error> {
+        let info = self.info(id);
+        let bad = |pos, reason| Error::BadArgument {
+            name: info.name.to_string(),
+            pos: base + pos,
+            reason,
+        };
+        if text[end..].starts_with('[') && info.arg != ArgKind::None {
+            let close = text[end..]
+                .find(']')
+                .ok_or_else(|| bad(end, "missing ']'"))?;
+            let inner = &text[end + 1..end + close];
+            let arg = match inner.trim().parse::<i64>() {
+                Ok(n) if info.arg.takes_index() => Arg::Index(n),
+                _ if info.arg.takes_bracket_text() && !inner.is_empty() => Arg::Name(inner.into()),
+                _ => return Err(bad(end + 1, "expected a number")),
+            };
+            return Ok(Parsed {
+                id,
+                arg: Some(arg),
+                len: end + close + 1,
+            });
+        }
+        if info.arg_required {
+            return Err(Error::MissingArgument {
+                name: info.name.to_string(),
+                pos: base,
+            });
+        }
+        Ok(Parsed {
+            id,
+            arg: None,
+            len: end,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tsv_field_is_registered() {
+        let reg = Registry::builtin();
+        assert_eq!(reg.len(), 256);
+        assert_eq!(reg.info(reg.id("evt.cpu").unwrap()).ty, FieldType::Int16);
+        assert_eq!(reg.info(reg.id("fd.cip").unwrap()).class, "fd");
+        assert_eq!(reg.info(reg.id("thread.tid").unwrap()).class, "process");
+        assert!(reg.iter().all(|(_, f)| !f.doc.is_empty()));
+    }
+
+    #[test]
+    fn arguments() {
+        let reg = Registry::builtin();
+        let name = |s: &str| {
+            reg.lookup(s)
+                .map(|(id, a)| (reg.info(id).name.to_string(), a))
+        };
+        assert_eq!(
+            name("evt.arg[1]"),
+            Some(("evt.arg".into(), Some(Arg::Index(1))))
+        );
+        assert_eq!(
+            name("evt.rawarg.fd"),
+            Some(("evt.rawarg".into(), Some(Arg::Name("fd".into()))))
+        );
+        assert_eq!(
+            name("thread.cgroup.cpu.acct"),
+            Some(("thread.cgroup".into(), Some(Arg::Name("cpu.acct".into()))))
+        );
+        assert_eq!(
+            name("container.mount.dest[/usr/*]"),
+            Some((
+                "container.mount.dest".into(),
+                Some(Arg::Name("/usr/*".into()))
+            ))
+        );
+        assert_eq!(name("evt.latency.s"), Some(("evt.latency.s".into(), None)));
+        assert_eq!(name("proc.aname"), Some(("proc.aname".into(), None)));
+        assert!(matches!(
+            reg.resolve("evt.rawarg"),
+            Err(Error::MissingArgument { .. })
+        ));
+        assert!(matches!(
+            reg.resolve("proc.aname[x]"),
+            Err(Error::BadArgument { pos: 11, .. })
+        ));
+        assert!(reg.lookup("evt.num[1]").is_none());
+        assert!(reg.lookup("evt.nums").is_none());
+    }
+
+    #[test]
+    fn user_fields() {
+        let mut reg = Registry::new();
+        let id = reg
+            .register(FieldInfo::new(
+                "http.method",
+                "http",
+                FieldType::Charbuf,
+                "HTTP method.",
+            ))
+            .unwrap();
+        assert_eq!(reg.lookup("http.method"), Some((id, None)));
+        assert!(
+            reg.register(FieldInfo::new("evt.num", "x", FieldType::Uint64, "dup"))
+                .is_err()
+        );
+        assert!(
+            reg.register(FieldInfo::new("bad..name", "x", FieldType::Uint64, "bad"))
+                .is_err()
+        );
+    }
+}

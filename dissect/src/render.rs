@@ -1,0 +1,360 @@
+//! libsinsp's parameter text: the raw and resolved strings of each parameter, and `evt.args`.
+//!
+//! Every parameter prints a *raw* string and maybe a *resolved* one; `evt.args` joins
+//! `name=raw` or `name=raw(resolved)` with a space after each (sysdig leaves the trailing one).
+//! What needs no state comes from `strata-scap` ([`ParamValue::display_param`],
+//! [`ParamValue::resolved`]); fds, pids, uids, gids and relative paths go through the
+//! [`StateView`].
+
+use std::fmt::Write as _;
+
+use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD};
+use strata_scap::table::{Direction, EventFlags, ParamInfo};
+use strata_scap::{Event, ParamValue};
+
+use crate::state::StateView;
+use crate::time::TimeZone;
+use crate::value::{write_lossy, write_printable};
+
+/// Codes of the generic syscall events (`PPME_GENERIC_E`/`_X`), named by their `ID` parameter.
+pub(crate) fn is_generic(code: u16) -> bool {
+    code < 2
+}
+
+/// Options of the text output that sysdig takes from its command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RenderOptions {
+    /// Longest text of a data buffer parameter; longer ones end in `...` within this length.
+    /// sysdig uses 80, or no limit (0) with `-v`.
+    pub max_buf_len: u32,
+    /// The zone of `evt.time`, `evt.datetime` and ABSTIME parameters.
+    pub tz: TimeZone,
+    /// What `evt.outputtime` prints (sysdig's `-t` flag).
+    pub output_time: OutputTime,
+}
+
+impl Default for RenderOptions {
+    /// sysdig's defaults (80-byte buffers, `-t h`), with the zone from `TZ`.
+    fn default() -> Self {
+        RenderOptions {
+            max_buf_len: 80,
+            tz: TimeZone::from_env(),
+            output_time: OutputTime::Human,
+        }
+    }
+}
+
+impl RenderOptions {
+    /// The same options with another zone.
+    pub fn with_tz(mut self, tz: TimeZone) -> Self {
+        self.tz = tz;
+        self
+    }
+
+    /// The same options with another buffer limit (0: none).
+    pub fn with_max_buf_len(mut self, len: u32) -> Self {
+        self.max_buf_len = len;
+        self
+    }
+
+    /// The same options with another `evt.outputtime` mode.
+    pub fn with_output_time(mut self, mode: OutputTime) -> Self {
+        self.output_time = mode;
+        self
+    }
+}
+
+/// What `evt.outputtime` prints, after sysdig's `-t` flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OutputTime {
+    /// `-t h` (default): local time of day with nanoseconds, like `evt.time`.
+    Human,
+    /// `-t a`: seconds.nanoseconds since the epoch.
+    Absolute,
+    /// `-t r`: seconds.nanoseconds since the first event.
+    Relative,
+    /// `-t d`: seconds.nanoseconds since the previous event.
+    Delta,
+}
+
+/// Writes the raw string of parameter `i` (`info`, decoded `pv`).
+pub(crate) fn write_raw<S: StateView + ?Sized>(
+    out: &mut String,
+    view: &S,
+    info: &ParamInfo,
+    pv: ParamValue<'_>,
+    opts: &RenderOptions,
+) {
+    match pv {
+        ParamValue::Bytes(b) => write_buf(out, b, opts.max_buf_len),
+        // sysdig 0.29.3 prints an empty buffer as nothing (later libsinsp prints `NULL`).
+        ParamValue::Empty if info.ty == strata_scap::table::ParamType::Bytebuf => {}
+        ParamValue::FdList(list) => {
+            for (j, (fd, flags)) in list.iter().enumerate() {
+                if j > 0 {
+                    out.push(' ');
+                }
+                let tch = view.fd(fd).map_or('?', |f| f.typechar as char);
+                let _ = write!(out, "{}:{tch}{:x}", fd, flags as i16 as i32);
+            }
+        }
+        ParamValue::AbsTime(ns) => {
+            let _ = write!(
+                out,
+                "{}",
+                AbsTimeDisplay {
+                    ns,
+                    utc_offset_secs: opts.tz.offset_secs(),
+                }
+            );
+        }
+        _ => {
+            let _ = write!(out, "{}", pv.display_param(info));
+        }
+    }
+}
+
+/// A data buffer: printable bytes, others as `.`, cut to `max` characters ending in `...`.
+pub(crate) fn write_buf(out: &mut String, b: &[u8], max: u32) {
+    let max = max as usize;
+    if max != 0 && b.len() > max {
+        if max > 3 {
+            let _ = write_printable(out, &b[..max - 3]);
+            out.push_str("...");
+        } else {
+            let _ = write_printable(out, &b[..max]);
+        }
+    } else {
+        let _ = write_printable(out, b);
+    }
+}
+
+/// Writes the resolved string of parameter `i` of `ev`, if it has one; returns whether it
+/// wrote anything.
+pub(crate) fn write_resolved<S: StateView + ?Sized>(
+    out: &mut String,
+    view: &S,
+    ev: &Event<'_>,
+    pv: ParamValue<'_>,
+) -> bool {
+    let start = out.len();
+    match pv {
+        ParamValue::Fd(fd) => {
+            // libsinsp resolves nothing, not even AT_FDCWD or errnos, for an unknown thread.
+            if !view.has_thread() {
+                return false;
+            }
+            if fd >= 0 {
+                if let Some(f) = view.fd(fd) {
+                    out.push('<');
+                    out.push(f.typechar as char);
+                    if f.l4char != 0 {
+                        out.push(f.l4char as char);
+                    }
+                    out.push('>');
+                    let _ = write_lossy(out, f.name);
+                }
+            } else if let Some(r) = pv.resolved() {
+                let _ = write!(out, "{r}");
+            }
+        }
+        ParamValue::Pid(pid) => {
+            if let Some(comm) = view.comm(pid) {
+                let _ = write_lossy(out, comm);
+            }
+        }
+        ParamValue::Uid(uid) => match uid {
+            u32::MAX => out.push_str("<NONE>"),
+            _ => match view.user_name(uid) {
+                Some(n) => {
+                    let _ = write_lossy(out, n);
+                }
+                None => out.push_str("<NA>"),
+            },
+        },
+        ParamValue::Gid(gid) => match gid {
+            u32::MAX => out.push_str("<NONE>"),
+            _ => match view.group_name(gid) {
+                Some(n) => {
+                    let _ = write_lossy(out, n);
+                }
+                None => out.push_str("<NA>"),
+            },
+        },
+        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd()),
+        ParamValue::RelPath { path, dirfd_param } => {
+            let dirfd = ev
+                .param(dirfd_param as usize)
+                .and_then(Result::ok)
+                .and_then(|v| v.as_i64());
+            let base = match dirfd {
+                Some(PPM_AT_FDCWD) | None => view.cwd(),
+                Some(fd) => Some(view.dir_of_fd(fd).unwrap_or_default()),
+            };
+            write_abs_path(out, view, path, base)
+        }
+        ParamValue::Dyn(d) => {
+            if let Ok(v) = d.value() {
+                return write_resolved(out, view, ev, v);
+            }
+        }
+        _ => {
+            if let Some(r) = pv.resolved() {
+                let _ = write!(out, "{r}");
+            }
+        }
+    }
+    out.len() > start
+}
+
+/// The resolved form of a path: nothing when absolute or empty, the path itself when the
+/// thread is unknown (libsinsp's quirk), else `base` joined with it and normalized.
+fn write_abs_path<S: StateView + ?Sized>(
+    out: &mut String,
+    view: &S,
+    path: &[u8],
+    base: Option<&[u8]>,
+) {
+    if path.is_empty() || path.starts_with(b"/") {
+        return;
+    }
+    if !view.has_thread() {
+        let _ = write_lossy(out, path);
+        return;
+    }
+    let base = base.unwrap_or_default();
+    join_normalized(out, base, path);
+}
+
+/// Appends `base/path` with `.`, `..` and repeated slashes resolved, like libsinsp's
+/// `concatenate_paths`.
+pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
+    let start = out.len();
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for part in base.split(|&c| c == b'/').chain(path.split(|&c| c == b'/')) {
+        match part {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    for p in parts {
+        out.push('/');
+        let _ = write_lossy(out, p);
+    }
+    if out.len() == start {
+        out.push('/');
+    }
+}
+
+/// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space; nothing
+/// for generic syscall events, whose parameters are for internal use.
+pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts: &RenderOptions) {
+    let ev = view.event();
+    if is_generic(ev.event_type) {
+        return;
+    }
+    let Some(info) = ev.info() else { return };
+    for (i, pinfo) in info.params.iter().enumerate().take(ev.nparams()) {
+        out.push_str(pinfo.name);
+        out.push('=');
+        write_param(out, view, &ev, i, pinfo, true, opts);
+        out.push(' ');
+    }
+}
+
+/// Writes parameter `i`: raw, then `(resolved)` if `both`, else the resolved form when there
+/// is one and the raw one otherwise (`evt.arg`).
+pub(crate) fn write_param<S: StateView + ?Sized>(
+    out: &mut String,
+    view: &S,
+    ev: &Event<'_>,
+    i: usize,
+    pinfo: &ParamInfo,
+    both: bool,
+    opts: &RenderOptions,
+) {
+    let pv = match ev.param(i) {
+        Some(Ok(v)) => v,
+        _ => {
+            let _ = write_printable(out, ev.param_raw(i).unwrap_or_default());
+            return;
+        }
+    };
+    if both {
+        write_raw(out, view, pinfo, pv, opts);
+        let mark = out.len();
+        out.push('(');
+        if write_resolved(out, view, ev, pv) {
+            out.push(')');
+        } else {
+            out.truncate(mark);
+        }
+    } else if !write_resolved(out, view, ev, pv) {
+        write_raw(out, view, pinfo, pv, opts);
+    }
+}
+
+/// The result of an exit event: its `res` parameter, or the `fd` of an fd-creating call.
+pub(crate) fn result_param<'e>(ev: &Event<'e>) -> Option<(usize, &'static ParamInfo)> {
+    let info = ev.info()?;
+    let idx = info.param_index("res").or_else(|| {
+        (ev.direction() == Direction::Exit && info.flags.contains(EventFlags::CREATES_FD))
+            .then(|| info.param_index("fd"))
+            .flatten()
+    })?;
+    (idx < ev.nparams()).then(|| (idx, &info.params[idx]))
+}
+
+/// The value of the `res`-like parameter as a signed number.
+pub(crate) fn result_value(ev: &Event<'_>) -> Option<i64> {
+    let (idx, _) = result_param(ev)?;
+    raw_i64(ev.param_raw(idx)?, ev)
+}
+
+/// A parameter's bytes as the signed integer of their width, as libsinsp reads them.
+pub(crate) fn raw_i64(raw: &[u8], ev: &Event<'_>) -> Option<i64> {
+    let e = ev.endian();
+    Some(match raw.len() {
+        1 => raw[0] as i8 as i64,
+        2 => e.u16(raw, 0)? as i16 as i64,
+        4 => e.u32(raw, 0)? as i32 as i64,
+        8 => e.u64(raw, 0)? as i64,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_cut_with_dots() {
+        let mut s = String::new();
+        write_buf(&mut s, &[b'a'; 100], 80);
+        assert_eq!(s.len(), 80);
+        assert!(s.ends_with("a..."));
+        s.clear();
+        write_buf(&mut s, b"ab\ncd", 80);
+        assert_eq!(s, "ab.cd");
+        s.clear();
+        write_buf(&mut s, &[b'a'; 100], 0);
+        assert_eq!(s.len(), 100);
+    }
+
+    #[test]
+    fn paths_join_and_normalize() {
+        let j = |b: &str, p: &str| {
+            let mut s = String::new();
+            join_normalized(&mut s, b.as_bytes(), p.as_bytes());
+            s
+        };
+        assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");
+        assert_eq!(j("/home/u", "../v/./b"), "/home/v/b");
+        assert_eq!(j("/", ".."), "/");
+    }
+}

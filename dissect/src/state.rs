@@ -1,0 +1,224 @@
+//! The one door to state: [`StateView`], which `strata-sinsp`'s event context implements.
+//!
+//! Dissection never owns state. Everything an extractor cannot read from the event's own bytes
+//! (the event number, the capture start, the enter event of a pair, fd names, process names,
+//! user and group names, the thread's cwd) is asked of a `StateView`, so this crate builds and is
+//! tested before the state engine exists, and any other event source can plug in.
+
+use crate::registry::{Arg, FieldId, FieldInfo};
+use crate::value::Value;
+use strata_scap::Event;
+
+/// What is known of one file descriptor of the event's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FdView<'a> {
+    /// sysdig's type character (`f` file, `4` IPv4 socket, `u` unix socket, `p` pipe, ...).
+    pub typechar: u8,
+    /// The layer-4 protocol character of an IP socket: `t` TCP, `u` UDP, `i` ICMP, `r` raw;
+    /// 0 when not applicable. libsinsp prints it after the type character (`<4t>`).
+    pub l4char: u8,
+    /// The fd's type name as `fd.type` prints it (`file`, `ipv4`, `unix`, ...).
+    pub type_name: &'a str,
+    /// The name: a path, or a connection tuple (`10.0.0.1:40000->1.2.3.4:80`).
+    pub name: &'a [u8],
+}
+
+impl<'a> FdView<'a> {
+    /// An fd view with no layer-4 character.
+    pub const fn new(typechar: u8, type_name: &'a str, name: &'a [u8]) -> Self {
+        FdView {
+            typechar,
+            l4char: 0,
+            type_name,
+            name,
+        }
+    }
+
+    /// The same view with a layer-4 protocol character (`t`, `u`, `i`, `r`).
+    pub const fn with_l4(mut self, l4char: u8) -> Self {
+        self.l4char = l4char;
+        self
+    }
+}
+
+/// One event together with whatever state is known about it.
+///
+/// Only [`event`](StateView::event) and [`num`](StateView::num) are required; every other
+/// method has a "not known" default, which makes extraction behave like sysdig reading an event
+/// whose thread it has never seen (fd names missing, `evt.latency` 0, ...).
+///
+/// The returned borrows live as long as `&self`, so an implementation can hand out slices of
+/// its own tables without copying.
+pub trait StateView {
+    /// The event being dissected.
+    fn event(&self) -> Event<'_>;
+
+    /// Its number in the capture, starting at 1 (every event block counts, including the ones
+    /// sysdig does not print).
+    fn num(&self) -> u64;
+
+    /// Timestamp of the first event of the capture, for `evt.reltime`; defaults to this event's.
+    fn first_ts(&self) -> u64 {
+        self.event().ts
+    }
+
+    /// Timestamp of the previous event, for `evt.deltatime`; `None` for the first one.
+    ///
+    /// [`Format`](crate::Format) overrides this with the previous event *it* rendered, as
+    /// sysdig's formatter does.
+    fn prev_ts(&self) -> Option<u64> {
+        None
+    }
+
+    /// For an exit event, the enter event of the same thread that the state engine kept, if
+    /// it is the matching one. Used by `evt.latency` and by parameters that only the enter
+    /// event carries.
+    fn enter_event(&self) -> Option<Event<'_>> {
+        None
+    }
+
+    /// Whether the state engine knows the event's thread. libsinsp resolves fds and relative
+    /// paths only for known threads.
+    fn has_thread(&self) -> bool {
+        false
+    }
+
+    /// The fd `fd` of the event's thread, if it is in its table.
+    fn fd(&self, fd: i64) -> Option<FdView<'_>> {
+        let _ = fd;
+        None
+    }
+
+    /// The command name (`comm`) of thread `tid`, if known.
+    fn comm(&self, tid: i64) -> Option<&[u8]> {
+        let _ = tid;
+        None
+    }
+
+    /// The name of user `uid`, if known.
+    fn user_name(&self, uid: u32) -> Option<&[u8]> {
+        let _ = uid;
+        None
+    }
+
+    /// The name of group `gid`, if known.
+    fn group_name(&self, gid: u32) -> Option<&[u8]> {
+        let _ = gid;
+        None
+    }
+
+    /// The event thread's current working directory (with or without a trailing `/`).
+    fn cwd(&self) -> Option<&[u8]> {
+        None
+    }
+
+    /// The directory that fd `dirfd` names, for `*at` paths relative to it.
+    fn dir_of_fd(&self, dirfd: i64) -> Option<&[u8]> {
+        self.fd(dirfd).map(|f| f.name)
+    }
+
+    /// Any field this crate does not compute itself (most `proc.*`, `fd.*`, `user.*`,
+    /// `container.*` fields, and user-registered fields). `None` means "no value".
+    fn field(&self, id: FieldId, info: &FieldInfo, arg: Option<&Arg>) -> Option<Value<'_>> {
+        let _ = (id, info, arg);
+        None
+    }
+}
+
+/// A [`StateView`] that knows nothing but the event and the counters the caller gives it.
+///
+/// Useful for tests and for stateless tools; `strata-sinsp` provides the real one.
+#[derive(Debug, Clone, Copy)]
+pub struct Stateless<'a> {
+    /// The event.
+    pub event: Event<'a>,
+    /// Its number, from 1.
+    pub num: u64,
+    /// The first event's timestamp.
+    pub first_ts: u64,
+    /// The previous event's timestamp.
+    pub prev_ts: Option<u64>,
+    /// The matching enter event, for exit events.
+    pub enter: Option<Event<'a>>,
+}
+
+impl<'a> Stateless<'a> {
+    /// A view of `event` numbered `num`, as if it were the first event.
+    pub fn new(event: Event<'a>, num: u64) -> Self {
+        Stateless {
+            event,
+            num,
+            first_ts: event.ts,
+            prev_ts: None,
+            enter: None,
+        }
+    }
+}
+
+impl StateView for Stateless<'_> {
+    fn event(&self) -> Event<'_> {
+        self.event
+    }
+    fn num(&self) -> u64 {
+        self.num
+    }
+    fn first_ts(&self) -> u64 {
+        self.first_ts
+    }
+    fn prev_ts(&self) -> Option<u64> {
+        self.prev_ts
+    }
+    fn enter_event(&self) -> Option<Event<'_>> {
+        self.enter
+    }
+}
+
+/// Another view with `prev_ts` replaced; how [`Format`](crate::Format) gives `evt.deltatime`
+/// sysdig's meaning (time since the previous event *printed*).
+pub(crate) struct WithPrev<'v, S: ?Sized> {
+    pub inner: &'v S,
+    pub prev_ts: Option<u64>,
+}
+
+impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
+    fn event(&self) -> Event<'_> {
+        self.inner.event()
+    }
+    fn num(&self) -> u64 {
+        self.inner.num()
+    }
+    fn first_ts(&self) -> u64 {
+        self.inner.first_ts()
+    }
+    fn prev_ts(&self) -> Option<u64> {
+        self.prev_ts
+    }
+    fn enter_event(&self) -> Option<Event<'_>> {
+        self.inner.enter_event()
+    }
+    fn has_thread(&self) -> bool {
+        self.inner.has_thread()
+    }
+    fn fd(&self, fd: i64) -> Option<FdView<'_>> {
+        self.inner.fd(fd)
+    }
+    fn comm(&self, tid: i64) -> Option<&[u8]> {
+        self.inner.comm(tid)
+    }
+    fn user_name(&self, uid: u32) -> Option<&[u8]> {
+        self.inner.user_name(uid)
+    }
+    fn group_name(&self, gid: u32) -> Option<&[u8]> {
+        self.inner.group_name(gid)
+    }
+    fn cwd(&self) -> Option<&[u8]> {
+        self.inner.cwd()
+    }
+    fn dir_of_fd(&self, dirfd: i64) -> Option<&[u8]> {
+        self.inner.dir_of_fd(dirfd)
+    }
+    fn field(&self, id: FieldId, info: &FieldInfo, arg: Option<&Arg>) -> Option<Value<'_>> {
+        self.inner.field(id, info, arg)
+    }
+}
