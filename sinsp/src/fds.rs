@@ -437,10 +437,25 @@ impl FdTable {
 
     /// Adds or replaces an fd; returns false (dropping it) when the table is full.
     pub(crate) fn insert(&mut self, info: FdInfo, max: usize) -> bool {
+        let mut spare = Vec::new();
+        self.insert_recycling(info, max, &mut spare)
+    }
+
+    /// Like [`insert`](Self::insert), but the fd it replaces (or the one it refuses) goes to
+    /// `spare`, so its name buffer can serve a later fd.
+    pub(crate) fn insert_recycling(
+        &mut self,
+        info: FdInfo,
+        max: usize,
+        spare: &mut Vec<FdInfo>,
+    ) -> bool {
         if self.map.len() >= max && !self.map.contains_key(&info.fd) {
+            recycle(spare, info);
             return false;
         }
-        self.map.insert(info.fd, info);
+        if let Some(old) = self.map.insert(info.fd, info) {
+            recycle(spare, old);
+        }
         true
     }
 
@@ -452,6 +467,28 @@ impl FdTable {
     /// Keeps only the fds `keep` says yes to.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&mut FdInfo) -> bool) {
         self.map.retain(|_, v| keep(v));
+    }
+}
+
+/// How many closed fds keep their buffers for reuse.
+const SPARE_FDS: usize = 64;
+
+/// Keeps a dropped fd's allocation for the next new fd, up to a small bound.
+pub(crate) fn recycle(spare: &mut Vec<FdInfo>, f: FdInfo) {
+    if spare.len() < SPARE_FDS {
+        spare.push(f);
+    }
+}
+
+/// A blank fd, reusing a spare one's name buffer when there is one.
+pub(crate) fn blank_fd(spare: &mut Vec<FdInfo>, fd: i64, ty: FdType) -> FdInfo {
+    let mut name = spare.pop().map(|f| f.name).unwrap_or_default();
+    name.clear();
+    FdInfo {
+        fd,
+        ty,
+        name,
+        ..Default::default()
     }
 }
 

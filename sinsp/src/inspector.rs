@@ -104,6 +104,8 @@ pub struct Inspector {
     in_metadata: bool,
     enter_buf: Vec<u8>,
     pub(crate) path_buf: Vec<u8>,
+    /// Closed fds kept so new ones reuse their name buffers (no allocation once warm).
+    pub(crate) spare_fds: Vec<FdInfo>,
     listen_ports: Vec<u16>,
 }
 
@@ -144,6 +146,7 @@ impl Inspector {
             in_metadata: true,
             enter_buf: Vec::new(),
             path_buf: Vec::new(),
+            spare_fds: Vec::new(),
             listen_ports: Vec::new(),
         }
     }
@@ -561,8 +564,8 @@ impl Inspector {
             self.remove_thread(tid);
         }
         if let Some((tid, fd)) = self.pending_close.take() {
-            if let Some(t) = self.fds_mut(tid) {
-                t.remove(fd);
+            if let Some(old) = self.fds_mut(tid).and_then(|t| t.remove(fd)) {
+                fds::recycle(&mut self.spare_fds, old);
             }
         }
 

@@ -22,20 +22,18 @@ const CLOSE_RANGE_CLOEXEC: u32 = 4;
 fn add_fd(insp: &mut Inspector, tid: i64, f: FdInfo) {
     let max = insp.cfg.max_fds_per_process;
     let fd = f.fd;
+    let mut spare = std::mem::take(&mut insp.spare_fds);
     if let Some(t) = insp.fds_mut(tid) {
-        t.insert(f, max);
+        t.insert_recycling(f, max, &mut spare);
     }
+    insp.spare_fds = spare;
     if let Some(t) = insp.threads.get_mut(tid) {
         t.lastevent_fd = fd;
     }
 }
 
-fn new_fd(fd: i64, ty: FdType) -> FdInfo {
-    FdInfo {
-        fd,
-        ty,
-        ..Default::default()
-    }
+fn new_fd(insp: &mut Inspector, fd: i64, ty: FdType) -> FdInfo {
+    fds::blank_fd(&mut insp.spare_fds, fd, ty)
 }
 
 fn nonempty<'e>(v: Option<ParamValue<'e>>) -> Option<&'e [u8]> {
@@ -95,6 +93,7 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         name.extend_from_slice(b"/DIR_TOO_LONG/FILENAME_TOO_LONG");
     }
     let mut f = new_fd(
+        insp,
         fd,
         if oflags & O_DIRECTORY != 0 {
             FdType::Directory
@@ -140,7 +139,7 @@ pub(super) fn socket(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         16 => FdType::Netlink,
         _ => FdType::Unknown,
     };
-    let mut f = new_fd(fd, ty);
+    let mut f = new_fd(insp, fd, ty);
     if matches!(ty, FdType::Ipv4Sock | FdType::Ipv6Sock) {
         f.l4proto = l4_of(a.u32(P::Type).unwrap_or(0), a.u32(P::Proto).unwrap_or(0));
     }
@@ -161,7 +160,7 @@ pub(super) fn socketpair(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let source = a.u64(P::Source).unwrap_or(0);
     let peer = a.u64(P::Peer).unwrap_or(0);
     for fd in [fd1, fd2] {
-        let mut f = new_fd(fd, FdType::UnixSock);
+        let mut f = new_fd(insp, fd, FdType::UnixSock);
         f.sock = SockInfo::Unix { source, dest: peer };
         add_fd(insp, tid, f);
     }
@@ -244,7 +243,7 @@ pub(super) fn accept(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let Some(fd) = a.res().filter(|&r| r >= 0) else {
         return;
     };
-    let mut f = new_fd(fd, FdType::Unknown);
+    let mut f = new_fd(insp, fd, FdType::Unknown);
     if let Some(ParamValue::SockTuple(t)) = a.own(P::Tuple) {
         f.l4proto = l4::TCP;
         f.set_from_tuple(&t);
@@ -299,7 +298,7 @@ pub(super) fn pipe(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let ino = a.u64(P::Ino).unwrap_or(0);
     let fl = a.own(P::Flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
     for fd in [fd1, fd2] {
-        let mut f = new_fd(fd, FdType::Fifo);
+        let mut f = new_fd(insp, fd, FdType::Fifo);
         f.ino = ino;
         f.open_flags = fl;
         add_fd(insp, tid, f);
@@ -310,7 +309,7 @@ pub(super) fn anon(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, ty: FdType)
     let Some(fd) = a.res().filter(|&r| r >= 0) else {
         return;
     };
-    let mut f = new_fd(fd, ty);
+    let mut f = new_fd(insp, fd, ty);
     if ty == FdType::Event && a.ev.name() == "eventfd2" {
         f.open_flags = a.u32(P::Flags).unwrap_or(0);
     }
@@ -321,7 +320,7 @@ pub(super) fn memfd(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let Some(fd) = a.res().filter(|&r| r >= 0) else {
         return;
     };
-    let mut f = new_fd(fd, FdType::Memfd);
+    let mut f = new_fd(insp, fd, FdType::Memfd);
     f.name
         .extend_from_slice(a.bytes(P::Name).unwrap_or_default());
     f.open_flags = a.u32(P::Flags).unwrap_or(0);
@@ -332,7 +331,7 @@ pub(super) fn pidfd_open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let Some(fd) = a.res().filter(|&r| r >= 0) else {
         return;
     };
-    let mut f = new_fd(fd, FdType::Pidfd);
+    let mut f = new_fd(insp, fd, FdType::Pidfd);
     f.pid = a.i64(P::Pid).unwrap_or(-1);
     f.name = format!("/proc/{}", f.pid).into_bytes();
     add_fd(insp, tid, f);
@@ -468,7 +467,7 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
             return;
         }
         // A send on an fd never seen: infer a UDP socket from the tuple's family.
-        let mut f = new_fd(fdnum, FdType::Unknown);
+        let mut f = new_fd(insp, fdnum, FdType::Unknown);
         f.l4proto = l4::UDP;
         f.flags |= FLAG_ROLE_CLIENT;
         f.set_from_tuple(&t);
