@@ -93,10 +93,12 @@ impl<'a> Event<'a> {
         let raw = &h[..len as usize];
         let tail = &h[len as usize..];
         let info = table::event_info(event_type);
-        let large = match info {
-            Some(i) => i.large_payload(),
-            None => matches!(block_type, types::EV_V2_LARGE | types::EVF_V2_LARGE),
-        };
+        // Version 1 events predate 32-bit lengths: libscap converts them with u16 lengths.
+        let large = v2
+            && match info {
+                Some(i) => i.large_payload(),
+                None => matches!(block_type, types::EV_V2_LARGE | types::EVF_V2_LARGE),
+            };
         let width = if large { 4 } else { 2 };
         let nparams = if v2 {
             let n = endian.u32(h, 22).unwrap_or_default();
@@ -110,8 +112,12 @@ impl<'a> Event<'a> {
             infer_v1_nparams(raw, event_type, info, endian)?
         };
         let lens_end = header_len + nparams as usize * width;
-        let lens = &raw[header_len..lens_end];
-        let mut data = &raw[lens_end..];
+        let (Some(lens), Some(mut data)) = (raw.get(header_len..lens_end), raw.get(lens_end..))
+        else {
+            return Err(ErrorKind::Malformed(
+                "event parameter lengths overrun the event",
+            ));
+        };
         if !v2 && (event_type == NOTIFICATION_E || event_type == INFRASTRUCTURE_EVENT_E) {
             data = &data
                 [..sum_lens(lens, nparams as usize, large, endian).min(data.len() as u64) as usize];

@@ -148,3 +148,15 @@ fn unknown_event_type_is_kept_opaque() {
     assert_eq!(e.param_raw(0), Some(&b"abc"[..]));
     assert!(e.param(0).is_none());
 }
+
+#[test]
+fn v1_large_payload_type_uses_u16_lengths() {
+    // Found by fuzzing: a version 1 event of a large-payload type (pluginevent) used to be
+    // sliced with 32-bit lengths after its count was inferred with 16-bit ones.
+    let ev = v1(322, &[&5u32.to_le_bytes(), b"payload"]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV, &body, Endian::Little).unwrap();
+    assert!(!e.large_payload());
+    assert_eq!(e.nparams(), 2);
+    assert_eq!(e.param_raw(1), Some(&b"payload"[..]));
+}
