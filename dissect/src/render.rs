@@ -32,6 +32,8 @@ pub struct RenderOptions {
     pub tz: TimeZone,
     /// What `evt.outputtime` prints (sysdig's `-t` flag).
     pub output_time: OutputTime,
+    /// Whose field semantics to follow where libsinsp changed them.
+    pub flavor: Flavor,
 }
 
 impl Default for RenderOptions {
@@ -41,6 +43,7 @@ impl Default for RenderOptions {
             max_buf_len: 80,
             tz: TimeZone::from_env(),
             output_time: OutputTime::Human,
+            flavor: Flavor::Libsinsp025,
         }
     }
 }
@@ -58,11 +61,30 @@ impl RenderOptions {
         self
     }
 
+    /// The same options with another [`Flavor`].
+    pub fn with_flavor(mut self, flavor: Flavor) -> Self {
+        self.flavor = flavor;
+        self
+    }
+
     /// The same options with another `evt.outputtime` mode.
     pub fn with_output_time(mut self, mode: OutputTime) -> Self {
         self.output_time = mode;
         self
     }
+}
+
+/// Which reader's field semantics to follow where libsinsp changed them over the years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Flavor {
+    /// libsinsp 0.25 (2025), as Falco and Stratoshark read captures today.
+    #[default]
+    Libsinsp025,
+    /// sysdig 0.29.3 (libsinsp of 2022): the type of an fd not in the table is guessed from
+    /// the event (`f` for open, `4` for socket, ...), and a failed connect is named by its
+    /// tuple.
+    Sysdig029,
 }
 
 /// What `evt.outputtime` prints, after sysdig's `-t` flag.
@@ -285,6 +307,9 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
             return;
         }
     };
+    if opts.flavor == Flavor::Sysdig029 && write_sysdig_029(out, ev, pinfo, pv, both) {
+        return;
+    }
     if both {
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
@@ -296,6 +321,32 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
         }
     } else if !write_resolved(out, view, ev, pv) {
         write_raw(out, view, pinfo, pv, opts);
+    }
+}
+
+/// Parameters that sysdig 0.29.3's event table typed differently from today's: the `res` of
+/// mmap/mmap2 was a hexadecimal number, and socket domain 1 resolved to `AF_LOCAL` alone.
+/// Returns whether it wrote the parameter.
+fn write_sysdig_029(
+    out: &mut String,
+    ev: &Event<'_>,
+    pinfo: &ParamInfo,
+    pv: ParamValue<'_>,
+    both: bool,
+) -> bool {
+    match (ev.name(), pinfo.name) {
+        ("mmap" | "mmap2", "res") if ev.direction() == Direction::Exit => {
+            let Some(v) = ev.param_raw(0).and_then(|r| raw_i64(r, ev)) else {
+                return false;
+            };
+            let _ = write!(out, "{:X}", v as u64);
+            true
+        }
+        ("socket" | "socketpair", "domain") if pv.as_u64() == Some(1) => {
+            out.push_str(if both { "1(AF_LOCAL)" } else { "AF_LOCAL" });
+            true
+        }
+        _ => false,
     }
 }
 

@@ -5,7 +5,9 @@
 //! user and group names, the thread's cwd) is asked of a `StateView`, so this crate builds and is
 //! tested before the state engine exists, and any other event source can plug in.
 
+use crate::fields::Builtin as B;
 use crate::registry::{Arg, FieldId, FieldInfo};
+use crate::render::RenderOptions;
 use crate::value::Value;
 use strata_scap::Event;
 
@@ -78,6 +80,12 @@ pub trait StateView {
         None
     }
 
+    /// `evt.latency` if the view keeps it (libsinsp keeps it per thread); `None` to compute
+    /// it from [`enter_event`](StateView::enter_event).
+    fn latency(&self) -> Option<u64> {
+        None
+    }
+
     /// Whether the state engine knows the event's thread. libsinsp resolves fds and relative
     /// paths only for known threads.
     fn has_thread(&self) -> bool {
@@ -118,11 +126,49 @@ pub trait StateView {
         self.fd(dirfd).map(|f| f.name)
     }
 
-    /// Any field this crate does not compute itself (most `proc.*`, `fd.*`, `user.*`,
+    /// The fd the event is about (`fd.num`). The default reads the event's `fd` parameter,
+    /// or its enter event's; the state engine knows better (new fds, `mmap`, ...).
+    fn event_fd(&self) -> Option<i64> {
+        let from = |ev: Event<'_>| match ev.param_by_name("fd") {
+            Some(Ok(p)) => p.as_i64(),
+            _ => None,
+        };
+        from(self.event()).or_else(|| self.enter_event().and_then(from))
+    }
+
+    /// Any field this crate does not compute itself (`proc.*`, `fd.*`, `user.*`,
     /// `container.*` fields, and user-registered fields). `None` means "no value".
-    fn field(&self, id: FieldId, info: &FieldInfo, arg: Option<&Arg>) -> Option<Value<'_>> {
-        let _ = (id, info, arg);
-        None
+    ///
+    /// Text that must be composed is written into `scratch` (empty on entry) and borrowed
+    /// from it. The default answers `proc.name`, `proc.cwd`, `fd.num`, `fd.name`, `fd.type`
+    /// and `fd.typechar` from the small lookups above, and nothing else.
+    fn field<'s>(
+        &'s self,
+        id: FieldId,
+        info: &FieldInfo,
+        arg: Option<&Arg>,
+        opts: &RenderOptions,
+        scratch: &'s mut String,
+    ) -> Option<Value<'s>> {
+        let _ = (id, arg, opts);
+        match info.builtin? {
+            B::ProcName => self.comm(self.event().tid as i64).map(Value::Bytes),
+            B::ProcCwd => self.cwd().map(Value::Bytes),
+            b @ (B::FdNum | B::FdName | B::FdTypechar | B::FdType) => {
+                let fd = self.event_fd()?;
+                let f = self.fd(fd)?;
+                Some(match b {
+                    B::FdNum => Value::I64(fd),
+                    B::FdName => Value::Bytes(f.name),
+                    B::FdType => Value::Str(f.type_name),
+                    _ => {
+                        scratch.push(f.typechar as char);
+                        Value::Str(scratch.as_str())
+                    }
+                })
+            }
+            _ => None,
+        }
     }
 }
 
@@ -197,6 +243,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     fn enter_event(&self) -> Option<Event<'_>> {
         self.inner.enter_event()
     }
+    fn latency(&self) -> Option<u64> {
+        self.inner.latency()
+    }
     fn has_thread(&self) -> bool {
         self.inner.has_thread()
     }
@@ -218,7 +267,17 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     fn dir_of_fd(&self, dirfd: i64) -> Option<&[u8]> {
         self.inner.dir_of_fd(dirfd)
     }
-    fn field(&self, id: FieldId, info: &FieldInfo, arg: Option<&Arg>) -> Option<Value<'_>> {
-        self.inner.field(id, info, arg)
+    fn event_fd(&self) -> Option<i64> {
+        self.inner.event_fd()
+    }
+    fn field<'s>(
+        &'s self,
+        id: FieldId,
+        info: &FieldInfo,
+        arg: Option<&Arg>,
+        opts: &RenderOptions,
+        scratch: &'s mut String,
+    ) -> Option<Value<'s>> {
+        self.inner.field(id, info, arg, opts, scratch)
     }
 }

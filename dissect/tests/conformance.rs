@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use strata_dissect::{Format, Registry, RenderOptions, StateView, TimeZone};
+use strata_dissect::{Flavor, Format, Registry, RenderOptions, StateView, TimeZone};
 use strata_scap::table::{Direction, EventFlags, ParamType};
 use strata_scap::{Block, Capture, Event, ParamValue};
 
@@ -158,7 +158,9 @@ fn compare(
 ) -> Outcome {
     let expected = sysdig_lines(path, format);
     let capture = Capture::open(path).unwrap();
-    let opts = RenderOptions::default().with_tz(TimeZone::UTC);
+    let opts = RenderOptions::default()
+        .with_tz(TimeZone::UTC)
+        .with_flavor(Flavor::Sysdig029);
     let mut fmt = Format::compile(Registry::builtin(), format, opts).unwrap();
     let mut last: HashMap<u64, Event<'_>> = HashMap::new();
     let (mut num, mut first_ts) = (0u64, None);

@@ -20,6 +20,7 @@ pub struct EventCtx<'a> {
     enter_valid: bool,
     prev_ts: u64,
     first_ts: u64,
+    initial_state: bool,
 }
 
 impl<'a> EventCtx<'a> {
@@ -33,6 +34,7 @@ impl<'a> EventCtx<'a> {
         enter_valid: bool,
         prev_ts: u64,
         first_ts: u64,
+        initial_state: bool,
     ) -> Self {
         EventCtx {
             insp,
@@ -43,6 +45,7 @@ impl<'a> EventCtx<'a> {
             enter_valid,
             prev_ts,
             first_ts,
+            initial_state,
         }
     }
 
@@ -112,9 +115,16 @@ impl<'a> EventCtx<'a> {
         Event::parse(e.block_type, &e.body, e.endian).ok()
     }
 
-    /// `evt.latency`: nanoseconds between the enter event and this exit.
+    /// Nanoseconds between the enter event and this exit, if they pair.
     pub fn latency(&self) -> Option<u64> {
         Some(self.event.ts.saturating_sub(self.enter()?.ts))
+    }
+
+    /// `evt.latency` as libsinsp prints it: the thread's latency, which each exit sets (0 when
+    /// it does not pair), each enter clears, and events that skip the enter/exit bookkeeping
+    /// (`switch`, ...) leave as it was. 0 without a thread.
+    pub fn thread_latency(&self) -> u64 {
+        self.thread().map_or(0, |t| t.latency)
     }
 
     /// Timestamp of the previous event (for `evt.deltatime`); 0 for the first event.
@@ -125,6 +135,13 @@ impl<'a> EventCtx<'a> {
     /// Timestamp of the first event (for `evt.reltime`).
     pub fn first_ts(&self) -> u64 {
         self.first_ts
+    }
+
+    /// Whether the event belongs to the leading run of user, group and container events that
+    /// libsinsp consumes as initial state when it opens a capture: counted for `evt.num`, not
+    /// shown by sysdig, and not the start of `evt.reltime`.
+    pub fn is_initial_state(&self) -> bool {
+        self.initial_state
     }
 
     /// The inspector, for lookups: ancestors by tid, users by uid, interfaces.

@@ -29,6 +29,26 @@ pub struct Config {
     /// Placeholder threads get pid = tid, as sysdig 0.29 (libs of 2022) did; libsinsp 0.25
     /// gives them pid −1.
     pub placeholder_pid_is_tid: bool,
+    /// `switch` events leave the enter/exit bookkeeping alone (an exit after a context switch
+    /// still pairs with its enter), as sysdig 0.29's event table said; today's table does not
+    /// flag them, so they break the pair.
+    pub switch_skips_pairing: bool,
+    /// A send with a destination on an fd never seen creates a UDP socket from the tuple, as
+    /// libsinsp 0.25 does; sysdig 0.29 did not.
+    pub infer_socket_from_send: bool,
+}
+
+impl Config {
+    /// The behaviour of sysdig 0.29.3 (libsinsp of 2022) where it differs from today's
+    /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends.
+    pub fn sysdig_029() -> Self {
+        Config {
+            placeholder_pid_is_tid: true,
+            switch_skips_pairing: true,
+            infer_socket_from_send: false,
+            ..Config::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -39,6 +59,8 @@ impl Default for Config {
             max_users: 65_536,
             max_enter_event_bytes: 65_536,
             placeholder_pid_is_tid: false,
+            switch_skips_pairing: false,
+            infer_socket_from_send: true,
         }
     }
 }
@@ -102,6 +124,7 @@ pub struct Inspector {
     pending_thread: Option<i64>,
     pending_close: Option<(i64, i64)>,
     in_metadata: bool,
+    leading: bool,
     enter_buf: Vec<u8>,
     pub(crate) path_buf: Vec<u8>,
     /// Closed fds kept so new ones reuse their name buffers (no allocation once warm).
@@ -144,6 +167,7 @@ impl Inspector {
             pending_thread: None,
             pending_close: None,
             in_metadata: true,
+            leading: true,
             enter_buf: Vec::new(),
             path_buf: Vec::new(),
             spare_fds: Vec::new(),
@@ -222,6 +246,8 @@ impl Inspector {
         self.pending_thread = None;
         self.pending_close = None;
         self.in_metadata = true;
+        self.leading = true;
+        self.first_ts = None;
         self.listen_ports.clear();
     }
 
@@ -558,7 +584,13 @@ impl Inspector {
             self.finish_metadata();
         }
         self.evt_num += 1;
-        let first_ts = *self.first_ts.get_or_insert(ev.ts);
+        self.leading = self.leading && is_initial_state_event(ev.name());
+        let initial_state = self.leading;
+        let first_ts = if initial_state {
+            self.first_ts.unwrap_or(ev.ts)
+        } else {
+            *self.first_ts.get_or_insert(ev.ts)
+        };
         let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
         if let Some(tid) = self.pending_thread.take() {
             self.remove_thread(tid);
@@ -570,7 +602,10 @@ impl Inspector {
         }
 
         let code = ev.event_type;
-        let eflags = ev.info().map_or(0, |i| i.flags.0);
+        let mut eflags = ev.info().map_or(0, |i| i.flags.0);
+        if self.cfg.switch_skips_pairing && ev.name() == "switch" {
+            eflags |= EventFlags::SKIP_PARSE_RESET;
+        }
         let handler = self
             .handlers
             .get(code as usize)
@@ -619,6 +654,7 @@ impl Inspector {
             enter_valid,
             prev_ts,
             first_ts,
+            initial_state,
         )
     }
 
@@ -636,6 +672,8 @@ impl Inspector {
             }
             t.lastevent_type = code;
             t.lastevent_fd = -1;
+            t.lastevent_ts = ev.ts;
+            t.latency = 0;
             if uses_fd {
                 let i = match code {
                     MMAP_E | MMAP2_E => 4,
@@ -670,6 +708,13 @@ impl Inspector {
         if !valid {
             t.lastevent_fd = -1;
         }
+        t.latency = if t.lastevent_type.wrapping_add(1) == code
+            || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E)
+        {
+            ev.ts.saturating_sub(t.lastevent_ts)
+        } else {
+            0
+        };
         if uses_fd && t.lastevent_fd == -1 {
             if let Some(i) = exit_fd_index(ev.name()) {
                 if let Some(Ok(v)) = ev.param(i) {
@@ -682,6 +727,14 @@ impl Inspector {
         t.lastevent_type = u16::MAX;
         valid
     }
+}
+
+/// Events that libsinsp consumes as initial state when they lead the capture.
+fn is_initial_state_event(name: &str) -> bool {
+    matches!(
+        name,
+        "useradded" | "groupadded" | "userdeleted" | "groupdeleted" | "container" | "asyncevent"
+    )
 }
 
 /// Where exit events carry the fd they use (libscap's `get_exit_event_fd_location`).

@@ -124,6 +124,11 @@ pub struct ThreadInfo {
     pub(crate) lastevent_type: u16,
     pub(crate) enter: EnterStore,
     pub(crate) seq: u64,
+    /// Timestamp of the last enter event.
+    pub(crate) lastevent_ts: u64,
+    /// libsinsp's `m_latency`: set by each exit (0 if unpaired), cleared by each enter, kept
+    /// by events that skip the enter/exit bookkeeping.
+    pub(crate) latency: u64,
 }
 
 /// The stored copy of a thread's last enter event.

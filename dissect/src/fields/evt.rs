@@ -8,10 +8,15 @@ use strata_scap::{Event, ParamValue};
 
 use super::Builtin as B;
 use crate::registry::Arg;
-use crate::render::{self, OutputTime, RenderOptions};
+use crate::render::{self, Flavor, OutputTime, RenderOptions};
 use crate::state::StateView;
 use crate::time::{Stamp, write_human_duration, write_stamp};
 use crate::value::Value;
+
+/// Whether the field is computed here rather than asked of the view.
+pub(super) fn computes(b: B) -> bool {
+    b == B::ThreadTid || super::defs::BUILTINS[b as usize].class == crate::registry::Class::Evt
+}
 
 /// `Some(value or None)` when the field is computed here; `None` to ask the view.
 pub(super) fn extract<'a, S: StateView + ?Sized>(
@@ -43,7 +48,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         B::EvtDatetimeS => stamp(scratch, Stamp::DateTime { nanos: false }),
         B::EvtRawtime => Some(Value::AbsTime(ts)),
         B::EvtRawtimeS => Some(Value::AbsTime(ts / 1_000_000_000)),
-        B::EvtRawtimeNs => Some(Value::AbsTime(ts % 1_000_000_000)),
+        B::EvtRawtimeNs => padded(scratch, ts),
         B::EvtReltime => Some(Value::RelTime(reltime(view))),
         B::EvtReltimeS => Some(Value::RelTime(reltime(view) / 1_000_000_000)),
         B::EvtReltimeNs => padded(scratch, reltime(view)),
@@ -73,7 +78,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Direction::Enter => ">",
             Direction::Exit => "<",
         })),
-        B::EvtType => Some(Value::Str(type_name(&ev))),
+        B::EvtType => Some(Value::Str(type_name_in(&ev, opts.flavor))),
         B::EvtTypeIs => {
             let is = arg.and_then(Arg::name) == Some(type_name(&ev));
             Some(Value::U64(is as u64))
@@ -84,7 +89,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
                 .is_some_and(|i| i.category.source() & table::Category::SYSCALL != 0);
             syscall.then(|| Value::Str(type_name(&ev)))
         }
-        B::EvtCategory => Some(Value::Str(category(&ev))),
+        B::EvtCategory => Some(Value::Str(category(view, &ev))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
         B::EvtArgs | B::EvtInfo => {
             render::write_args(scratch, view, opts);
@@ -154,21 +159,6 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         }
         B::EvtAround | B::EvtPluginname | B::EvtPlugininfo => None,
         B::ThreadTid => Some(Value::I64(ev.tid as i64)),
-        B::ProcName => view.comm(ev.tid as i64).map(Value::Bytes)?.into(),
-        B::ProcCwd => view.cwd().map(Value::Bytes)?.into(),
-        B::FdNum | B::FdName | B::FdTypechar | B::FdType => {
-            let fd = event_fd(view)?;
-            let f = view.fd(fd)?;
-            match b {
-                B::FdNum => Some(Value::I64(fd)),
-                B::FdName => Some(Value::Bytes(f.name)),
-                B::FdType => Some(Value::Str(f.type_name)),
-                _ => {
-                    scratch.push(f.typechar as char);
-                    text(scratch)
-                }
-            }
-        }
         _ => return None,
     };
     Some(v)
@@ -178,6 +168,34 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
 const UNKNOWN_SYSCALL: &str = "<unknown>";
 
 /// The event's name; for generic syscall events, the name of the syscall in `ID`.
+///
+/// libsinsp 0.25 also names generic events whose `ID` is 0 by their native (x86-64) syscall
+/// number, and says `unknown`; sysdig 0.29 said `<unknown>` for both.
+pub(crate) fn type_name_in(ev: &Event<'_>, flavor: Flavor) -> &'static str {
+    if flavor == Flavor::Libsinsp025 && render::is_generic(ev.event_type) {
+        let id = match ev.param(0) {
+            Some(Ok(ParamValue::SyscallId(id))) => id,
+            _ => 0,
+        };
+        let native = ev.param(1).and_then(Result::ok).and_then(|v| v.as_u64());
+        return match (id, native) {
+            (0, Some(n)) => native_syscall_name(n).unwrap_or("unknown"),
+            (id, _) => table::syscall_name(id).unwrap_or("unknown"),
+        };
+    }
+    type_name(ev)
+}
+
+/// x86-64 syscall names by number, for generic events that carry only the native number.
+/// Only the entries seen in captures so far.
+fn native_syscall_name(n: u64) -> Option<&'static str> {
+    Some(match n {
+        221 => "fadvise64",
+        _ => return None,
+    })
+}
+
+/// The event's name as sysdig 0.29 prints it.
 pub(crate) fn type_name(ev: &Event<'_>) -> &'static str {
     if render::is_generic(ev.event_type) {
         return match ev.param(0) {
@@ -192,7 +210,7 @@ pub(crate) fn type_name(ev: &Event<'_>) -> &'static str {
 
 /// The event's category name; for generic syscall events, the category sysdig's syscall
 /// table gives the syscall (known here for the syscalls old captures record as generic).
-fn category(ev: &Event<'_>) -> &'static str {
+fn category<S: StateView + ?Sized>(view: &S, ev: &Event<'_>) -> &'static str {
     if render::is_generic(ev.event_type) {
         return match type_name(ev) {
             "mprotect" | "madvise" | "mlock" | "munlock" | "mlockall" | "munlockall" | "mremap"
@@ -211,6 +229,17 @@ fn category(ev: &Event<'_>) -> &'static str {
     match ev.info() {
         // sysdig 0.29.3 spells this one in capitals.
         Some(i) if i.category.kind() == 4 => "IPC",
+        // I/O events are named after their fd's kind (libsinsp's subcategory).
+        Some(i) if (32..=34).contains(&i.category.kind()) => {
+            let fd = view.event_fd().and_then(|n| view.fd(n));
+            match fd.map(|f| f.type_name) {
+                Some("file" | "directory") => "file",
+                Some("ipv4" | "ipv6") => "net",
+                Some("pipe" | "unix" | "signalfd") => "ipc",
+                Some("event" | "timerfd" | "inotify" | "unsupported" | "unknown") => "other",
+                _ => "unknown",
+            }
+        }
         Some(i) => i.category.name(),
         None => "unknown",
     }
@@ -228,6 +257,9 @@ fn deltatime<S: StateView + ?Sized>(view: &S) -> u64 {
 
 /// Time since the matching enter event, for exit events; 0 otherwise.
 fn latency<S: StateView + ?Sized>(view: &S) -> u64 {
+    if let Some(l) = view.latency() {
+        return l;
+    }
     let ev = view.event();
     if ev.direction() != Direction::Exit {
         return 0;
@@ -249,13 +281,4 @@ fn failed(ev: &Event<'_>) -> bool {
             .filter(|r| r.len() == 8)
             .and_then(|r| render::raw_i64(r, ev))
             .is_some_and(|v| v < 0)
-}
-
-/// The fd the event operates on: its own `fd` parameter, or the enter event's.
-fn event_fd<S: StateView + ?Sized>(view: &S) -> Option<i64> {
-    let from = |ev: Event<'_>| match ev.param_by_name("fd") {
-        Some(Ok(p)) => p.as_i64(),
-        _ => None,
-    };
-    from(view.event()).or_else(|| view.enter_event().and_then(from))
 }

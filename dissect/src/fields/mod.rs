@@ -57,10 +57,10 @@ impl FieldRef {
     ) -> Option<Value<'a>> {
         scratch.clear();
         if let Some(b) = self.info.builtin {
-            if let Some(done) = evt::extract(b, self.arg.as_ref(), view, opts, scratch) {
-                return done;
+            if evt::computes(b) {
+                return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
             }
         }
-        view.field(self.id, &self.info, self.arg.as_ref())
+        view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
     }
 }

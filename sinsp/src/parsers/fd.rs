@@ -463,7 +463,7 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
     }
     let known = insp.fds_of(tid).and_then(|t| t.get(fdnum)).is_some();
     if !known {
-        if !send || matches!(t, SockTuple::Unix { .. }) {
+        if !send || matches!(t, SockTuple::Unix { .. }) || !insp.cfg.infer_socket_from_send {
             return;
         }
         // A send on an fd never seen: infer a UDP socket from the tuple's family.

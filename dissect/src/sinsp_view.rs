@@ -1,0 +1,429 @@
+//! [`StateView`] for `strata-sinsp`'s [`EventCtx`]: the `proc.*`, `thread.*`, `user.*`,
+//! `group.*`, `fd.*` and `container.*` fields, read from the state engine's tables the way
+//! libsinsp's filter checks read them.
+//!
+//! Nothing here allocates: composed text (`proc.cmdline`, `fd.directory`, ...) goes into the
+//! caller's scratch buffer.
+
+use strata_scap::table::Direction;
+use strata_scap::{Event, ParamValue};
+use strata_sinsp::fds::{FdInfo, FdType, SockInfo, l4};
+use strata_sinsp::{EventCtx, ThreadInfo};
+
+use crate::fields::Builtin as B;
+use crate::registry::{Arg, FieldId, FieldInfo};
+use crate::render::{Flavor, RenderOptions};
+use crate::state::{FdView, StateView};
+use crate::value::{Value, write_lossy};
+
+/// The `EINPROGRESS` result of a non-blocking connect.
+const EINPROGRESS: i64 = -115;
+
+impl StateView for EventCtx<'_> {
+    fn event(&self) -> Event<'_> {
+        *EventCtx::event(self)
+    }
+
+    fn num(&self) -> u64 {
+        EventCtx::num(self)
+    }
+
+    fn first_ts(&self) -> u64 {
+        EventCtx::first_ts(self)
+    }
+
+    fn prev_ts(&self) -> Option<u64> {
+        (self.num() > 1).then(|| EventCtx::prev_ts(self))
+    }
+
+    fn enter_event(&self) -> Option<Event<'_>> {
+        self.enter()
+    }
+
+    fn latency(&self) -> Option<u64> {
+        Some(self.thread_latency())
+    }
+
+    fn has_thread(&self) -> bool {
+        self.thread().is_some()
+    }
+
+    fn fd(&self, fd: i64) -> Option<FdView<'_>> {
+        let t = self.thread()?;
+        let f = self.inspector().fd_table(t).get(fd)?;
+        Some(fd_view(f))
+    }
+
+    fn comm(&self, tid: i64) -> Option<&[u8]> {
+        self.inspector().thread(tid).map(|t| t.comm.as_slice())
+    }
+
+    fn user_name(&self, uid: u32) -> Option<&[u8]> {
+        let c = self.thread().map_or(&b""[..], |t| &t.container_id);
+        let u = self.inspector().users().user(c, uid)?;
+        Some(&u.name)
+    }
+
+    fn group_name(&self, gid: u32) -> Option<&[u8]> {
+        let c = self.thread().map_or(&b""[..], |t| &t.container_id);
+        let g = self.inspector().users().group(c, gid)?;
+        Some(&g.name)
+    }
+
+    fn cwd(&self) -> Option<&[u8]> {
+        EventCtx::cwd(self)
+    }
+
+    fn event_fd(&self) -> Option<i64> {
+        self.thread()?;
+        self.fd_num()
+    }
+
+    fn field<'s>(
+        &'s self,
+        id: FieldId,
+        info: &FieldInfo,
+        arg: Option<&Arg>,
+        opts: &RenderOptions,
+        scratch: &'s mut String,
+    ) -> Option<Value<'s>> {
+        let _ = id;
+        let b = info.builtin?;
+        let t = self.thread()?;
+        let insp = self.inspector();
+        let main = self.main_thread();
+        let users = insp.users();
+        let v = match b {
+            B::ProcPid => Value::I64(t.pid),
+            B::ProcExe => Value::Bytes(&t.exe),
+            B::ProcName => Value::Bytes(&t.comm),
+            B::ProcExepath => Value::Bytes(&t.exepath),
+            B::ProcArgs => {
+                join_args(scratch, None, t);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcCmdline => {
+                join_args(scratch, Some(&t.comm), t);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcExeline => {
+                // libsinsp writes the space after exe even without arguments.
+                let _ = write_lossy(scratch, &t.exe);
+                scratch.push(' ');
+                join_args(scratch, None, t);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcCwd => Value::Bytes(EventCtx::cwd(self)?),
+            B::ProcPpid => Value::I64(main?.ptid),
+            B::ProcPname => Value::Bytes(&self.parent(t)?.comm),
+            B::ProcPcmdline => {
+                let p = self.parent(t)?;
+                join_args(scratch, Some(&p.comm), p);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcApid | B::ProcAname => {
+                let mut a = main?;
+                let n = match arg {
+                    Some(Arg::Index(n)) => *n,
+                    _ => 0,
+                };
+                for _ in 0..n {
+                    a = self.parent(a)?;
+                }
+                match b {
+                    B::ProcApid => Value::I64(a.pid),
+                    _ => Value::Bytes(&a.comm),
+                }
+            }
+            B::ProcLoginshellid => {
+                let mut found = None;
+                let mut a = main;
+                let mut steps = 0;
+                while let Some(p) = a {
+                    if p.exe.len() >= 2 && p.exe.ends_with(b"sh") {
+                        found = Some(p.pid);
+                    }
+                    a = self.parent(p);
+                    steps += 1;
+                    if steps > MAX_ANCESTORS {
+                        break;
+                    }
+                }
+                Value::I64(found?)
+            }
+            B::ProcTty => Value::U64(t.tty as u64),
+            B::ProcVpid if t.vpid >= 0 => Value::I64(t.vpid),
+            B::ProcVpgid => Value::I64(t.vpgid),
+            B::ProcSid => Value::I64(t.sid),
+            B::ProcSname => Value::Bytes(&self.session_leader(t)?.comm),
+            B::ThreadIsmain => Value::Bool(t.is_main_thread()),
+            // sysdig 0.29's placeholder threads had no vtid.
+            B::ThreadVtid
+                if t.vtid >= 0 && !(opts.flavor == Flavor::Sysdig029 && t.is_invalid()) =>
+            {
+                Value::I64(t.vtid)
+            }
+            B::UserUid => Value::U64(t.uid as u64),
+            B::UserName | B::UserHomedir | B::UserShell => {
+                let u = users.user(&t.container_id, t.uid)?;
+                Value::Bytes(match b {
+                    B::UserName => &u.name,
+                    B::UserHomedir => &u.homedir,
+                    _ => &u.shell,
+                })
+            }
+            B::UserLoginuid => Value::I64(t.loginuid as i32 as i64),
+            B::UserLoginname => Value::Bytes(&users.user(&t.container_id, t.loginuid)?.name),
+            B::GroupGid => Value::U64(t.gid as u64),
+            B::GroupName => Value::Bytes(&users.group(&t.container_id, t.gid)?.name),
+            B::ContainerId => match t.container_id.as_slice() {
+                b"" => Value::Str("host"),
+                id => Value::Bytes(id),
+            },
+            _ => return self.fd_field(b, opts, scratch),
+        };
+        Some(v)
+    }
+}
+
+/// Parent chains longer than this are taken as loops.
+const MAX_ANCESTORS: usize = 1024;
+
+/// `prefix arg1 arg2 ...` (or the arguments alone), space-separated.
+fn join_args(out: &mut String, prefix: Option<&[u8]>, t: &ThreadInfo) {
+    let mut first = true;
+    if let Some(p) = prefix {
+        let _ = write_lossy(out, p);
+        first = false;
+    }
+    for a in t.args() {
+        if !first {
+            out.push(' ');
+        }
+        first = false;
+        let _ = write_lossy(out, a);
+    }
+}
+
+fn fd_view(f: &FdInfo) -> FdView<'_> {
+    let v = FdView::new(f.typechar() as u8, f.ty.name(), &f.name);
+    let ip = matches!(
+        f.ty,
+        FdType::Ipv4Sock | FdType::Ipv6Sock | FdType::Ipv4ServSock | FdType::Ipv6ServSock
+    );
+    // libsinsp's get_l4proto: a connection socket with no role yet (neither client nor
+    // server) has no layer-4 protocol, unless it is raw.
+    let no_role = matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock)
+        && !f.is_client()
+        && !f.is_server()
+        && f.l4proto != l4::RAW;
+    if no_role {
+        return v;
+    }
+    match f.l4proto {
+        l4::TCP if ip => v.with_l4(b't'),
+        l4::UDP if ip => v.with_l4(b'u'),
+        l4::ICMP if ip => v.with_l4(b'i'),
+        l4::RAW if ip => v.with_l4(b'r'),
+        _ => v,
+    }
+}
+
+/// Helpers over the context's thread and fd.
+trait CtxExt<'a> {
+    fn parent(&self, t: &ThreadInfo) -> Option<&'a ThreadInfo>;
+    fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
+    fn fd_field<'s>(
+        &'s self,
+        b: B,
+        opts: &RenderOptions,
+        scratch: &'s mut String,
+    ) -> Option<Value<'s>>;
+}
+
+impl<'a> CtxExt<'a> for EventCtx<'a> {
+    /// The parent thread (by `ptid`), as libsinsp looks it up: without creating one.
+    fn parent(&self, t: &ThreadInfo) -> Option<&'a ThreadInfo> {
+        self.inspector().thread(t.ptid)
+    }
+
+    /// The session leader: the thread whose tid is the session id, else the oldest ancestor
+    /// still in the session.
+    fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo> {
+        if let Some(l) = self.inspector().thread(t.sid) {
+            return Some(l);
+        }
+        let mut leader = self.inspector().main_thread(t)?;
+        let sid = leader.sid;
+        let mut steps = 0;
+        while let Some(p) = self.parent(leader) {
+            if p.sid != sid || steps > MAX_ANCESTORS {
+                break;
+            }
+            leader = p;
+            steps += 1;
+        }
+        Some(leader)
+    }
+
+    fn fd_field<'s>(
+        &'s self,
+        b: B,
+        opts: &RenderOptions,
+        scratch: &'s mut String,
+    ) -> Option<Value<'s>> {
+        let ev = *EventCtx::event(self);
+        // sysdig 0.29's event table did not flag mmap/mmap2 as using an fd.
+        if opts.flavor == Flavor::Sysdig029 && matches!(ev.name(), "mmap" | "mmap2") {
+            return None;
+        }
+        let n = self.fd_num()?;
+        if b == B::FdNum {
+            return Some(Value::I64(n));
+        }
+        let flavor = opts.flavor;
+        let Some(f) = self.fd() else {
+            return match b {
+                B::FdName => null_fd_name(&ev, flavor, scratch),
+                B::FdTypechar => {
+                    scratch.push(null_fd_typechar(&ev, flavor));
+                    Some(Value::Str(scratch.as_str()))
+                }
+                _ => None,
+            };
+        };
+        let is_file = matches!(f.ty, FdType::File | FdType::FileV2 | FdType::Directory);
+        let v = match b {
+            B::FdName => {
+                if failed_connect(&ev, flavor) {
+                    return null_fd_name(&ev, flavor, scratch);
+                }
+                Value::Bytes(&f.name)
+            }
+            B::FdTypechar => {
+                scratch.push(f.typechar());
+                Value::Str(scratch.as_str())
+            }
+            B::FdType => Value::Str(f.ty.name()),
+            B::FdDirectory if is_file => {
+                let name = &f.name[..];
+                match name.iter().rposition(|&c| c == b'/') {
+                    Some(pos) if pos != 0 => {
+                        if pos < name.len() - 1 {
+                            Value::Bytes(&name[..pos])
+                        } else {
+                            Value::Bytes(name)
+                        }
+                    }
+                    _ => Value::Str("/"),
+                }
+            }
+            B::FdFilename if is_file => {
+                let name = &f.name[..];
+                match name.iter().rposition(|&c| c == b'/') {
+                    Some(pos) if pos < name.len() - 1 => Value::Bytes(&name[pos + 1..]),
+                    _ => Value::Bytes(name),
+                }
+            }
+            B::FdCip => match f.sock {
+                SockInfo::V4 { sip, .. } => Value::Ipv4(sip),
+                SockInfo::V6 { sip, .. } => Value::Ipv6(sip),
+                _ => return None,
+            },
+            B::FdSip => match f.sock {
+                SockInfo::V4 { dip, .. } => Value::Ipv4(dip),
+                SockInfo::V6 { dip, .. } => Value::Ipv6(dip),
+                SockInfo::V4Server { ip, .. } => Value::Ipv4(ip),
+                SockInfo::V6Server { ip, .. } => Value::Ipv6(ip),
+                _ => return None,
+            },
+            B::FdCport => match f.sock {
+                SockInfo::V4 { sport, .. } | SockInfo::V6 { sport, .. } => Value::Port(sport),
+                _ => return None,
+            },
+            B::FdSport => match f.sock {
+                SockInfo::V4 { dport, .. } | SockInfo::V6 { dport, .. } => Value::Port(dport),
+                SockInfo::V4Server { port, .. } | SockInfo::V6Server { port, .. } => {
+                    Value::Port(port)
+                }
+                _ => return None,
+            },
+            B::FdL4proto => Value::Str(match fd_view(f).l4char {
+                b't' => "tcp",
+                b'u' => "udp",
+                b'i' => "icmp",
+                b'r' => "raw",
+                _ => "<NA>",
+            }),
+            B::FdSockfamily => match f.ty {
+                FdType::Ipv4Sock
+                | FdType::Ipv6Sock
+                | FdType::Ipv4ServSock
+                | FdType::Ipv6ServSock => Value::Str("ip"),
+                FdType::UnixSock => Value::Str("unix"),
+                _ => return None,
+            },
+            B::FdIsServer => Value::Bool(
+                matches!(f.ty, FdType::Ipv4ServSock | FdType::Ipv6ServSock) || f.is_server(),
+            ),
+            _ => return None,
+        };
+        Some(v)
+    }
+}
+
+/// Whether the event is a failed connect, whose fd libsinsp names as if it were not in the
+/// table (libsinsp 0.25 keeps the socket's name for `EINPROGRESS`).
+fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
+    ev.name() == "connect"
+        && ev.direction() == Direction::Exit
+        && matches!(ev.param(0), Some(Ok(ParamValue::Errno(r)))
+            if r < 0 && (flavor == Flavor::Sysdig029 || r != EINPROGRESS))
+}
+
+/// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
+/// the name they tried (parameter 1), else empty; nothing for enter events.
+fn null_fd_name<'s>(ev: &Event<'_>, flavor: Flavor, out: &'s mut String) -> Option<Value<'s>> {
+    use std::fmt::Write as _;
+    if ev.direction() == Direction::Enter {
+        return None;
+    }
+    let named = match ev.name() {
+        "open" | "creat" | "accept" | "accept4" => true,
+        "connect" => flavor == Flavor::Sysdig029,
+        _ => false,
+    };
+    if named {
+        match ev.param(1) {
+            Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
+                let _ = write_lossy(out, s);
+            }
+            Some(Ok(ParamValue::SockTuple(t))) => {
+                let _ = write!(out, "{t}");
+            }
+            Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
+            Some(Ok(v)) => {
+                let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
+            }
+        }
+    }
+    Some(Value::Str(out.as_str()))
+}
+
+/// `fd.typechar` of an event whose fd is not in the table: libsinsp 0.25 says `o`; sysdig
+/// 0.29 guessed from the event type.
+fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
+    if flavor == Flavor::Libsinsp025 {
+        return 'o';
+    }
+    match ev.name() {
+        "open" | "openat" | "openat2" | "creat" => 'f',
+        "socket" | "accept" | "accept4" => '4',
+        "pipe" | "pipe2" => 'p',
+        "eventfd" | "eventfd2" => 'e',
+        "signalfd" | "signalfd4" => 's',
+        "timerfd_create" => 't',
+        "inotify_init" | "inotify_init1" => 'i',
+        _ => 'o',
+    }
+}

@@ -1,0 +1,62 @@
+//! `sdump` on every capture of `../shared/corpus-modern`, with the format of
+//! `../shared/golden-modern/README.md`, prints exactly `NAME.state.txt` (what libsinsp 0.25
+//! prints).
+
+mod common;
+
+use std::process::Command;
+
+const FORMAT: &str = "*%evt.num %evt.type %evt.dir %thread.tid %proc.pid %proc.name %proc.exe \
+                      %proc.cmdline %fd.num %fd.typechar %fd.name %user.uid %group.gid";
+
+#[test]
+fn sdump_prints_the_libsinsp_golden_lines() {
+    let golden = common::shared_dir().join("golden-modern");
+    let mut failures = String::new();
+    for file in common::corpus("corpus-modern") {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let want = std::fs::read_to_string(golden.join(format!("{stem}.state.txt")))
+            .unwrap_or_else(|e| panic!("{stem}.state.txt: {e}"));
+        let out = Command::new(common::example("sdump"))
+            .env("TZ", "UTC")
+            .arg("-r")
+            .arg(&file)
+            .arg("-p")
+            .arg(FORMAT)
+            .output()
+            .expect("run sdump");
+        assert!(out.status.success(), "sdump failed on {stem}");
+        let got = String::from_utf8_lossy(&out.stdout);
+        let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+        let bad = (0..w.len().max(g.len()))
+            .filter(|&i| w.get(i) != g.get(i))
+            .collect::<Vec<_>>();
+        eprintln!("{stem}: {} lines, {} differ", w.len(), bad.len());
+        for &i in bad.iter().take(5) {
+            failures.push_str(&format!(
+                "{stem} line {}:\n  want {}\n  got  {}\n",
+                i + 1,
+                w.get(i).unwrap_or(&"(none)"),
+                g.get(i).unwrap_or(&"(none)")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures}");
+}
+
+#[test]
+fn sdump_refuses_filters_and_reads_the_demo() {
+    let out = Command::new(common::example("sdump"))
+        .arg("proc.name=curl")
+        .output()
+        .expect("run sdump");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("filters are not supported"));
+    let out = Command::new(common::example("sdump"))
+        .env("TZ", "UTC")
+        .output()
+        .expect("run sdump");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().count() > 10 && text.contains("curl"), "{text}");
+}
