@@ -281,17 +281,28 @@ impl<'a> Iterator for SliceReader<'a> {
 /// Reads blocks from any `io::Read`, through one buffer reused for every block.
 ///
 /// Gzip input is detected by its magic. Blocks borrow from the reader's buffer, so this is a
-/// lending iterator: call [`StreamReader::next_block`] in a `while let` loop.
+/// lending iterator: call [`StreamReader::next_block`] in a `while let` loop. The buffer is
+/// refilled in large reads and grows only as data arrives (never on a length's say-so alone).
 pub struct StreamReader<R: Read> {
     src: Source<R>,
+    /// Bytes read; `buf[start..end]` is what is not yet consumed.
     buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// Length of the block last returned, consumed at the next call.
+    pending: usize,
+    /// Stream offset of `buf[start]`.
     offset: u64,
     last: u64,
     state: SectionState,
     opts: ReadOptions,
     done: bool,
+    eof: bool,
     gzip_cut: bool,
 }
+
+/// Initial (and usual) buffer size: one read serves many blocks.
+const STREAM_BUF: usize = 64 << 10;
 
 enum Source<R: Read> {
     Plain(io::Chain<io::Cursor<Vec<u8>>, R>),
@@ -335,12 +346,16 @@ impl<R: Read> StreamReader<R> {
         };
         Ok(StreamReader {
             src,
-            buf: Vec::with_capacity(64 << 10),
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            pending: 0,
             offset: 0,
             last: 0,
             state: SectionState::default(),
             opts,
             done: false,
+            eof: false,
             gzip_cut: false,
         })
     }
@@ -355,18 +370,38 @@ impl<R: Read> StreamReader<R> {
         self.last
     }
 
-    /// Reads up to `n` more bytes onto the end of the buffer, growing it only as data arrives.
-    fn fill(&mut self, n: u64) -> io::Result<u64> {
-        let before = self.buf.len();
-        match (&mut self.src).take(n).read_to_end(&mut self.buf) {
-            Ok(_) => Ok((self.buf.len() - before) as u64),
-            // A gzip stream cut short: keep what it gave, the caller reports the truncation.
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                self.gzip_cut = true;
-                Ok((self.buf.len() - before) as u64)
+    /// Makes `want` unconsumed bytes available if the input has them; returns how many are.
+    ///
+    /// The buffer grows at most to twice what has arrived, so a length field alone cannot make
+    /// it allocate.
+    fn fill(&mut self, want: usize) -> io::Result<usize> {
+        while self.end - self.start < want && !self.eof {
+            if self.end == self.buf.len() {
+                if self.start > 0 {
+                    self.buf.copy_within(self.start..self.end, 0);
+                    self.end -= self.start;
+                    self.start = 0;
+                }
+                if self.end == self.buf.len() {
+                    let grown = (self.buf.len() * 2)
+                        .max(STREAM_BUF)
+                        .min(want.max(STREAM_BUF));
+                    self.buf.resize(grown, 0);
+                }
             }
-            Err(e) => Err(e),
+            match self.src.read(&mut self.buf[self.end..]) {
+                Ok(0) => self.eof = true,
+                Ok(n) => self.end += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // A gzip stream cut short: keep what it gave, the caller reports the truncation.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.gzip_cut = true;
+                    self.eof = true;
+                }
+                Err(e) => return Err(e),
+            }
         }
+        Ok(self.end - self.start)
     }
 
     /// The next block, or `None` at a clean end of input.
@@ -374,73 +409,75 @@ impl<R: Read> StreamReader<R> {
         if self.done {
             return None;
         }
-        self.buf.clear();
+        self.start += self.pending;
+        self.offset += self.pending as u64;
+        self.pending = 0;
         let offset = self.offset;
         self.last = offset;
         let io_err = |e: io::Error| Error::new(offset, None, e.into());
-        match self.fill(8) {
+        let have = match self.fill(8) {
+            Ok(n) => n,
             Err(e) => {
                 self.done = true;
                 return Some(Err(io_err(e)));
             }
-            Ok(0) => {
-                self.done = true;
-                if self.gzip_cut {
-                    return Some(Err(Error::new(offset, None, ErrorKind::TruncatedGzip)));
-                }
-                return None;
+        };
+        if have == 0 {
+            self.done = true;
+            if self.gzip_cut {
+                return Some(Err(Error::new(offset, None, ErrorKind::TruncatedGzip)));
             }
-            Ok(n) if n < 8 => {
-                self.done = true;
-                let t = Endian::Little.u32(&self.buf, 0);
-                return Some(Err(Error::new(
-                    offset,
-                    t,
-                    ErrorKind::Truncated {
-                        needed: 8,
-                        available: n,
-                    },
-                )));
-            }
-            Ok(_) => {}
+            return None;
         }
-        if Endian::Little.u32(&self.buf, 0) == Some(types::SHB) {
-            if let Err(e) = self.fill(4) {
+        if have < 8 {
+            self.done = true;
+            let t = Endian::Little.u32(&self.buf[self.start..self.end], 0);
+            return Some(Err(Error::new(
+                offset,
+                t,
+                ErrorKind::Truncated {
+                    needed: 8,
+                    available: have as u64,
+                },
+            )));
+        }
+        if Endian::Little.u32(&self.buf, self.start) == Some(types::SHB) {
+            if let Err(e) = self.fill(12) {
                 self.done = true;
                 return Some(Err(io_err(e)));
             }
         }
-        let (t, len, endian) = match self.state.frame(&self.buf, offset, &self.opts) {
+        let head = &self.buf[self.start..self.end.min(self.start + 12)];
+        let (t, len, endian) = match self.state.frame(head, offset, &self.opts) {
             Ok(x) => x,
             Err(e) => {
                 self.done = true;
                 return Some(Err(e));
             }
         };
-        let have = self.buf.len() as u64;
-        if len > have {
-            match self.fill(len - have) {
-                Err(e) => {
-                    self.done = true;
-                    return Some(Err(Error::new(offset, Some(t), e.into())));
-                }
-                Ok(n) if have + n < len => {
-                    self.done = true;
-                    return Some(Err(Error::new(
-                        offset,
-                        Some(t),
-                        ErrorKind::Truncated {
-                            needed: len,
-                            available: have + n,
-                        },
-                    )));
-                }
-                Ok(_) => {}
+        // `len` is within the configured cap, so it fits in memory terms.
+        let len = len as usize;
+        match self.fill(len) {
+            Err(e) => {
+                self.done = true;
+                return Some(Err(Error::new(offset, Some(t), e.into())));
             }
+            Ok(n) if n < len => {
+                self.done = true;
+                return Some(Err(Error::new(
+                    offset,
+                    Some(t),
+                    ErrorKind::Truncated {
+                        needed: len as u64,
+                        available: n as u64,
+                    },
+                )));
+            }
+            Ok(_) => {}
         }
-        self.buf.truncate(len as usize);
-        self.offset += len;
-        let r = self.state.finish(&self.buf, t, endian, offset);
+        self.pending = len;
+        let block = &self.buf[self.start..self.start + len];
+        let r = self.state.finish(block, t, endian, offset);
         if r.is_err() && t == types::SHB {
             self.done = true;
         }
