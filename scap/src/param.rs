@@ -1705,8 +1705,14 @@ impl fmt::Display for AbsTimeDisplay {
     }
 }
 
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+/// The proleptic Gregorian date `(year, month, day)` of a day count since 1970-01-01, for
+/// rendering timestamps without a time library.
+///
+/// ```
+/// assert_eq!(strata_scap::param::civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(strata_scap::param::civil_from_days(20_783), (2026, 11, 26));
+/// ```
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
