@@ -14,7 +14,7 @@
 //! hexadecimal). A filter argument is refused: the filter language comes later. On a bad
 //! file it prints every event it could read, then the error on stderr, and exits 1.
 
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use strata::dissect::{Flavor, Format, Registry, RenderOptions};
@@ -74,8 +74,8 @@ fn run(args: Args) -> Result<(), String> {
         Some(f) => Box::new(std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?),
         None => Box::new(io::Cursor::new(strata::scap::demo::capture())),
     };
-    let mut reader = StreamReader::new(io::BufReader::with_capacity(1 << 20, input))
-        .map_err(|e| format!("reading: {e}"))?;
+    // StreamReader buffers itself: a BufReader in between would only add a copy.
+    let mut reader = StreamReader::new(input).map_err(|e| format!("reading: {e}"))?;
     let cfg = if args.sysdig_029 {
         Config::sysdig_029()
     } else {
@@ -83,8 +83,10 @@ fn run(args: Args) -> Result<(), String> {
     };
     let mut insp = Inspector::with_config(cfg);
     let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut line = String::new();
+    let mut out = stdout.lock();
+    // Lines are rendered straight into one output buffer, written out when it is full.
+    const OUT_BUF: usize = 64 << 10;
+    let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUF + 4096);
     let mut failure = None;
     while let Some(block) = reader.next_block() {
         let block = match block {
@@ -102,12 +104,15 @@ fn run(args: Args) -> Result<(), String> {
         if ctx.is_initial_state() || ev.name() == "procinfo" {
             continue;
         }
-        line.clear();
-        if format.render(&ctx, &mut line) {
-            line.push('\n');
-            out.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+        if format.render_into(&ctx, &mut buf) {
+            buf.push(b'\n');
+            if buf.len() >= OUT_BUF {
+                out.write_all(&buf).map_err(|e| e.to_string())?;
+                buf.clear();
+            }
         }
     }
+    out.write_all(&buf).map_err(|e| e.to_string())?;
     out.flush().map_err(|e| e.to_string())?;
     match failure {
         Some(e) => Err(e),

@@ -7,6 +7,9 @@
 //! semantics, not bugs: placeholder threads get pid = tid; `switch` keeps enter/exit pairs (its
 //! old table flag); no UDP socket is inferred from a send on an unknown fd; the type of an fd
 //! not in the table is guessed from the event; failed connects are named by their tuple;
+//! threads created by clone(CLONE_THREAD) have the creating thread as parent (`proc.pname`),
+//! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
+//! vtid/vpid through an execve that does not carry them (`<NA>`);
 //! mmap/mmap2 results print in hexadecimal, socket domain 1 as `AF_LOCAL`, and mmap/mmap2 have
 //! no fd (the old table did not flag them as using one).
 //!
@@ -134,12 +137,6 @@ const KNOWN: &[Known] = &[
     },
     Known {
         format: "proc",
-        file: "curl_google",
-        events: "1051-1197 1236-1246",
-        reason: "OPEN: threads created by clone(CLONE_THREAD): sysdig 0.29 takes the creating thread as parent for proc.pname/pcmdline; strata keeps the caller's parent",
-    },
-    Known {
-        format: "proc",
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
@@ -157,88 +154,22 @@ const KNOWN: &[Known] = &[
         reason: "sysdig 0.29 invents a thread for an old container event",
     },
     Known {
-        format: "user",
-        file: "falco_psp_run_as_user_65534_container",
-        events: "122",
-        reason: "OPEN: container.id from cgroups is not derived yet (host printed)",
-    },
-    Known {
-        format: "user",
-        file: "falco_psp_write_tmp_test",
-        events: "115-116",
-        reason: "OPEN: container.id from cgroups is not derived yet (host printed)",
-    },
-    Known {
-        format: "fd",
-        file: "curl_google",
-        events: "980 982 1010-1012 1187-1188 1259 1261 1263 1265-1269 1272 1300 1347 1353 1382 1386 1390 1424",
-        reason: "OPEN: fd.directory of fds not in the table and fd.is_server of sockets with no role yet differ",
-    },
-    Known {
-        format: "fd",
-        file: "falco_cat_write",
-        events: "195 211 213",
-        reason: "OPEN: fd.directory of fds not in the table",
-    },
-    Known {
-        format: "fd",
-        file: "falco_connect_localhost",
-        events: "187",
-        reason: "OPEN: fd.is_server of a socket with no role yet",
-    },
-    Known {
-        format: "fd",
-        file: "falco_ping_sendto",
-        events: "138 277 416 555 694 833 972 1111 1250 1389",
-        reason: "OPEN: fd.directory of a socket (sysdig cuts the tuple to /)",
-    },
-    Known {
         format: "fd",
         file: "single_ipv6_conn",
-        events: "849-853 1149-1152 1154 1345-1346",
-        reason: "OPEN: fd.is_server of sockets with no role yet; fd.cport of a socket bound to port 0",
+        events: "851-853",
+        reason: "OPEN: fd.cport of an IPv6 socket bound (bind, listen) but still typed ipv6 in this old capture: sysdig 0.29 prints 0 (it reads the zeroed client port of the socket tuple), strata has no client side (<NA>)",
     },
     Known {
         format: "fd",
         file: "test_ipv6_client",
-        events: "223-233 235 237-238",
-        reason: "OPEN: fd.is_server of sockets with no role yet; a second connect of a UDP socket",
-    },
-    Known {
-        format: "strict",
-        file: "curl_google",
-        events: "1055-1059 1061-1065 1075-1083 1085-1093 1097-1105 1107-1109 1112-1113 1117-1121 1130-1131 1137-1145 1147-1149 1152-1153 1157-1161 1168-1169 1177-1185 1187-1189 1194-1195 1237-1242",
-        reason: "OPEN: proc.pname of threads (see proc)",
-    },
-    Known {
-        format: "ns",
-        file: "curl_google",
-        events: "211-1050 1198-1235 1247-1431",
-        reason: "OPEN: sysdig 0.29 prints <NA> vpid/vtid for threads of old captures (no vtid/vpid in the process list or clone events); strata takes tid/pid",
-    },
-    Known {
-        format: "ns",
-        file: "falco_cat_write",
-        events: "131-215",
-        reason: "OPEN: vpid/vtid of old captures (see curl_google)",
+        events: "231-233 237",
+        reason: "a second connect of a UDP socket (see default); fd.is_server follows the destination (local ::1 in sysdig, remote in strata)",
     },
     Known {
         format: "ns",
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
-    },
-    Known {
-        format: "ns",
-        file: "falco_psp_run_as_user_65534_container",
-        events: "122",
-        reason: "OPEN: vpid/vtid of old captures (see curl_google)",
-    },
-    Known {
-        format: "ns",
-        file: "test_ipv6_client",
-        events: "173-240",
-        reason: "OPEN: vpid/vtid of old captures (see curl_google)",
     },
 ];
 

@@ -5,8 +5,6 @@
 //! 10 bytes), and an optional leading `*`. With `*`, a field without a value prints `<NA>`;
 //! without it, an event that lacks any field is not printed at all (sysdig's rule).
 
-use std::fmt::Write as _;
-
 use crate::error::Error;
 use crate::fields::FieldRef;
 use crate::registry::Registry;
@@ -56,6 +54,7 @@ pub struct Format {
     opts: RenderOptions,
     prev_ts: Option<u64>,
     scratch: String,
+    line: Vec<u8>,
 }
 
 impl Format {
@@ -111,6 +110,7 @@ impl Format {
             opts,
             prev_ts: None,
             scratch: String::new(),
+            line: Vec::new(),
         })
     }
 
@@ -132,6 +132,21 @@ impl Format {
     /// the first calls have sized the internal buffer, rendering does not allocate unless
     /// `out` must grow.
     pub fn render<S: StateView + ?Sized>(&mut self, view: &S, out: &mut String) -> bool {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        let complete = self.render_into(view, &mut line);
+        if complete {
+            // Every value is written as UTF-8 (bytes lossily), so this never replaces anything.
+            out.push_str(&String::from_utf8_lossy(&line));
+        }
+        self.line = line;
+        complete
+    }
+
+    /// [`render`](Self::render) into a byte buffer: the fastest way to print. Appends the same
+    /// text (always valid UTF-8) to `out` and returns `true`, or leaves `out` as it was and
+    /// returns `false`.
+    pub fn render_into<S: StateView + ?Sized>(&mut self, view: &S, out: &mut Vec<u8>) -> bool {
         let start = out.len();
         let ts = view.event().ts;
         let view = WithPrev {
@@ -141,14 +156,12 @@ impl Format {
         let mut complete = true;
         for tok in &self.tokens {
             match tok {
-                Token::Lit(s) => out.push_str(s),
+                Token::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 Token::Field { field, width } => {
                     let field_start = out.len();
                     match field.extract(&view, &self.opts, &mut self.scratch) {
-                        Some(v) => {
-                            let _ = write!(out, "{v}");
-                        }
-                        None if self.show_missing => out.push_str("<NA>"),
+                        Some(v) => v.write_to(out),
+                        None if self.show_missing => out.extend_from_slice(b"<NA>"),
                         None => {
                             complete = false;
                             break;
@@ -170,13 +183,14 @@ impl Format {
 
 /// Pads the text after `start` with spaces, or cuts it, to `width` bytes (on a character
 /// boundary when the cut would split one).
-fn fit(out: &mut String, start: usize, width: usize) {
+fn fit(out: &mut Vec<u8>, start: usize, width: usize) {
     let len = out.len() - start;
     if len < width {
-        out.extend(std::iter::repeat_n(' ', width - len));
+        out.resize(start + width, b' ');
     } else if len > width {
         let mut end = start + width;
-        while !out.is_char_boundary(end) {
+        // Back off UTF-8 continuation bytes; `start` itself is a boundary.
+        while end > start && out[end] & 0xC0 == 0x80 {
             end -= 1;
         }
         out.truncate(end);

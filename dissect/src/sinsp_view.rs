@@ -8,7 +8,7 @@
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
 use strata_sinsp::fds::{FdInfo, FdType, SockInfo, l4};
-use strata_sinsp::{EventCtx, ThreadInfo};
+use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 
 use crate::fields::Builtin as B;
 use crate::registry::{Arg, FieldId, FieldInfo};
@@ -285,6 +285,22 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let Some(f) = self.fd() else {
             return match b {
                 B::FdName => null_fd_name(&ev, flavor, scratch),
+                // libsinsp cuts the name the event gives to its directory ("/" when none).
+                B::FdDirectory => {
+                    null_fd_name(&ev, flavor, &mut *scratch)?;
+                    match scratch.rfind('/') {
+                        Some(pos) if pos != 0 => {
+                            if pos < scratch.len() - 1 {
+                                scratch.truncate(pos);
+                            }
+                        }
+                        _ => {
+                            scratch.clear();
+                            scratch.push('/');
+                        }
+                    }
+                    Some(Value::Str(scratch.as_str()))
+                }
                 B::FdTypechar => {
                     scratch.push(null_fd_typechar(&ev, flavor));
                     Some(Value::Str(scratch.as_str()))
@@ -363,9 +379,36 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 FdType::UnixSock => Value::Str("unix"),
                 _ => return None,
             },
-            B::FdIsServer => Value::Bool(
-                matches!(f.ty, FdType::Ipv4ServSock | FdType::Ipv6ServSock) || f.is_server(),
-            ),
+            // libsinsp: a server socket, or a connection whose destination is an address of
+            // this machine: an IPv4 interface address, or in the /64 subnet of an IPv6 one
+            // (`::` and `::1` included through `::1`; never inside a container).
+            B::FdIsServer => Value::Bool(match (f.ty, f.sock) {
+                (FdType::Ipv4ServSock | FdType::Ipv6ServSock, _) => true,
+                // Nothing known yet reads as the unspecified address (libsinsp's zeroed
+                // tuple).
+                (FdType::Ipv4Sock, sock) => {
+                    let dip = match sock {
+                        SockInfo::V4 { dip, .. } => dip,
+                        _ => std::net::Ipv4Addr::UNSPECIFIED,
+                    };
+                    self.inspector()
+                        .interfaces()
+                        .iter()
+                        .any(|i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip))
+                }
+                (FdType::Ipv6Sock, sock) => {
+                    let dip = match sock {
+                        SockInfo::V6 { dip, .. } => dip,
+                        _ => std::net::Ipv6Addr::UNSPECIFIED,
+                    };
+                    self.thread().is_some_and(|t| t.container_id.is_empty())
+                        && self.inspector().interfaces().iter().any(|i| {
+                            matches!(i.addr, InterfaceAddr::V6 { addr, .. }
+                                if addr.octets()[..8] == dip.octets()[..8])
+                        })
+                }
+                _ => false,
+            }),
             _ => return None,
         };
         Some(v)

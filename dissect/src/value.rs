@@ -66,6 +66,92 @@ impl Value<'_> {
     }
 }
 
+impl Value<'_> {
+    /// Appends the value's text to `out`: the same bytes as its [`Display`](fmt::Display), but
+    /// strings, buffers and integers are copied or converted directly, without `core::fmt`.
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        match *self {
+            Value::Str(s) => out.extend_from_slice(s.as_bytes()),
+            Value::Bytes(b) => push_lossy(out, b),
+            Value::Buf(b) => push_printable(out, b),
+            Value::I64(v) => push_i64(out, v),
+            Value::U64(v) | Value::RelTime(v) | Value::AbsTime(v) => push_u64(out, v),
+            Value::Port(p) => push_u64(out, p as u64),
+            Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Value::List(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    v.write_to(out);
+                }
+            }
+            _ => {
+                use std::io::Write as _;
+                let _ = write!(out, "{self}");
+            }
+        }
+    }
+}
+
+/// Appends bytes as text: as they are when they are UTF-8 (the usual case, checked at
+/// memory speed), else with each invalid sequence replaced by U+FFFD like [`write_lossy`].
+pub(crate) fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
+    // `is_ascii` first: cheaper than full validation for the short names this usually gets.
+    if b.is_ascii() || std::str::from_utf8(b).is_ok() {
+        out.extend_from_slice(b);
+        return;
+    }
+    for chunk in b.utf8_chunks() {
+        out.extend_from_slice(chunk.valid().as_bytes());
+        if !chunk.invalid().is_empty() {
+            out.extend_from_slice("\u{fffd}".as_bytes());
+        }
+    }
+}
+
+/// Appends printable ASCII as it is and any other byte as `.`, like [`write_printable`].
+pub(crate) fn push_printable(out: &mut Vec<u8>, b: &[u8]) {
+    out.extend(
+        b.iter()
+            .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'.' }),
+    );
+}
+
+/// Appends `v` in decimal.
+pub(crate) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + v as u8;
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+/// Appends `v` in decimal, with a `-` when negative.
+pub(crate) fn push_i64(out: &mut Vec<u8>, v: i64) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    push_u64(out, v.unsigned_abs());
+}
+
 impl fmt::Display for Value<'_> {
     /// sysdig's text for the value, as `-p` prints it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -96,6 +182,9 @@ impl fmt::Display for Value<'_> {
 
 /// Bytes as text, invalid UTF-8 replaced by U+FFFD.
 pub(crate) fn write_lossy(w: &mut impl fmt::Write, b: &[u8]) -> fmt::Result {
+    if let Ok(s) = std::str::from_utf8(b) {
+        return w.write_str(s);
+    }
     for chunk in b.utf8_chunks() {
         w.write_str(chunk.valid())?;
         if !chunk.invalid().is_empty() {
@@ -130,5 +219,41 @@ mod tests {
         let l = [Value::U64(1), Value::Str("x")];
         assert_eq!(Value::List(&l).to_string(), "1,x");
         assert_eq!(Value::Ipv6("::1".parse().unwrap()).to_string(), "::1");
+    }
+
+    #[test]
+    fn write_to_matches_display() {
+        let l = [Value::I64(-7), Value::Bytes(b"\xff\xfex")];
+        let values = [
+            Value::Str("abc"),
+            Value::Bytes(b"a\xffb\xc3"),
+            Value::Bytes("ünï".as_bytes()),
+            Value::Buf(b"a\0b\n\x7f\x80"),
+            Value::I64(i64::MIN),
+            Value::I64(0),
+            Value::I64(-1),
+            Value::U64(u64::MAX),
+            Value::U64(9),
+            Value::U64(10),
+            Value::U64(99),
+            Value::U64(100),
+            Value::U64(1_000_001),
+            Value::RelTime(12345),
+            Value::Port(8080),
+            Value::Bool(true),
+            Value::Double(1.5),
+            Value::Ipv4([10, 0, 0, 1].into()),
+            Value::List(&l),
+        ];
+        for v in values {
+            let mut out = Vec::new();
+            v.write_to(&mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), v.to_string(), "{v:?}");
+        }
+        for n in (0..100_000u64).step_by(7).chain([u64::MAX / 3, 1 << 63]) {
+            let mut out = Vec::new();
+            push_u64(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
     }
 }

@@ -298,21 +298,22 @@ fn infer_v1_nparams(
     if event_type == NOTIFICATION_E || event_type == INFRASTRUCTURE_EVENT_E {
         len = len.saturating_sub(3);
     }
-    let max = info.params.len();
-    let mut sums = [0u64; 33];
-    for i in 0..max.min(32) {
-        let Some(l) = endian.u16(raw, HEADER_V1_LEN + i * 2) else {
-            break;
-        };
-        sums[i + 1] = sums[i] + l as u64;
+    let max = info.params.len().min(32);
+    // Lengths that fit in the event: at most `avail` of the first `max`.
+    let avail = max.min(raw.len().saturating_sub(HEADER_V1_LEN) / 2);
+    let mut sum = 0u64;
+    for i in 0..avail {
+        sum += endian.u16(raw, HEADER_V1_LEN + i * 2).unwrap_or_default() as u64;
     }
-    for n in (0..=max.min(32)).rev() {
-        let lens_end = (HEADER_V1_LEN + n * 2) as u64;
-        if lens_end > raw.len() as u64 {
-            continue;
-        }
-        if lens_end + sums[n] == len {
+    // Largest count first (the common case: the event has all of today's parameters).
+    for n in (0..=avail).rev() {
+        if (HEADER_V1_LEN + n * 2) as u64 + sum == len {
             return Ok(n as u32);
+        }
+        if n > 0 {
+            sum -= endian
+                .u16(raw, HEADER_V1_LEN + (n - 1) * 2)
+                .unwrap_or_default() as u64;
         }
     }
     Err(ErrorKind::Malformed(

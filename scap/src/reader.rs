@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::block::{Block, BlockKind, RawBlock, types};
 use crate::bytes::Endian;
 use crate::error::{Error, ErrorKind, Result};
+use crate::event::Event;
 
 /// The two bytes every gzip stream starts with.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -92,6 +93,7 @@ impl SectionState {
     }
 
     /// Checks the trailer and decodes a whole framed block.
+    #[inline]
     fn finish<'a>(
         &mut self,
         block: &'a [u8],
@@ -102,6 +104,13 @@ impl SectionState {
         let len = block.len();
         let err = |kind| Error::new(offset, Some(t), kind);
         let kind = BlockKind::of(t);
+        if kind == BlockKind::Event {
+            // The common case, decoded straight into the block (fewer moves of the event).
+            return match Event::parse(t, &block[8..len - 4], endian) {
+                Ok(ev) => Ok(Block::Event(ev)),
+                Err(e) => Err(err(e)),
+            };
+        }
         // libscap never compares event trailers; metadata trailers must match.
         if !matches!(kind, BlockKind::Event | BlockKind::Section) {
             let trailer = endian.u32(block, len - 4).unwrap_or_default();
@@ -301,8 +310,9 @@ pub struct StreamReader<R: Read> {
     gzip_cut: bool,
 }
 
-/// Initial (and usual) buffer size: one read serves many blocks.
-const STREAM_BUF: usize = 64 << 10;
+/// Initial (and usual) buffer size: one read serves many blocks (large reads keep the
+/// per-syscall cost low when the source is a plain file).
+const STREAM_BUF: usize = 256 << 10;
 
 enum Source<R: Read> {
     Plain(io::Chain<io::Cursor<Vec<u8>>, R>),
@@ -374,7 +384,17 @@ impl<R: Read> StreamReader<R> {
     ///
     /// The buffer grows at most to twice what has arrived, so a length field alone cannot make
     /// it allocate.
+    #[inline]
     fn fill(&mut self, want: usize) -> io::Result<usize> {
+        let have = self.end - self.start;
+        if have >= want {
+            return Ok(have);
+        }
+        self.fill_slow(want)
+    }
+
+    #[inline(never)]
+    fn fill_slow(&mut self, want: usize) -> io::Result<usize> {
         while self.end - self.start < want && !self.eof {
             if self.end == self.buf.len() {
                 if self.start > 0 {

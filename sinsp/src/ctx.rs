@@ -2,18 +2,22 @@
 
 use strata_scap::Event;
 
-use crate::fds::FdInfo;
+use crate::fds::{FdInfo, FdTable};
 use crate::inspector::Inspector;
 use crate::threads::ThreadInfo;
 use crate::users::{GroupInfo, UserInfo};
 
 /// What [`Inspector::process`] returns: the event with views of the state it touched.
 ///
-/// Views borrow the inspector; nothing is copied or allocated.
+/// Views borrow the inspector; nothing is copied or allocated. The event's thread, its main
+/// thread and the fd table they use are looked up once, when the context is made.
 #[derive(Debug, Clone, Copy)]
 pub struct EventCtx<'a> {
     insp: &'a Inspector,
     event: Event<'a>,
+    thread: Option<&'a ThreadInfo>,
+    main: Option<&'a ThreadInfo>,
+    fds: Option<&'a FdTable>,
     num: u64,
     tid: i64,
     fd_num: Option<i64>,
@@ -30,15 +34,30 @@ impl<'a> EventCtx<'a> {
         event: Event<'a>,
         num: u64,
         tid: i64,
-        fd_num: Option<i64>,
+        uses_fd: bool,
         enter_valid: bool,
         prev_ts: u64,
         first_ts: u64,
         initial_state: bool,
     ) -> Self {
+        let thread = insp.thread(tid);
+        let fd_num = if uses_fd {
+            thread.map(|t| t.lastevent_fd)
+        } else {
+            None
+        };
+        let main = thread.and_then(|t| insp.main_thread(t));
+        // The same table `Inspector::fd_table` picks, without looking the main thread up again.
+        let fds = thread.map(|t| match main {
+            Some(m) if t.shares_fds() => &m.fds,
+            _ => &t.fds,
+        });
         EventCtx {
             insp,
             event,
+            thread,
+            main,
+            fds,
             num,
             tid,
             fd_num,
@@ -65,13 +84,21 @@ impl<'a> EventCtx<'a> {
     }
 
     /// The event's thread, if known.
+    #[inline]
     pub fn thread(&self) -> Option<&'a ThreadInfo> {
-        self.insp.thread(self.tid)
+        self.thread
     }
 
     /// The main thread of the event's process.
+    #[inline]
     pub fn main_thread(&self) -> Option<&'a ThreadInfo> {
-        self.insp.main_thread(self.thread()?)
+        self.main
+    }
+
+    /// The fd table the event's thread uses (its main thread's when it shares it).
+    #[inline]
+    pub fn fd_table(&self) -> Option<&'a FdTable> {
+        self.fds
     }
 
     /// `fd.num`: for events that create, use or destroy an fd, the fd libsinsp associates with
@@ -83,9 +110,7 @@ impl<'a> EventCtx<'a> {
 
     /// The fd the event is about, if it is in the process's table.
     pub fn fd(&self) -> Option<&'a FdInfo> {
-        let n = self.fd_num?;
-        let t = self.thread()?;
-        self.insp.fd_table(t).get(n)
+        self.fds?.get(self.fd_num?)
     }
 
     /// The user of the event's thread (by its uid, in its container).
@@ -102,7 +127,8 @@ impl<'a> EventCtx<'a> {
 
     /// The working directory of the event's process.
     pub fn cwd(&self) -> Option<&'a [u8]> {
-        Some(self.insp.cwd(self.thread()?))
+        let t = self.thread?;
+        Some(self.main.map_or(&t.cwd, |m| &m.cwd))
     }
 
     /// For an exit event, the enter event it pairs with (same thread, type one less), parsed

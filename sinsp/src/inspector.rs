@@ -36,16 +36,25 @@ pub struct Config {
     /// A send with a destination on an fd never seen creates a UDP socket from the tuple, as
     /// libsinsp 0.25 does; sysdig 0.29 did not.
     pub infer_socket_from_send: bool,
+    /// A thread created by clone(CLONE_THREAD) gets the creating thread as its parent (`ptid`),
+    /// as sysdig 0.29 did; libsinsp 0.25 gives it the creator's parent.
+    pub thread_parent_is_creator: bool,
+    /// Placeholder threads have vtid −1, and an execve that does not carry vtid/vpid leaves
+    /// them unknown, as sysdig 0.29 did; libsinsp 0.25 takes tid (and pid at the execve).
+    pub placeholder_vtid_unknown: bool,
 }
 
 impl Config {
     /// The behaviour of sysdig 0.29.3 (libsinsp of 2022) where it differs from today's
-    /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends.
+    /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
+    /// parent of new threads, vtid/vpid of placeholders.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
             switch_skips_pairing: true,
             infer_socket_from_send: false,
+            thread_parent_is_creator: true,
+            placeholder_vtid_unknown: true,
             ..Config::default()
         }
     }
@@ -61,6 +70,8 @@ impl Default for Config {
             placeholder_pid_is_tid: false,
             switch_skips_pairing: false,
             infer_socket_from_send: true,
+            thread_parent_is_creator: false,
+            placeholder_vtid_unknown: false,
         }
     }
 }
@@ -355,6 +366,7 @@ impl Inspector {
         paths::cwd_into(&mut t.cwd, b"/", e.cwd);
         t.root = e.root.to_vec();
         t.cgroups_raw = e.cgroups.to_vec();
+        t.resolve_container();
         t.fdlimit = e.fdlimit;
         t.flags = e.flags | flags::ACTIVE;
         if tid != t.pid {
@@ -523,7 +535,11 @@ impl Inspector {
             } else {
                 -1
             };
-            self.threads.insert(ThreadInfo::placeholder(tid, pid));
+            let mut t = ThreadInfo::placeholder(tid, pid);
+            if self.cfg.placeholder_vtid_unknown {
+                t.vtid = -1;
+            }
+            self.threads.insert(t);
         }
         self.threads.get_mut(tid).expect("present")
     }
@@ -612,45 +628,46 @@ impl Inspector {
             .copied()
             .unwrap_or(Handler::None);
         let tid = ev.tid as i64;
-        if tid != -1 && handler.creates_thread_on_lookup() {
+        // (`contains` first: a known thread needs no second lookup.)
+        if tid != -1 && handler.creates_thread_on_lookup() && !self.threads.contains(tid) {
             self.thread_or_placeholder(tid);
         }
 
         let enter_valid = self.pair(ev, tid, code, eflags);
 
-        let mut buf = std::mem::take(&mut self.enter_buf);
-        buf.clear();
-        let mut enter = None;
-        if enter_valid {
-            if let Some(t) = self.threads.get(tid) {
-                buf.extend_from_slice(&t.enter.body);
-                enter = Event::parse(t.enter.block_type, &buf, t.enter.endian).ok();
+        // Events without a handler (most of them) need neither the enter copy nor its parse.
+        if !matches!(handler, Handler::None | Handler::Meta) {
+            let mut buf = std::mem::take(&mut self.enter_buf);
+            buf.clear();
+            let mut enter = None;
+            if enter_valid {
+                if let Some(t) = self.threads.get(tid) {
+                    buf.extend_from_slice(&t.enter.body);
+                    enter = Event::parse(t.enter.block_type, &buf, t.enter.endian).ok();
+                }
             }
+            let args = Args {
+                lay: self.lay,
+                ev: *ev,
+                enter,
+            };
+            handler.run(self, tid, &args);
+            self.enter_buf = buf;
         }
-        let args = Args {
-            lay: self.lay,
-            ev: *ev,
-            enter,
-        };
-        handler.run(self, tid, &args);
-        self.enter_buf = buf;
 
-        let mut fd_num = None;
-        if let Some(t) = self.threads.get_mut(tid) {
-            if ev.direction() == Direction::Exit {
+        if ev.direction() == Direction::Exit {
+            if let Some(t) = self.threads.get_mut(tid) {
                 t.enter.valid = false;
             }
-            let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
-            if eflags & fd_flags != 0 {
-                fd_num = Some(t.lastevent_fd);
-            }
         }
+        let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
         EventCtx::new(
             self,
             *ev,
             self.evt_num,
             tid,
-            fd_num,
+            eflags & fd_flags != 0,
             enter_valid,
             prev_ts,
             first_ts,

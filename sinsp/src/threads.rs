@@ -249,6 +249,44 @@ impl ThreadInfo {
     pub fn lastevent_fd(&self) -> i64 {
         self.lastevent_fd
     }
+
+    /// Sets the container id from the cgroups, when one of them names a runc-based container
+    /// (libsinsp's container engines resolving a thread); otherwise the id is left as it was
+    /// (inherited, or empty for the host).
+    pub(crate) fn resolve_container(&mut self) {
+        if let Some(id) = NulList::new(&self.cgroups_raw).find_map(container_id_of_cgroup) {
+            self.container_id.clear();
+            self.container_id.extend_from_slice(id);
+        }
+    }
+}
+
+/// Length of a runc container id in a cgroup path, and of the id reported.
+const CONTAINER_ID_LEN: usize = 64;
+const REPORTED_CONTAINER_ID_LEN: usize = 12;
+
+/// The container id a `subsys=path` cgroup entry names: runc-based runtimes (Docker,
+/// containerd, CRI-O, podman) put a container in a cgroup whose last component is the 64-hex
+/// id, bare (non-systemd layout, `/docker/ID`, `/kubepods/.../ID`, `/crio-ID`) or with an
+/// engine prefix and a `.scope` suffix (systemd layout, `docker-ID.scope`). The id reported
+/// is its first 12 digits.
+pub(crate) fn container_id_of_cgroup(entry: &[u8]) -> Option<&[u8]> {
+    const PREFIXES: &[&[u8]] = &[b"docker-", b"crio-", b"cri-containerd-", b"libpod-"];
+    let path = match entry.iter().position(|&c| c == b'=') {
+        Some(p) => &entry[p + 1..],
+        None => entry,
+    };
+    let last = &path[path.iter().rposition(|&c| c == b'/')? + 1..];
+    let (body, scope) = match last.strip_suffix(b".scope") {
+        Some(b) => (b, true),
+        None => (last, false),
+    };
+    let id = PREFIXES
+        .iter()
+        .find_map(|p| body.strip_prefix(*p))
+        .or_else(|| (!scope).then_some(body))?;
+    (id.len() == CONTAINER_ID_LEN && id.iter().all(u8::is_ascii_hexdigit))
+        .then(|| &id[..REPORTED_CONTAINER_ID_LEN])
 }
 
 /// The thread table: a hash map by tid, bounded. When full, the oldest-inserted thread is
@@ -379,6 +417,27 @@ impl ThreadTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn container_ids_from_cgroups() {
+        let id = "697956520d891b5cb0e215093970c733549a3f745f52263c05b37f8a488994bb";
+        let of = |c: String| container_id_of_cgroup(c.as_bytes()).map(<[u8]>::to_vec);
+        let want = Some(b"697956520d89".to_vec());
+        assert_eq!(of(format!("cpuset=/docker/{id}")), want);
+        assert_eq!(of(format!("cpu=/system.slice/docker-{id}.scope")), want);
+        assert_eq!(of(format!("memory=/kubepods/pod1/crio-{id}")), want);
+        assert_eq!(
+            of(format!("cpu=/kubepods.slice/cri-containerd-{id}.scope")),
+            want
+        );
+        assert_eq!(of(format!("cpu=/x/{id}.scope")), None);
+        assert_eq!(of("cpu=/user.slice".into()), None);
+        assert_eq!(of(format!("cpu=/docker/{}", &id[1..])), None);
+        let mut t = ThreadInfo::blank(1);
+        t.cgroups_raw = format!("cpu=/user.slice\0cpuset=/docker/{id}\0").into_bytes();
+        t.resolve_container();
+        assert_eq!(t.container_id, b"697956520d89");
+    }
 
     #[test]
     fn nul_list_splits() {

@@ -45,13 +45,24 @@ impl UserTable {
     }
 
     /// The user `uid` of container `container` (`b""` for the host).
+    ///
+    /// A container the capture lists no users for uses the host's (captures of sysdig 0.29's
+    /// time had host users only, and libsinsp 0.25 without a container engine sees no
+    /// containers).
     pub fn user(&self, container: &[u8], uid: u32) -> Option<&UserInfo> {
-        self.users.get(container)?.get(&uid)
+        self.users
+            .get(container)
+            .or_else(|| self.users.get(&b""[..]))?
+            .get(&uid)
     }
 
-    /// The group `gid` of container `container` (`b""` for the host).
+    /// The group `gid` of container `container` (`b""` for the host); a container the
+    /// capture lists no groups for uses the host's.
     pub fn group(&self, container: &[u8], gid: u32) -> Option<&GroupInfo> {
-        self.groups.get(container)?.get(&gid)
+        self.groups
+            .get(container)
+            .or_else(|| self.groups.get(&b""[..]))?
+            .get(&gid)
     }
 
     /// Number of users over all containers.

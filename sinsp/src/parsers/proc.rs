@@ -48,6 +48,7 @@ fn fill_common(t: &mut ThreadInfo, a: &Args<'_, '_>) {
     }
     if let Some(c) = a.bytes(P::Cgroups) {
         set_bytes(&mut t.cgroups_raw, Some(c));
+        t.resolve_container();
     }
     if let Some(v) = a.u32(P::Uid) {
         t.uid = v;
@@ -104,8 +105,14 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             }
         }
         let caller = insp.threads.get(tid).expect("present");
+        // sysdig 0.29 kept unknown vtids unknown; the event's says whether the caller is in a
+        // pid namespace.
+        let caller_vtid = match a.i64(P::Vtid) {
+            Some(v) if insp.cfg.placeholder_vtid_unknown && caller.vtid < 0 => v,
+            _ => caller.vtid,
+        };
         if cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
-            || caller.tid != caller.vtid
+            || caller.tid != caller_vtid
             || cflags & flags::CLONE_VFORK != 0
             || a.ev.name() == "vfork"
         {
@@ -125,7 +132,11 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             child.ptid = tid;
         } else {
             child.pid = caller.pid;
-            child.ptid = caller.ptid;
+            child.ptid = if insp.cfg.thread_parent_is_creator {
+                tid
+            } else {
+                caller.ptid
+            };
             child.flags |= flags::CLONE_FILES;
         }
         let cwd = insp.cwd(caller).to_vec();
@@ -285,7 +296,7 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         }
     }
     let t = insp.threads.get_mut(tid).expect("present");
-    if was_invalid {
+    if was_invalid && !insp.cfg.placeholder_vtid_unknown {
         t.vtid = tid;
         t.vpid = t.pid;
     }
