@@ -16,12 +16,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
-use strata_scap::{Block, Endian, Event, RawBlock, SliceReader};
+use strata_scap::{Block, Endian, Event, SliceReader};
 
 /// Event block types (EV, EVF, EV_V2, EVF_V2): the ones replicate-capture copies.
 const EVENT_BLOCKS: [u32; 4] = [0x204, 0x208, 0x216, 0x217];
-/// The blocks whose events carry today's 26-byte header, which falco_event reads.
-const V2_EVENT_BLOCKS: [u32; 2] = [0x216, 0x217];
+/// EV_V2: the event block with today's 26-byte header (which falco_event reads), and no flags.
+const EV_V2: u32 = strata_scap::block::types::EV_V2;
 
 /// Default source capture, in `<shared>/corpus-modern/`.
 const DEFAULT_CAPTURE: &str = "single_ipv6_conn.scap";
@@ -72,6 +72,19 @@ fn event_bytes(data: &[u8]) -> u64 {
     total
 }
 
+/// The bytes as they are, or gunzipped if they are gzip (as replicate-capture accepts).
+fn gunzip(bytes: Vec<u8>) -> Vec<u8> {
+    use std::io::Read;
+    if !bytes.starts_with(&[0x1f, 0x8b]) {
+        return bytes;
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&bytes[..])
+        .read_to_end(&mut out)
+        .expect("gunzip");
+    out
+}
+
 /// Makes (once) and loads the replicated capture.
 fn load_capture() -> (String, Vec<u8>) {
     let shared = shared_dir();
@@ -87,7 +100,13 @@ fn load_capture() -> (String, Vec<u8>) {
             src.display()
         )
     });
-    let per_copy = event_bytes(&src_bytes).max(1);
+    let src_bytes = gunzip(src_bytes);
+    let per_copy = event_bytes(&src_bytes);
+    assert!(
+        per_copy > 0,
+        "{} holds no little-endian event blocks",
+        src.display()
+    );
     let mb: u64 = env_or("STRATA_BENCH_MB", DEFAULT_MB);
     let copies = (mb * 1_000_000).div_ceil(per_copy).max(1);
     let stem = src
@@ -132,6 +151,7 @@ fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
 // walk
 
 /// strata: framing only.
+#[inline(never)]
 fn strata_raw(bytes: &[u8]) -> u64 {
     let mut r = SliceReader::new(bytes);
     let mut acc = 0u64;
@@ -143,6 +163,7 @@ fn strata_raw(bytes: &[u8]) -> u64 {
 }
 
 /// strata: typed blocks, event headers decoded.
+#[inline(never)]
 fn strata_events(bytes: &[u8]) -> u64 {
     let mut acc = 0u64;
     for b in SliceReader::new(bytes) {
@@ -155,6 +176,7 @@ fn strata_events(bytes: &[u8]) -> u64 {
 
 /// pcap-parser: every block through its pcapng block parser (scap's own types come back as
 /// `Unknown`, the section header as a pcapng SHB).
+#[inline(never)]
 fn pcap_parser_walk(bytes: &[u8]) -> u64 {
     use pcap_parser::pcapng::{Block as PBlock, parse_block_le};
     let mut rest = bytes;
@@ -173,6 +195,7 @@ fn pcap_parser_walk(bytes: &[u8]) -> u64 {
 }
 
 /// The ceiling: read type and length, check bounds, advance.
+#[inline(never)]
 fn bare_walk(bytes: &[u8]) -> u64 {
     let mut off = 0usize;
     let mut acc = 0u64;
@@ -228,11 +251,12 @@ fn bench_walk(c: &mut Criterion, label: &str, bytes: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // decode
 
-/// strata: parse the event header, then decode every parameter.
-fn strata_decode(blocks: &[RawBlock<'_>]) -> (usize, usize) {
+/// strata: parse the event header from the block body, then decode every parameter.
+#[inline(never)]
+fn strata_decode(bodies: &[&[u8]]) -> (usize, usize) {
     let (mut ok, mut params) = (0usize, 0usize);
-    for b in blocks {
-        let Ok(ev) = Event::parse(b.block_type, b.body, b.endian) else {
+    for body in bodies {
+        let Ok(ev) = Event::parse(EV_V2, body, Endian::Little) else {
             continue;
         };
         let mut good = true;
@@ -254,10 +278,11 @@ fn strata_decode(blocks: &[RawBlock<'_>]) -> (usize, usize) {
 }
 
 /// strata, reference: header and every parameter's bytes, nothing decoded.
-fn strata_raw_params(blocks: &[RawBlock<'_>]) -> usize {
+#[inline(never)]
+fn strata_raw_params(bodies: &[&[u8]]) -> usize {
     let mut n = 0usize;
-    for b in blocks {
-        let Ok(ev) = Event::parse(b.block_type, b.body, b.endian) else {
+    for body in bodies {
+        let Ok(ev) = Event::parse(EV_V2, body, Endian::Little) else {
             continue;
         };
         for p in ev.params_raw() {
@@ -269,6 +294,7 @@ fn strata_raw_params(blocks: &[RawBlock<'_>]) -> usize {
 }
 
 /// falco_event: header, then every parameter into its event type's struct.
+#[inline(never)]
 fn falco_decode(events: &[&[u8]]) -> usize {
     use falco_event::events::RawEvent;
     use falco_event_schema::events::AnyEvent;
@@ -292,37 +318,41 @@ fn falco_decode(events: &[&[u8]]) -> usize {
 
 fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
     let max: usize = env_or("STRATA_BENCH_DECODE_EVENTS", DEFAULT_DECODE_EVENTS);
+    // Both sides get a Vec of slices into the same capture memory: strata the EV_V2 block
+    // bodies (2-byte cpu id, then the event), falco_event the events themselves.
     let mut r = SliceReader::new(bytes);
-    let mut blocks: Vec<RawBlock<'_>> = Vec::new();
+    let mut bodies: Vec<&[u8]> = Vec::new();
     let mut events: Vec<&[u8]> = Vec::new();
+    let mut skipped = 0usize;
     while let Some(b) = r.next_raw() {
         let b = b.expect("framing");
-        if !V2_EVENT_BLOCKS.contains(&b.block_type) {
+        if b.block_type != EV_V2 || b.endian != Endian::Little {
+            skipped += EVENT_BLOCKS.contains(&b.block_type) as usize;
             continue;
         }
         let ev = Event::parse(b.block_type, b.body, b.endian).expect("event header");
-        blocks.push(b);
+        bodies.push(b.body);
         events.push(ev.raw());
         if events.len() == max {
             break;
         }
     }
     let n = events.len();
-    let (strata_ok, strata_params) = strata_decode(&blocks);
+    let (strata_ok, strata_params) = strata_decode(&bodies);
     let falco_ok = falco_decode(&events);
     eprintln!(
-        "bench decode: {label}: {n} events, {strata_params} params; fully decoded: \
-         strata {strata_ok}, falco_event {falco_ok}"
+        "bench decode: {label}: {n} EV_V2 events ({skipped} other event blocks skipped), \
+         {strata_params} params; fully decoded: strata {strata_ok}, falco_event {falco_ok}"
     );
 
     let mut g = c.benchmark_group("decode");
     configure(&mut g);
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("strata/param", |b| {
-        b.iter(|| black_box(strata_decode(black_box(&blocks))))
+        b.iter(|| black_box(strata_decode(black_box(&bodies))))
     });
     g.bench_function("strata/param_raw", |b| {
-        b.iter(|| black_box(strata_raw_params(black_box(&blocks))))
+        b.iter(|| black_box(strata_raw_params(black_box(&bodies))))
     });
     g.bench_function("falco_event/load_any", |b| {
         b.iter(|| black_box(falco_decode(black_box(&events))))
@@ -333,13 +363,6 @@ fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let (label, bytes) = load_capture();
-    assert!(matches!(
-        SliceReader::new(&bytes).next_raw(),
-        Some(Ok(RawBlock {
-            endian: Endian::Little,
-            ..
-        }))
-    ));
     bench_walk(&mut c, &label, &bytes);
     bench_decode(&mut c, &label, &bytes);
     c.final_summary();

@@ -204,6 +204,7 @@ pub enum Block<'a> {
 
 impl<'a> Block<'a> {
     /// Decodes a framed block according to its type.
+    #[inline]
     pub fn decode(raw: RawBlock<'a>) -> Result<Block<'a>, ErrorKind> {
         let (t, body, e) = (raw.block_type, raw.body, raw.endian);
         Ok(match BlockKind::of(t) {

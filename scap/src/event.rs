@@ -50,6 +50,7 @@ pub const DF_STATE_ONLY: u32 = 1;
 
 impl<'a> Event<'a> {
     /// Parses the body of an event block (`block_type` one of the EV/EVF kinds).
+    #[inline(always)]
     pub fn parse(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
         let (has_flags, v2) = match block_type {
             types::EV | types::EV_INT => (false, false),
@@ -209,6 +210,7 @@ impl<'a> Event<'a> {
     }
 
     /// The bytes of parameter `i`, or `None` if the event has fewer parameters.
+    #[inline]
     pub fn param_raw(&self, i: usize) -> Option<&'a [u8]> {
         if i >= self.nparams() {
             return None;
@@ -232,6 +234,7 @@ impl<'a> Event<'a> {
     }
 
     /// Parameter `i` decoded by its table type; `None` if absent, an error if malformed.
+    #[inline]
     pub fn param(&self, i: usize) -> Option<Result<ParamValue<'a>, ErrorKind>> {
         let info = self.info()?.params.get(i)?;
         let raw = self.param_raw(i)?;
@@ -273,7 +276,16 @@ impl<'a> Iterator for RawParams<'a> {
     }
 }
 
+#[inline]
 fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {
+    if !large && endian == Endian::Little {
+        if let Some(l) = lens.get(..n * 2) {
+            return l
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u64)
+                .sum();
+        }
+    }
     let mut total = 0u64;
     for i in 0..n {
         total += if large {

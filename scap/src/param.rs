@@ -342,6 +342,7 @@ pub const fn fixed_size(ty: ParamType) -> Option<usize> {
 }
 
 /// Checks that a fixed-size parameter has exactly the size of its type.
+#[inline(always)]
 fn exact(raw: &[u8], ty: ParamType) -> Result<&[u8], ErrorKind> {
     let n = fixed_size(ty).unwrap_or(0);
     if raw.len() < n {
@@ -410,6 +411,7 @@ impl<'a> ParamValue<'a> {
     /// parameter needs `aux` to be its [`ParamAux::Dyn`] table (and its value must decode), an
     /// FSRELPATH one its [`ParamAux::DirFd`]; FLAGS, ENUMFLAGS and MODE values carry the
     /// [`ParamAux::Flags`] table if there is one.
+    #[inline(always)]
     pub fn decode_as(
         ty: ParamType,
         aux: ParamAux,

@@ -56,6 +56,7 @@ struct SectionState {
 impl SectionState {
     /// Checks a block header and returns `(block_type, total_length, endian)`.
     /// `head` holds at least the 8-byte header, plus the section magic for an SHB.
+    #[inline]
     fn frame(
         &mut self,
         head: &[u8],
@@ -194,6 +195,7 @@ impl<'a> SliceReader<'a> {
     }
 
     /// The next block framed but not decoded; `None` at the end.
+    #[inline]
     pub fn next_raw(&mut self) -> Option<Result<RawBlock<'a>>> {
         let (t, block, endian) = match self.next_framed()? {
             Ok(x) => x,
@@ -208,6 +210,7 @@ impl<'a> SliceReader<'a> {
         }))
     }
 
+    #[inline(always)]
     fn next_framed(&mut self) -> Option<Result<(u32, &'a [u8], Endian)>> {
         if self.done {
             return None;
@@ -269,22 +272,52 @@ impl<'a> SliceReader<'a> {
 impl<'a> Iterator for SliceReader<'a> {
     type Item = Result<Block<'a>>;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let (t, block, endian) = match self.next_framed()? {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
         };
+        // Fast path: events are nearly every block, and their trailers are not checked.
+        if is_event_block(t) {
+            let body = &block[8..block.len() - 4];
+            let at = self.last;
+            return Some(
+                Event::parse(t, body, endian)
+                    .map(Block::Event)
+                    .map_err(|k| Error::new(at, Some(t), k)),
+            );
+        }
+        self.next_other(t, block, endian)
+    }
+}
+
+impl<'a> SliceReader<'a> {
+    /// Metadata and unknown blocks, kept out of the event loop.
+    #[inline(never)]
+    fn next_other(&mut self, t: u32, block: &'a [u8], endian: Endian) -> Option<Result<Block<'a>>> {
         let r = self.state.finish(block, t, endian, self.last);
-        if let Err(e) = &r {
-            // A section header that does not parse leaves the rest unreadable.
-            if t == types::SHB {
-                let _ = e;
-                self.done = true;
-            }
+        // A section header that does not parse leaves the rest unreadable.
+        if r.is_err() && t == types::SHB {
+            self.done = true;
         }
         Some(r)
     }
+}
+
+/// Whether a block type is one of the event kinds (a `matches!` the compiler keeps inline).
+#[inline(always)]
+fn is_event_block(t: u32) -> bool {
+    matches!(
+        t,
+        types::EV_V2
+            | types::EVF_V2
+            | types::EV
+            | types::EVF
+            | types::EV_V2_LARGE
+            | types::EVF_V2_LARGE
+            | types::EV_INT
+    )
 }
 
 /// Reads blocks from any `io::Read`, through one buffer reused for every block.
