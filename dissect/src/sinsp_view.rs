@@ -49,8 +49,8 @@ impl StateView for EventCtx<'_> {
     }
 
     fn fd(&self, fd: i64) -> Option<FdView<'_>> {
-        let t = self.thread()?;
-        let f = self.inspector().fd_table(t).get(fd)?;
+        // The context looked the thread's fd table up once already.
+        let f = self.fd_table()?.get(fd)?;
         Some(fd_view(f))
     }
 

@@ -20,6 +20,8 @@ pub struct FieldRef {
     /// Its argument, if it was given one.
     pub arg: Option<Arg>,
     info: FieldInfo,
+    /// The built-in field computed here from the event (`evt.*`, `thread.tid`), decided once.
+    local: Option<Builtin>,
 }
 
 impl FieldRef {
@@ -31,10 +33,13 @@ impl FieldRef {
 
     /// A reference to field `id` of `reg` with `arg`.
     pub fn new(reg: &Registry, id: FieldId, arg: Option<Arg>) -> Self {
+        let info = reg.info(id).clone();
+        let local = info.builtin.filter(|&b| evt::computes(b));
         FieldRef {
             id,
             arg,
-            info: reg.info(id).clone(),
+            info,
+            local,
         }
     }
 
@@ -56,10 +61,8 @@ impl FieldRef {
         scratch: &'a mut String,
     ) -> Option<Value<'a>> {
         scratch.clear();
-        if let Some(b) = self.info.builtin {
-            if evt::computes(b) {
-                return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
-            }
+        if let Some(b) = self.local {
+            return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
         }
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
     }
