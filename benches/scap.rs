@@ -162,7 +162,21 @@ fn strata_raw(bytes: &[u8]) -> u64 {
     acc
 }
 
-/// strata: typed blocks, event headers decoded.
+/// strata: framing plus the event header of every event block (`RawBlock::event_header`).
+#[inline(never)]
+fn strata_headers(bytes: &[u8]) -> u64 {
+    let mut acc = 0u64;
+    let mut r = SliceReader::new(bytes);
+    while let Some(b) = r.next_raw() {
+        if let Some(h) = b.expect("block").event_header() {
+            let h = h.expect("header");
+            acc = acc.wrapping_add(h.ts ^ h.tid ^ h.len as u64 ^ h.event_type as u64);
+        }
+    }
+    acc
+}
+
+/// strata: typed blocks: event headers decoded and parameter lengths validated.
 #[inline(never)]
 fn strata_events(bytes: &[u8]) -> u64 {
     let mut acc = 0u64;
@@ -235,6 +249,9 @@ fn bench_walk(c: &mut Criterion, label: &str, bytes: &[u8]) {
     g.throughput(Throughput::Bytes(bytes.len() as u64));
     g.bench_function("strata/next_raw", |b| {
         b.iter(|| black_box(strata_raw(black_box(bytes))))
+    });
+    g.bench_function("strata/headers", |b| {
+        b.iter(|| black_box(strata_headers(black_box(bytes))))
     });
     g.bench_function("strata/events", |b| {
         b.iter(|| black_box(strata_events(black_box(bytes))))

@@ -180,6 +180,21 @@ pub struct RawBlock<'a> {
     pub endian: Endian,
 }
 
+impl RawBlock<'_> {
+    /// The event header, if this is an event block: the cheapest decode of an event.
+    #[inline]
+    pub fn event_header(&self) -> Option<Result<crate::event::EventHeader, ErrorKind>> {
+        if BlockKind::of(self.block_type) != BlockKind::Event {
+            return None;
+        }
+        Some(crate::event::EventHeader::parse(
+            self.block_type,
+            self.body,
+            self.endian,
+        ))
+    }
+}
+
 /// A typed block.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

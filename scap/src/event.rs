@@ -48,10 +48,34 @@ pub struct Event<'a> {
 /// Dump flag: the event was kept only to keep state right and must not be shown.
 pub const DF_STATE_ONLY: u32 = 1;
 
-impl<'a> Event<'a> {
-    /// Parses the body of an event block (`block_type` one of the EV/EVF kinds).
+/// The fixed part of an event block: preamble and event header, without the parameters.
+///
+/// Decoding only this is the cheapest way to scan a capture (count, index by time or thread);
+/// [`Event::parse`] builds on it and also validates the parameter lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventHeader {
+    /// The producer's buffer (CPU) index.
+    pub cpu: u16,
+    /// The block's dump flags; 0 for blocks without flags.
+    pub dump_flags: u32,
+    /// Timestamp, nanoseconds since the epoch.
+    pub ts: u64,
+    /// Thread id (`u64::MAX` for none).
+    pub tid: u64,
+    /// Event length from the header.
+    pub len: u32,
+    /// Event type code.
+    pub event_type: u16,
+    /// Parameter count of a version 2 header; `None` for version 1 headers, which lack it.
+    pub nparams: Option<u32>,
+    has_flags: bool,
+}
+
+impl EventHeader {
+    /// Decodes the preamble and event header of an event block body, checking that the event
+    /// fits the block.
     #[inline(always)]
-    pub fn parse(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
+    pub fn parse(block_type: u32, body: &[u8], endian: Endian) -> Result<Self, ErrorKind> {
         let (has_flags, v2) = match block_type {
             types::EV | types::EV_INT => (false, false),
             types::EVF => (true, false),
@@ -68,17 +92,8 @@ impl<'a> Event<'a> {
                 available: body.len() as u64,
             });
         }
-        let cpu = endian.u16(body, 0).unwrap_or_default();
-        let dump_flags = if has_flags {
-            endian.u32(body, 2).unwrap_or_default()
-        } else {
-            0
-        };
         let h = &body[pre..];
-        let ts = endian.u64(h, 0).unwrap_or_default();
-        let tid = endian.u64(h, 8).unwrap_or_default();
         let len = endian.u32(h, 16).unwrap_or_default();
-        let event_type = endian.u16(h, 20).unwrap_or_default();
         if (len as usize) < header_len {
             return Err(ErrorKind::Malformed(
                 "event length is shorter than the event header",
@@ -91,6 +106,55 @@ impl<'a> Event<'a> {
                 available: h.len() as u64,
             });
         }
+        Ok(EventHeader {
+            cpu: endian.u16(body, 0).unwrap_or_default(),
+            dump_flags: if has_flags {
+                endian.u32(body, 2).unwrap_or_default()
+            } else {
+                0
+            },
+            ts: endian.u64(h, 0).unwrap_or_default(),
+            tid: endian.u64(h, 8).unwrap_or_default(),
+            len,
+            event_type: endian.u16(h, 20).unwrap_or_default(),
+            nparams: if v2 { endian.u32(h, 22) } else { None },
+            has_flags,
+        })
+    }
+
+    /// Bytes before the event in its block: cpu, and flags for EVF blocks.
+    #[inline]
+    pub fn preamble_len(&self) -> usize {
+        if self.has_flags { 6 } else { 2 }
+    }
+
+    /// Length of the event header: 26 bytes for version 2, 22 for version 1.
+    #[inline]
+    pub fn header_len(&self) -> usize {
+        if self.nparams.is_some() {
+            HEADER_V2_LEN
+        } else {
+            HEADER_V1_LEN
+        }
+    }
+}
+
+impl<'a> Event<'a> {
+    /// Parses the body of an event block (`block_type` one of the EV/EVF kinds).
+    #[inline(always)]
+    pub fn parse(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
+        let hd = EventHeader::parse(block_type, body, endian)?;
+        let EventHeader {
+            cpu,
+            dump_flags,
+            ts,
+            tid,
+            len,
+            event_type,
+            ..
+        } = hd;
+        let (pre, header_len, v2) = (hd.preamble_len(), hd.header_len(), hd.nparams.is_some());
+        let h = &body[pre..];
         let raw = &h[..len as usize];
         let tail = &h[len as usize..];
         let info = table::event_info(event_type);
@@ -101,8 +165,7 @@ impl<'a> Event<'a> {
                 None => matches!(block_type, types::EV_V2_LARGE | types::EVF_V2_LARGE),
             };
         let width = if large { 4 } else { 2 };
-        let nparams = if v2 {
-            let n = endian.u32(h, 22).unwrap_or_default();
+        let nparams = if let Some(n) = hd.nparams {
             if header_len as u64 + n as u64 * width as u64 > len as u64 {
                 return Err(ErrorKind::Malformed(
                     "event parameter count overruns the event",

@@ -160,3 +160,30 @@ fn v1_large_payload_type_uses_u16_lengths() {
     assert_eq!(e.nparams(), 2);
     assert_eq!(e.param_raw(1), Some(&b"payload"[..]));
 }
+
+#[test]
+fn header_alone_agrees_with_the_event() {
+    let ev = v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]);
+    let body = block_body(4, &ev);
+    let h = EventHeader::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    assert_eq!(
+        (h.cpu, h.ts, h.tid, h.len, h.event_type),
+        (e.cpu, e.ts, e.tid, e.len, 55)
+    );
+    assert_eq!(
+        (h.nparams, h.header_len(), h.preamble_len()),
+        (Some(2), 26, 2)
+    );
+    let old = v1(3, &[&3i64.to_le_bytes()]);
+    let h = EventHeader::parse(types::EV, &block_body(0, &old), Endian::Little).unwrap();
+    assert_eq!((h.nparams, h.header_len()), (None, 22));
+    // The same framing errors as the full parse.
+    let mut bad = ev.clone();
+    bad[16..20].copy_from_slice(&1000u32.to_le_bytes());
+    let body = block_body(0, &bad);
+    assert_eq!(
+        EventHeader::parse(types::EV_V2, &body, Endian::Little).unwrap_err(),
+        Event::parse(types::EV_V2, &body, Endian::Little).unwrap_err()
+    );
+}
