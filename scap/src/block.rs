@@ -106,6 +106,7 @@ pub enum BlockKind {
 
 impl BlockKind {
     /// The kind of a block type code.
+    #[inline(always)]
     pub const fn of(block_type: u32) -> BlockKind {
         match block_type {
             SHB => BlockKind::Section,

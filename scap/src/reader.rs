@@ -56,7 +56,7 @@ struct SectionState {
 impl SectionState {
     /// Checks a block header and returns `(block_type, total_length, endian)`.
     /// `head` holds at least the 8-byte header, plus the section magic for an SHB.
-    #[inline]
+    #[inline(always)]
     fn frame(
         &mut self,
         head: &[u8],
