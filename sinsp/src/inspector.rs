@@ -403,59 +403,72 @@ impl Inspector {
             flags: fds::FLAG_FROM_PROC,
             ..Default::default()
         };
-        match *info {
+        // The four IP kinds differ only in their address type and whether they listen.
+        let ip = match *info {
             ScapFd::Ipv4Socket {
                 sip,
                 dip,
                 sport,
                 dport,
                 l4proto,
-            } => {
-                f.l4proto = l4proto;
-                f.sock = SockInfo::V4 {
+            } => Some((
+                l4proto,
+                SockInfo::V4 {
                     sip: sip.into(),
                     sport,
                     dip: dip.into(),
                     dport,
-                };
-                f.rename_from_sock();
-            }
+                },
+                None,
+            )),
             ScapFd::Ipv6Socket {
                 sip,
                 dip,
                 sport,
                 dport,
                 l4proto,
-            } => {
-                f.l4proto = l4proto;
-                f.sock = SockInfo::V6 {
+            } => Some((
+                l4proto,
+                SockInfo::V6 {
                     sip: sip.into(),
                     sport,
                     dip: dip.into(),
                     dport,
-                };
-                f.rename_from_sock();
-            }
-            ScapFd::Ipv4ServerSocket { ip, port, l4proto } => {
-                f.l4proto = l4proto;
-                f.sock = SockInfo::V4Server {
+                },
+                None,
+            )),
+            ScapFd::Ipv4ServerSocket { ip, port, l4proto } => Some((
+                l4proto,
+                SockInfo::V4Server {
                     ip: ip.into(),
                     port,
-                };
-                f.flags |= fds::FLAG_ROLE_SERVER;
-                self.listen_ports.push(port);
-                f.rename_from_sock();
-            }
-            ScapFd::Ipv6ServerSocket { ip, port, l4proto } => {
-                f.l4proto = l4proto;
-                f.sock = SockInfo::V6Server {
+                },
+                Some(port),
+            )),
+            ScapFd::Ipv6ServerSocket { ip, port, l4proto } => Some((
+                l4proto,
+                SockInfo::V6Server {
                     ip: ip.into(),
                     port,
-                };
+                },
+                Some(port),
+            )),
+            _ => None,
+        };
+        if let Some((l4proto, sock, listening)) = ip {
+            f.l4proto = l4proto;
+            f.sock = sock;
+            if let Some(port) = listening {
                 f.flags |= fds::FLAG_ROLE_SERVER;
                 self.listen_ports.push(port);
-                f.rename_from_sock();
             }
+            f.rename_from_sock();
+        }
+        match *info {
+            ScapFd::Ipv4Socket { .. }
+            | ScapFd::Ipv6Socket { .. }
+            | ScapFd::Ipv4ServerSocket { .. }
+            | ScapFd::Ipv6ServerSocket { .. } => {}
             ScapFd::UnixSocket {
                 source,
                 destination,
