@@ -1,17 +1,21 @@
 //! Prints a capture's events as `sysdig -r` does: the default line, or a `-p` format.
 //!
 //! ```text
-//! cargo run --release --example sdump -- [-r FILE] [-p FORMAT] [--sysdig-0.29]
+//! cargo run --release --example sdump -- [-r FILE] [-p FORMAT] [--flavor F]
 //! ```
 //!
 //! Without `-r` it reads the built-in demo capture. Times are in the zone of `TZ`. Like sysdig,
 //! it hides `procinfo` events and the leading user, group and container events that libsinsp
-//! takes as initial state (they still count for `evt.num`). Fields follow libsinsp 0.25;
-//! `--sysdig-0.29` follows sysdig 0.29.3 where the two differ (`Config::sysdig_029` for the
-//! state, `Flavor::Sysdig029` for the fields: placeholder threads get pid = tid, `switch`
-//! keeps enter/exit pairs, no socket is inferred from a send, the type of an unknown fd is
-//! guessed from the event, failed connects are named by their tuple, mmap results print in
-//! hexadecimal). A filter argument is refused: the filter language comes later. On a bad
+//! takes as initial state (they still count for `evt.num`).
+//!
+//! Where libsinsp changed its answers over the years, a capture is read as the tools of its
+//! era read it (`--flavor auto`, the default, decided by the first event): old-format captures
+//! (version 1 event headers) as sysdig 0.29.3 does, today's as libsinsp 0.25 does.
+//! `--flavor sysdig-0.29` or `--flavor libsinsp-0.25` forces one. sysdig 0.29's ways are
+//! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields: placeholder
+//! threads get pid = tid, `switch` keeps enter/exit pairs, no socket is inferred from a send,
+//! the type of an unknown fd is guessed from the event, failed connects are named by their
+//! tuple, mmap results print in hexadecimal. A filter argument is refused: the filter language comes later. On a bad
 //! file it prints every event it could read, then the error on stderr, and exits 1.
 
 use std::io::{self, Read, Write};
@@ -21,19 +25,20 @@ use strata::dissect::{Flavor, Format, Registry, RenderOptions};
 use strata::scap::{Block, StreamReader};
 use strata::sinsp::{Config, Inspector};
 
-const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--sysdig-0.29]";
+const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]";
 
 struct Args {
     file: Option<String>,
     format: Option<String>,
-    sysdig_029: bool,
+    /// `None`: decided by the capture's first event.
+    flavor: Option<Flavor>,
 }
 
 fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         file: None,
         format: None,
-        sysdig_029: false,
+        flavor: None,
     };
     let mut filter = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -41,7 +46,20 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "-r" => a.file = Some(it.next().ok_or("-r needs a file name")?),
             "-p" => a.format = Some(it.next().ok_or("-p needs a format")?),
-            "--sysdig-0.29" => a.sysdig_029 = true,
+            "--flavor" => {
+                a.flavor = match it.next().as_deref() {
+                    Some("auto") => None,
+                    Some("sysdig-0.29") => Some(Flavor::Sysdig029),
+                    Some("libsinsp-0.25") => Some(Flavor::Libsinsp025),
+                    other => {
+                        return Err(format!(
+                            "--flavor {other:?}: expected auto, sysdig-0.29 or libsinsp-0.25"
+                        ));
+                    }
+                }
+            }
+            // Kept from earlier versions: the same as `--flavor sysdig-0.29`.
+            "--sysdig-0.29" => a.flavor = Some(Flavor::Sysdig029),
             "-h" | "--help" => return Err(USAGE.into()),
             _ if arg.starts_with('-') && arg.len() > 1 => {
                 return Err(format!("unknown option {arg:?}\n{USAGE}"));
@@ -59,12 +77,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 fn run(args: Args) -> Result<(), String> {
-    let flavor = if args.sysdig_029 {
-        Flavor::Sysdig029
-    } else {
-        Flavor::Libsinsp025
-    };
-    let opts = RenderOptions::default().with_flavor(flavor);
+    let opts = RenderOptions::default().with_flavor(args.flavor.unwrap_or_default());
     let reg = Registry::builtin();
     let mut format = match &args.format {
         Some(p) => Format::compile(reg, p, opts).map_err(|e| format!("-p {p:?}: {e}"))?,
@@ -76,12 +89,13 @@ fn run(args: Args) -> Result<(), String> {
     };
     // StreamReader buffers itself: a BufReader in between would only add a copy.
     let mut reader = StreamReader::new(input).map_err(|e| format!("reading: {e}"))?;
-    let cfg = if args.sysdig_029 {
-        Config::sysdig_029()
-    } else {
-        Config::default()
+    let behaviour = |f: Flavor| match f {
+        Flavor::Sysdig029 => Config::sysdig_029(),
+        _ => Config::default(),
     };
-    let mut insp = Inspector::with_config(cfg);
+    let mut insp = Inspector::with_config(behaviour(args.flavor.unwrap_or_default()));
+    // With no flavor asked for, the first event decides.
+    let mut undecided = args.flavor.is_none();
     let stdout = io::stdout();
     let mut out = stdout.lock();
     // Lines are rendered straight into one output buffer, written out when it is full.
@@ -100,6 +114,12 @@ fn run(args: Args) -> Result<(), String> {
             insp.process_block(&block);
             continue;
         };
+        if undecided {
+            undecided = false;
+            let flavor = Flavor::for_event(ev);
+            insp.set_behaviour(&behaviour(flavor));
+            format.set_flavor(flavor);
+        }
         let ctx = insp.process(ev);
         if ctx.is_initial_state() || ev.name() == "procinfo" {
             continue;

@@ -1,10 +1,11 @@
-//! `sdump --sysdig-0.29` against sysdig 0.29.3 on every capture of `../shared/corpus`
-//! (TZ=UTC): the default line and `-p` formats that together cover every core field, compared
-//! line by line by `evt.num`.
+//! sdump against sysdig 0.29.3 on every capture of `../shared/corpus` (TZ=UTC): the default
+//! line and `-p` formats that together cover every core field, compared line by line by
+//! `evt.num`. sdump runs with no flavor option: that these old-format captures are read as
+//! sysdig 0.29 read them is sdump's own decision, from their version 1 event headers.
 //!
-//! sdump follows libsinsp 0.25 by default; `--sysdig-0.29` (`Config::sysdig_029` and
-//! `Flavor::Sysdig029`) reproduces what sysdig 0.29 did differently where that is a matter of
-//! semantics, not bugs: placeholder threads get pid = tid; `switch` keeps enter/exit pairs (its
+//! sdump follows libsinsp 0.25 on today's captures; on old ones (`Config::sysdig_029` and
+//! `Flavor::Sysdig029`) it reproduces what sysdig 0.29 did differently where that is a matter
+//! of semantics, not bugs: placeholder threads get pid = tid; `switch` keeps enter/exit pairs (its
 //! old table flag); no UDP socket is inferred from a send on an unknown fd; the type of an fd
 //! not in the table is guessed from the event; failed connects are named by their tuple;
 //! threads created by clone(CLONE_THREAD) have the creating thread as parent (`proc.pname`),
@@ -195,10 +196,7 @@ fn keyed(text: &str) -> BTreeMap<u64, String> {
 
 fn run_sdump(file: &Path, format: Option<&str>) -> String {
     let mut cmd = Command::new(common::example("sdump"));
-    cmd.env("TZ", "UTC")
-        .arg("--sysdig-0.29")
-        .arg("-r")
-        .arg(file);
+    cmd.env("TZ", "UTC").arg("-r").arg(file);
     if let Some(f) = format {
         cmd.arg("-p").arg(f);
     }

@@ -8,7 +8,7 @@
 use crate::error::Error;
 use crate::fields::FieldRef;
 use crate::registry::Registry;
-use crate::render::RenderOptions;
+use crate::render::{Flavor, RenderOptions};
 use crate::state::{StateView, WithPrev};
 
 /// The format of sysdig's default output line (when stdout is not a terminal).
@@ -122,6 +122,12 @@ impl Format {
     /// The options the format renders with.
     pub fn options(&self) -> &RenderOptions {
         &self.opts
+    }
+
+    /// Switches the [`Flavor`] lines are rendered in, for example once the first event of a
+    /// capture has shown its era ([`Flavor::for_event`]).
+    pub fn set_flavor(&mut self, flavor: Flavor) {
+        self.opts.flavor = flavor;
     }
 
     /// Appends the event's line to `out` (without a newline) and returns `true`; or, for a

@@ -5,7 +5,9 @@
 //! child execs `curl -s http://example.com/`, which loads the dynamic linker cache and libc,
 //! reads `/etc/resolv.conf`, resolves `example.com` over UDP, connects over TCP to port 80,
 //! sends a request, reads the response, writes the page to its terminal and exits; the shell
-//! reaps it. The metadata blocks (machine, interfaces, users, processes, fds) come first.
+//! reaps it. The metadata blocks (machine, interfaces, users, processes, fds) come first; then,
+//! as libsinsp's writer does today, the users and groups again as `useradded`/`groupadded`
+//! events.
 
 use crate::block::types;
 use crate::bytes::Endian;
@@ -27,6 +29,14 @@ const HOST: [u8; 4] = [10, 0, 0, 5];
 const DNS: [u8; 4] = [10, 0, 0, 2];
 const WEB: [u8; 4] = [93, 184, 215, 14];
 const ENV: &[u8] = b"HOME=/home/alice\0USER=alice\0SHELL=/bin/bash\0TERM=xterm-256color\0PATH=/usr/local/bin:/usr/bin:/bin\0";
+/// uid, gid, name, home, shell.
+const USERS: [(u32, u32, &[u8], &[u8], &[u8]); 2] = [
+    (0, 0, b"root", b"/root", b"/bin/bash"),
+    (1000, 1000, b"alice", b"/home/alice", b"/bin/bash"),
+];
+const GROUPS: [(u32, &[u8]); 2] = [(0, b"root"), (1000, b"alice")];
+const USERADDED_E: u16 = 354;
+const GROUPADDED_E: u16 = 358;
 const CGROUPS: &[u8] = b"cpuset=/user.slice\0cpu=/user.slice/user-1000.slice/session-3.scope\0memory=/user.slice/user-1000.slice/session-3.scope\0";
 /// `/dev/pts/0` as a tty number.
 const TTY: u32 = 34816;
@@ -236,12 +246,11 @@ fn metadata<W: std::io::Write>(w: &mut Writer<W>) -> crate::Result<()> {
         .map_err(werr(types::IL_V2))?;
     w.write_raw(types::IL_V2, &body)?;
 
-    let users = [
-        UserEntry::user(0, 0, b"root", b"/root", b"/bin/bash"),
-        UserEntry::user(1000, 1000, b"alice", b"/home/alice", b"/bin/bash"),
-        UserEntry::group(0, b"root"),
-        UserEntry::group(1000, b"alice"),
-    ];
+    let mut users: Vec<UserEntry> = USERS
+        .iter()
+        .map(|&(uid, gid, name, home, shell)| UserEntry::user(uid, gid, name, home, shell))
+        .collect();
+    users.extend(GROUPS.iter().map(|&(gid, name)| UserEntry::group(gid, name)));
     body.clear();
     UserList::encode_entries(types::UL_V2, &users, &mut body, e).map_err(werr(types::UL_V2))?;
     w.write_raw(types::UL_V2, &body)?;
@@ -372,6 +381,27 @@ fn metadata<W: std::io::Write>(w: &mut Writer<W>) -> crate::Result<()> {
 pub fn capture() -> Vec<u8> {
     let mut w = Writer::new(Vec::new());
     metadata(&mut w).expect("demo metadata fits its blocks");
+    // No thread: tid -1; the container id is empty for the host.
+    let cstr = |b: &[u8]| [b, b"\0"].concat();
+    for (uid, gid, name, home, shell) in USERS {
+        let p = [
+            u32p(uid),
+            u32p(gid),
+            cstr(name),
+            cstr(home),
+            cstr(shell),
+            cstr(b""),
+        ];
+        let refs: Vec<&[u8]> = p.iter().map(Vec::as_slice).collect();
+        w.write_event(0, 0, START_TS, u64::MAX, USERADDED_E, &refs)
+            .expect("demo events fit their tables");
+    }
+    for (gid, name) in GROUPS {
+        let p = [u32p(gid), cstr(name), cstr(b"")];
+        let refs: Vec<&[u8]> = p.iter().map(Vec::as_slice).collect();
+        w.write_event(0, 0, START_TS, u64::MAX, GROUPADDED_E, &refs)
+            .expect("demo events fit their tables");
+    }
     let mut s = Script { w, ts: START_TS };
 
     // The shell forks; the child execs curl.

@@ -191,6 +191,31 @@ impl Inspector {
         &self.cfg
     }
 
+    /// Adopts the behaviour switches of `cfg` for the events still to come, keeping the
+    /// tables and their bounds.
+    ///
+    /// For a choice that depends on the capture itself, such as following sysdig 0.29 on a
+    /// capture whose events have version 1 headers: the first event says which, after the
+    /// blocks of initial state are already read.
+    pub fn set_behaviour(&mut self, cfg: &Config) {
+        let Config {
+            max_threads: _,
+            max_fds_per_process: _,
+            max_users: _,
+            max_enter_event_bytes: _,
+            placeholder_pid_is_tid,
+            switch_skips_pairing,
+            infer_socket_from_send,
+            thread_parent_is_creator,
+            placeholder_vtid_unknown,
+        } = *cfg;
+        self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
+        self.cfg.switch_skips_pairing = switch_skips_pairing;
+        self.cfg.infer_socket_from_send = infer_socket_from_send;
+        self.cfg.thread_parent_is_creator = thread_parent_is_creator;
+        self.cfg.placeholder_vtid_unknown = placeholder_vtid_unknown;
+    }
+
     /// The thread table.
     pub fn threads(&self) -> &ThreadTable {
         &self.threads
