@@ -12,10 +12,11 @@
 //! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
 //! vtid/vpid through an execve that does not carry them (`<NA>`);
 //! mmap/mmap2 results print in hexadecimal, socket domain 1 as `AF_LOCAL`, and mmap/mmap2 have
-//! no fd (the old table did not flag them as using one).
+//! no fd (the old table did not flag them as using one); `fd.cport` of a bound or unix socket
+//! with a role is 0 (sysdig 0.29's extractor fell through into the client protocol's).
 //!
 //! What remains is listed in [`KNOWN`], event by event: true conflicts (the event table
-//! changed, sysdig 0.29 bugs not reproduced) and, marked OPEN, differences not yet explained.
+//! changed, sysdig 0.29 bugs not reproduced); a difference not yet explained would be marked OPEN.
 //! Any other differing line, and any listed line that no longer differs, fails the test.
 //!
 //! Needs sysdig on PATH: with `CI=true` its absence fails, elsewhere the test is skipped.
@@ -153,12 +154,6 @@ const KNOWN: &[Known] = &[
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
-    },
-    Known {
-        format: "fd",
-        file: "single_ipv6_conn",
-        events: "851-853",
-        reason: "OPEN: fd.cport of an IPv6 socket bound (bind, listen) but still typed ipv6 in this old capture: sysdig 0.29 prints 0 (it reads the zeroed client port of the socket tuple), strata has no client side (<NA>)",
     },
     Known {
         format: "fd",

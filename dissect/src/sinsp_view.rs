@@ -7,7 +7,7 @@
 
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
-use strata_sinsp::fds::{FdInfo, FdType, SockInfo, l4};
+use strata_sinsp::fds::{FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4};
 use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 
 use crate::fields::Builtin as B;
@@ -355,6 +355,14 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             },
             B::FdCport => match f.sock {
                 SockInfo::V4 { sport, .. } | SockInfo::V6 { sport, .. } => Value::Port(sport),
+                // sysdig 0.29 fell through from the client port into the client protocol
+                // for an fd with a role that is not a connected IP socket (a bound one, a
+                // unix one): an empty string read as a port, printed 0.
+                _ if flavor == Flavor::Sysdig029
+                    && f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) != 0 =>
+                {
+                    Value::Port(0)
+                }
                 _ => return None,
             },
             B::FdSport => match f.sock {

@@ -250,7 +250,11 @@ fn metadata<W: std::io::Write>(w: &mut Writer<W>) -> crate::Result<()> {
         .iter()
         .map(|&(uid, gid, name, home, shell)| UserEntry::user(uid, gid, name, home, shell))
         .collect();
-    users.extend(GROUPS.iter().map(|&(gid, name)| UserEntry::group(gid, name)));
+    users.extend(
+        GROUPS
+            .iter()
+            .map(|&(gid, name)| UserEntry::group(gid, name)),
+    );
     body.clear();
     UserList::encode_entries(types::UL_V2, &users, &mut body, e).map_err(werr(types::UL_V2))?;
     w.write_raw(types::UL_V2, &body)?;
