@@ -35,6 +35,7 @@
 pub mod error;
 pub mod fields;
 pub mod format;
+mod old_table;
 pub mod registry;
 pub mod render;
 mod sinsp_view;

@@ -315,7 +315,10 @@ pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts
         return;
     }
     let Some(info) = ev.info() else { return };
-    for (i, pinfo) in info.params.iter().enumerate().take(ev.nparams()) {
+    for i in 0..info.params.len().min(ev.nparams()) {
+        let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) else {
+            break;
+        };
         out.push_str(pinfo.name);
         out.push('=');
         write_param(out, view, &ev, i, pinfo, true, opts);
@@ -334,16 +337,16 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
     both: bool,
     opts: &RenderOptions,
 ) {
-    let pv = match ev.param(i) {
+    let pv = match ev
+        .param_raw(i)
+        .map(|raw| ParamValue::decode(pinfo, raw, ev.endian()))
+    {
         Some(Ok(v)) => v,
         _ => {
             let _ = write_printable(out, ev.param_raw(i).unwrap_or_default());
             return;
         }
     };
-    if opts.flavor == Flavor::Sysdig029 && write_sysdig_029(out, ev, pinfo, pv, both) {
-        return;
-    }
     if both {
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
@@ -355,32 +358,6 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
         }
     } else if !write_resolved(out, view, ev, pv) {
         write_raw(out, view, pinfo, pv, opts);
-    }
-}
-
-/// Parameters that sysdig 0.29.3's event table typed differently from today's: the `res` of
-/// mmap/mmap2 was a hexadecimal number, and socket domain 1 resolved to `AF_LOCAL` alone.
-/// Returns whether it wrote the parameter.
-fn write_sysdig_029(
-    out: &mut String,
-    ev: &Event<'_>,
-    pinfo: &ParamInfo,
-    pv: ParamValue<'_>,
-    both: bool,
-) -> bool {
-    match (ev.name(), pinfo.name) {
-        ("mmap" | "mmap2", "res") if ev.direction() == Direction::Exit => {
-            let Some(v) = ev.param_raw(0).and_then(|r| raw_i64(r, ev)) else {
-                return false;
-            };
-            let _ = write!(out, "{:X}", v as u64);
-            true
-        }
-        ("socket" | "socketpair", "domain") if pv.as_u64() == Some(1) => {
-            out.push_str(if both { "1(AF_LOCAL)" } else { "AF_LOCAL" });
-            true
-        }
-        _ => false,
     }
 }
 

@@ -30,7 +30,8 @@ const DNS: [u8; 4] = [10, 0, 0, 2];
 const WEB: [u8; 4] = [93, 184, 215, 14];
 const ENV: &[u8] = b"HOME=/home/alice\0USER=alice\0SHELL=/bin/bash\0TERM=xterm-256color\0PATH=/usr/local/bin:/usr/bin:/bin\0";
 /// uid, gid, name, home, shell.
-const USERS: [(u32, u32, &[u8], &[u8], &[u8]); 2] = [
+type UserRow = (u32, u32, &'static [u8], &'static [u8], &'static [u8]);
+const USERS: [UserRow; 2] = [
     (0, 0, b"root", b"/root", b"/bin/bash"),
     (1000, 1000, b"alice", b"/home/alice", b"/bin/bash"),
 ];

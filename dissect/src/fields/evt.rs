@@ -7,6 +7,7 @@ use strata_scap::table::{self, Direction, EventFlags};
 use strata_scap::{Event, ParamValue};
 
 use super::Builtin as B;
+use crate::old_table;
 use crate::registry::Arg;
 use crate::render::{self, Flavor, OutputTime, RenderOptions};
 use crate::state::StateView;
@@ -99,19 +100,26 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             let info = ev.info()?;
             let i = match arg? {
                 Arg::Index(i) => usize::try_from(*i).ok()?,
-                Arg::Name(n) => info.param_index(n)?,
+                Arg::Name(n) => old_table::index(&ev, n, opts.flavor)?,
             };
             if i >= ev.nparams() || i >= info.params.len() {
                 return Some(None);
             }
-            render::write_param(scratch, view, &ev, i, &info.params[i], false, opts);
+            let pinfo = old_table::param(&ev, i, opts.flavor)?;
+            render::write_param(scratch, view, &ev, i, pinfo, false, opts);
             text(scratch)
         }
+        B::EvtRawarg if opts.flavor == Flavor::Sysdig029 => {
+            old_table::rawarg_029(&ev, arg?.name()?)
+        }
         B::EvtRawarg => {
-            let info = ev.info()?;
-            let i = info.param_index(arg?.name()?)?;
-            match ev.param(i) {
-                Some(Ok(pv)) => Some(Value::Param(pv, &info.params[i])),
+            let i = old_table::index(&ev, arg?.name()?, opts.flavor)?;
+            let pinfo = old_table::param(&ev, i, opts.flavor)?;
+            match ev
+                .param_raw(i)
+                .map(|raw| ParamValue::decode(pinfo, raw, ev.endian()))
+            {
+                Some(Ok(pv)) => Some(Value::Param(pv, pinfo)),
                 _ => None,
             }
         }
