@@ -12,7 +12,7 @@
 //! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
 //! vtid/vpid through an execve that does not carry them (`<NA>`);
 //! mmap/mmap2 have no fd (the old table did not flag them as using one); `fd.cport` of a bound or unix socket
-//! with a role is 0 (sysdig 0.29's extractor fell through into the client protocol's); the
+//! with a role is 0; a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
 //! parameters whose name or type changed in the event table since 2022 print under their old
 //! name and type (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`); and
 //! `evt.rawarg.NAME` is typed by the first parameter of that name in the old table and printed
@@ -100,12 +100,6 @@ const KNOWN: &[Known] = &[
         reason: "sysdig 0.29 invents a thread for an old container event (tid -1, comm container:ID)",
     },
     Known {
-        format: "default",
-        file: "test_ipv6_client",
-        events: "232 237",
-        reason: "a second connect of a UDP socket: libsinsp 0.25 renames the fd after the new destination, sysdig 0.29 kept the first",
-    },
-    Known {
         format: "state",
         file: "curl_google",
         events: "1018-1050 1198-1235",
@@ -118,22 +112,10 @@ const KNOWN: &[Known] = &[
         reason: "sysdig 0.29 invents a thread for an old container event",
     },
     Known {
-        format: "state",
-        file: "test_ipv6_client",
-        events: "231-233 237",
-        reason: "a second connect of a UDP socket (see default)",
-    },
-    Known {
         format: "args",
         file: "falco_cat_write",
         events: "200-201",
         reason: "generic event of an old capture: sysdig 0.29 renders its ID as <unknown>, strata as unknown",
-    },
-    Known {
-        format: "args",
-        file: "test_ipv6_client",
-        events: "232 237",
-        reason: "a second connect of a UDP socket (see default)",
     },
     Known {
         format: "proc",
@@ -152,12 +134,6 @@ const KNOWN: &[Known] = &[
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
-    },
-    Known {
-        format: "fd",
-        file: "test_ipv6_client",
-        events: "231-233 237",
-        reason: "a second connect of a UDP socket (see default); fd.is_server follows the destination (local ::1 in sysdig, remote in strata)",
     },
     Known {
         format: "ns",

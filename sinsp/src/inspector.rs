@@ -42,12 +42,15 @@ pub struct Config {
     /// Placeholder threads have vtid −1, and an execve that does not carry vtid/vpid leaves
     /// them unknown, as sysdig 0.29 did; libsinsp 0.25 takes tid (and pid at the execve).
     pub placeholder_vtid_unknown: bool,
+    /// A connect on a socket whose destination is already known keeps it (only the source
+    /// is updated), as sysdig 0.29 did; libsinsp 0.25 takes the new destination.
+    pub connect_keeps_destination: bool,
 }
 
 impl Config {
     /// The behaviour of sysdig 0.29.3 (libsinsp of 2022) where it differs from today's
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
-    /// parent of new threads, vtid/vpid of placeholders.
+    /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -55,6 +58,7 @@ impl Config {
             infer_socket_from_send: false,
             thread_parent_is_creator: true,
             placeholder_vtid_unknown: true,
+            connect_keeps_destination: true,
             ..Config::default()
         }
     }
@@ -72,6 +76,7 @@ impl Default for Config {
             infer_socket_from_send: true,
             thread_parent_is_creator: false,
             placeholder_vtid_unknown: false,
+            connect_keeps_destination: false,
         }
     }
 }
@@ -208,12 +213,14 @@ impl Inspector {
             infer_socket_from_send,
             thread_parent_is_creator,
             placeholder_vtid_unknown,
+            connect_keeps_destination,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
         self.cfg.infer_socket_from_send = infer_socket_from_send;
         self.cfg.thread_parent_is_creator = thread_parent_is_creator;
         self.cfg.placeholder_vtid_unknown = placeholder_vtid_unknown;
+        self.cfg.connect_keeps_destination = connect_keeps_destination;
     }
 
     /// The thread table.
