@@ -14,7 +14,7 @@
 //! mmap/mmap2 have no fd (the old table did not flag them as using one); `fd.cport` of a bound or unix socket
 //! with a role is 0; a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
 //! parameters whose name or type changed in the event table since 2022 print under their old
-//! name and type (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`); and
+//! name and type, and syscalls by its syscall table (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`); and
 //! `evt.rawarg.NAME` is typed by the first parameter of that name in the old table and printed
 //! without a format (so only strings and 64-bit signed numbers print; sysdig stops with an
 //! error on other types, so the `rawarg` format asks only for names it can print).
@@ -110,12 +110,6 @@ const KNOWN: &[Known] = &[
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
-    },
-    Known {
-        format: "args",
-        file: "falco_cat_write",
-        events: "200-201",
-        reason: "generic event of an old capture: sysdig 0.29 renders its ID as <unknown>, strata as unknown",
     },
     Known {
         format: "proc",

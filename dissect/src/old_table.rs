@@ -119,6 +119,37 @@ pub(crate) fn rawarg_029<'e>(ev: &Event<'e>, name: &str) -> Option<Value<'e>> {
     }
 }
 
+/// Syscall codes (`ppm_sc`) whose name differs in sysdig 0.29.3's table, which ended at 329.
+const SYSCALLS_RENAMED: &[(u16, &str)] = &[
+    (0, "<unknown>"),
+    (283, "newselect"),
+    (292, "llseek"),
+    (298, "sigreturn"),
+    (305, "setuid"),
+    (306, "getuid"),
+    (307, "setgid"),
+    (308, "geteuid"),
+    (309, "getgid"),
+    (310, "setresuid"),
+    (311, "setresgid"),
+    (312, "getresuid"),
+    (313, "getresgid"),
+];
+const SYSCALLS_029: u16 = 329;
+
+/// The name of syscall code `id` in `flavor`'s table.
+pub(crate) fn syscall_name(id: u16, flavor: Flavor) -> Option<&'static str> {
+    if flavor == Flavor::Sysdig029 {
+        if let Some((_, n)) = SYSCALLS_RENAMED.iter().find(|(c, _)| *c == id) {
+            return Some(n);
+        }
+        if id >= SYSCALLS_029 {
+            return None;
+        }
+    }
+    table::syscall_name(id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

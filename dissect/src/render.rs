@@ -347,6 +347,19 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
             return;
         }
     };
+    if let (ParamValue::SyscallId(id), Flavor::Sysdig029) = (pv, opts.flavor) {
+        let name = crate::old_table::syscall_name(id, opts.flavor);
+        match (name, both) {
+            (Some(n), true) => {
+                let _ = write!(out, "{id}({n})");
+            }
+            (Some(n), false) => out.push_str(n),
+            (None, _) => {
+                let _ = write!(out, "{id}");
+            }
+        }
+        return;
+    }
     if both {
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();

@@ -208,7 +208,7 @@ pub(crate) fn type_name(ev: &Event<'_>) -> &'static str {
     if render::is_generic(ev.event_type) {
         return match ev.param(0) {
             Some(Ok(ParamValue::SyscallId(id))) if id != 0 => {
-                table::syscall_name(id).unwrap_or(UNKNOWN_SYSCALL)
+                old_table::syscall_name(id, Flavor::Sysdig029).unwrap_or(UNKNOWN_SYSCALL)
             }
             _ => UNKNOWN_SYSCALL,
         };
