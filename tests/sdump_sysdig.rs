@@ -12,7 +12,8 @@
 //! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
 //! vtid/vpid through an execve that does not carry them (`<NA>`);
 //! mmap/mmap2 have no fd (the old table did not flag them as using one); `fd.cport` of a bound or unix socket
-//! with a role is 0; a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
+//! with a role is 0; `group.gid` carries the count of live child threads in its high 32 bits
+//! (sysdig 0.29 read the 32-bit gid as 64 bits, with the field after it); a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
 //! parameters whose name or type changed in the event table since 2022 print under their old
 //! name and type, and syscalls by its syscall table (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`); and
 //! `evt.rawarg.NAME` is typed by the first parameter of that name in the old table and printed
@@ -101,12 +102,6 @@ const KNOWN: &[Known] = &[
     },
     Known {
         format: "state",
-        file: "curl_google",
-        events: "1018-1050 1198-1235",
-        reason: "sysdig 0.29 bug: a clone caller's gid read as 64 bits (8589934591)",
-    },
-    Known {
-        format: "state",
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
@@ -116,12 +111,6 @@ const KNOWN: &[Known] = &[
         file: "falco_psp_privileged",
         events: "1405",
         reason: "sysdig 0.29 invents a thread for an old container event",
-    },
-    Known {
-        format: "user",
-        file: "curl_google",
-        events: "1018-1050 1198-1235",
-        reason: "sysdig 0.29 bug: a clone caller's gid read as 64 bits",
     },
     Known {
         format: "user",

@@ -8,6 +8,7 @@
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
 use strata_sinsp::fds::{FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4};
+use strata_sinsp::threads::flags;
 use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 
 use crate::fields::Builtin as B;
@@ -174,6 +175,23 @@ impl StateView for EventCtx<'_> {
             }
             B::UserLoginuid => Value::I64(t.loginuid as i32 as i64),
             B::UserLoginname => Value::Bytes(&users.user(&t.container_id, t.loginuid)?.name),
+            // sysdig 0.29 typed group.gid as 64 bits and read the thread's 32-bit gid with
+            // the 4 bytes after it: the low half of its count of live child threads.
+            B::GroupGid if opts.flavor == Flavor::Sysdig029 => {
+                // Only a main thread has child threads.
+                let children = if t.tid != t.pid {
+                    0
+                } else {
+                    self.inspector()
+                        .threads()
+                        .iter()
+                        .filter(|c| {
+                            c.pid == t.tid && c.tid != t.tid && c.flags & flags::CLONE_THREAD != 0
+                        })
+                        .count() as u64
+                };
+                Value::U64(t.gid as u64 | (children & 0xffff_ffff) << 32)
+            }
             B::GroupGid => Value::U64(t.gid as u64),
             B::GroupName => Value::Bytes(&users.group(&t.container_id, t.gid)?.name),
             B::ContainerId => match t.container_id.as_slice() {
