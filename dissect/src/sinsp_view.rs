@@ -153,14 +153,16 @@ impl StateView for EventCtx<'_> {
                 Value::I64(found?)
             }
             B::ProcTty => Value::U64(t.tty as u64),
-            B::ProcVpid if t.vpid >= 0 => Value::I64(t.vpid),
+            B::ProcVpid if t.vpid != -1 => Value::I64(t.vpid),
             B::ProcVpgid => Value::I64(t.vpgid),
             B::ProcSid => Value::I64(t.sid),
             B::ProcSname => Value::Bytes(&self.session_leader(t)?.comm),
             B::ThreadIsmain => Value::Bool(t.is_main_thread()),
-            // sysdig 0.29's placeholder threads had no vtid.
+            // sysdig 0.29's placeholder threads had no vtid (its container-event thread, tid
+            // −1, had −2).
             B::ThreadVtid
-                if t.vtid >= 0 && !(opts.flavor == Flavor::Sysdig029 && t.is_invalid()) =>
+                if t.vtid != -1
+                    && !(opts.flavor == Flavor::Sysdig029 && t.is_invalid() && t.tid >= 0) =>
             {
                 Value::I64(t.vtid)
             }

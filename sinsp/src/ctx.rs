@@ -68,6 +68,33 @@ impl<'a> EventCtx<'a> {
         }
     }
 
+    /// A context whose thread is not in the table (the thread sysdig 0.29 made up for a
+    /// container event): no fd, no enter event.
+    pub(crate) fn with_thread(
+        insp: &'a Inspector,
+        event: Event<'a>,
+        num: u64,
+        thread: Option<&'a ThreadInfo>,
+        prev_ts: u64,
+        first_ts: u64,
+        initial_state: bool,
+    ) -> Self {
+        EventCtx {
+            insp,
+            event,
+            thread,
+            main: thread,
+            fds: thread.map(|t| &t.fds),
+            num,
+            tid: thread.map_or(-1, |t| t.tid),
+            fd_num: None,
+            enter_valid: false,
+            prev_ts,
+            first_ts,
+            initial_state,
+        }
+    }
+
     /// The event.
     pub fn event(&self) -> &Event<'a> {
         &self.event

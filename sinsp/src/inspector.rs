@@ -4,7 +4,7 @@ use strata_scap::fdlist::FdInfo as ScapFd;
 use strata_scap::iflist::InterfaceAddr as ScapIfAddr;
 use strata_scap::table::{Direction, EventFlags};
 use strata_scap::userlist::UserRecord;
-use strata_scap::{Block, Event};
+use strata_scap::{Block, Event, ParamValue};
 
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
@@ -45,12 +45,17 @@ pub struct Config {
     /// A connect on a socket whose destination is already known keeps it (only the source
     /// is updated), as sysdig 0.29 did; libsinsp 0.25 takes the new destination.
     pub connect_keeps_destination: bool,
+    /// A `container` event is given a thread of its own, as sysdig 0.29 did: tid and pid −1,
+    /// vtid and vpid −2, named `container:ID` and in that container. Today's libsinsp leaves
+    /// such events without a thread.
+    pub container_event_thread: bool,
 }
 
 impl Config {
     /// The behaviour of sysdig 0.29.3 (libsinsp of 2022) where it differs from today's
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
-    /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect.
+    /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
+    /// the thread of a container event.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -59,6 +64,7 @@ impl Config {
             thread_parent_is_creator: true,
             placeholder_vtid_unknown: true,
             connect_keeps_destination: true,
+            container_event_thread: true,
             ..Config::default()
         }
     }
@@ -77,6 +83,7 @@ impl Default for Config {
             thread_parent_is_creator: false,
             placeholder_vtid_unknown: false,
             connect_keeps_destination: false,
+            container_event_thread: false,
         }
     }
 }
@@ -146,6 +153,8 @@ pub struct Inspector {
     /// Closed fds kept so new ones reuse their name buffers (no allocation once warm).
     pub(crate) spare_fds: Vec<FdInfo>,
     listen_ports: Vec<u16>,
+    /// The thread of the last container event, in sysdig 0.29's behaviour.
+    container_thread: Option<ThreadInfo>,
 }
 
 impl Default for Inspector {
@@ -188,6 +197,7 @@ impl Inspector {
             path_buf: Vec::new(),
             spare_fds: Vec::new(),
             listen_ports: Vec::new(),
+            container_thread: None,
         }
     }
 
@@ -214,6 +224,7 @@ impl Inspector {
             thread_parent_is_creator,
             placeholder_vtid_unknown,
             connect_keeps_destination,
+            container_event_thread,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -221,6 +232,7 @@ impl Inspector {
         self.cfg.thread_parent_is_creator = thread_parent_is_creator;
         self.cfg.placeholder_vtid_unknown = placeholder_vtid_unknown;
         self.cfg.connect_keeps_destination = connect_keeps_destination;
+        self.cfg.container_event_thread = container_event_thread;
     }
 
     /// The thread table.
@@ -706,6 +718,21 @@ impl Inspector {
             }
         }
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        if self.cfg.container_event_thread && ev.name() == "container" {
+            let t = self
+                .container_thread
+                .get_or_insert_with(|| ThreadInfo::blank(-1));
+            container_event_thread(t, ev);
+            return EventCtx::with_thread(
+                self,
+                *ev,
+                self.evt_num,
+                self.container_thread.as_ref(),
+                prev_ts,
+                first_ts,
+                initial_state,
+            );
+        }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
         EventCtx::new(
             self,
@@ -789,6 +816,42 @@ impl Inspector {
         t.lastevent_type = u16::MAX;
         valid
     }
+}
+
+/// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid
+/// −1, vtid and vpid −2, comm `container:ID`, in container ID (from the event's JSON).
+fn container_event_thread(t: &mut ThreadInfo, ev: &Event<'_>) {
+    let json = match ev.param(0) {
+        Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
+        _ => &[][..],
+    };
+    let id = json_string_field(json, b"\"id\":\"").unwrap_or_default();
+    let (comm, container_id) = (
+        std::mem::take(&mut t.comm),
+        std::mem::take(&mut t.container_id),
+    );
+    *t = ThreadInfo {
+        pid: -1,
+        ptid: 0,
+        vtid: -2,
+        vpid: -2,
+        fdlimit: -1,
+        comm,
+        container_id,
+        ..ThreadInfo::blank(-1)
+    };
+    t.comm.clear();
+    t.comm.extend_from_slice(b"container:");
+    t.comm.extend_from_slice(id);
+    t.container_id.clear();
+    t.container_id.extend_from_slice(id);
+}
+
+/// The string after `key` (which ends with the opening quote) up to its closing quote.
+fn json_string_field<'j>(json: &'j [u8], key: &[u8]) -> Option<&'j [u8]> {
+    let start = json.windows(key.len()).position(|w| w == key)? + key.len();
+    let rest = &json[start..];
+    Some(&rest[..rest.iter().position(|&c| c == b'"')?])
 }
 
 /// Events that libsinsp consumes as initial state when they lead the capture.
