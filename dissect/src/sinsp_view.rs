@@ -293,8 +293,8 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
         let ev = *EventCtx::event(self);
-        // sysdig 0.29's event table did not flag mmap/mmap2 as using an fd.
-        if opts.flavor == Flavor::Sysdig029 && matches!(ev.name(), "mmap" | "mmap2") {
+        // sysdig 0.29's event table did not flag mmap/mmap2 (codes 160 to 163) as using an fd.
+        if opts.flavor == Flavor::Sysdig029 && matches!(ev.event_type, 160..=163) {
             return None;
         }
         let n = self.fd_num()?;
@@ -443,11 +443,13 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
+/// The exit of connect (its only version).
+const CONNECT_X: u16 = 23;
+
 /// Whether the event is a failed connect, whose fd libsinsp names as if it were not in the
 /// table (libsinsp 0.25 keeps the socket's name for `EINPROGRESS`).
 fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
-    ev.name() == "connect"
-        && ev.direction() == Direction::Exit
+    ev.event_type == CONNECT_X
         && matches!(ev.param(0), Some(Ok(ParamValue::Errno(r)))
             if r < 0 && (flavor == Flavor::Sysdig029 || r != EINPROGRESS))
 }

@@ -45,7 +45,7 @@ pub struct Config {
     /// A connect on a socket whose destination is already known keeps it (only the source
     /// is updated), as sysdig 0.29 did; libsinsp 0.25 takes the new destination.
     pub connect_keeps_destination: bool,
-    /// A `container` event is given a thread of its own, as sysdig 0.29 did: tid and pid −1,
+    /// A `container` event with JSON is given a thread of its own, as sysdig 0.29 did: tid and pid −1,
     /// vtid and vpid −2, named `container:ID` and in that container. Today's libsinsp leaves
     /// such events without a thread.
     pub container_event_thread: bool,
@@ -169,6 +169,9 @@ const MMAP2_E: u16 = 168;
 const SPLICE_E: u16 = 166;
 const EXECVE_19_X: u16 = 293;
 const EXECVEAT_E: u16 = 330;
+/// The container events with JSON (sysdig 0.29 made up a thread for these).
+const CONTAINER_JSON_E: u16 = 272;
+const CONTAINER_JSON_2_E: u16 = 324;
 
 impl Inspector {
     /// An inspector with default bounds.
@@ -718,7 +721,8 @@ impl Inspector {
             }
         }
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
-        if self.cfg.container_event_thread && ev.name() == "container" {
+        if self.cfg.container_event_thread && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E)
+        {
             let t = self
                 .container_thread
                 .get_or_insert_with(|| ThreadInfo::blank(-1));
