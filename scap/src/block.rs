@@ -183,9 +183,9 @@ pub struct RawBlock<'a> {
 
 impl RawBlock<'_> {
     /// The event header, if this is an event block: the cheapest decode of an event.
-    #[inline]
+    #[inline(always)]
     pub fn event_header(&self) -> Option<Result<crate::event::EventHeader, ErrorKind>> {
-        if BlockKind::of(self.block_type) != BlockKind::Event {
+        if self.block_type != EV_V2 && BlockKind::of(self.block_type) != BlockKind::Event {
             return None;
         }
         Some(crate::event::EventHeader::parse(

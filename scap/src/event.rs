@@ -1,13 +1,14 @@
 //! Events: the header of an event block and its parameters as borrowed byte slices.
 //!
 //! Nothing is decoded until asked for: [`Event::param_raw`] gives the bytes of one parameter and
-//! [`Event::param`] decodes it to a typed [`ParamValue`].
+//! [`Event::param`] decodes it to a typed [`ParamValue`]; [`Event::params_raw`] and
+//! [`Event::params`] do the same for every parameter in one walk of the length array.
 
 use crate::block::types;
 use crate::bytes::Endian;
 use crate::error::ErrorKind;
 use crate::param::ParamValue;
-use crate::table::{self, Direction, EventInfo};
+use crate::table::{self, Direction, EventInfo, ParamInfo};
 
 /// Length of the version 1 event header (no `nparams`), used by EV and EVF blocks.
 pub const HEADER_V1_LEN: usize = 22;
@@ -19,30 +20,34 @@ const NOTIFICATION_E: u16 = 298;
 const INFRASTRUCTURE_EVENT_E: u16 = 300;
 
 /// One event, borrowed from its block.
+///
+/// 64 bytes: the event and what follows it in the block are one slice, and the parameter
+/// lengths and data are offsets into it, checked once by [`Event::parse`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {
-    /// The block type it came in (EV, EVF, EV_V2, ...).
-    pub block_type: u32,
-    /// The producer's buffer (CPU) index.
-    pub cpu: u16,
-    /// The block's dump flags (`SCAP_DF_*`); 0 for blocks without flags.
-    pub dump_flags: u32,
     /// Timestamp, nanoseconds since the epoch.
     pub ts: u64,
     /// Thread id of the thread that generated it (`u64::MAX` for none).
     pub tid: u64,
+    /// The block type it came in (EV, EVF, EV_V2, ...).
+    pub block_type: u32,
+    /// The block's dump flags (`SCAP_DF_*`); 0 for blocks without flags.
+    pub dump_flags: u32,
     /// Length recorded in the header: header, length array and data.
     pub len: u32,
+    /// The producer's buffer (CPU) index.
+    pub cpu: u16,
     /// Event type code (index into [`table::events`]).
     pub event_type: u16,
     nparams: u32,
+    /// Offsets in `raw()` of the parameter data (after the length array) and of its end.
+    data_start: u32,
+    data_end: u32,
     large: bool,
     endian: Endian,
     header_len: u8,
-    raw: &'a [u8],
-    lens: &'a [u8],
-    data: &'a [u8],
-    tail: &'a [u8],
+    /// The block body after its preamble: the event (`len` bytes), then the tail.
+    rest: &'a [u8],
 }
 
 /// Dump flag: the event was kept only to keep state right and must not be shown.
@@ -76,10 +81,21 @@ impl EventHeader {
     /// fits the block.
     #[inline(always)]
     pub fn parse(block_type: u32, body: &[u8], endian: Endian) -> Result<Self, ErrorKind> {
+        // One copy per byte order, each with its reads fixed at compile time.
+        match endian {
+            Endian::Little => Self::parse_in(block_type, body, Endian::Little),
+            Endian::Big => Self::parse_in(block_type, body, Endian::Big),
+        }
+    }
+
+    #[inline(always)]
+    fn parse_in(block_type: u32, body: &[u8], endian: Endian) -> Result<Self, ErrorKind> {
         let (has_flags, v2) = match block_type {
+            // What today's writers produce, tested first.
+            types::EV_V2 => (false, true),
             types::EV | types::EV_INT => (false, false),
             types::EVF => (true, false),
-            types::EV_V2 | types::EV_V2_LARGE => (false, true),
+            types::EV_V2_LARGE => (false, true),
             types::EVF_V2 | types::EVF_V2_LARGE => (true, true),
             _ => return Err(ErrorKind::Malformed("not an event block type")),
         };
@@ -141,23 +157,26 @@ impl EventHeader {
 
 impl<'a> Event<'a> {
     /// Parses the body of an event block (`block_type` one of the EV/EVF kinds).
+    ///
+    /// Checks that the header, the length array and the parameters fit the event and the event
+    /// its block; after that, reading parameters cannot fail on lengths.
     #[inline(always)]
     pub fn parse(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
-        let hd = EventHeader::parse(block_type, body, endian)?;
-        let EventHeader {
-            cpu,
-            dump_flags,
-            ts,
-            tid,
-            len,
-            event_type,
-            ..
-        } = hd;
+        // One copy per byte order, each with its reads fixed at compile time.
+        match endian {
+            Endian::Little => Self::parse_in(block_type, body, Endian::Little),
+            Endian::Big => Self::parse_in(block_type, body, Endian::Big),
+        }
+    }
+
+    #[inline(always)]
+    fn parse_in(block_type: u32, body: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
+        let hd = EventHeader::parse_in(block_type, body, endian)?;
         let (pre, header_len, v2) = (hd.preamble_len(), hd.header_len(), hd.nparams.is_some());
-        let h = &body[pre..];
-        let raw = &h[..len as usize];
-        let tail = &h[len as usize..];
-        let info = table::event_info(event_type);
+        // `EventHeader::parse` checked that the event fits the body.
+        let rest = body.get(pre..).unwrap_or_default();
+        let raw = rest.get(..hd.len as usize).unwrap_or_default();
+        let info = table::event_info(hd.event_type);
         // Version 1 events predate 32-bit lengths: libscap converts them with u16 lengths.
         let large = v2
             && match info {
@@ -166,49 +185,49 @@ impl<'a> Event<'a> {
             };
         let width = if large { 4 } else { 2 };
         let nparams = if let Some(n) = hd.nparams {
-            if header_len as u64 + n as u64 * width as u64 > len as u64 {
+            if header_len as u64 + n as u64 * width as u64 > raw.len() as u64 {
                 return Err(ErrorKind::Malformed(
                     "event parameter count overruns the event",
                 ));
             }
             n
         } else {
-            infer_v1_nparams(raw, event_type, info, endian)?
+            infer_v1_nparams(raw, hd.event_type, info, endian)?
         };
         let lens_end = header_len + nparams as usize * width;
-        let (Some(lens), Some(mut data)) = (raw.get(header_len..lens_end), raw.get(lens_end..))
-        else {
+        let Some(lens) = raw.get(header_len..lens_end) else {
             return Err(ErrorKind::Malformed(
                 "event parameter lengths overrun the event",
             ));
         };
-        if !v2 && (event_type == NOTIFICATION_E || event_type == INFRASTRUCTURE_EVENT_E) {
-            data = &data
-                [..sum_lens(lens, nparams as usize, large, endian).min(data.len() as u64) as usize];
+        let data_len = raw.len() - lens_end;
+        let mut data_end = raw.len();
+        if v2 {
+            if sum_lens(lens, nparams as usize, large, endian) > data_len as u64 {
+                return Err(ErrorKind::Malformed(
+                    "event parameter lengths overrun the event",
+                ));
+            }
+        } else if hd.event_type == NOTIFICATION_E || hd.event_type == INFRASTRUCTURE_EVENT_E {
+            let sum = sum_lens(lens, nparams as usize, large, endian);
+            data_end = lens_end + sum.min(data_len as u64) as usize;
         }
-        let ev = Event {
+        Ok(Event {
+            ts: hd.ts,
+            tid: hd.tid,
             block_type,
-            cpu,
-            dump_flags,
-            ts,
-            tid,
-            len,
-            event_type,
+            dump_flags: hd.dump_flags,
+            len: hd.len,
+            cpu: hd.cpu,
+            event_type: hd.event_type,
             nparams,
+            data_start: lens_end as u32,
+            data_end: data_end as u32,
             large,
             endian,
             header_len: header_len as u8,
-            raw,
-            lens,
-            data,
-            tail,
-        };
-        if v2 && sum_lens(lens, nparams as usize, large, endian) > data.len() as u64 {
-            return Err(ErrorKind::Malformed(
-                "event parameter lengths overrun the event",
-            ));
-        }
-        Ok(ev)
+            rest,
+        })
     }
 
     /// The table entry of this event's type, if the type is known.
@@ -249,13 +268,14 @@ impl<'a> Event<'a> {
     }
 
     /// The event bytes: header, length array and data.
+    #[inline]
     pub fn raw(&self) -> &'a [u8] {
-        self.raw
+        self.rest.get(..self.len as usize).unwrap_or_default()
     }
 
     /// Bytes after the event inside its block body: padding and any pcapng options.
     pub fn tail(&self) -> &'a [u8] {
-        self.tail
+        self.rest.get(self.len as usize..).unwrap_or_default()
     }
 
     /// Whether the block marks the event as kept for state only (not to be shown).
@@ -263,23 +283,35 @@ impl<'a> Event<'a> {
         self.dump_flags & DF_STATE_ONLY != 0
     }
 
+    /// The parameter length array.
     #[inline]
-    fn param_len(&self, i: usize) -> usize {
-        if self.large {
-            self.endian.u32(self.lens, i * 4).unwrap_or_default() as usize
-        } else {
-            self.endian.u16(self.lens, i * 2).unwrap_or_default() as usize
-        }
+    fn lens(&self) -> &'a [u8] {
+        self.raw()
+            .get(self.header_len as usize..self.data_start as usize)
+            .unwrap_or_default()
+    }
+
+    /// The parameter data, all parameters back to back.
+    #[inline]
+    fn data(&self) -> &'a [u8] {
+        self.raw()
+            .get(self.data_start as usize..self.data_end as usize)
+            .unwrap_or_default()
     }
 
     /// The bytes of parameter `i`, or `None` if the event has fewer parameters.
+    ///
+    /// This sums the lengths of the parameters before `i`; to visit every parameter, use
+    /// [`params_raw`](Self::params_raw) or [`params`](Self::params), which walk the lengths once.
     #[inline]
     pub fn param_raw(&self, i: usize) -> Option<&'a [u8]> {
         if i >= self.nparams() {
             return None;
         }
-        let start: usize = (0..i).map(|j| self.param_len(j)).sum();
-        self.data.get(start..start + self.param_len(i))
+        let (lens, large, endian) = (self.lens(), self.large, self.endian);
+        let start: usize = (0..i).map(|j| param_len(lens, j, large, endian)).sum();
+        let n = param_len(lens, i, large, endian);
+        self.data().get(start..start.checked_add(n)?)
     }
 
     /// The bytes of the parameter called `name` in the table.
@@ -288,15 +320,20 @@ impl<'a> Event<'a> {
     }
 
     /// Every parameter's bytes, in order.
+    #[inline]
     pub fn params_raw(&self) -> RawParams<'a> {
         RawParams {
-            ev: *self,
-            i: 0,
-            off: 0,
+            lens: self.lens(),
+            data: self.data(),
+            n: self.nparams,
+            large: self.large,
+            endian: self.endian,
         }
     }
 
     /// Parameter `i` decoded by its table type; `None` if absent, an error if malformed.
+    ///
+    /// To decode every parameter, [`params`](Self::params) is faster.
     #[inline]
     pub fn param(&self, i: usize) -> Option<Result<ParamValue<'a>, ErrorKind>> {
         let info = self.info()?.params.get(i)?;
@@ -308,36 +345,140 @@ impl<'a> Event<'a> {
     pub fn param_by_name(&self, name: &str) -> Option<Result<ParamValue<'a>, ErrorKind>> {
         self.param(self.info()?.param_index(name)?)
     }
+
+    /// Every parameter decoded by its table type, in order, walking the lengths once.
+    ///
+    /// It yields what [`param`](Self::param) gives for `0, 1, 2, ...` up to the first `None`:
+    /// the parameters the event carries that the table knows (none for an unknown event type;
+    /// an event from an older driver simply yields fewer). Each item is the decoded value or
+    /// the error that parameter's bytes gave; iteration goes on after an error.
+    ///
+    /// ```
+    /// use strata_scap::{Block, ParamValue, SliceReader};
+    /// let bytes = strata_scap::demo::capture();
+    /// for block in SliceReader::new(&bytes) {
+    ///     let Ok(Block::Event(ev)) = block else { continue };
+    ///     for (i, value) in ev.params().enumerate() {
+    ///         let value: ParamValue = value.unwrap();
+    ///         assert_eq!(Some(Ok(value)), ev.param(i));
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    pub fn params(&self) -> Params<'a> {
+        let infos = match self.info() {
+            Some(info) => info.params.get(..self.nparams()).unwrap_or(info.params),
+            None => &[],
+        };
+        Params {
+            infos,
+            lens: self.lens(),
+            data: self.data(),
+            large: self.large,
+            endian: self.endian,
+        }
+    }
 }
 
-/// Iterator over an event's parameter slices.
+/// The length of parameter `i` in a length array (0 if it is not there).
+#[inline(always)]
+fn param_len(lens: &[u8], i: usize, large: bool, endian: Endian) -> usize {
+    if large {
+        endian.u32(lens, i * 4).unwrap_or_default() as usize
+    } else {
+        endian.u16(lens, i * 2).unwrap_or_default() as usize
+    }
+}
+
+/// Iterator over an event's parameter slices; see [`Event::params_raw`].
 #[derive(Debug, Clone)]
 pub struct RawParams<'a> {
-    ev: Event<'a>,
-    i: usize,
-    off: usize,
+    /// The lengths not yet used, and the data not yet yielded.
+    lens: &'a [u8],
+    data: &'a [u8],
+    /// Parameters left.
+    n: u32,
+    large: bool,
+    endian: Endian,
 }
 
 impl<'a> Iterator for RawParams<'a> {
     type Item = &'a [u8];
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.i >= self.ev.nparams() {
+        if self.n == 0 {
             return None;
         }
-        let n = self.ev.param_len(self.i);
-        self.i += 1;
-        let s = self.ev.data.get(self.off..self.off + n)?;
-        self.off += n;
-        Some(s)
+        let (len, width) = if self.large {
+            (self.endian.u32(self.lens, 0).map(|l| l as usize), 4)
+        } else {
+            (self.endian.u16(self.lens, 0).map(|l| l as usize), 2)
+        };
+        // Both always hold for a parsed event; stop for good if not.
+        let split = len.and_then(|len| self.data.split_at_checked(len));
+        let (Some((p, data)), Some(lens)) = (split, self.lens.get(width..)) else {
+            self.n = 0;
+            return None;
+        };
+        self.n -= 1;
+        self.lens = lens;
+        self.data = data;
+        Some(p)
     }
 
+    #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.ev.nparams() - self.i;
-        (n, Some(n))
+        (0, Some(self.n as usize))
     }
 }
+
+impl std::iter::FusedIterator for RawParams<'_> {}
+
+/// Iterator over an event's decoded parameters; see [`Event::params`].
+#[derive(Debug, Clone)]
+pub struct Params<'a> {
+    /// The table entries of the parameters not yet decoded (no more than the event has).
+    infos: &'static [ParamInfo],
+    /// The lengths not yet used, and the data not yet decoded.
+    lens: &'a [u8],
+    data: &'a [u8],
+    large: bool,
+    endian: Endian,
+}
+
+impl<'a> Iterator for Params<'a> {
+    type Item = Result<ParamValue<'a>, ErrorKind>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (info, infos) = self.infos.split_first()?;
+        let len = if self.large {
+            self.endian.u32(self.lens, 0).map(|l| (l as usize, 4))
+        } else {
+            self.endian.u16(self.lens, 0).map(|l| (l as usize, 2))
+        };
+        // Both always hold for a parsed event; stop for good if not.
+        let Some((raw, data, lens)) = len.and_then(|(len, width)| {
+            let (raw, data) = self.data.split_at_checked(len)?;
+            Some((raw, data, self.lens.get(width..)?))
+        }) else {
+            self.infos = &[];
+            return None;
+        };
+        self.infos = infos;
+        self.lens = lens;
+        self.data = data;
+        Some(ParamValue::decode(info, raw, self.endian))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.infos.len()))
+    }
+}
+
+impl std::iter::FusedIterator for Params<'_> {}
 
 #[inline]
 fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {

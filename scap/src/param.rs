@@ -46,8 +46,12 @@ const LEGACY_NULL: &[u8] = b"(NULL)";
 ///
 /// Integers are widened (`Int` holds an INT8 as well as an INT64); the parameter type is needed
 /// again to [`encode`](ParamValue::encode) them.
+// `repr(C, u8)`: every variant's payload starts at offset 8, so moving a value copies whole
+// words; with the default layout, small payloads packed after the tag made each move a
+// byte-sized patchwork that stalls store forwarding (half the time of a decode loop).
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
+#[repr(C, u8)]
 pub enum ParamValue<'a> {
     /// A zero-length parameter: "not available". Also the legacy `(NULL)` string of old
     /// CHARBUF/FSPATH/FSRELPATH parameters.
@@ -341,24 +345,52 @@ pub const fn fixed_size(ty: ParamType) -> Option<usize> {
     })
 }
 
-/// Checks that a fixed-size parameter has exactly the size of its type.
+/// Checks that a fixed-size parameter has exactly the `N` bytes of its type `ty`.
 #[inline(always)]
-fn exact(raw: &[u8], ty: ParamType) -> Result<&[u8], ErrorKind> {
-    let n = fixed_size(ty).unwrap_or(0);
-    if raw.len() < n {
-        return Err(ErrorKind::Overrun {
+fn exact<const N: usize>(raw: &[u8], ty: ParamType) -> Result<[u8; N], ErrorKind> {
+    match <[u8; N]>::try_from(raw) {
+        Ok(b) => Ok(b),
+        Err(_) => Err(size_error(raw.len(), N, ty)),
+    }
+}
+
+/// The error of a fixed-size parameter of the wrong size (kept out of the decode loop).
+#[cold]
+#[inline(never)]
+fn size_error(len: usize, n: usize, ty: ParamType) -> ErrorKind {
+    if len < n {
+        ErrorKind::Overrun {
             what: type_name(ty),
             needed: n as u64,
-            available: raw.len() as u64,
-        });
+            available: len as u64,
+        }
+    } else {
+        ErrorKind::Malformed("fixed-size parameter is longer than its type")
     }
-    if raw.len() > n {
-        return Err(ErrorKind::Malformed(
-            "fixed-size parameter is longer than its type",
-        ));
-    }
-    Ok(raw)
 }
+
+macro_rules! fixed_int {
+    ($name:ident, $t:ty, $n:expr) => {
+        /// Decodes a fixed-size parameter of exactly this integer's size.
+        #[inline(always)]
+        fn $name(raw: &[u8], ty: ParamType, e: Endian) -> Result<$t, ErrorKind> {
+            let b = exact::<$n>(raw, ty)?;
+            Ok(match e {
+                Endian::Little => <$t>::from_le_bytes(b),
+                Endian::Big => <$t>::from_be_bytes(b),
+            })
+        }
+    };
+}
+
+fixed_int!(fixed_u8, u8, 1);
+fixed_int!(fixed_u16, u16, 2);
+fixed_int!(fixed_u32, u32, 4);
+fixed_int!(fixed_u64, u64, 8);
+fixed_int!(fixed_i8, i8, 1);
+fixed_int!(fixed_i16, i16, 2);
+fixed_int!(fixed_i32, i32, 4);
+fixed_int!(fixed_i64, i64, 8);
 
 fn need(raw: &[u8], n: usize, what: &'static str) -> Result<(), ErrorKind> {
     if raw.len() < n {
@@ -397,7 +429,7 @@ fn ipv6_at(b: &[u8], at: usize) -> Ipv6Addr {
 
 impl<'a> ParamValue<'a> {
     /// Decodes a parameter by its table entry.
-    #[inline]
+    #[inline(always)]
     pub fn decode(info: &ParamInfo, raw: &'a [u8], endian: Endian) -> Result<Self, ErrorKind> {
         Self::decode_as(info.ty, info.aux, raw, endian)
     }
@@ -423,21 +455,21 @@ impl<'a> ParamValue<'a> {
         if raw.is_empty() {
             return Ok(V::Empty);
         }
-        let table = match aux {
+        let table = || match aux {
             ParamAux::Flags(t) => Some(t),
             _ => None,
         };
         let e = endian;
         Ok(match ty {
             T::None | T::Ipv4net | T::Ipv6net | T::Ipnet => V::Raw(raw),
-            T::Int8 => V::Int(exact(raw, ty)?[0] as i8 as i64),
-            T::Int16 => V::Int(e.i16(exact(raw, ty)?, 0).unwrap_or_default() as i64),
-            T::Int32 => V::Int(e.i32(exact(raw, ty)?, 0).unwrap_or_default() as i64),
-            T::Int64 => V::Int(e.i64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Uint8 => V::Uint(exact(raw, ty)?[0] as u64),
-            T::Uint16 => V::Uint(e.u16(exact(raw, ty)?, 0).unwrap_or_default() as u64),
-            T::Uint32 => V::Uint(e.u32(exact(raw, ty)?, 0).unwrap_or_default() as u64),
-            T::Uint64 => V::Uint(e.u64(exact(raw, ty)?, 0).unwrap_or_default()),
+            T::Int8 => V::Int(fixed_i8(raw, ty, e)? as i64),
+            T::Int16 => V::Int(fixed_i16(raw, ty, e)? as i64),
+            T::Int32 => V::Int(fixed_i32(raw, ty, e)? as i64),
+            T::Int64 => V::Int(fixed_i64(raw, ty, e)?),
+            T::Uint8 => V::Uint(fixed_u8(raw, ty, e)? as u64),
+            T::Uint16 => V::Uint(fixed_u16(raw, ty, e)? as u64),
+            T::Uint32 => V::Uint(fixed_u32(raw, ty, e)? as u64),
+            T::Uint64 => V::Uint(fixed_u64(raw, ty, e)?),
             T::Charbuf | T::Fspath | T::Fsrelpath => {
                 let s = until_nul(raw);
                 if s == LEGACY_NULL {
@@ -460,24 +492,24 @@ impl<'a> ParamValue<'a> {
                 }
             }
             T::Bytebuf => V::Bytes(raw),
-            T::Errno => V::Errno(e.i64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Fd => V::Fd(e.i64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Fd32 => V::Fd(e.i32(exact(raw, ty)?, 0).unwrap_or_default() as i64),
-            T::Pid => V::Pid(e.i64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Pid32 => V::Pid(e.i32(exact(raw, ty)?, 0).unwrap_or_default() as i64),
+            T::Errno => V::Errno(fixed_i64(raw, ty, e)?),
+            T::Fd => V::Fd(fixed_i64(raw, ty, e)?),
+            T::Fd32 => V::Fd(fixed_i32(raw, ty, e)? as i64),
+            T::Pid => V::Pid(fixed_i64(raw, ty, e)?),
+            T::Pid32 => V::Pid(fixed_i32(raw, ty, e)? as i64),
             T::Sockaddr => V::SockAddr(SockAddr::parse(raw, e)?),
             T::Socktuple => V::SockTuple(SockTuple::parse(raw, e)?),
             T::Fdlist => V::FdList(FdList::parse(raw, e)?),
-            T::Syscallid => V::SyscallId(e.u16(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Sigtype => V::Signal(exact(raw, ty)?[0]),
-            T::Reltime => V::RelTime(e.u64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Abstime => V::AbsTime(e.u64(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Port => V::Port(e.u16(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::L4proto => V::L4Proto(exact(raw, ty)?[0]),
-            T::Sockfamily => V::SockFamily(exact(raw, ty)?[0]),
-            T::Bool => V::Bool(e.u32(exact(raw, ty)?, 0).unwrap_or_default() != 0),
-            T::Ipv4addr => V::Ipv4(ipv4_at(exact(raw, ty)?, 0)),
-            T::Ipv6addr => V::Ipv6(ipv6_at(exact(raw, ty)?, 0)),
+            T::Syscallid => V::SyscallId(fixed_u16(raw, ty, e)?),
+            T::Sigtype => V::Signal(fixed_u8(raw, ty, e)?),
+            T::Reltime => V::RelTime(fixed_u64(raw, ty, e)?),
+            T::Abstime => V::AbsTime(fixed_u64(raw, ty, e)?),
+            T::Port => V::Port(fixed_u16(raw, ty, e)?),
+            T::L4proto => V::L4Proto(fixed_u8(raw, ty, e)?),
+            T::Sockfamily => V::SockFamily(fixed_u8(raw, ty, e)?),
+            T::Bool => V::Bool(fixed_u32(raw, ty, e)? != 0),
+            T::Ipv4addr => V::Ipv4(Ipv4Addr::from(exact::<4>(raw, ty)?)),
+            T::Ipv6addr => V::Ipv6(Ipv6Addr::from(exact::<16>(raw, ty)?)),
             T::Ipaddr => match raw.len() {
                 4 => V::IpAddr(IpAddr::V4(ipv4_at(raw, 0))),
                 16 => V::IpAddr(IpAddr::V6(ipv6_at(raw, 0))),
@@ -493,7 +525,9 @@ impl<'a> ParamValue<'a> {
                         "DYN parameter without a dynamic type table",
                     ));
                 };
-                let index = raw[0];
+                let Some((&index, value)) = raw.split_first() else {
+                    return Ok(V::Empty);
+                };
                 let Some(&dty) = types.get(index as usize) else {
                     return Err(ErrorKind::Malformed(
                         "DYN parameter index is out of its table",
@@ -502,46 +536,44 @@ impl<'a> ParamValue<'a> {
                 let d = DynValue {
                     index,
                     ty: dty,
-                    raw: &raw[1..],
+                    raw: value,
                     endian: e,
                 };
                 d.value()?;
                 V::Dyn(d)
             }
             T::Flags8 => V::Flags {
-                value: exact(raw, ty)?[0] as u32,
-                table,
+                value: fixed_u8(raw, ty, e)? as u32,
+                table: table(),
             },
             T::Flags16 => V::Flags {
-                value: e.u16(exact(raw, ty)?, 0).unwrap_or_default() as u32,
-                table,
+                value: fixed_u16(raw, ty, e)? as u32,
+                table: table(),
             },
             T::Flags32 => V::Flags {
-                value: e.u32(exact(raw, ty)?, 0).unwrap_or_default(),
-                table,
+                value: fixed_u32(raw, ty, e)?,
+                table: table(),
             },
             T::Enumflags8 => V::EnumFlags {
-                value: exact(raw, ty)?[0] as u32,
-                table,
+                value: fixed_u8(raw, ty, e)? as u32,
+                table: table(),
             },
             T::Enumflags16 => V::EnumFlags {
-                value: e.u16(exact(raw, ty)?, 0).unwrap_or_default() as u32,
-                table,
+                value: fixed_u16(raw, ty, e)? as u32,
+                table: table(),
             },
             T::Enumflags32 => V::EnumFlags {
-                value: e.u32(exact(raw, ty)?, 0).unwrap_or_default(),
-                table,
+                value: fixed_u32(raw, ty, e)?,
+                table: table(),
             },
             T::Mode => V::Mode {
-                value: e.u32(exact(raw, ty)?, 0).unwrap_or_default(),
-                table,
+                value: fixed_u32(raw, ty, e)?,
+                table: table(),
             },
-            T::Uid => V::Uid(e.u32(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Gid => V::Gid(e.u32(exact(raw, ty)?, 0).unwrap_or_default()),
-            T::Double => V::Double(f64::from_bits(
-                e.u64(exact(raw, ty)?, 0).unwrap_or_default(),
-            )),
-            T::Sigset => V::Sigset(e.u32(exact(raw, ty)?, 0).unwrap_or_default()),
+            T::Uid => V::Uid(fixed_u32(raw, ty, e)?),
+            T::Gid => V::Gid(fixed_u32(raw, ty, e)?),
+            T::Double => V::Double(f64::from_bits(fixed_u64(raw, ty, e)?)),
+            T::Sigset => V::Sigset(fixed_u32(raw, ty, e)?),
             T::Charbufarray => V::StrArray(StrArray::new(raw)),
             T::CharbufPairArray => V::PairArray(PairArray::new(raw)),
         })

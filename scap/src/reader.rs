@@ -195,7 +195,7 @@ impl<'a> SliceReader<'a> {
     }
 
     /// The next block framed but not decoded; `None` at the end.
-    #[inline]
+    #[inline(always)]
     pub fn next_raw(&mut self) -> Option<Result<RawBlock<'a>>> {
         let (t, block, endian) = match self.next_framed()? {
             Ok(x) => x,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::param::ParamValue;
 
 fn block_body(cpu: u16, ev: &[u8]) -> Vec<u8> {
     let mut b = cpu.to_le_bytes().to_vec();
@@ -186,4 +187,130 @@ fn header_alone_agrees_with_the_event() {
         EventHeader::parse(types::EV_V2, &body, Endian::Little).unwrap_err(),
         Event::parse(types::EV_V2, &body, Endian::Little).unwrap_err()
     );
+}
+
+/// What `params()` must yield: `param(i)` for `i = 0, 1, ...` up to the first `None`.
+fn params_by_index<'a>(e: &Event<'a>) -> Vec<Result<ParamValue<'a>, ErrorKind>> {
+    (0..).map_while(|i| e.param(i)).collect()
+}
+
+#[test]
+fn params_walks_every_parameter_in_order() {
+    // close exit (55): res, fd.
+    let ev = v2(55, &[&(-9i64).to_le_bytes(), &3i64.to_le_bytes()]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    let got: Vec<_> = e.params().collect();
+    assert_eq!(got, [Ok(ParamValue::Errno(-9)), Ok(ParamValue::Fd(3))]);
+    assert_eq!(got, params_by_index(&e));
+    assert_eq!(e.params().size_hint(), (0, Some(2)));
+    let mut it = e.params();
+    assert_eq!(it.by_ref().count(), 2);
+    assert!(it.next().is_none());
+}
+
+#[test]
+fn params_of_old_and_unknown_events() {
+    // A version 1 open exit with three of today's parameters yields three.
+    let ev = v1(
+        3,
+        &[&3i64.to_le_bytes(), b"/etc/hosts\0", &1u32.to_le_bytes()],
+    );
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV, &body, Endian::Little).unwrap();
+    let got: Vec<_> = e.params().collect();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1], Ok(ParamValue::Path(b"/etc/hosts")));
+    assert_eq!(got, params_by_index(&e));
+    // An unknown type has raw parameters but no typed ones.
+    let ev = v2(9000, &[b"abc"]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    assert_eq!(e.params_raw().count(), 1);
+    assert_eq!(e.params().count(), 0);
+    // More parameters than the table knows: the extra ones are raw only.
+    let known = table::event_info(55).unwrap().params.len();
+    let eight = 0i64.to_le_bytes();
+    let ev = v2(55, &vec![&eight[..]; known + 1]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    assert_eq!(e.params_raw().count(), known + 1);
+    assert_eq!(e.params().count(), known);
+}
+
+#[test]
+fn params_reports_a_bad_parameter_and_goes_on() {
+    // close exit with a 3-byte res (an ERRNO is 8 bytes) and an empty fd.
+    let ev = v2(55, &[&[1, 2, 3], &[]]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2, &body, Endian::Little).unwrap();
+    let got: Vec<_> = e.params().collect();
+    assert!(matches!(got[0], Err(ErrorKind::Overrun { .. })));
+    assert_eq!(got[1], Ok(ParamValue::Empty));
+    assert_eq!(got, params_by_index(&e));
+}
+
+#[test]
+fn params_of_large_payload_events() {
+    let payload = vec![7u8; 70_000];
+    let ev = v2(322, &[&5u32.to_le_bytes(), &payload]);
+    let body = block_body(0, &ev);
+    let e = Event::parse(types::EV_V2_LARGE, &body, Endian::Little).unwrap();
+    let got: Vec<_> = e.params().collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got, params_by_index(&e));
+    assert_eq!(
+        got[1]
+            .as_ref()
+            .ok()
+            .and_then(|v| v.as_bytes())
+            .map(<[u8]>::len),
+        Some(70_000)
+    );
+}
+
+#[test]
+fn params_agree_with_param_on_the_demo_capture() {
+    let bytes = crate::demo::capture();
+    let mut n = 0;
+    for b in crate::SliceReader::new(&bytes) {
+        let Ok(crate::Block::Event(e)) = b else {
+            continue;
+        };
+        assert_eq!(e.params().collect::<Vec<_>>(), params_by_index(&e));
+        let raw: Vec<_> = e.params_raw().collect();
+        assert_eq!(raw.len(), e.nparams());
+        for (i, r) in raw.iter().enumerate() {
+            assert_eq!(e.param_raw(i), Some(*r));
+        }
+        n += 1;
+    }
+    assert!(n > 0);
+}
+
+#[test]
+fn event_is_one_cache_line() {
+    assert_eq!(std::mem::size_of::<Event<'_>>(), 64);
+}
+
+proptest::proptest! {
+    /// Any parameter bytes under any event type: `params()` agrees with `param(i)` and never
+    /// panics.
+    #[test]
+    fn params_agree_with_param(
+        event_type in 0u16..400,
+        params in proptest::collection::vec(proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24), 0..8),
+    ) {
+        let slices: Vec<&[u8]> = params.iter().map(Vec::as_slice).collect();
+        let ev = v2(event_type, &slices);
+        let body = block_body(0, &ev);
+        let t = if table::event_info(event_type).is_some_and(|i| i.large_payload()) {
+            types::EV_V2_LARGE
+        } else {
+            types::EV_V2
+        };
+        let e = Event::parse(t, &body, Endian::Little).unwrap();
+        proptest::prop_assert_eq!(e.params().collect::<Vec<_>>(), params_by_index(&e));
+        proptest::prop_assert_eq!(e.params_raw().collect::<Vec<_>>(), slices);
+    }
 }
