@@ -8,8 +8,15 @@
 //!   that never matches, by hand (what a `fd.name contains X` filter will do; the filter
 //!   language does not exist yet).
 //!
+//! - `vs-sysdig/sysdig` and `vs-sysdig/sdump`: whole processes, `sysdig -r FILE -p FORMAT` and
+//!   `sdump -r FILE -p FORMAT` (the release example, built first) on the same larger capture
+//!   (`STRATA_VS_SYSDIG_COPIES`, default 1265, about 100 MB), output discarded, in the same
+//!   run. Skipped with a message when sysdig is not installed
+//!   (`shared/tools/install-oracle`). `scripts/compare-sysdig` adds peak memory.
+//!
 //! The capture is `shared/corpus/curl_google.scap` replicated (`shared/tools/replicate-capture`)
-//! into `<target>/bench-data/curl_google-x<COPIES>.scap` on first use. Variables:
+//! into `<target>/bench-data/corpus-curl_google-x<COPIES>.scap` on first use (the `corpus-` prefix keeps it apart from the
+//! scap bench's replicas of `corpus-modern`). Variables:
 //! `STRATA_SHARED` (default `<workspace>/../shared`), `STRATA_PIPELINE_COPIES` (default 40,
 //! about 3.7 MB and 60 000 events).
 
@@ -47,12 +54,17 @@ fn target_dir() -> PathBuf {
 
 /// The replicated capture, made on first use.
 fn capture() -> Capture {
-    let copies: u32 = env::var("STRATA_PIPELINE_COPIES")
+    Capture::open(capture_path("STRATA_PIPELINE_COPIES", 40)).expect("read the bench capture")
+}
+
+/// `curl_google.scap` replicated `$var` times (default `default`), made on first use.
+fn capture_path(var: &str, default: u32) -> PathBuf {
+    let copies: u32 = env::var(var)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(default);
     let dir = target_dir().join("bench-data");
-    let path = dir.join(format!("curl_google-x{copies}.scap"));
+    let path = dir.join(format!("corpus-curl_google-x{copies}.scap"));
     if !path.exists() {
         std::fs::create_dir_all(&dir).expect("create bench-data");
         let shared = shared_dir();
@@ -65,7 +77,7 @@ fn capture() -> Capture {
             .expect("run replicate-capture (python3)");
         assert!(status.success(), "replicate-capture failed");
     }
-    Capture::open(&path).expect("read the bench capture")
+    path
 }
 
 #[inline(never)]
@@ -176,5 +188,53 @@ fn pipeline(c: &mut Criterion) {
     g.finish();
 }
 
-criterion::criterion_group!(benches, pipeline);
+/// Runs one tool on the capture with the format, output discarded; panics if it fails.
+fn run_tool(program: &std::path::Path, file: &std::path::Path) {
+    let status = Command::new(program)
+        .env("TZ", "UTC")
+        .arg("-r")
+        .arg(file)
+        .arg("-p")
+        .arg(FORMAT)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run the tool");
+    assert!(status.success(), "{} failed", program.display());
+}
+
+fn vs_sysdig(c: &mut Criterion) {
+    let Some(sysdig) = env::var_os("PATH").and_then(|paths| {
+        env::split_paths(&paths)
+            .map(|d| d.join("sysdig"))
+            .find(|p| p.is_file())
+    }) else {
+        eprintln!("vs-sysdig: sysdig is not installed (shared/tools/install-oracle); skipped");
+        return;
+    };
+    let status = Command::new(env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["build", "--release", "--example", "sdump"])
+        .current_dir(workspace())
+        .status()
+        .expect("run cargo build");
+    assert!(status.success(), "building the sdump example failed");
+    let sdump = target_dir().join("release").join("examples").join("sdump");
+    let file = capture_path("STRATA_VS_SYSDIG_COPIES", 1265);
+    let events = Capture::open(&file)
+        .expect("read the capture")
+        .blocks()
+        .filter(|b| matches!(b, Ok(Block::Event(_))))
+        .count() as u64;
+
+    let mut g = c.benchmark_group("vs-sysdig");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20))
+        .throughput(Throughput::Elements(events));
+    g.bench_function("sysdig", |b| b.iter(|| run_tool(&sysdig, &file)));
+    g.bench_function("sdump", |b| b.iter(|| run_tool(&sdump, &file)));
+    g.finish();
+}
+
+criterion::criterion_group!(benches, pipeline, vs_sysdig);
 criterion::criterion_main!(benches);

@@ -55,6 +55,9 @@ pub struct Format {
     prev_ts: Option<u64>,
     scratch: String,
     line: Vec<u8>,
+    /// Without `*`: the token of the field that last had no value. It is tried first, so a
+    /// line that will be skipped usually costs one extraction.
+    likely_missing: Option<usize>,
 }
 
 impl Format {
@@ -111,6 +114,7 @@ impl Format {
             prev_ts: None,
             scratch: String::new(),
             line: Vec::new(),
+            likely_missing: None,
         })
     }
 
@@ -159,8 +163,19 @@ impl Format {
             inner: view,
             prev_ts: self.prev_ts,
         };
+        // Extraction has no side effects, so checking one field ahead changes nothing but
+        // the work done for lines that are skipped.
+        if let Some(Token::Field { field, .. }) = self.likely_missing.map(|i| &self.tokens[i]) {
+            if field
+                .extract(&view, &self.opts, &mut self.scratch)
+                .is_none()
+            {
+                self.prev_ts = Some(ts);
+                return false;
+            }
+        }
         let mut complete = true;
-        for tok in &self.tokens {
+        for (i, tok) in self.tokens.iter().enumerate() {
             match tok {
                 Token::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 Token::Field { field, width } => {
@@ -169,6 +184,7 @@ impl Format {
                         Some(v) => v.write_to(out),
                         None if self.show_missing => out.extend_from_slice(b"<NA>"),
                         None => {
+                            self.likely_missing = Some(i);
                             complete = false;
                             break;
                         }

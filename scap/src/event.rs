@@ -501,8 +501,8 @@ fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {
     total
 }
 
-/// Version 1 headers do not say how many parameters follow: like libscap, take the largest count
-/// up to today's table whose lengths end exactly at the event's end.
+/// Version 1 headers do not say how many parameters follow: like libscap, take the count (up to
+/// today's table's) whose lengths end exactly at the event's end; there is at most one.
 fn infer_v1_nparams(
     raw: &[u8],
     event_type: u16,
@@ -516,21 +516,30 @@ fn infer_v1_nparams(
     }
     let max = info.params.len().min(32);
     // Lengths that fit in the event: at most `avail` of the first `max`.
-    let avail = max.min(raw.len().saturating_sub(HEADER_V1_LEN) / 2);
-    let mut sum = 0u64;
-    for i in 0..avail {
-        sum += endian.u16(raw, HEADER_V1_LEN + i * 2).unwrap_or_default() as u64;
+    let lens = raw.get(HEADER_V1_LEN..).unwrap_or_default();
+    let avail = max.min(lens.len() / 2);
+    let lens = &lens[..avail * 2];
+    let le = endian == Endian::Little;
+    let at = |c: &[u8]| -> u64 {
+        let b = [c[0], c[1]];
+        (if le {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        }) as u64
+    };
+    // The size that `n` parameters make grows strictly with `n` (each adds at least its
+    // 2-byte length), so at most one `n` fits: the walk up stops at it or past it.
+    let (mut size, mut n) = (HEADER_V1_LEN as u64, 0u32);
+    for c in lens.chunks_exact(2) {
+        if size >= len {
+            break;
+        }
+        size += 2 + at(c);
+        n += 1;
     }
-    // Largest count first (the common case: the event has all of today's parameters).
-    for n in (0..=avail).rev() {
-        if (HEADER_V1_LEN + n * 2) as u64 + sum == len {
-            return Ok(n as u32);
-        }
-        if n > 0 {
-            sum -= endian
-                .u16(raw, HEADER_V1_LEN + (n - 1) * 2)
-                .unwrap_or_default() as u64;
-        }
+    if size == len {
+        return Ok(n);
     }
     Err(ErrorKind::Malformed(
         "cannot infer the parameter count of a version 1 event: lengths do not match its size",
