@@ -8,7 +8,6 @@
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
 use strata_sinsp::fds::{FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4};
-use strata_sinsp::threads::flags;
 use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 
 use crate::fields::Builtin as B;
@@ -180,17 +179,14 @@ impl StateView for EventCtx<'_> {
             // sysdig 0.29 typed group.gid as 64 bits and read the thread's 32-bit gid with
             // the 4 bytes after it: the low half of its count of live child threads.
             B::GroupGid if opts.flavor == Flavor::Sysdig029 => {
-                // Only a main thread has child threads.
+                // Only a main thread has child threads: the other threads of its process.
                 let children = if t.tid != t.pid {
                     0
                 } else {
                     self.inspector()
                         .threads()
-                        .iter()
-                        .filter(|c| {
-                            c.pid == t.tid && c.tid != t.tid && c.flags & flags::CLONE_THREAD != 0
-                        })
-                        .count() as u64
+                        .threads_of(t.pid)
+                        .saturating_sub(1) as u64
                 };
                 Value::U64(t.gid as u64 | (children & 0xffff_ffff) << 32)
             }
