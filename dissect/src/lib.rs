@@ -35,6 +35,7 @@
 pub mod error;
 pub mod fields;
 pub mod format;
+pub mod fuzzing;
 mod old_table;
 pub mod registry;
 pub mod render;

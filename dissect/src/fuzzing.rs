@@ -1,0 +1,69 @@
+//! The body of the `inspect` fuzz target, here so `cargo test` can replay it too.
+//!
+//! Bytes are read as a capture; every block goes through an [`Inspector`] and every event is
+//! rendered with every built-in field, in both flavors. Whatever the input, this must return:
+//! no panic, no hang, no allocation beyond what the input and the table bounds allow.
+
+use std::sync::OnceLock;
+
+use strata_scap::{Block, SliceReader};
+use strata_sinsp::{Config, Inspector};
+
+use crate::format::Format;
+use crate::registry::{ArgKind, Registry};
+use crate::render::{Flavor, RenderOptions};
+use crate::time::TimeZone;
+
+/// A `*` format naming every built-in field once, with an argument where one is taken.
+fn every_field() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| {
+        let mut s = String::from("*");
+        for (_, f) in Registry::builtin().iter() {
+            s.push('%');
+            s.push_str(&f.name);
+            match f.arg {
+                ArgKind::None => {}
+                ArgKind::Index | ArgKind::IndexOrKey => s.push_str("[1]"),
+                ArgKind::Name => s.push_str(".fd"),
+                ArgKind::IndexOrName => s.push_str("[0]"),
+            }
+            s.push(' ');
+        }
+        s
+    })
+}
+
+/// Runs `data` through the state engine and every field, in both flavors.
+pub fn inspect(data: &[u8]) {
+    for flavor in [Flavor::Libsinsp025, Flavor::Sysdig029] {
+        let opts = RenderOptions::default()
+            .with_tz(TimeZone::UTC)
+            .with_flavor(flavor);
+        let reg = Registry::builtin();
+        let mut all = Format::compile(reg, every_field(), opts).expect("every field compiles");
+        let mut default = Format::sysdig_default(reg, opts);
+        let mut cfg = match flavor {
+            Flavor::Sysdig029 => Config::sysdig_029(),
+            _ => Config::default(),
+        };
+        // Small bounds, so hostile inputs reach them quickly.
+        cfg.max_threads = 64;
+        cfg.max_fds_per_process = 64;
+        cfg.max_users = 64;
+        let mut insp = Inspector::with_config(cfg);
+        let mut line = Vec::new();
+        for block in SliceReader::new(data) {
+            let Ok(block) = block else { break };
+            let Block::Event(ev) = &block else {
+                insp.process_block(&block);
+                continue;
+            };
+            let ctx = insp.process(ev);
+            line.clear();
+            all.render_into(&ctx, &mut line);
+            default.render_into(&ctx, &mut line);
+            assert!(std::str::from_utf8(&line).is_ok(), "lines are UTF-8");
+        }
+    }
+}
