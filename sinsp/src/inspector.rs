@@ -49,13 +49,24 @@ pub struct Config {
     /// vtid and vpid −2, named `container:ID` and in that container. Today's libsinsp leaves
     /// such events without a thread.
     pub container_event_thread: bool,
+    /// A clone whose caller was never described (named `<NA>`, uid unknown) drops the caller
+    /// and makes a fresh placeholder of it (fds gone) named after the child (comm, exe,
+    /// args), gives the child none of the caller's session, tty or loginuid, and the child
+    /// of an invalid parent keeps it as parent, as sysdig 0.29 did. libsinsp 0.25 keeps the
+    /// caller, fills its ids from the event, and gives such a child parent 0.
+    pub clone_names_unknown_caller: bool,
+    /// An exit without its enter leaves the thread's last fd as it was (a new thread's is
+    /// 0), as sysdig 0.29 did; libsinsp 0.25 forgets it (−1) and takes the exit's own fd
+    /// parameter if it has one.
+    pub unpaired_exit_keeps_fd: bool,
 }
 
 impl Config {
     /// The behaviour of sysdig 0.29.3 (libsinsp of 2022) where it differs from today's
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
-    /// the thread of a container event.
+    /// the thread of a container event, the names of a clone's unknown caller, the fd of an
+    /// unpaired exit.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -65,6 +76,8 @@ impl Config {
             placeholder_vtid_unknown: true,
             connect_keeps_destination: true,
             container_event_thread: true,
+            clone_names_unknown_caller: true,
+            unpaired_exit_keeps_fd: true,
             ..Config::default()
         }
     }
@@ -84,6 +97,8 @@ impl Default for Config {
             placeholder_vtid_unknown: false,
             connect_keeps_destination: false,
             container_event_thread: false,
+            clone_names_unknown_caller: false,
+            unpaired_exit_keeps_fd: false,
         }
     }
 }
@@ -228,6 +243,8 @@ impl Inspector {
             placeholder_vtid_unknown,
             connect_keeps_destination,
             container_event_thread,
+            clone_names_unknown_caller,
+            unpaired_exit_keeps_fd,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -236,6 +253,8 @@ impl Inspector {
         self.cfg.placeholder_vtid_unknown = placeholder_vtid_unknown;
         self.cfg.connect_keeps_destination = connect_keeps_destination;
         self.cfg.container_event_thread = container_event_thread;
+        self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
+        self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
     }
 
     /// The thread table.
@@ -599,6 +618,10 @@ impl Inspector {
             if self.cfg.placeholder_vtid_unknown {
                 t.vtid = -1;
             }
+            if self.cfg.unpaired_exit_keeps_fd {
+                // sysdig 0.29's new threads started with fd 0 as their last one.
+                t.lastevent_fd = 0;
+            }
             self.threads.insert(t);
         }
         self.threads.get_mut(tid).expect("present")
@@ -755,6 +778,7 @@ impl Inspector {
     /// exit pairs with the stored enter, and finds the event's fd.
     fn pair(&mut self, ev: &Event<'_>, tid: i64, code: u16, eflags: u32) -> bool {
         let max_enter = self.cfg.max_enter_event_bytes;
+        let keep_unpaired_fd = self.cfg.unpaired_exit_keeps_fd;
         let Some(t) = self.threads.get_mut(tid) else {
             return false;
         };
@@ -798,7 +822,10 @@ impl Inspector {
         let valid = t.enter.valid
             && (t.lastevent_type.wrapping_add(1) == code
                 || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E));
-        if !valid {
+        // sysdig 0.29 left an unpaired exit's fd as the thread last had it (and looked for
+        // none in the exit's own parameters).
+        let keep_fd = !valid && keep_unpaired_fd;
+        if !valid && !keep_fd {
             t.lastevent_fd = -1;
         }
         t.latency = if t.lastevent_type.wrapping_add(1) == code
@@ -808,7 +835,7 @@ impl Inspector {
         } else {
             0
         };
-        if uses_fd && t.lastevent_fd == -1 {
+        if uses_fd && !keep_fd && t.lastevent_fd == -1 {
             if let Some(i) = exit_fd_index(ev.name()) {
                 if let Some(Ok(v)) = ev.param(i) {
                     if let Some(fd) = v.as_i64() {

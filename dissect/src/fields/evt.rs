@@ -50,7 +50,11 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         B::EvtRawtime => Some(Value::AbsTime(ts)),
         B::EvtRawtimeS => Some(Value::AbsTime(ts / 1_000_000_000)),
         B::EvtRawtimeNs => padded(scratch, ts),
-        B::EvtReltime => Some(Value::RelTime(reltime(view))),
+        // Printed zero-padded to at least 9 digits (PF_10_PADDED_DEC).
+        B::EvtReltime => {
+            let _ = write!(scratch, "{:09}", reltime(view));
+            Some(Value::Str(scratch.as_str()))
+        }
         B::EvtReltimeS => Some(Value::RelTime(reltime(view) / 1_000_000_000)),
         B::EvtReltimeNs => padded(scratch, reltime(view)),
         B::EvtLatency => Some(Value::RelTime(latency(view))),

@@ -93,8 +93,18 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         if tid == -1 {
             return;
         }
+        let names_flag = insp.cfg.clone_names_unknown_caller;
         let caller = insp.thread_or_placeholder(tid);
-        if caller.is_invalid() {
+        // sysdig 0.29 judged a caller by its name and uid. One never described was dropped
+        // and looked up again (a fresh placeholder, without fds); it then takes the child's
+        // names, and gives the child none of its own.
+        let unknown_caller = names_flag && caller.comm == b"<NA>" && caller.uid == u32::MAX;
+        if unknown_caller {
+            insp.threads.remove(tid);
+            insp.thread_or_placeholder(tid);
+        }
+        let caller = insp.threads.get_mut(tid).expect("present");
+        if caller.is_invalid() && !unknown_caller {
             if let Some(p) = a.i64(P::Ptid) {
                 caller.ptid = p;
             }
@@ -140,11 +150,15 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             child.flags |= flags::CLONE_FILES;
         }
         let cwd = insp.cwd(caller).to_vec();
-        inherit(&mut child, caller, new_process, &cwd);
+        if !unknown_caller {
+            inherit(&mut child, caller, new_process, &cwd);
+        } else if new_process {
+            child.cwd = cwd;
+        }
         if new_process {
             copy_fds(&mut child, insp.fd_table(caller));
         }
-        let caller_invalid = caller.is_invalid();
+        let caller_invalid = caller.is_invalid() || unknown_caller;
         fill_common(&mut child, a);
         child.vtid = res;
         child.vpid = child.pid;
@@ -224,7 +238,11 @@ fn copy_fds(child: &mut ThreadInfo, from: &crate::fds::FdTable) {
 
 /// Inserts a thread; a parent that is not in the table (or is a placeholder) becomes 0.
 fn insert_with_parent(insp: &mut Inspector, mut t: ThreadInfo) {
-    if t.pid != 1 && insp.threads.get(t.ptid).is_none_or(|p| p.is_invalid()) {
+    // libsinsp 0.25 gives the child of an invalid parent parent 0; sysdig 0.29 kept it.
+    if t.pid != 1
+        && !insp.cfg.clone_names_unknown_caller
+        && insp.threads.get(t.ptid).is_none_or(|p| p.is_invalid())
+    {
         t.ptid = 0;
     }
     insp.threads.insert(t);
