@@ -191,10 +191,10 @@ fn sdump_matches_sysdig_0_29() {
     );
 }
 
-/// `bytes` (a little-endian capture) without its first `skip` event blocks; every other block
-/// is kept, so the tables at its start still describe the machine as it was then.
-fn cut_events(bytes: &[u8], skip: usize) -> Vec<u8> {
-    const EVENT_BLOCKS: [u32; 6] = [0x204, 0x208, 0x216, 0x217, 0x221, 0x222];
+/// `bytes` (a little-endian capture) with the event blocks `drop` picks (given their index
+/// from 0 and their event type) left out; every other block is kept, so the tables at its
+/// start still describe the machine as it was then.
+fn drop_events(bytes: &[u8], drop: impl Fn(usize, u16) -> bool) -> Vec<u8> {
     let (mut out, mut off, mut seen) = (Vec::new(), 0usize, 0usize);
     while off + 8 <= bytes.len() {
         let t = u32::from_le_bytes(bytes[off..off + 4].try_into().unwrap());
@@ -203,9 +203,22 @@ fn cut_events(bytes: &[u8], skip: usize) -> Vec<u8> {
             len >= 12 && off + len <= bytes.len(),
             "corpus block at {off}"
         );
-        let is_event = EVENT_BLOCKS.contains(&t);
-        seen += is_event as usize;
-        if !is_event || seen > skip {
+        // Event blocks: cpu (and flags for EVF), then ts, tid, len, type.
+        let preamble = match t {
+            0x204 | 0x216 | 0x221 => Some(2),
+            0x208 | 0x217 | 0x222 => Some(6),
+            _ => None,
+        };
+        let keep = match preamble {
+            Some(p) => {
+                let at = off + 8 + p + 20;
+                let ty = u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap());
+                seen += 1;
+                !drop(seen - 1, ty)
+            }
+            None => true,
+        };
+        if keep {
             out.extend_from_slice(&bytes[off..off + len]);
         }
         off += len;
@@ -213,49 +226,60 @@ fn cut_events(bytes: &[u8], skip: usize) -> Vec<u8> {
     out
 }
 
-/// Captures no one recorded: each old capture with the first half of its events cut away
-/// (its tables kept). Threads and fds are then met mid-way, their creation lost, as when the
-/// start of a capture is dropped: sysdig 0.29's ways with unknown callers, unpaired exits and
-/// stale fds all show. Every line must be identical; nothing is listed as known here.
+/// Captures no one recorded, made from each old capture (its tables kept): one with the first
+/// half of its events cut away, so threads and fds are met mid-way, their creation lost, as
+/// when the start of a capture is dropped; one with every enter event dropped (`procinfo`
+/// kept), as under heavy drops. sysdig 0.29's ways with unknown callers, exits without their
+/// enter and stale fds all show. Every line must be identical; nothing is listed as known.
 #[test]
-fn sdump_matches_sysdig_0_29_on_cut_captures() {
+fn sdump_matches_sysdig_0_29_on_derived_captures() {
+    const PROCINFO_E: u16 = 234;
     let Some(sysdig) = common::sysdig() else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("strata-cut-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("strata-derived-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (mut failures, mut lines) = (String::new(), 0usize);
     for file in common::corpus("corpus") {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         let bytes = common::decompressed(&file);
         let events = common::walk_events(&bytes).len();
-        let cut = dir.join(format!("{stem}-cut.scap"));
-        std::fs::write(&cut, cut_events(&bytes, events / 2)).unwrap();
-        for &(name, format) in FORMATS {
-            let args: Vec<&str> = format.map_or(vec![], |f| vec!["-p", f]);
-            let want = keyed(&common::run_sysdig(&sysdig, &cut, &args));
-            let got = keyed(&run_sdump(&cut, format));
-            lines += want.len();
-            let differing: BTreeSet<u64> = want
-                .keys()
-                .chain(got.keys())
-                .filter(|n| want.get(n) != got.get(n))
-                .copied()
-                .collect();
-            for num in differing.iter().take(5) {
-                failures.push_str(&format!(
-                    "{stem}-cut [{name}] {num}:\n  sysdig {}\n  sdump  {}\n",
-                    want.get(num).map_or("(none)", String::as_str),
-                    got.get(num).map_or("(none)", String::as_str)
-                ));
+        let derived = [
+            ("cut", drop_events(&bytes, |i, _| i < events / 2)),
+            (
+                "exits",
+                drop_events(&bytes, |_, ty| ty % 2 == 0 && ty != PROCINFO_E),
+            ),
+        ];
+        for (kind, data) in derived {
+            let path = dir.join(format!("{stem}-{kind}.scap"));
+            std::fs::write(&path, data).unwrap();
+            for &(name, format) in FORMATS {
+                let args: Vec<&str> = format.map_or(vec![], |f| vec!["-p", f]);
+                let want = keyed(&common::run_sysdig(&sysdig, &path, &args));
+                let got = keyed(&run_sdump(&path, format));
+                lines += want.len();
+                let differing: BTreeSet<u64> = want
+                    .keys()
+                    .chain(got.keys())
+                    .filter(|n| want.get(n) != got.get(n))
+                    .copied()
+                    .collect();
+                for num in differing.iter().take(5) {
+                    failures.push_str(&format!(
+                        "{stem}-{kind} [{name}] {num}:\n  sysdig {}\n  sdump  {}\n",
+                        want.get(num).map_or("(none)", String::as_str),
+                        got.get(num).map_or("(none)", String::as_str)
+                    ));
+                }
             }
         }
     }
     std::fs::remove_dir_all(&dir).ok();
-    eprintln!("cut captures: {lines} sysdig lines compared");
-    assert!(lines > 5000, "too few lines compared: {lines}");
+    eprintln!("derived captures: {lines} sysdig lines compared");
+    assert!(lines > 10_000, "too few lines compared: {lines}");
     assert!(
         failures.is_empty(),
-        "sdump differs from sysdig 0.29.3 on cut captures:\n{failures}"
+        "sdump differs from sysdig 0.29.3 on derived captures:\n{failures}"
     );
 }

@@ -79,6 +79,11 @@ impl StateView for EventCtx<'_> {
         self.fd_num()
     }
 
+    fn event_fd_info(&self) -> Option<FdView<'_>> {
+        self.thread()?;
+        self.event_fd_found().map(fd_view)
+    }
+
     fn field<'s>(
         &'s self,
         id: FieldId,

@@ -136,6 +136,13 @@ pub trait StateView {
         from(self.event()).or_else(|| self.enter_event().and_then(from))
     }
 
+    /// The fd the event found itself, which `evt.category` reads: `None` when the state
+    /// engine found none for this event even if `event_fd` names one (sysdig 0.29's exits
+    /// without their enter). The default looks `event_fd` up.
+    fn event_fd_info(&self) -> Option<FdView<'_>> {
+        self.fd(self.event_fd()?)
+    }
+
     /// Any field this crate does not compute itself (`proc.*`, `fd.*`, `user.*`,
     /// `container.*` fields, and user-registered fields). `None` means "no value".
     ///
@@ -269,6 +276,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     }
     fn event_fd(&self) -> Option<i64> {
         self.inner.event_fd()
+    }
+    fn event_fd_info(&self) -> Option<FdView<'_>> {
+        self.inner.event_fd_info()
     }
     fn field<'s>(
         &'s self,

@@ -21,6 +21,8 @@ pub struct EventCtx<'a> {
     num: u64,
     tid: i64,
     fd_num: Option<i64>,
+    /// The event found no fd of its own (sysdig 0.29's unpaired exits).
+    fd_unresolved: bool,
     enter_valid: bool,
     prev_ts: u64,
     first_ts: u64,
@@ -61,11 +63,18 @@ impl<'a> EventCtx<'a> {
             num,
             tid,
             fd_num,
+            fd_unresolved: false,
             enter_valid,
             prev_ts,
             first_ts,
             initial_state,
         }
+    }
+
+    /// The same context, the event having found no fd of its own.
+    pub(crate) fn without_fd(mut self) -> Self {
+        self.fd_unresolved = true;
+        self
     }
 
     /// A context whose thread is not in the table (the thread sysdig 0.29 made up for a
@@ -88,6 +97,7 @@ impl<'a> EventCtx<'a> {
             num,
             tid: thread.map_or(-1, |t| t.tid),
             fd_num: None,
+            fd_unresolved: false,
             enter_valid: false,
             prev_ts,
             first_ts,
@@ -138,6 +148,17 @@ impl<'a> EventCtx<'a> {
     /// The fd the event is about, if it is in the process's table.
     pub fn fd(&self) -> Option<&'a FdInfo> {
         self.fds?.get(self.fd_num?)
+    }
+
+    /// The fd as the event itself found it (libsinsp's event fd info, which `evt.category`
+    /// reads): the same as [`fd`](Self::fd), except for an exit that did not follow its
+    /// enter in sysdig 0.29's behaviour, which found none. Fd fields still resolve such an
+    /// event's fd by the thread's last one, as sysdig 0.29's did.
+    pub fn event_fd_found(&self) -> Option<&'a FdInfo> {
+        if self.fd_unresolved {
+            return None;
+        }
+        self.fd()
     }
 
     /// The user of the event's thread (by its uid, in its container).

@@ -170,6 +170,8 @@ pub struct Inspector {
     listen_ports: Vec<u16>,
     /// The thread of the last container event, in sysdig 0.29's behaviour.
     container_thread: Option<ThreadInfo>,
+    /// Whether the current event is an exit whose thread's last event was not its enter.
+    unpaired_exit: bool,
 }
 
 impl Default for Inspector {
@@ -216,6 +218,7 @@ impl Inspector {
             spare_fds: Vec::new(),
             listen_ports: Vec::new(),
             container_thread: None,
+            unpaired_exit: false,
         }
     }
 
@@ -255,6 +258,13 @@ impl Inspector {
         self.cfg.container_event_thread = container_event_thread;
         self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
+        // Threads read from the tables before the first event start as the new behaviour's do.
+        if self.evt_num == 0 {
+            let fd = self.new_thread_last_fd();
+            for t in self.threads.iter_mut() {
+                t.lastevent_fd = fd;
+            }
+        }
     }
 
     /// The thread table.
@@ -419,6 +429,7 @@ impl Inspector {
     fn add_proc_entry(&mut self, e: &strata_scap::proclist::ProcessEntry<'_>) {
         let tid = e.tid as i64;
         let mut t = ThreadInfo::blank(tid);
+        t.lastevent_fd = self.new_thread_last_fd();
         t.pid = e.pid as i64;
         t.ptid = e.ptid as i64;
         t.sid = e.sid;
@@ -618,13 +629,20 @@ impl Inspector {
             if self.cfg.placeholder_vtid_unknown {
                 t.vtid = -1;
             }
-            if self.cfg.unpaired_exit_keeps_fd {
-                // sysdig 0.29's new threads started with fd 0 as their last one.
-                t.lastevent_fd = 0;
-            }
+            t.lastevent_fd = self.new_thread_last_fd();
             self.threads.insert(t);
         }
         self.threads.get_mut(tid).expect("present")
+    }
+
+    /// The last fd of a thread just made: sysdig 0.29's threads started with 0, which an
+    /// unpaired exit then shows (`unpaired_exit_keeps_fd`); otherwise none (−1).
+    pub(crate) fn new_thread_last_fd(&self) -> i64 {
+        if self.cfg.unpaired_exit_keeps_fd {
+            0
+        } else {
+            -1
+        }
     }
 
     /// The fd table `tid` uses, mutable.
@@ -718,8 +736,12 @@ impl Inspector {
 
         let enter_valid = self.pair(ev, tid, code, eflags);
 
+        // sysdig 0.29 found no fd for an exit without its enter, so its parsers of fd changes
+        // and of calls that needed their enter's parameters did nothing.
+        let unpaired = self.cfg.unpaired_exit_keeps_fd && self.unpaired_exit;
+        let skip = unpaired && !handler.runs_unpaired_in_sysdig_029();
         // Events without a handler (most of them) need neither the enter copy nor its parse.
-        if !matches!(handler, Handler::None | Handler::Meta) {
+        if !skip && !matches!(handler, Handler::None | Handler::Meta) {
             let mut buf = std::mem::take(&mut self.enter_buf);
             buf.clear();
             let mut enter = None;
@@ -761,7 +783,7 @@ impl Inspector {
             );
         }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
-        EventCtx::new(
+        let ctx = EventCtx::new(
             self,
             *ev,
             self.evt_num,
@@ -771,7 +793,8 @@ impl Inspector {
             prev_ts,
             first_ts,
             initial_state,
-        )
+        );
+        if unpaired { ctx.without_fd() } else { ctx }
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
@@ -779,6 +802,7 @@ impl Inspector {
     fn pair(&mut self, ev: &Event<'_>, tid: i64, code: u16, eflags: u32) -> bool {
         let max_enter = self.cfg.max_enter_event_bytes;
         let keep_unpaired_fd = self.cfg.unpaired_exit_keeps_fd;
+        self.unpaired_exit = ev.direction() == Direction::Exit;
         let Some(t) = self.threads.get_mut(tid) else {
             return false;
         };
@@ -819,12 +843,13 @@ impl Inspector {
             }
             return false;
         }
-        let valid = t.enter.valid
-            && (t.lastevent_type.wrapping_add(1) == code
-                || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E));
+        let paired = t.lastevent_type.wrapping_add(1) == code
+            || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E);
+        self.unpaired_exit = !paired;
+        let valid = t.enter.valid && paired;
         // sysdig 0.29 left an unpaired exit's fd as the thread last had it (and looked for
         // none in the exit's own parameters).
-        let keep_fd = !valid && keep_unpaired_fd;
+        let keep_fd = !paired && keep_unpaired_fd;
         if !valid && !keep_fd {
             t.lastevent_fd = -1;
         }

@@ -243,7 +243,7 @@ fn category<S: StateView + ?Sized>(view: &S, ev: &Event<'_>) -> &'static str {
         Some(i) if i.category.kind() == 4 => "IPC",
         // I/O events are named after their fd's kind (libsinsp's subcategory).
         Some(i) if (32..=34).contains(&i.category.kind()) => {
-            let fd = view.event_fd().and_then(|n| view.fd(n));
+            let fd = view.event_fd_info();
             match fd.map(|f| f.type_name) {
                 Some("file" | "directory") => "file",
                 Some("ipv4" | "ipv6") => "net",

@@ -138,6 +138,29 @@ impl Handler {
         )
     }
 
+    /// Whether sysdig 0.29 applied this exit when it did not follow its enter event. It then
+    /// had no fd for the event, so parsers of changes to the event's fd (I/O, bind, connect,
+    /// close, dup, fchdir) did nothing, and neither did those that read their enter's
+    /// parameters (socket, fcntl, set*id).
+    pub(crate) fn runs_unpaired_in_sysdig_029(self) -> bool {
+        !matches!(
+            self,
+            Handler::Socket
+                | Handler::Connect
+                | Handler::Bind
+                | Handler::Dup
+                | Handler::Fcntl
+                | Handler::Close
+                | Handler::Fchdir
+                | Handler::SetUid
+                | Handler::SetGid
+                | Handler::SetResUid
+                | Handler::SetResGid
+                | Handler::Send
+                | Handler::Recv
+        )
+    }
+
     /// Applies the event to the state.
     pub(crate) fn run(self, insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         match self {

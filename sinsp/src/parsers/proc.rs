@@ -136,6 +136,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         }
         let caller = insp.threads.get(tid).expect("present");
         let mut child = ThreadInfo::blank(res);
+        child.lastevent_fd = insp.new_thread_last_fd();
         child.flags = cflags | flags::ACTIVE;
         if new_process {
             child.pid = res;
@@ -190,6 +191,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         let pid = a.i64(P::Pid).unwrap_or(tid);
         let ptid = a.i64(P::Ptid).unwrap_or(-1);
         let mut child = ThreadInfo::blank(tid);
+        child.lastevent_fd = insp.new_thread_last_fd();
         child.pid = pid;
         child.ptid = ptid;
         child.flags = cflags | flags::CLONE_INVERTED | flags::ACTIVE;
