@@ -41,6 +41,7 @@ impl<'a> EventCtx<'a> {
         prev_ts: u64,
         first_ts: u64,
         initial_state: bool,
+        fd_unresolved: bool,
     ) -> Self {
         let thread = insp.thread(tid);
         let fd_num = if uses_fd {
@@ -63,18 +64,12 @@ impl<'a> EventCtx<'a> {
             num,
             tid,
             fd_num,
-            fd_unresolved: false,
+            fd_unresolved,
             enter_valid,
             prev_ts,
             first_ts,
             initial_state,
         }
-    }
-
-    /// The same context, the event having found no fd of its own.
-    pub(crate) fn without_fd(mut self) -> Self {
-        self.fd_unresolved = true;
-        self
     }
 
     /// A context whose thread is not in the table (the thread sysdig 0.29 made up for a

@@ -783,7 +783,7 @@ impl Inspector {
             );
         }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
-        let ctx = EventCtx::new(
+        EventCtx::new(
             self,
             *ev,
             self.evt_num,
@@ -793,8 +793,8 @@ impl Inspector {
             prev_ts,
             first_ts,
             initial_state,
-        );
-        if unpaired { ctx.without_fd() } else { ctx }
+            unpaired,
+        )
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
