@@ -329,7 +329,33 @@ impl FdInfo {
     /// Sets the socket from a tuple (IPv4-mapped IPv6 becomes IPv4) and renames the fd.
     /// Unix tuples set `source->dest path`. Returns false for families that carry nothing.
     pub(crate) fn set_from_tuple(&mut self, t: &SockTuple<'_>) -> bool {
-        if let Some((sip, sport, dip, dport)) = t.as_v4() {
+        self.set_tuple(t, false)
+    }
+
+    /// [`set_from_tuple`](Self::set_from_tuple), except that a destination address or port
+    /// the socket already has (as a socket of the same kind) stays: sysdig 0.29's connect
+    /// filled only an unset destination.
+    pub(crate) fn set_from_tuple_keeping_destination(&mut self, t: &SockTuple<'_>) -> bool {
+        self.set_tuple(t, true)
+    }
+
+    fn set_tuple(&mut self, t: &SockTuple<'_>, keep_destination: bool) -> bool {
+        if let Some((sip, sport, mut dip, mut dport)) = t.as_v4() {
+            if let (
+                true,
+                FdType::Ipv4Sock,
+                SockInfo::V4 {
+                    dip: d, dport: p, ..
+                },
+            ) = (keep_destination, self.ty, self.sock)
+            {
+                if d != Ipv4Addr::UNSPECIFIED {
+                    dip = d;
+                }
+                if p != 0 {
+                    dport = p;
+                }
+            }
             self.ty = FdType::Ipv4Sock;
             self.sock = SockInfo::V4 {
                 sip,
@@ -344,9 +370,24 @@ impl FdInfo {
             SockTuple::V6 {
                 src,
                 sport,
-                dst,
-                dport,
+                mut dst,
+                mut dport,
             } => {
+                if let (
+                    true,
+                    FdType::Ipv6Sock,
+                    SockInfo::V6 {
+                        dip: d, dport: p, ..
+                    },
+                ) = (keep_destination, self.ty, self.sock)
+                {
+                    if d != Ipv6Addr::UNSPECIFIED {
+                        dst = d;
+                    }
+                    if p != 0 {
+                        dport = p;
+                    }
+                }
                 self.ty = FdType::Ipv6Sock;
                 self.sock = SockInfo::V6 {
                     sip: src,

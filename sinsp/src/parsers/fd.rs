@@ -190,10 +190,10 @@ pub(super) fn connect(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     match tuple {
         Some(t) if !matches!(t, SockTuple::Other { .. }) => {
             let udp_server = f.is_server() && f.l4proto == l4::UDP;
-            let before = (f.ty, f.sock);
-            f.set_from_tuple(&t);
             if keep_destination {
-                keep_known_destination(f, before);
+                f.set_from_tuple_keeping_destination(&t);
+            } else {
+                f.set_from_tuple(&t);
             }
             if udp_server {
                 swap(f);
@@ -212,56 +212,6 @@ pub(super) fn connect(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         f.flags |= FLAG_ROLE_CLIENT;
     }
     f.flags |= FLAG_SOCKET_CONNECTED;
-}
-
-/// After a connect, puts back the destination the socket already had (of the same kind):
-/// sysdig 0.29 only filled an unset destination, so a second connect of a UDP socket kept
-/// the first one's.
-fn keep_known_destination(f: &mut FdInfo, before: (FdType, SockInfo)) {
-    let unspecified4 = std::net::Ipv4Addr::UNSPECIFIED;
-    let unspecified6 = std::net::Ipv6Addr::UNSPECIFIED;
-    f.sock = match (before, f.sock) {
-        (
-            (
-                FdType::Ipv4Sock,
-                SockInfo::V4 {
-                    dip: d, dport: p, ..
-                },
-            ),
-            SockInfo::V4 {
-                sip,
-                sport,
-                dip,
-                dport,
-            },
-        ) => SockInfo::V4 {
-            sip,
-            sport,
-            dip: if d == unspecified4 { dip } else { d },
-            dport: if p == 0 { dport } else { p },
-        },
-        (
-            (
-                FdType::Ipv6Sock,
-                SockInfo::V6 {
-                    dip: d, dport: p, ..
-                },
-            ),
-            SockInfo::V6 {
-                sip,
-                sport,
-                dip,
-                dport,
-            },
-        ) => SockInfo::V6 {
-            sip,
-            sport,
-            dip: if d == unspecified6 { dip } else { d },
-            dport: if p == 0 { dport } else { p },
-        },
-        _ => return,
-    };
-    f.rename_from_sock();
 }
 
 /// Swaps source and destination, keeping names client→server.
