@@ -9,14 +9,13 @@
 //! takes as initial state (they still count for `evt.num`).
 //!
 //! Where libsinsp changed its answers over the years, a capture is read as the tools of its
-//! era read it (`--flavor auto`, the default, decided by the first event): old-format captures
-//! (version 1 event headers) as sysdig 0.29.3 does, today's as libsinsp 0.25 does.
+//! era read it (`--flavor auto`, the default, decided by the first event,
+//! `Flavor::for_event`): one written by today's libsinsp (its events open with
+//! `useradded`/`groupadded`) as libsinsp 0.25 does, any other as sysdig 0.29.3 does.
 //! `--flavor sysdig-0.29` or `--flavor libsinsp-0.25` forces one. sysdig 0.29's ways are
-//! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields: placeholder
-//! threads get pid = tid, `switch` keeps enter/exit pairs, no socket is inferred from a send,
-//! the type of an unknown fd is guessed from the event, failed connects are named by their
-//! tuple, mmap results print in hexadecimal. A filter argument is refused: the filter language comes later. On a bad
-//! file it prints every event it could read, then the error on stderr, and exits 1.
+//! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields. A filter
+//! argument is refused: the filter language comes later. On a bad file it prints every event
+//! it could read, then the error on stderr, and exits 1.
 
 use std::io::{self, Read, Write};
 use std::process::ExitCode;

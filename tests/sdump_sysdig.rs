@@ -1,7 +1,7 @@
 //! sdump against sysdig 0.29.3 on every capture of `../shared/corpus` (TZ=UTC): the default
 //! line and `-p` formats that together cover every core field, compared line by line by
 //! `evt.num`. sdump runs with no flavor option: that these old-format captures are read as
-//! sysdig 0.29 read them is sdump's own decision, from their version 1 event headers.
+//! sysdig 0.29 read them is sdump's own decision, from their first event.
 //!
 //! sdump follows libsinsp 0.25 on today's captures; on old ones (`Config::sysdig_029` and
 //! `Flavor::Sysdig029`) it reproduces what sysdig 0.29 did differently where that is a matter

@@ -231,7 +231,7 @@ impl Inspector {
     /// tables and their bounds.
     ///
     /// For a choice that depends on the capture itself, such as following sysdig 0.29 on a
-    /// capture whose events have version 1 headers: the first event says which, after the
+    /// capture written in its time: the first event says which, after the
     /// blocks of initial state are already read.
     pub fn set_behaviour(&mut self, cfg: &Config) {
         let Config {
