@@ -5,6 +5,8 @@
 //!   bare bounds-checked loop as a ceiling.
 //! - `decode`: decode every parameter of every event to typed values (events/s): strata against
 //!   falco_event (the Falco plugin SDK's decoder), both starting from the same event bytes.
+//!   strata is timed both ways: all of an event's values at once into a reused buffer
+//!   (`decode_params`, the one compared), and one at a time (`params`).
 //!
 //! The capture is made on first use by `shared/tools/replicate-capture` into
 //! `<target>/bench-data/`. See `benches/README.md`.
@@ -16,7 +18,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput, measurement::WallTime};
-use strata_scap::{Block, Endian, Event, SliceReader};
+use strata_scap::{Block, Endian, Event, ParamBuf, SliceReader};
 
 /// Event block types (EV, EVF, EV_V2, EVF_V2): the ones replicate-capture copies.
 const EVENT_BLOCKS: [u32; 4] = [0x204, 0x208, 0x216, 0x217];
@@ -268,10 +270,33 @@ fn bench_walk(c: &mut Criterion, label: &str, bytes: &[u8]) {
 // ---------------------------------------------------------------------------------------------
 // decode
 
-/// strata: parse the event header from the block body, then decode every parameter in order
-/// (`Event::params`, one walk of the length array).
+/// strata: parse the event header from the block body, then decode every parameter into a
+/// reused buffer (`Event::decode_params`: code compiled per list of parameter types).
 #[inline(never)]
 fn strata_decode(bodies: &[&[u8]]) -> (usize, usize) {
+    let (mut ok, mut params) = (0usize, 0usize);
+    let mut buf = ParamBuf::new();
+    for body in bodies {
+        let Ok(ev) = Event::parse(EV_V2, body, Endian::Little) else {
+            continue;
+        };
+        match ev.decode_params(&mut buf) {
+            Ok(all) => {
+                black_box(all);
+                params += all.len();
+                ok += 1;
+            }
+            Err(e) => {
+                black_box(e);
+            }
+        }
+    }
+    (ok, params)
+}
+
+/// strata: the same one value at a time (`Event::params`, one walk of the length array).
+#[inline(never)]
+fn strata_decode_next(bodies: &[&[u8]]) -> (usize, usize) {
     let (mut ok, mut params) = (0usize, 0usize);
     for body in bodies {
         let Ok(ev) = Event::parse(EV_V2, body, Endian::Little) else {
@@ -357,6 +382,24 @@ fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
     }
     let n = events.len();
     let (strata_ok, strata_params) = strata_decode(&bodies);
+    // Both ways of decoding must give the same values, event by event.
+    let mut buf = ParamBuf::new();
+    for body in &bodies {
+        let ev = Event::parse(EV_V2, body, Endian::Little).expect("event");
+        let all: Vec<_> = ev.params().collect();
+        match ev.decode_params(&mut buf) {
+            Ok(slice) => assert!(
+                slice.iter().copied().map(Ok).eq(all),
+                "decode_params differs"
+            ),
+            Err(e) => assert!(all.contains(&Err(e)), "decode_params fails differently"),
+        }
+    }
+    assert_eq!(
+        (strata_ok, strata_params),
+        strata_decode_next(&bodies),
+        "decode_params and params count differently"
+    );
     let falco_ok = falco_decode(&events);
     eprintln!(
         "bench decode: {label}: {n} EV_V2 events ({skipped} other event blocks skipped), \
@@ -368,6 +411,9 @@ fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
     g.throughput(Throughput::Elements(n as u64));
     g.bench_function("strata/params", |b| {
         b.iter(|| black_box(strata_decode(black_box(&bodies))))
+    });
+    g.bench_function("strata/params_next", |b| {
+        b.iter(|| black_box(strata_decode_next(black_box(&bodies))))
     });
     g.bench_function("strata/params_raw", |b| {
         b.iter(|| black_box(strata_raw_params(black_box(&bodies))))

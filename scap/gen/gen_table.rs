@@ -33,7 +33,9 @@ pub fn generate(data_dir: &Path) -> String {
     render_preamble(&mut out, &data);
     render_flag_tables(&mut out, &data);
     render_dyn_tables(&mut out, &data);
-    render_events(&mut out, &data);
+    let signatures = signatures(&data);
+    render_events(&mut out, &data, &signatures);
+    render_signatures(&mut out, &signatures);
     render_numbered_names(&mut out, "ERRNO_NAMES", "errno", &data.errno, "errno value");
     render_numbered_names(
         &mut out,
@@ -468,7 +470,7 @@ fn render_preamble(out: &mut String, data: &Data) {
          use super::ParamAux as A;\n\
          use super::ParamType as T;\n\
          use super::PrintFormat as F;\n\
-         use super::{Category, DynType, EventFlags, EventInfo, FlagTable, ParamInfo};\n\
+         use super::{Category, DynType, EventFlags, EventInfo, FlagTable, ParamInfo, TypedParams};\n\
          \n",
     );
     writeln!(
@@ -627,7 +629,69 @@ fn render_params(out: &mut String, params: &[Param]) {
     out.push_str("        ],\n");
 }
 
-fn render_events(out: &mut String, data: &Data) {
+/// The distinct lists of parameter types, in order of first use, and each event's index in it.
+struct Signatures {
+    lists: Vec<Vec<String>>,
+    of_event: Vec<usize>,
+}
+
+fn signatures(data: &Data) -> Signatures {
+    let mut lists: Vec<Vec<String>> = Vec::new();
+    let mut of_event = Vec::with_capacity(data.events.len());
+    for e in &data.events {
+        let types: Vec<String> = e.params.iter().map(|p| type_variant(&p.ty)).collect();
+        let index = match lists.iter().position(|l| *l == types) {
+            Some(i) => i,
+            None => {
+                lists.push(types);
+                lists.len() - 1
+            }
+        };
+        of_event.push(index);
+    }
+    // `EventInfo::signature` is a u8.
+    assert!(
+        lists.len() <= 256,
+        "{} distinct parameter type lists do not fit a u8",
+        lists.len()
+    );
+    Signatures { lists, of_event }
+}
+
+/// A function per distinct list of parameter types, calling `TypedParams::param` with each type
+/// as a const argument (so each type's decoder is compiled once and called without a dispatch on
+/// the type), and `visit`, which picks the function by an event's `signature`. Separate
+/// functions keep the optimizer's work per function small.
+fn render_signatures(out: &mut String, sigs: &Signatures) {
+    out.push_str(
+        "\n/// Passes `params` through `TypedParams::param` for each parameter of the event types \
+         whose\n\
+         /// `signature` it is, in order, with the type (its `PT_*` number) a const argument.\n\
+         #[inline]\n\
+         pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) {\n    \
+             match signature {\n",
+    );
+    // Event types without parameters have nothing to visit: they fall to the last arm.
+    for (i, list) in sigs.lists.iter().enumerate() {
+        if !list.is_empty() {
+            writeln!(out, "        {i} => s{i}(params),").unwrap();
+        }
+    }
+    out.push_str("        _ => {}\n    }\n}\n");
+    for (i, list) in sigs.lists.iter().enumerate() {
+        if list.is_empty() {
+            continue;
+        }
+        out.push_str("\n#[inline(never)]\n");
+        writeln!(out, "fn s{i}<P: TypedParams>(params: &mut P) {{").unwrap();
+        for (k, ty) in list.iter().enumerate() {
+            writeln!(out, "    params.param::<{{ T::{ty} as u8 }}>({k});").unwrap();
+        }
+        out.push_str("}\n");
+    }
+}
+
+fn render_events(out: &mut String, data: &Data, sigs: &Signatures) {
     writeln!(
         out,
         "/// Every event type, indexed by its code.\n\
@@ -635,7 +699,7 @@ fn render_events(out: &mut String, data: &Data) {
         data.events.len()
     )
     .unwrap();
-    for e in &data.events {
+    for (e, sig) in data.events.iter().zip(&sigs.of_event) {
         out.push_str("    EventInfo {\n");
         writeln!(out, "        code: {},", e.code).unwrap();
         writeln!(out, "        enum_name: {},", lit(&e.enum_name)).unwrap();
@@ -645,6 +709,7 @@ fn render_events(out: &mut String, data: &Data) {
         writeln!(out, "        // {}", e.flag_names.join(" | ")).unwrap();
         writeln!(out, "        flags: EventFlags({}),", e.flags).unwrap();
         render_params(out, &e.params);
+        writeln!(out, "        signature: {sig},").unwrap();
         out.push_str("    },\n");
     }
     out.push_str("];\n");

@@ -10,6 +10,9 @@ use crate::error::ErrorKind;
 use crate::param::ParamValue;
 use crate::table::{self, Direction, EventInfo, ParamInfo};
 
+mod param_buf;
+pub use param_buf::ParamBuf;
+
 /// Length of the version 1 event header (no `nparams`), used by EV and EVF blocks.
 pub const HEADER_V1_LEN: usize = 22;
 /// Length of the version 2 event header (with `nparams`).

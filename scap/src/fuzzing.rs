@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use crate::block::Block;
+use crate::error::ErrorKind;
 use crate::event::Event;
 use crate::param::ParamValue;
 use crate::reader::{ReadOptions, SliceReader, StreamReader};
@@ -33,6 +34,27 @@ fn opts() -> ReadOptions {
 fn touch_event(ev: &Event<'_>, sink: &mut Sink) {
     let _ = (ev.name(), ev.direction(), ev.is_state_only());
     assert_eq!(ev.params_raw().count(), ev.nparams());
+    // All at once agrees with one at a time (by `Debug`, where a NaN equals itself).
+    let mut buf = crate::ParamBuf::new();
+    let each: Vec<_> = ev.params().collect();
+    match ev.decode_params(&mut buf) {
+        Ok(all) => assert_eq!(
+            format!(
+                "{:?}",
+                all.iter()
+                    .copied()
+                    .map(Ok::<_, ErrorKind>)
+                    .collect::<Vec<_>>()
+            ),
+            format!("{each:?}"),
+            "decode_params and params differ"
+        ),
+        Err(e) => assert_eq!(
+            each.iter().find_map(|v| v.clone().err()),
+            Some(e),
+            "decode_params fails, but not with params' first error"
+        ),
+    }
     for i in 0..ev.nparams() {
         let raw = ev
             .param_raw(i)

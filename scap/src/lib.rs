@@ -47,7 +47,7 @@ pub mod writer;
 pub use block::{Block, BlockKind, RawBlock};
 pub use bytes::Endian;
 pub use error::{Error, ErrorKind, Result};
-pub use event::{Event, EventHeader};
+pub use event::{Event, EventHeader, ParamBuf};
 pub use param::ParamValue;
 pub use reader::{Capture, ReadOptions, SliceReader, StreamReader};
 pub use section::SectionHeader;

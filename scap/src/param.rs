@@ -451,6 +451,22 @@ impl<'a> ParamValue<'a> {
         Self::decode_as(info.ty, info.aux, raw, endian)
     }
 
+    /// [`decode_as`](Self::decode_as) for the type whose `PT_*` number is `TY`, little-endian:
+    /// one copy per type, with no dispatch on the type at run time.
+    #[inline(always)]
+    pub(crate) fn decode_typed<const TY: u8>(
+        aux: ParamAux,
+        raw: &'a [u8],
+    ) -> Result<Self, ErrorKind> {
+        let ty = const {
+            match ParamType::from_code(TY) {
+                Some(ty) => ty,
+                None => panic!("not a parameter type code"),
+            }
+        };
+        Self::decode_as(ty, aux, raw, Endian::Little)
+    }
+
     /// Decodes a parameter of type `ty` whose `info` is `aux`.
     ///
     /// Zero bytes decode to [`ParamValue::Empty`] for every type. Fixed-size types must have

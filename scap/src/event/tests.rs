@@ -314,3 +314,24 @@ proptest::proptest! {
         proptest::prop_assert_eq!(e.params_raw().collect::<Vec<_>>(), slices);
     }
 }
+
+#[test]
+fn decode_params_agrees_with_params() {
+    use ParamValue as V;
+    let mut buf = ParamBuf::new();
+    let decode = |ev: &[u8], buf: &mut ParamBuf<'static>| {
+        let body: &'static [u8] = Box::leak(block_body(1, ev).into_boxed_slice());
+        let e = Event::parse(types::EV_V2, body, Endian::Little).unwrap();
+        let each: Vec<_> = e.params().collect();
+        (e.decode_params(buf).map(<[_]>::to_vec), each)
+    };
+    // close exit (res, fd), with all its parameters: the compiled path.
+    let (all, _) = decode(&v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]), &mut buf);
+    assert_eq!(all, Ok(vec![V::Errno(0), V::Fd(3)]));
+    // A 7-byte fd: the error `params` gives for it.
+    let (all, each) = decode(&v2(55, &[&0i64.to_le_bytes(), &[0; 7]]), &mut buf);
+    assert_eq!(all, Err(each[1].clone().unwrap_err()));
+    // Fewer parameters than the table, as older drivers wrote: the values there are.
+    let (all, _) = decode(&v2(55, &[&(-2i64).to_le_bytes()]), &mut buf);
+    assert_eq!(all, Ok(vec![V::Errno(-2)]));
+}

@@ -9,7 +9,7 @@
 use super::ParamAux as A;
 use super::ParamType as T;
 use super::PrintFormat as F;
-use super::{Category, DynType, EventFlags, EventInfo, FlagTable, ParamInfo};
+use super::{Category, DynType, EventFlags, EventInfo, FlagTable, ParamInfo, TypedParams};
 
 /// The number of event types (`PPM_EVENT_MAX`): event codes run from 0 to `PPM_EVENT_MAX - 1`.
 pub const PPM_EVENT_MAX: u16 = 454;
@@ -1024,6 +1024,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ID", T::Syscallid, F::Dec, A::None),
             p("nativeID", T::Uint16, F::Dec, A::None),
         ],
+        signature: 0,
     },
     EventInfo {
         code: 1,
@@ -1037,6 +1038,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ID", T::Syscallid, F::Dec, A::None),
             p("nativeID", T::Uint16, F::Dec, A::None),
         ],
+        signature: 0,
     },
     EventInfo {
         code: 2,
@@ -1051,6 +1053,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
             p("mode", T::Uint32, F::Oct, A::None),
         ],
+        signature: 1,
     },
     EventInfo {
         code: 3,
@@ -1068,6 +1071,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
+        signature: 2,
     },
     EventInfo {
         code: 4,
@@ -1078,6 +1082,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_DESTROYS_FD | EF_USES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4646),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 5,
@@ -1091,6 +1096,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("fd", T::Fd, F::Dec, A::None),
         ],
+        signature: 4,
     },
     EventInfo {
         code: 6,
@@ -1104,6 +1110,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 7,
@@ -1119,6 +1126,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 6,
     },
     EventInfo {
         code: 8,
@@ -1132,6 +1140,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 9,
@@ -1147,6 +1156,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 6,
     },
     EventInfo {
         code: 10,
@@ -1157,6 +1167,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("size", T::Uint32, F::Dec, A::None)],
+        signature: 7,
     },
     EventInfo {
         code: 11,
@@ -1167,6 +1178,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Uint64, F::Hex, A::None)],
+        signature: 8,
     },
     EventInfo {
         code: 12,
@@ -1177,6 +1189,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 13,
@@ -1196,6 +1209,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cwd", T::Charbuf, F::Na, A::None),
             p("fdlimit", T::Uint64, F::Dec, A::None),
         ],
+        signature: 10,
     },
     EventInfo {
         code: 14,
@@ -1206,6 +1220,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 15,
@@ -1228,6 +1243,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 11,
     },
     EventInfo {
         code: 16,
@@ -1238,6 +1254,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 17,
@@ -1248,6 +1265,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 18,
@@ -1262,6 +1280,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("type", T::Uint32, F::Dec, A::None),
             p("proto", T::Uint32, F::Dec, A::None),
         ],
+        signature: 12,
     },
     EventInfo {
         code: 19,
@@ -1278,6 +1297,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("proto", T::Uint32, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
+        signature: 13,
     },
     EventInfo {
         code: 20,
@@ -1288,6 +1308,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4644),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 21,
@@ -1302,6 +1323,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("addr", T::Sockaddr, F::Na, A::None),
             p("fd", T::Fd, F::Dec, A::None),
         ],
+        signature: 14,
     },
     EventInfo {
         code: 22,
@@ -1315,6 +1337,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("addr", T::Sockaddr, F::Na, A::None),
         ],
+        signature: 15,
     },
     EventInfo {
         code: 23,
@@ -1330,6 +1353,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("addr", T::Sockaddr, F::Na, A::None),
         ],
+        signature: 16,
     },
     EventInfo {
         code: 24,
@@ -1343,6 +1367,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("backlog", T::Int32, F::Dec, A::None),
         ],
+        signature: 17,
     },
     EventInfo {
         code: 25,
@@ -1357,6 +1382,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("backlog", T::Int32, F::Dec, A::None),
         ],
+        signature: 18,
     },
     EventInfo {
         code: 26,
@@ -1367,6 +1393,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 27,
@@ -1381,6 +1408,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tuple", T::Socktuple, F::Na, A::None),
             p("queuepct", T::Uint8, F::Dec, A::None),
         ],
+        signature: 19,
     },
     EventInfo {
         code: 28,
@@ -1394,6 +1422,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 29,
@@ -1410,6 +1439,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 20,
     },
     EventInfo {
         code: 30,
@@ -1424,6 +1454,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 21,
     },
     EventInfo {
         code: 31,
@@ -1440,6 +1471,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 20,
     },
     EventInfo {
         code: 32,
@@ -1453,6 +1485,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 33,
@@ -1469,6 +1502,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 20,
     },
     EventInfo {
         code: 34,
@@ -1482,6 +1516,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 35,
@@ -1498,6 +1533,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 22,
     },
     EventInfo {
         code: 36,
@@ -1511,6 +1547,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("how", T::Enumflags8, F::Hex, A::Flags(&SHUTDOWN_HOW)),
         ],
+        signature: 23,
     },
     EventInfo {
         code: 37,
@@ -1525,6 +1562,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("how", T::Enumflags8, F::Hex, A::Flags(&SHUTDOWN_HOW)),
         ],
+        signature: 24,
     },
     EventInfo {
         code: 38,
@@ -1535,6 +1573,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 39,
@@ -1545,6 +1584,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 40,
@@ -1555,6 +1595,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 41,
@@ -1565,6 +1606,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 42,
@@ -1579,6 +1621,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("type", T::Uint32, F::Dec, A::None),
             p("proto", T::Uint32, F::Dec, A::None),
         ],
+        signature: 12,
     },
     EventInfo {
         code: 43,
@@ -1598,6 +1641,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("type", T::Uint32, F::Dec, A::None),
             p("proto", T::Uint32, F::Dec, A::None),
         ],
+        signature: 25,
     },
     EventInfo {
         code: 44,
@@ -1608,6 +1652,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 45,
@@ -1625,6 +1670,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("val", T::Dyn, F::Dec, A::Dyn(&SOCKOPT_DYNAMIC_PARAM)),
             p("optlen", T::Uint32, F::Dec, A::None),
         ],
+        signature: 26,
     },
     EventInfo {
         code: 46,
@@ -1635,6 +1681,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 47,
@@ -1652,6 +1699,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("val", T::Dyn, F::Dec, A::Dyn(&SOCKOPT_DYNAMIC_PARAM)),
             p("optlen", T::Uint32, F::Dec, A::None),
         ],
+        signature: 26,
     },
     EventInfo {
         code: 48,
@@ -1666,6 +1714,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 21,
     },
     EventInfo {
         code: 49,
@@ -1682,6 +1731,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 20,
     },
     EventInfo {
         code: 50,
@@ -1692,6 +1742,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 51,
@@ -1708,6 +1759,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("data", T::Bytebuf, F::Na, A::None),
             p("tuple", T::Socktuple, F::Na, A::None),
         ],
+        signature: 27,
     },
     EventInfo {
         code: 52,
@@ -1718,6 +1770,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_READS_FROM_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4652),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 53,
@@ -1735,6 +1788,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("msgcontrol", T::Bytebuf, F::Na, A::None),
             p("fd", T::Fd, F::Dec, A::None),
         ],
+        signature: 28,
     },
     EventInfo {
         code: 54,
@@ -1745,6 +1799,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 55,
@@ -1762,6 +1817,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tuple", T::Socktuple, F::Na, A::None),
             p("msgcontrol", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 29,
     },
     EventInfo {
         code: 56,
@@ -1772,6 +1828,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("flags", T::Int32, F::Hex, A::None)],
+        signature: 30,
     },
     EventInfo {
         code: 57,
@@ -1786,6 +1843,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tuple", T::Socktuple, F::Na, A::None),
             p("queuepct", T::Uint8, F::Dec, A::None),
         ],
+        signature: 19,
     },
     EventInfo {
         code: 58,
@@ -1799,6 +1857,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Fspath, F::Na, A::None),
             p("mode", T::Uint32, F::Oct, A::None),
         ],
+        signature: 31,
     },
     EventInfo {
         code: 59,
@@ -1816,6 +1875,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ino", T::Uint64, F::Dec, A::None),
             p("creat_flags", T::Flags16, F::Hex, A::Flags(&CREAT_FLAGS)),
         ],
+        signature: 32,
     },
     EventInfo {
         code: 60,
@@ -1826,6 +1886,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 61,
@@ -1841,6 +1902,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd2", T::Fd, F::Dec, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
+        signature: 33,
     },
     EventInfo {
         code: 62,
@@ -1854,6 +1916,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("initval", T::Uint64, F::Dec, A::None),
             p("flags", T::Uint32, F::Hex, A::None),
         ],
+        signature: 34,
     },
     EventInfo {
         code: 63,
@@ -1868,6 +1931,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("initval", T::Uint64, F::Dec, A::None),
             p("flags", T::Uint32, F::Hex, A::None),
         ],
+        signature: 35,
     },
     EventInfo {
         code: 64,
@@ -1882,6 +1946,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("op", T::Flags16, F::Hex, A::Flags(&FUTEX_OPERATIONS)),
             p("val", T::Uint64, F::Dec, A::None),
         ],
+        signature: 36,
     },
     EventInfo {
         code: 65,
@@ -1897,6 +1962,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("op", T::Flags16, F::Hex, A::Flags(&FUTEX_OPERATIONS)),
             p("val", T::Uint64, F::Dec, A::None),
         ],
+        signature: 37,
     },
     EventInfo {
         code: 66,
@@ -1907,6 +1973,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 67,
@@ -1920,6 +1987,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 68,
@@ -1930,6 +1998,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 69,
@@ -1943,6 +2012,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 70,
@@ -1953,6 +2023,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4612),
         params: &[p("fd", T::Fd, F::Na, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 71,
@@ -1966,6 +2037,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("fd", T::Fd, F::Na, A::None),
         ],
+        signature: 4,
     },
     EventInfo {
         code: 72,
@@ -1976,6 +2048,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 73,
@@ -1989,6 +2062,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 74,
@@ -1999,6 +2073,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 75,
@@ -2012,6 +2087,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 76,
@@ -2022,6 +2098,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD
         flags: EventFlags(516),
         params: &[p("fd", T::Fd, F::Na, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 77,
@@ -2032,6 +2109,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 78,
@@ -2042,6 +2120,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_WAITS | EF_CONVERTER_MANAGED
         flags: EventFlags(4736),
         params: &[p("maxevents", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 79,
@@ -2055,6 +2134,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("maxevents", T::Errno, F::Dec, A::None),
         ],
+        signature: 40,
     },
     EventInfo {
         code: 80,
@@ -2068,6 +2148,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fds", T::Fdlist, F::Dec, A::None),
             p("timeout", T::Int64, F::Dec, A::None),
         ],
+        signature: 41,
     },
     EventInfo {
         code: 81,
@@ -2082,6 +2163,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fds", T::Fdlist, F::Dec, A::None),
             p("timeout", T::Int64, F::Dec, A::None),
         ],
+        signature: 42,
     },
     EventInfo {
         code: 82,
@@ -2092,6 +2174,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_WAITS
         flags: EventFlags(640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 83,
@@ -2102,6 +2185,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_WAITS
         flags: EventFlags(128),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 84,
@@ -2112,6 +2196,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_WAITS
         flags: EventFlags(640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 85,
@@ -2122,6 +2207,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_WAITS | EF_CONVERTER_MANAGED
         flags: EventFlags(4736),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 86,
@@ -2136,6 +2222,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offset", T::Uint64, F::Dec, A::None),
             p("whence", T::Enumflags8, F::Dec, A::Flags(&LSEEK_WHENCE)),
         ],
+        signature: 43,
     },
     EventInfo {
         code: 87,
@@ -2151,6 +2238,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offset", T::Uint64, F::Dec, A::None),
             p("whence", T::Enumflags8, F::Dec, A::Flags(&LSEEK_WHENCE)),
         ],
+        signature: 44,
     },
     EventInfo {
         code: 88,
@@ -2165,6 +2253,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offset", T::Uint64, F::Dec, A::None),
             p("whence", T::Enumflags8, F::Dec, A::Flags(&LSEEK_WHENCE)),
         ],
+        signature: 43,
     },
     EventInfo {
         code: 89,
@@ -2180,6 +2269,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offset", T::Uint64, F::Dec, A::None),
             p("whence", T::Enumflags8, F::Dec, A::Flags(&LSEEK_WHENCE)),
         ],
+        signature: 44,
     },
     EventInfo {
         code: 90,
@@ -2193,6 +2283,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("request", T::Uint64, F::Hex, A::None),
         ],
+        signature: 45,
     },
     EventInfo {
         code: 91,
@@ -2203,6 +2294,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4612),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 92,
@@ -2213,6 +2305,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 93,
@@ -2226,6 +2319,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Charbuf, F::Na, A::None),
         ],
+        signature: 46,
     },
     EventInfo {
         code: 94,
@@ -2236,6 +2330,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 95,
@@ -2249,6 +2344,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Charbuf, F::Na, A::None),
         ],
+        signature: 46,
     },
     EventInfo {
         code: 96,
@@ -2259,6 +2355,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4644),
         params: &[p("fd", T::Fd, F::Na, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 97,
@@ -2272,6 +2369,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("fd", T::Fd, F::Na, A::None),
         ],
+        signature: 4,
     },
     EventInfo {
         code: 98,
@@ -2285,6 +2383,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("mode", T::Uint32, F::Hex, A::None),
         ],
+        signature: 31,
     },
     EventInfo {
         code: 99,
@@ -2295,6 +2394,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 100,
@@ -2305,6 +2405,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("path", T::Fspath, F::Na, A::None)],
+        signature: 47,
     },
     EventInfo {
         code: 101,
@@ -2315,6 +2416,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 102,
@@ -2330,6 +2432,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
             p("mode", T::Uint32, F::Oct, A::None),
         ],
+        signature: 48,
     },
     EventInfo {
         code: 103,
@@ -2340,6 +2443,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 104,
@@ -2353,6 +2457,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("oldpath", T::Fspath, F::Na, A::None),
             p("newpath", T::Fspath, F::Na, A::None),
         ],
+        signature: 49,
     },
     EventInfo {
         code: 105,
@@ -2363,6 +2468,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 106,
@@ -2378,6 +2484,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newdir", T::Fd, F::Dec, A::None),
             p("newpath", T::Charbuf, F::Na, A::None),
         ],
+        signature: 50,
     },
     EventInfo {
         code: 107,
@@ -2388,6 +2495,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 108,
@@ -2398,6 +2506,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("path", T::Fspath, F::Na, A::None)],
+        signature: 47,
     },
     EventInfo {
         code: 109,
@@ -2408,6 +2517,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 110,
@@ -2421,6 +2531,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dirfd", T::Fd, F::Dec, A::None),
             p("name", T::Charbuf, F::Na, A::None),
         ],
+        signature: 51,
     },
     EventInfo {
         code: 111,
@@ -2431,6 +2542,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 112,
@@ -2445,6 +2557,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 52,
     },
     EventInfo {
         code: 113,
@@ -2461,6 +2574,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 53,
     },
     EventInfo {
         code: 114,
@@ -2475,6 +2589,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 52,
     },
     EventInfo {
         code: 115,
@@ -2491,6 +2606,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 53,
     },
     EventInfo {
         code: 116,
@@ -2501,6 +2617,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_READS_FROM_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4620),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 117,
@@ -2516,6 +2633,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("data", T::Bytebuf, F::Na, A::None),
             p("fd", T::Fd, F::Dec, A::None),
         ],
+        signature: 54,
     },
     EventInfo {
         code: 118,
@@ -2529,6 +2647,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 119,
@@ -2544,6 +2663,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint32, F::Dec, A::None),
         ],
+        signature: 6,
     },
     EventInfo {
         code: 120,
@@ -2557,6 +2677,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 45,
     },
     EventInfo {
         code: 121,
@@ -2573,6 +2694,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 55,
     },
     EventInfo {
         code: 122,
@@ -2587,6 +2709,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 52,
     },
     EventInfo {
         code: 123,
@@ -2603,6 +2726,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint32, F::Dec, A::None),
             p("pos", T::Uint64, F::Dec, A::None),
         ],
+        signature: 53,
     },
     EventInfo {
         code: 124,
@@ -2613,6 +2737,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_USES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4645),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 125,
@@ -2623,6 +2748,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_USES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4645),
         params: &[p("res", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 126,
@@ -2637,6 +2763,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mask", T::Uint32, F::Hex, A::None),
             p("flags", T::Uint8, F::Hex, A::None),
         ],
+        signature: 56,
     },
     EventInfo {
         code: 127,
@@ -2652,6 +2779,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mask", T::Uint32, F::Hex, A::None),
             p("flags", T::Uint8, F::Hex, A::None),
         ],
+        signature: 57,
     },
     EventInfo {
         code: 128,
@@ -2665,6 +2793,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 58,
     },
     EventInfo {
         code: 129,
@@ -2679,6 +2808,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 59,
     },
     EventInfo {
         code: 130,
@@ -2692,6 +2822,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 58,
     },
     EventInfo {
         code: 131,
@@ -2706,6 +2837,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 59,
     },
     EventInfo {
         code: 132,
@@ -2720,6 +2852,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 60,
     },
     EventInfo {
         code: 133,
@@ -2735,6 +2868,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 61,
     },
     EventInfo {
         code: 134,
@@ -2745,6 +2879,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_WAITS | EF_CONVERTER_MANAGED
         flags: EventFlags(4736),
         params: &[p("interval", T::Reltime, F::Dec, A::None)],
+        signature: 62,
     },
     EventInfo {
         code: 135,
@@ -2758,6 +2893,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("interval", T::Reltime, F::Dec, A::None),
         ],
+        signature: 63,
     },
     EventInfo {
         code: 136,
@@ -2771,6 +2907,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("clockid", T::Uint8, F::Dec, A::None),
             p("flags", T::Uint8, F::Hex, A::None),
         ],
+        signature: 64,
     },
     EventInfo {
         code: 137,
@@ -2785,6 +2922,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("clockid", T::Uint8, F::Dec, A::None),
             p("flags", T::Uint8, F::Hex, A::None),
         ],
+        signature: 65,
     },
     EventInfo {
         code: 138,
@@ -2795,6 +2933,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("flags", T::Uint8, F::Hex, A::None)],
+        signature: 66,
     },
     EventInfo {
         code: 139,
@@ -2808,6 +2947,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Fd, F::Dec, A::None),
             p("flags", T::Uint8, F::Hex, A::None),
         ],
+        signature: 67,
     },
     EventInfo {
         code: 140,
@@ -2823,6 +2963,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             F::Dec,
             A::Flags(&RLIMIT_RESOURCES),
         )],
+        signature: 68,
     },
     EventInfo {
         code: 141,
@@ -2843,6 +2984,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&RLIMIT_RESOURCES),
             ),
         ],
+        signature: 69,
     },
     EventInfo {
         code: 142,
@@ -2858,6 +3000,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             F::Dec,
             A::Flags(&RLIMIT_RESOURCES),
         )],
+        signature: 68,
     },
     EventInfo {
         code: 143,
@@ -2878,6 +3021,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&RLIMIT_RESOURCES),
             ),
         ],
+        signature: 69,
     },
     EventInfo {
         code: 144,
@@ -2896,6 +3040,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&RLIMIT_RESOURCES),
             ),
         ],
+        signature: 70,
     },
     EventInfo {
         code: 145,
@@ -2919,6 +3064,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&RLIMIT_RESOURCES),
             ),
         ],
+        signature: 71,
     },
     EventInfo {
         code: 146,
@@ -2929,6 +3075,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_SKIPPARSERESET | EF_CONVERTER_MANAGED
         flags: EventFlags(4864),
         params: &[p("next", T::Pid, F::Dec, A::None)],
+        signature: 72,
     },
     EventInfo {
         code: 147,
@@ -2939,6 +3086,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 148,
@@ -2949,6 +3097,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_SKIPPARSERESET
         flags: EventFlags(256),
         params: &[p("ratio", T::Uint32, F::Dec, A::None)],
+        signature: 7,
     },
     EventInfo {
         code: 149,
@@ -2959,6 +3108,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_SKIPPARSERESET
         flags: EventFlags(256),
         params: &[p("ratio", T::Uint32, F::Dec, A::None)],
+        signature: 7,
     },
     EventInfo {
         code: 150,
@@ -2972,6 +3122,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("cmd", T::Enumflags8, F::Dec, A::Flags(&FCNTL_COMMANDS)),
         ],
+        signature: 23,
     },
     EventInfo {
         code: 151,
@@ -2987,6 +3138,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cmd", T::Enumflags8, F::Dec, A::Flags(&FCNTL_COMMANDS)),
             p("arg", T::Uint64, F::Hex, A::None),
         ],
+        signature: 73,
     },
     EventInfo {
         code: 152,
@@ -3004,6 +3156,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vm_rss", T::Uint32, F::Dec, A::None),
             p("vm_swap", T::Uint32, F::Dec, A::None),
         ],
+        signature: 74,
     },
     EventInfo {
         code: 153,
@@ -3014,6 +3167,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 154,
@@ -3024,6 +3178,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 155,
@@ -3048,6 +3203,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vm_rss", T::Uint32, F::Dec, A::None),
             p("vm_swap", T::Uint32, F::Dec, A::None),
         ],
+        signature: 75,
     },
     EventInfo {
         code: 156,
@@ -3058,6 +3214,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 157,
@@ -3085,6 +3242,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 76,
     },
     EventInfo {
         code: 158,
@@ -3095,6 +3253,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("addr", T::Uint64, F::Hex, A::None)],
+        signature: 8,
     },
     EventInfo {
         code: 159,
@@ -3111,6 +3270,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vm_swap", T::Uint32, F::Dec, A::None),
             p("addr", T::Uint64, F::Hex, A::None),
         ],
+        signature: 77,
     },
     EventInfo {
         code: 160,
@@ -3128,6 +3288,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("offset", T::Uint64, F::Dec, A::None),
         ],
+        signature: 78,
     },
     EventInfo {
         code: 161,
@@ -3149,6 +3310,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("offset", T::Uint64, F::Dec, A::None),
         ],
+        signature: 79,
     },
     EventInfo {
         code: 162,
@@ -3166,6 +3328,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("pgoffset", T::Uint64, F::Dec, A::None),
         ],
+        signature: 78,
     },
     EventInfo {
         code: 163,
@@ -3187,6 +3350,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("pgoffset", T::Uint64, F::Dec, A::None),
         ],
+        signature: 79,
     },
     EventInfo {
         code: 164,
@@ -3200,6 +3364,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("addr", T::Uint64, F::Hex, A::None),
             p("length", T::Uint64, F::Dec, A::None),
         ],
+        signature: 80,
     },
     EventInfo {
         code: 165,
@@ -3217,6 +3382,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("addr", T::Uint64, F::Hex, A::None),
             p("length", T::Uint64, F::Dec, A::None),
         ],
+        signature: 81,
     },
     EventInfo {
         code: 166,
@@ -3232,6 +3398,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint64, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&SPLICE_FLAGS)),
         ],
+        signature: 82,
     },
     EventInfo {
         code: 167,
@@ -3248,6 +3415,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("size", T::Uint64, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&SPLICE_FLAGS)),
         ],
+        signature: 83,
     },
     EventInfo {
         code: 168,
@@ -3266,6 +3434,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             ),
             p("pid", T::Pid, F::Dec, A::None),
         ],
+        signature: 84,
     },
     EventInfo {
         code: 169,
@@ -3287,6 +3456,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             ),
             p("pid", T::Pid, F::Dec, A::None),
         ],
+        signature: 85,
     },
     EventInfo {
         code: 170,
@@ -3301,6 +3471,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("request", T::Uint64, F::Hex, A::None),
             p("argument", T::Uint64, F::Hex, A::None),
         ],
+        signature: 86,
     },
     EventInfo {
         code: 171,
@@ -3316,6 +3487,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("request", T::Uint64, F::Hex, A::None),
             p("argument", T::Uint64, F::Hex, A::None),
         ],
+        signature: 87,
     },
     EventInfo {
         code: 172,
@@ -3326,6 +3498,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 173,
@@ -3351,6 +3524,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vm_swap", T::Uint32, F::Dec, A::None),
             p("env", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 88,
     },
     EventInfo {
         code: 174,
@@ -3361,6 +3535,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 175,
@@ -3375,6 +3550,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("oldpath", T::Fspath, F::Na, A::None),
             p("newpath", T::Fspath, F::Na, A::None),
         ],
+        signature: 89,
     },
     EventInfo {
         code: 176,
@@ -3385,6 +3561,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 177,
@@ -3401,6 +3578,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newdirfd", T::Fd, F::Dec, A::None),
             p("newpath", T::Fsrelpath, F::Na, A::DirFd(3)),
         ],
+        signature: 90,
     },
     EventInfo {
         code: 178,
@@ -3411,6 +3589,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 179,
@@ -3425,6 +3604,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("target", T::Charbuf, F::Na, A::None),
             p("linkpath", T::Fspath, F::Na, A::None),
         ],
+        signature: 91,
     },
     EventInfo {
         code: 180,
@@ -3435,6 +3615,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 181,
@@ -3450,6 +3631,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("linkdirfd", T::Fd, F::Dec, A::None),
             p("linkpath", T::Fsrelpath, F::Na, A::DirFd(2)),
         ],
+        signature: 92,
     },
     EventInfo {
         code: 182,
@@ -3460,6 +3642,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 183,
@@ -3487,6 +3670,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 76,
     },
     EventInfo {
         code: 184,
@@ -3497,6 +3681,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 185,
@@ -3524,6 +3709,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 76,
     },
     EventInfo {
         code: 186,
@@ -3540,6 +3726,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("core", T::Uint8, F::Dec, A::None),
             p("reaper_tid", T::Pid, F::Dec, A::None),
         ],
+        signature: 93,
     },
     EventInfo {
         code: 187,
@@ -3550,6 +3737,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 188,
@@ -3565,6 +3753,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offset", T::Uint64, F::Dec, A::None),
             p("size", T::Uint64, F::Dec, A::None),
         ],
+        signature: 94,
     },
     EventInfo {
         code: 189,
@@ -3581,6 +3770,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("in_fd", T::Fd, F::Dec, A::None),
             p("size", T::Uint64, F::Dec, A::None),
         ],
+        signature: 95,
     },
     EventInfo {
         code: 190,
@@ -3601,6 +3791,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&QUOTACTL_QUOTA_FMTS),
             ),
         ],
+        signature: 96,
     },
     EventInfo {
         code: 191,
@@ -3645,6 +3836,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&QUOTACTL_QUOTA_FMTS),
             ),
         ],
+        signature: 97,
     },
     EventInfo {
         code: 192,
@@ -3659,6 +3851,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("euid", T::Uid, F::Dec, A::None),
             p("suid", T::Uid, F::Dec, A::None),
         ],
+        signature: 98,
     },
     EventInfo {
         code: 193,
@@ -3674,6 +3867,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("euid", T::Uid, F::Dec, A::None),
             p("suid", T::Uid, F::Dec, A::None),
         ],
+        signature: 99,
     },
     EventInfo {
         code: 194,
@@ -3688,6 +3882,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("egid", T::Gid, F::Dec, A::None),
             p("sgid", T::Gid, F::Dec, A::None),
         ],
+        signature: 100,
     },
     EventInfo {
         code: 195,
@@ -3703,6 +3898,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("egid", T::Gid, F::Dec, A::None),
             p("sgid", T::Gid, F::Dec, A::None),
         ],
+        signature: 101,
     },
     EventInfo {
         code: 196,
@@ -3716,6 +3912,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("event_type", T::Uint32, F::Dec, A::None),
             p("event_data", T::Uint64, F::Dec, A::None),
         ],
+        signature: 102,
     },
     EventInfo {
         code: 197,
@@ -3726,6 +3923,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 198,
@@ -3736,6 +3934,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("uid", T::Uid, F::Dec, A::None)],
+        signature: 103,
     },
     EventInfo {
         code: 199,
@@ -3749,6 +3948,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("uid", T::Uid, F::Dec, A::None),
         ],
+        signature: 104,
     },
     EventInfo {
         code: 200,
@@ -3759,6 +3959,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("gid", T::Gid, F::Dec, A::None)],
+        signature: 105,
     },
     EventInfo {
         code: 201,
@@ -3772,6 +3973,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("gid", T::Gid, F::Dec, A::None),
         ],
+        signature: 106,
     },
     EventInfo {
         code: 202,
@@ -3782,6 +3984,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 203,
@@ -3792,6 +3995,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("uid", T::Uid, F::Dec, A::None)],
+        signature: 103,
     },
     EventInfo {
         code: 204,
@@ -3802,6 +4006,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 205,
@@ -3812,6 +4017,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("euid", T::Uid, F::Dec, A::None)],
+        signature: 103,
     },
     EventInfo {
         code: 206,
@@ -3822,6 +4028,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 207,
@@ -3832,6 +4039,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("gid", T::Gid, F::Dec, A::None)],
+        signature: 105,
     },
     EventInfo {
         code: 208,
@@ -3842,6 +4050,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 209,
@@ -3852,6 +4061,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("egid", T::Gid, F::Dec, A::None)],
+        signature: 105,
     },
     EventInfo {
         code: 210,
@@ -3862,6 +4072,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 211,
@@ -3877,6 +4088,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("euid", T::Uid, F::Dec, A::None),
             p("suid", T::Uid, F::Dec, A::None),
         ],
+        signature: 99,
     },
     EventInfo {
         code: 212,
@@ -3887,6 +4099,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 213,
@@ -3902,6 +4115,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("egid", T::Gid, F::Dec, A::None),
             p("sgid", T::Gid, F::Dec, A::None),
         ],
+        signature: 101,
     },
     EventInfo {
         code: 214,
@@ -3912,6 +4126,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 215,
@@ -3938,6 +4153,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("comm", T::Charbuf, F::Na, A::None),
             p("env", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 107,
     },
     EventInfo {
         code: 216,
@@ -3948,6 +4164,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 217,
@@ -3976,6 +4193,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 108,
     },
     EventInfo {
         code: 218,
@@ -3986,6 +4204,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 219,
@@ -4014,6 +4233,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 108,
     },
     EventInfo {
         code: 220,
@@ -4024,6 +4244,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 221,
@@ -4052,6 +4273,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 108,
     },
     EventInfo {
         code: 222,
@@ -4062,6 +4284,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 223,
@@ -4094,6 +4317,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vpid", T::Pid, F::Dec, A::None),
             p("pidns_init_start_ts", T::Uint64, F::Dec, A::None),
         ],
+        signature: 109,
     },
     EventInfo {
         code: 224,
@@ -4104,6 +4328,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 225,
@@ -4136,6 +4361,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vpid", T::Pid, F::Dec, A::None),
             p("pidns_init_start_ts", T::Uint64, F::Dec, A::None),
         ],
+        signature: 109,
     },
     EventInfo {
         code: 226,
@@ -4146,6 +4372,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 227,
@@ -4178,6 +4405,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vpid", T::Pid, F::Dec, A::None),
             p("pidns_init_start_ts", T::Uint64, F::Dec, A::None),
         ],
+        signature: 109,
     },
     EventInfo {
         code: 228,
@@ -4193,6 +4421,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("image", T::Charbuf, F::Na, A::None),
         ],
+        signature: 110,
     },
     EventInfo {
         code: 229,
@@ -4203,6 +4432,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 230,
@@ -4213,6 +4443,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 231,
@@ -4240,6 +4471,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cgroups", T::Bytebuf, F::Na, A::None),
             p("env", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 111,
     },
     EventInfo {
         code: 232,
@@ -4254,6 +4486,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dpid", T::Pid, F::Dec, A::None),
             p("sig", T::Sigtype, F::Dec, A::None),
         ],
+        signature: 60,
     },
     EventInfo {
         code: 233,
@@ -4264,6 +4497,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 234,
@@ -4277,6 +4511,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cpu_usr", T::Uint64, F::Dec, A::None),
             p("cpu_sys", T::Uint64, F::Dec, A::None),
         ],
+        signature: 80,
     },
     EventInfo {
         code: 235,
@@ -4287,6 +4522,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 236,
@@ -4297,6 +4533,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4612),
         params: &[p("fd", T::Fd, F::Na, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 237,
@@ -4310,6 +4547,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("fd", T::Fd, F::Na, A::None),
         ],
+        signature: 4,
     },
     EventInfo {
         code: 238,
@@ -4320,6 +4558,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_USES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4612),
         params: &[p("fd", T::Fd, F::Na, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 239,
@@ -4333,6 +4572,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("fd", T::Fd, F::Na, A::None),
         ],
+        signature: 4,
     },
     EventInfo {
         code: 240,
@@ -4346,6 +4586,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Na, A::None),
             p("nstype", T::Flags32, F::Hex, A::Flags(&CLONE_FLAGS)),
         ],
+        signature: 112,
     },
     EventInfo {
         code: 241,
@@ -4360,6 +4601,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Na, A::None),
             p("nstype", T::Flags32, F::Hex, A::Flags(&CLONE_FLAGS)),
         ],
+        signature: 113,
     },
     EventInfo {
         code: 242,
@@ -4373,6 +4615,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Na, A::None),
             p("operation", T::Flags32, F::Hex, A::Flags(&FLOCK_FLAGS)),
         ],
+        signature: 112,
     },
     EventInfo {
         code: 243,
@@ -4387,6 +4630,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Na, A::None),
             p("operation", T::Flags32, F::Hex, A::Flags(&FLOCK_FLAGS)),
         ],
+        signature: 113,
     },
     EventInfo {
         code: 244,
@@ -4400,6 +4644,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cpu", T::Uint32, F::Dec, A::None),
             p("action", T::Uint32, F::Dec, A::None),
         ],
+        signature: 114,
     },
     EventInfo {
         code: 245,
@@ -4410,6 +4655,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 246,
@@ -4420,6 +4666,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 247,
@@ -4436,6 +4683,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("queuelen", T::Uint32, F::Dec, A::None),
             p("queuemax", T::Uint32, F::Dec, A::None),
         ],
+        signature: 115,
     },
     EventInfo {
         code: 248,
@@ -4446,6 +4694,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("flags", T::Int32, F::Hex, A::None)],
+        signature: 30,
     },
     EventInfo {
         code: 249,
@@ -4462,6 +4711,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("queuelen", T::Uint32, F::Dec, A::None),
             p("queuemax", T::Uint32, F::Dec, A::None),
         ],
+        signature: 115,
     },
     EventInfo {
         code: 250,
@@ -4472,6 +4722,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("semid", T::Int32, F::Dec, A::None)],
+        signature: 30,
     },
     EventInfo {
         code: 251,
@@ -4492,6 +4743,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("sem_flg_1", T::Flags16, F::Hex, A::Flags(&SEMOP_FLAGS)),
             p("semid", T::Int32, F::Dec, A::None),
         ],
+        signature: 116,
     },
     EventInfo {
         code: 252,
@@ -4507,6 +4759,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cmd", T::Flags16, F::Hex, A::Flags(&SEMCTL_COMMANDS)),
             p("val", T::Int32, F::Dec, A::None),
         ],
+        signature: 117,
     },
     EventInfo {
         code: 253,
@@ -4523,6 +4776,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cmd", T::Flags16, F::Hex, A::Flags(&SEMCTL_COMMANDS)),
             p("val", T::Int32, F::Dec, A::None),
         ],
+        signature: 118,
     },
     EventInfo {
         code: 254,
@@ -4537,6 +4791,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("timeout", T::Reltime, F::Dec, A::None),
             p("sigmask", T::Sigset, F::Dec, A::None),
         ],
+        signature: 119,
     },
     EventInfo {
         code: 255,
@@ -4552,6 +4807,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("timeout", T::Reltime, F::Dec, A::None),
             p("sigmask", T::Sigset, F::Dec, A::None),
         ],
+        signature: 120,
     },
     EventInfo {
         code: 256,
@@ -4562,6 +4818,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("flags", T::Flags32, F::Hex, A::Flags(&MOUNT_FLAGS))],
+        signature: 121,
     },
     EventInfo {
         code: 257,
@@ -4578,6 +4835,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("type", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MOUNT_FLAGS)),
         ],
+        signature: 122,
     },
     EventInfo {
         code: 258,
@@ -4588,6 +4846,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[p("flags", T::Flags32, F::Hex, A::Flags(&UMOUNT_FLAGS))],
+        signature: 121,
     },
     EventInfo {
         code: 259,
@@ -4601,6 +4860,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("name", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 260,
@@ -4611,6 +4871,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_SKIPPARSERESET | EF_MODIFIES_STATE
         flags: EventFlags(800),
         params: &[p("json", T::Charbuf, F::Na, A::None)],
+        signature: 123,
     },
     EventInfo {
         code: 261,
@@ -4621,6 +4882,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 262,
@@ -4635,6 +4897,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("nsems", T::Int32, F::Dec, A::None),
             p("semflg", T::Flags32, F::Hex, A::Flags(&SEMGET_FLAGS)),
         ],
+        signature: 124,
     },
     EventInfo {
         code: 263,
@@ -4650,6 +4913,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("nsems", T::Int32, F::Dec, A::None),
             p("semflg", T::Flags32, F::Hex, A::Flags(&SEMGET_FLAGS)),
         ],
+        signature: 125,
     },
     EventInfo {
         code: 264,
@@ -4660,6 +4924,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("mode", T::Flags32, F::Hex, A::Flags(&ACCESS_FLAGS))],
+        signature: 121,
     },
     EventInfo {
         code: 265,
@@ -4674,6 +4939,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Fspath, F::Na, A::None),
             p("mode", T::Flags32, F::Hex, A::Flags(&ACCESS_FLAGS)),
         ],
+        signature: 126,
     },
     EventInfo {
         code: 266,
@@ -4684,6 +4950,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 267,
@@ -4697,6 +4964,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 268,
@@ -4711,6 +4979,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tags", T::Charbufarray, F::Na, A::None),
             p("args", T::CharbufPairArray, F::Na, A::None),
         ],
+        signature: 127,
     },
     EventInfo {
         code: 269,
@@ -4725,6 +4994,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tags", T::Charbufarray, F::Na, A::None),
             p("args", T::CharbufPairArray, F::Na, A::None),
         ],
+        signature: 127,
     },
     EventInfo {
         code: 270,
@@ -4735,6 +5005,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_SKIPPARSERESET | EF_MODIFIES_STATE
         flags: EventFlags(800),
         params: &[p("json", T::Charbuf, F::Na, A::None)],
+        signature: 123,
     },
     EventInfo {
         code: 271,
@@ -4745,6 +5016,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 272,
@@ -4755,6 +5027,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("json", T::Charbuf, F::Na, A::None)],
+        signature: 123,
     },
     EventInfo {
         code: 273,
@@ -4765,6 +5038,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 274,
@@ -4775,6 +5049,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 275,
@@ -4785,6 +5060,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_MODIFIES_STATE
         flags: EventFlags(32),
         params: &[p("res", T::Pid, F::Dec, A::None)],
+        signature: 72,
     },
     EventInfo {
         code: 276,
@@ -4795,6 +5071,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("mode", T::Uint32, F::Hex, A::None)],
+        signature: 7,
     },
     EventInfo {
         code: 277,
@@ -4809,6 +5086,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("mode", T::Uint32, F::Hex, A::None),
         ],
+        signature: 128,
     },
     EventInfo {
         code: 278,
@@ -4819,6 +5097,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 279,
@@ -4832,6 +5111,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 280,
@@ -4845,6 +5125,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("id", T::Charbuf, F::Dec, A::None),
             p("desc", T::Charbuf, F::Na, A::None),
         ],
+        signature: 129,
     },
     EventInfo {
         code: 281,
@@ -4855,6 +5136,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 282,
@@ -4865,6 +5147,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 283,
@@ -4893,6 +5176,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("env", T::Bytebuf, F::Na, A::None),
             p("tty", T::Int32, F::Dec, A::None),
         ],
+        signature: 130,
     },
     EventInfo {
         code: 284,
@@ -4903,6 +5187,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CONVERTER_MANAGED
         flags: EventFlags(4608),
         params: &[p("flags", T::Flags32, F::Hex, A::Flags(&CLONE_FLAGS))],
+        signature: 121,
     },
     EventInfo {
         code: 285,
@@ -4916,6 +5201,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&CLONE_FLAGS)),
         ],
+        signature: 131,
     },
     EventInfo {
         code: 286,
@@ -4931,6 +5217,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("description", T::Charbuf, F::Na, A::None),
             p("scope", T::Charbuf, F::Na, A::None),
         ],
+        signature: 132,
     },
     EventInfo {
         code: 287,
@@ -4941,6 +5228,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 288,
@@ -4951,6 +5239,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("filename", T::Fspath, F::Na, A::None)],
+        signature: 47,
     },
     EventInfo {
         code: 289,
@@ -4979,6 +5268,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("env", T::Bytebuf, F::Na, A::None),
             p("tty", T::Int32, F::Dec, A::None),
         ],
+        signature: 130,
     },
     EventInfo {
         code: 290,
@@ -4993,6 +5283,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ip", T::Uint64, F::Hex, A::None),
             p("error", T::Flags32, F::Hex, A::Flags(&PF_FLAGS)),
         ],
+        signature: 133,
     },
     EventInfo {
         code: 291,
@@ -5003,6 +5294,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 292,
@@ -5013,6 +5305,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("filename", T::Fspath, F::Na, A::None)],
+        signature: 47,
     },
     EventInfo {
         code: 293,
@@ -5055,6 +5348,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("gid", T::Gid, F::Dec, A::None),
             p("filename", T::Fspath, F::Na, A::None),
         ],
+        signature: 134,
     },
     EventInfo {
         code: 294,
@@ -5068,6 +5362,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("pgid", T::Pid, F::Dec, A::None),
         ],
+        signature: 135,
     },
     EventInfo {
         code: 295,
@@ -5082,6 +5377,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("pgid", T::Pid, F::Dec, A::None),
         ],
+        signature: 136,
     },
     EventInfo {
         code: 296,
@@ -5092,6 +5388,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4609),
         params: &[p("cmd", T::Int64, F::Dec, A::None)],
+        signature: 137,
     },
     EventInfo {
         code: 297,
@@ -5102,6 +5399,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_CONVERTER_MANAGED
         flags: EventFlags(4609),
         params: &[p("res_or_fd", T::Dyn, F::Dec, A::Dyn(&BPF_DYNAMIC_PARAM))],
+        signature: 138,
     },
     EventInfo {
         code: 298,
@@ -5115,6 +5413,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("op", T::Uint64, F::Dec, A::None),
             p("flags", T::Uint64, F::Hex, A::None),
         ],
+        signature: 80,
     },
     EventInfo {
         code: 299,
@@ -5129,6 +5428,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("op", T::Uint64, F::Dec, A::None),
             p("flags", T::Uint64, F::Hex, A::None),
         ],
+        signature: 139,
     },
     EventInfo {
         code: 300,
@@ -5139,6 +5439,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 301,
@@ -5152,6 +5453,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("path", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 302,
@@ -5162,6 +5464,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 303,
@@ -5177,6 +5480,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Fsrelpath, F::Na, A::DirFd(1)),
             p("flags", T::Flags32, F::Hex, A::Flags(&UNLINKAT_FLAGS)),
         ],
+        signature: 140,
     },
     EventInfo {
         code: 304,
@@ -5187,6 +5491,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 305,
@@ -5202,6 +5507,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fsrelpath, F::Na, A::DirFd(1)),
             p("mode", T::Uint32, F::Hex, A::None),
         ],
+        signature: 141,
     },
     EventInfo {
         code: 306,
@@ -5217,6 +5523,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
             p("mode", T::Uint32, F::Oct, A::None),
         ],
+        signature: 142,
     },
     EventInfo {
         code: 307,
@@ -5235,6 +5542,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
+        signature: 143,
     },
     EventInfo {
         code: 308,
@@ -5245,6 +5553,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 309,
@@ -5259,6 +5568,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("oldpath", T::Fspath, F::Na, A::None),
             p("newpath", T::Fspath, F::Na, A::None),
         ],
+        signature: 89,
     },
     EventInfo {
         code: 310,
@@ -5269,6 +5579,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 311,
@@ -5286,6 +5597,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newpath", T::Fsrelpath, F::Na, A::DirFd(3)),
             p("flags", T::Flags32, F::Hex, A::Flags(&LINKAT_FLAGS)),
         ],
+        signature: 144,
     },
     EventInfo {
         code: 312,
@@ -5296,6 +5608,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 313,
@@ -5311,6 +5624,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("filename", T::Fsrelpath, F::Na, A::DirFd(1)),
             p("mode", T::Mode, F::Oct, A::Flags(&CHMOD_MODE)),
         ],
+        signature: 145,
     },
     EventInfo {
         code: 314,
@@ -5321,6 +5635,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 315,
@@ -5335,6 +5650,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("filename", T::Fspath, F::Na, A::None),
             p("mode", T::Mode, F::Oct, A::Flags(&CHMOD_MODE)),
         ],
+        signature: 146,
     },
     EventInfo {
         code: 316,
@@ -5345,6 +5661,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 317,
@@ -5359,6 +5676,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("mode", T::Mode, F::Oct, A::Flags(&CHMOD_MODE)),
         ],
+        signature: 147,
     },
     EventInfo {
         code: 318,
@@ -5369,6 +5687,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 319,
@@ -5386,6 +5705,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newpath", T::Fsrelpath, F::Na, A::DirFd(3)),
             p("flags", T::Flags32, F::Hex, A::Flags(&RENAMEAT2_FLAGS)),
         ],
+        signature: 144,
     },
     EventInfo {
         code: 320,
@@ -5396,6 +5716,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 321,
@@ -5409,6 +5730,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
+        signature: 131,
     },
     EventInfo {
         code: 322,
@@ -5422,6 +5744,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("plugin_id", T::Uint32, F::Dec, A::None),
             p("event_data", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 148,
     },
     EventInfo {
         code: 323,
@@ -5432,6 +5755,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 324,
@@ -5442,6 +5766,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_MODIFIES_STATE | EF_LARGE_PAYLOAD
         flags: EventFlags(2080),
         params: &[p("json", T::Charbuf, F::Na, A::None)],
+        signature: 123,
     },
     EventInfo {
         code: 325,
@@ -5452,6 +5777,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 326,
@@ -5468,6 +5794,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Uint32, F::Oct, A::None),
             p("resolve", T::Flags32, F::Hex, A::Flags(&OPENAT2_FLAGS)),
         ],
+        signature: 149,
     },
     EventInfo {
         code: 327,
@@ -5487,6 +5814,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
+        signature: 150,
     },
     EventInfo {
         code: 328,
@@ -5501,6 +5829,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("length", T::Uint64, F::Dec, A::None),
             p("prot", T::Flags32, F::Hex, A::Flags(&PROT_FLAGS)),
         ],
+        signature: 133,
     },
     EventInfo {
         code: 329,
@@ -5516,6 +5845,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("length", T::Uint64, F::Dec, A::None),
             p("prot", T::Flags32, F::Hex, A::Flags(&PROT_FLAGS)),
         ],
+        signature: 151,
     },
     EventInfo {
         code: 330,
@@ -5530,6 +5860,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pathname", T::Fsrelpath, F::Na, A::DirFd(0)),
             p("flags", T::Flags32, F::Hex, A::Flags(&EXECVEAT_FLAGS)),
         ],
+        signature: 152,
     },
     EventInfo {
         code: 331,
@@ -5571,6 +5902,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pgid", T::Pid, F::Na, A::None),
             p("gid", T::Gid, F::Dec, A::None),
         ],
+        signature: 153,
     },
     EventInfo {
         code: 332,
@@ -5585,6 +5917,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offin", T::Uint64, F::Dec, A::None),
             p("len", T::Uint64, F::Dec, A::None),
         ],
+        signature: 86,
     },
     EventInfo {
         code: 333,
@@ -5602,6 +5935,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offin", T::Uint64, F::Dec, A::None),
             p("len", T::Uint64, F::Dec, A::None),
         ],
+        signature: 154,
     },
     EventInfo {
         code: 334,
@@ -5612,6 +5946,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 335,
@@ -5644,6 +5979,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("vpid", T::Pid, F::Dec, A::None),
             p("pidns_init_start_ts", T::Uint64, F::Dec, A::None),
         ],
+        signature: 109,
     },
     EventInfo {
         code: 336,
@@ -5654,6 +5990,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 337,
@@ -5671,6 +6008,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
+        signature: 155,
     },
     EventInfo {
         code: 338,
@@ -5681,6 +6019,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 339,
@@ -5705,6 +6044,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&IO_URING_SETUP_FEATS),
             ),
         ],
+        signature: 156,
     },
     EventInfo {
         code: 340,
@@ -5715,6 +6055,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 341,
@@ -5732,6 +6073,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags32, F::Hex, A::Flags(&IO_URING_ENTER_FLAGS)),
             p("sig", T::Sigset, F::Dec, A::None),
         ],
+        signature: 157,
     },
     EventInfo {
         code: 342,
@@ -5742,6 +6084,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 343,
@@ -5763,6 +6106,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg", T::Uint64, F::Hex, A::None),
             p("nr_args", T::Uint32, F::Dec, A::None),
         ],
+        signature: 158,
     },
     EventInfo {
         code: 344,
@@ -5773,6 +6117,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 345,
@@ -5787,6 +6132,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("addr", T::Uint64, F::Hex, A::None),
             p("len", T::Uint64, F::Dec, A::None),
         ],
+        signature: 139,
     },
     EventInfo {
         code: 346,
@@ -5797,6 +6143,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 347,
@@ -5811,6 +6158,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("addr", T::Uint64, F::Hex, A::None),
             p("len", T::Uint64, F::Dec, A::None),
         ],
+        signature: 139,
     },
     EventInfo {
         code: 348,
@@ -5821,6 +6169,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 349,
@@ -5834,6 +6183,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MLOCKALL_FLAGS)),
         ],
+        signature: 131,
     },
     EventInfo {
         code: 350,
@@ -5844,6 +6194,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 351,
@@ -5854,6 +6205,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_NONE
         flags: EventFlags(0),
         params: &[p("res", T::Errno, F::Dec, A::None)],
+        signature: 39,
     },
     EventInfo {
         code: 352,
@@ -5864,6 +6216,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 353,
@@ -5879,6 +6232,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cap_permitted", T::Uint64, F::Hex, A::None),
             p("cap_effective", T::Uint64, F::Hex, A::None),
         ],
+        signature: 159,
     },
     EventInfo {
         code: 354,
@@ -5896,6 +6250,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("shell", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
+        signature: 160,
     },
     EventInfo {
         code: 355,
@@ -5906,6 +6261,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 356,
@@ -5923,6 +6279,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("shell", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
+        signature: 160,
     },
     EventInfo {
         code: 357,
@@ -5933,6 +6290,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 358,
@@ -5947,6 +6305,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
+        signature: 161,
     },
     EventInfo {
         code: 359,
@@ -5957,6 +6316,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 360,
@@ -5971,6 +6331,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
+        signature: 161,
     },
     EventInfo {
         code: 361,
@@ -5981,6 +6342,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 362,
@@ -5991,6 +6353,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_USES_FD | EF_MODIFIES_STATE
         flags: EventFlags(549),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 363,
@@ -6005,6 +6368,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("oldfd", T::Fd, F::Dec, A::None),
             p("newfd", T::Fd, F::Dec, A::None),
         ],
+        signature: 162,
     },
     EventInfo {
         code: 364,
@@ -6015,6 +6379,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_USES_FD | EF_MODIFIES_STATE
         flags: EventFlags(549),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 365,
@@ -6030,6 +6395,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newfd", T::Fd, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
+        signature: 163,
     },
     EventInfo {
         code: 366,
@@ -6040,6 +6406,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_USES_FD | EF_MODIFIES_STATE
         flags: EventFlags(549),
         params: &[p("fd", T::Fd, F::Dec, A::None)],
+        signature: 3,
     },
     EventInfo {
         code: 367,
@@ -6053,6 +6420,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Fd, F::Dec, A::None),
             p("oldfd", T::Fd, F::Dec, A::None),
         ],
+        signature: 164,
     },
     EventInfo {
         code: 368,
@@ -6063,6 +6431,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD
         flags: EventFlags(513),
         params: &[p("cmd", T::Int64, F::Dec, A::None)],
+        signature: 137,
     },
     EventInfo {
         code: 369,
@@ -6076,6 +6445,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("cmd", T::Enumflags32, F::Dec, A::Flags(&BPF_COMMANDS)),
         ],
+        signature: 165,
     },
     EventInfo {
         code: 370,
@@ -6086,6 +6456,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 371,
@@ -6101,6 +6472,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("len", T::Uint64, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MLOCK2_FLAGS)),
         ],
+        signature: 151,
     },
     EventInfo {
         code: 372,
@@ -6111,6 +6483,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 373,
@@ -6129,6 +6502,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("value_charbuf", T::Charbuf, F::Na, A::None),
             p("aux", T::Int32, F::Dec, A::None),
         ],
+        signature: 166,
     },
     EventInfo {
         code: 374,
@@ -6139,6 +6513,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("size", T::Int32, F::Dec, A::None)],
+        signature: 30,
     },
     EventInfo {
         code: 375,
@@ -6152,6 +6527,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("size", T::Int32, F::Dec, A::None),
         ],
+        signature: 167,
     },
     EventInfo {
         code: 376,
@@ -6167,6 +6543,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             F::Hex,
             A::Flags(&EPOLL_CREATE1_FLAGS),
         )],
+        signature: 121,
     },
     EventInfo {
         code: 377,
@@ -6180,6 +6557,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&EPOLL_CREATE1_FLAGS)),
         ],
+        signature: 131,
     },
     EventInfo {
         code: 378,
@@ -6190,6 +6568,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 379,
@@ -6205,6 +6584,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 168,
     },
     EventInfo {
         code: 380,
@@ -6215,6 +6595,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 381,
@@ -6230,6 +6611,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 168,
     },
     EventInfo {
         code: 382,
@@ -6240,6 +6622,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 383,
@@ -6255,6 +6638,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
+        signature: 169,
     },
     EventInfo {
         code: 384,
@@ -6265,6 +6649,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 385,
@@ -6282,6 +6667,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("gid", T::Uint32, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FCHOWNAT_FLAGS)),
         ],
+        signature: 170,
     },
     EventInfo {
         code: 386,
@@ -6292,6 +6678,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 387,
@@ -6305,6 +6692,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("name", T::Fspath, F::Na, A::None),
         ],
+        signature: 38,
     },
     EventInfo {
         code: 388,
@@ -6315,6 +6703,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("flags", T::Int32, F::Hex, A::None)],
+        signature: 30,
     },
     EventInfo {
         code: 389,
@@ -6332,6 +6721,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("queuemax", T::Uint32, F::Dec, A::None),
             p("flags", T::Int32, F::Hex, A::None),
         ],
+        signature: 171,
     },
     EventInfo {
         code: 390,
@@ -6342,6 +6732,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4640),
         params: &[p("flags", T::Flags32, F::Hex, A::Flags(&UMOUNT_FLAGS))],
+        signature: 121,
     },
     EventInfo {
         code: 391,
@@ -6356,6 +6747,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Fspath, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&UMOUNT_FLAGS)),
         ],
+        signature: 126,
     },
     EventInfo {
         code: 392,
@@ -6366,6 +6758,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 393,
@@ -6382,6 +6775,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ino", T::Uint64, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
+        signature: 83,
     },
     EventInfo {
         code: 394,
@@ -6392,6 +6786,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 395,
@@ -6405,6 +6800,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Fd, F::Dec, A::None),
             p("flags", T::Flags16, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
+        signature: 172,
     },
     EventInfo {
         code: 396,
@@ -6415,6 +6811,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE | EF_CONVERTER_MANAGED
         flags: EventFlags(4641),
         params: &[p("initval", T::Uint64, F::Dec, A::None)],
+        signature: 8,
     },
     EventInfo {
         code: 397,
@@ -6429,6 +6826,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags16, F::Hex, A::Flags(&FILE_FLAGS)),
             p("initval", T::Uint64, F::Dec, A::None),
         ],
+        signature: 173,
     },
     EventInfo {
         code: 398,
@@ -6442,6 +6840,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("mask", T::Uint32, F::Hex, A::None),
         ],
+        signature: 5,
     },
     EventInfo {
         code: 399,
@@ -6457,6 +6856,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("mask", T::Uint32, F::Hex, A::None),
         ],
+        signature: 174,
     },
     EventInfo {
         code: 400,
@@ -6467,6 +6867,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 401,
@@ -6482,6 +6883,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg2_str", T::Charbuf, F::Na, A::None),
             p("arg2_int", T::Int64, F::Dec, A::None),
         ],
+        signature: 175,
     },
     EventInfo {
         code: 402,
@@ -6496,6 +6898,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 176,
     },
     EventInfo {
         code: 403,
@@ -6506,6 +6909,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 404,
@@ -6516,6 +6920,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 405,
@@ -6530,6 +6935,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MEMFD_CREATE_FLAGS)),
         ],
+        signature: 177,
     },
     EventInfo {
         code: 406,
@@ -6540,6 +6946,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 407,
@@ -6555,6 +6962,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("target_fd", T::Fd, F::Dec, A::None),
             p("flags", T::Uint32, F::Hex, A::None),
         ],
+        signature: 178,
     },
     EventInfo {
         code: 408,
@@ -6565,6 +6973,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_CREATES_FD | EF_MODIFIES_STATE
         flags: EventFlags(545),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 409,
@@ -6579,6 +6988,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&PIDFD_OPEN_FLAGS)),
         ],
+        signature: 179,
     },
     EventInfo {
         code: 410,
@@ -6589,6 +6999,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 411,
@@ -6604,6 +7015,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("length", T::Uint64, F::Dec, A::None),
             p("uargs", T::Charbuf, F::Na, A::None),
         ],
+        signature: 180,
     },
     EventInfo {
         code: 412,
@@ -6614,6 +7026,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 413,
@@ -6629,6 +7042,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uargs", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FINIT_MODULE_FLAGS)),
         ],
+        signature: 181,
     },
     EventInfo {
         code: 414,
@@ -6639,6 +7053,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 415,
@@ -6654,6 +7069,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Mode, F::Oct, A::Flags(&MKNOD_MODE)),
             p("dev", T::Uint32, F::Dec, A::None),
         ],
+        signature: 182,
     },
     EventInfo {
         code: 416,
@@ -6664,6 +7080,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 417,
@@ -6680,6 +7097,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Mode, F::Oct, A::Flags(&MKNOD_MODE)),
             p("dev", T::Uint32, F::Dec, A::None),
         ],
+        signature: 183,
     },
     EventInfo {
         code: 418,
@@ -6690,6 +7108,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 419,
@@ -6705,6 +7124,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fsrelpath, F::Na, A::DirFd(1)),
             p("flags", T::Flags32, F::Hex, A::Flags(&NEWFSTATAT_FLAGS)),
         ],
+        signature: 140,
     },
     EventInfo {
         code: 420,
@@ -6715,6 +7135,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 421,
@@ -6729,6 +7150,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 184,
     },
     EventInfo {
         code: 422,
@@ -6739,6 +7161,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 423,
@@ -6753,6 +7176,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
+        signature: 184,
     },
     EventInfo {
         code: 424,
@@ -6763,6 +7187,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 425,
@@ -6777,6 +7202,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&DELETE_MODULE_FLAGS)),
         ],
+        signature: 185,
     },
     EventInfo {
         code: 426,
@@ -6787,6 +7213,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION | EF_MODIFIES_STATE
         flags: EventFlags(544),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 427,
@@ -6801,6 +7228,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ruid", T::Uid, F::Dec, A::None),
             p("euid", T::Uid, F::Dec, A::None),
         ],
+        signature: 186,
     },
     EventInfo {
         code: 428,
@@ -6811,6 +7239,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_OLD_VERSION
         flags: EventFlags(512),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 429,
@@ -6825,6 +7254,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("rgid", T::Uid, F::Dec, A::None),
             p("egid", T::Uid, F::Dec, A::None),
         ],
+        signature: 186,
     },
     EventInfo {
         code: 430,
@@ -6868,6 +7298,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tty", T::Uint32, F::Dec, A::None),
             p("loginuid", T::Uid, F::Dec, A::None),
         ],
+        signature: 187,
     },
     EventInfo {
         code: 431,
@@ -6878,6 +7309,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 432,
@@ -6892,6 +7324,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 188,
     },
     EventInfo {
         code: 433,
@@ -6902,6 +7335,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 434,
@@ -6916,6 +7350,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 188,
     },
     EventInfo {
         code: 435,
@@ -6926,6 +7361,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 436,
@@ -6942,6 +7378,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mnt_id", T::Uint32, F::Dec, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 189,
     },
     EventInfo {
         code: 437,
@@ -6952,6 +7389,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 438,
@@ -6966,6 +7404,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 188,
     },
     EventInfo {
         code: 439,
@@ -6976,6 +7415,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 440,
@@ -6995,6 +7435,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("remote_port", T::Port, F::Hex, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 190,
     },
     EventInfo {
         code: 441,
@@ -7005,6 +7446,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 442,
@@ -7024,6 +7466,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("remote_port", T::Port, F::Hex, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 191,
     },
     EventInfo {
         code: 443,
@@ -7034,6 +7477,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 444,
@@ -7051,6 +7495,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("sun_path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 192,
     },
     EventInfo {
         code: 445,
@@ -7061,6 +7506,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 446,
@@ -7076,6 +7522,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("sk_proto", T::Uint16, F::Dec, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 193,
     },
     EventInfo {
         code: 447,
@@ -7086,6 +7533,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 448,
@@ -7101,6 +7549,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
+        signature: 194,
     },
     EventInfo {
         code: 449,
@@ -7111,6 +7560,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 450,
@@ -7121,6 +7571,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 451,
@@ -7136,6 +7587,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("last", T::Uint32, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&CLOSE_RANGE_FLAGS)),
         ],
+        signature: 195,
     },
     EventInfo {
         code: 452,
@@ -7146,6 +7598,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_UNUSED
         flags: EventFlags(64),
         params: &[],
+        signature: 9,
     },
     EventInfo {
         code: 453,
@@ -7168,8 +7621,1917 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg4", T::Dyn, F::Dec, A::Dyn(&KEYCTL_DYNAMIC_PARAM)),
             p("arg5", T::Dyn, F::Dec, A::Dyn(&KEYCTL_DYNAMIC_PARAM)),
         ],
+        signature: 196,
     },
 ];
+
+/// Passes `params` through `TypedParams::param` for each parameter of the event types whose
+/// `signature` it is, in order, with the type (its `PT_*` number) a const argument.
+#[inline]
+pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) {
+    match signature {
+        0 => s0(params),
+        1 => s1(params),
+        2 => s2(params),
+        3 => s3(params),
+        4 => s4(params),
+        5 => s5(params),
+        6 => s6(params),
+        7 => s7(params),
+        8 => s8(params),
+        10 => s10(params),
+        11 => s11(params),
+        12 => s12(params),
+        13 => s13(params),
+        14 => s14(params),
+        15 => s15(params),
+        16 => s16(params),
+        17 => s17(params),
+        18 => s18(params),
+        19 => s19(params),
+        20 => s20(params),
+        21 => s21(params),
+        22 => s22(params),
+        23 => s23(params),
+        24 => s24(params),
+        25 => s25(params),
+        26 => s26(params),
+        27 => s27(params),
+        28 => s28(params),
+        29 => s29(params),
+        30 => s30(params),
+        31 => s31(params),
+        32 => s32(params),
+        33 => s33(params),
+        34 => s34(params),
+        35 => s35(params),
+        36 => s36(params),
+        37 => s37(params),
+        38 => s38(params),
+        39 => s39(params),
+        40 => s40(params),
+        41 => s41(params),
+        42 => s42(params),
+        43 => s43(params),
+        44 => s44(params),
+        45 => s45(params),
+        46 => s46(params),
+        47 => s47(params),
+        48 => s48(params),
+        49 => s49(params),
+        50 => s50(params),
+        51 => s51(params),
+        52 => s52(params),
+        53 => s53(params),
+        54 => s54(params),
+        55 => s55(params),
+        56 => s56(params),
+        57 => s57(params),
+        58 => s58(params),
+        59 => s59(params),
+        60 => s60(params),
+        61 => s61(params),
+        62 => s62(params),
+        63 => s63(params),
+        64 => s64(params),
+        65 => s65(params),
+        66 => s66(params),
+        67 => s67(params),
+        68 => s68(params),
+        69 => s69(params),
+        70 => s70(params),
+        71 => s71(params),
+        72 => s72(params),
+        73 => s73(params),
+        74 => s74(params),
+        75 => s75(params),
+        76 => s76(params),
+        77 => s77(params),
+        78 => s78(params),
+        79 => s79(params),
+        80 => s80(params),
+        81 => s81(params),
+        82 => s82(params),
+        83 => s83(params),
+        84 => s84(params),
+        85 => s85(params),
+        86 => s86(params),
+        87 => s87(params),
+        88 => s88(params),
+        89 => s89(params),
+        90 => s90(params),
+        91 => s91(params),
+        92 => s92(params),
+        93 => s93(params),
+        94 => s94(params),
+        95 => s95(params),
+        96 => s96(params),
+        97 => s97(params),
+        98 => s98(params),
+        99 => s99(params),
+        100 => s100(params),
+        101 => s101(params),
+        102 => s102(params),
+        103 => s103(params),
+        104 => s104(params),
+        105 => s105(params),
+        106 => s106(params),
+        107 => s107(params),
+        108 => s108(params),
+        109 => s109(params),
+        110 => s110(params),
+        111 => s111(params),
+        112 => s112(params),
+        113 => s113(params),
+        114 => s114(params),
+        115 => s115(params),
+        116 => s116(params),
+        117 => s117(params),
+        118 => s118(params),
+        119 => s119(params),
+        120 => s120(params),
+        121 => s121(params),
+        122 => s122(params),
+        123 => s123(params),
+        124 => s124(params),
+        125 => s125(params),
+        126 => s126(params),
+        127 => s127(params),
+        128 => s128(params),
+        129 => s129(params),
+        130 => s130(params),
+        131 => s131(params),
+        132 => s132(params),
+        133 => s133(params),
+        134 => s134(params),
+        135 => s135(params),
+        136 => s136(params),
+        137 => s137(params),
+        138 => s138(params),
+        139 => s139(params),
+        140 => s140(params),
+        141 => s141(params),
+        142 => s142(params),
+        143 => s143(params),
+        144 => s144(params),
+        145 => s145(params),
+        146 => s146(params),
+        147 => s147(params),
+        148 => s148(params),
+        149 => s149(params),
+        150 => s150(params),
+        151 => s151(params),
+        152 => s152(params),
+        153 => s153(params),
+        154 => s154(params),
+        155 => s155(params),
+        156 => s156(params),
+        157 => s157(params),
+        158 => s158(params),
+        159 => s159(params),
+        160 => s160(params),
+        161 => s161(params),
+        162 => s162(params),
+        163 => s163(params),
+        164 => s164(params),
+        165 => s165(params),
+        166 => s166(params),
+        167 => s167(params),
+        168 => s168(params),
+        169 => s169(params),
+        170 => s170(params),
+        171 => s171(params),
+        172 => s172(params),
+        173 => s173(params),
+        174 => s174(params),
+        175 => s175(params),
+        176 => s176(params),
+        177 => s177(params),
+        178 => s178(params),
+        179 => s179(params),
+        180 => s180(params),
+        181 => s181(params),
+        182 => s182(params),
+        183 => s183(params),
+        184 => s184(params),
+        185 => s185(params),
+        186 => s186(params),
+        187 => s187(params),
+        188 => s188(params),
+        189 => s189(params),
+        190 => s190(params),
+        191 => s191(params),
+        192 => s192(params),
+        193 => s193(params),
+        194 => s194(params),
+        195 => s195(params),
+        196 => s196(params),
+        _ => {}
+    }
+}
+
+#[inline(never)]
+fn s0<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Syscallid as u8 }>(0);
+    params.param::<{ T::Uint16 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s1<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fspath as u8 }>(0);
+    params.param::<{ T::Flags32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s2<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s3<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+}
+
+#[inline(never)]
+fn s4<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+}
+
+#[inline(never)]
+fn s5<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s6<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s7<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s8<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s10<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s11<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Int64 as u8 }>(7);
+    params.param::<{ T::Flags32 as u8 }>(8);
+    params.param::<{ T::Uint32 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+}
+
+#[inline(never)]
+fn s12<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Enumflags32 as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s13<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Enumflags32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s14<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Sockaddr as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+}
+
+#[inline(never)]
+fn s15<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Sockaddr as u8 }>(1);
+}
+
+#[inline(never)]
+fn s16<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Socktuple as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Sockaddr as u8 }>(3);
+}
+
+#[inline(never)]
+fn s17<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s18<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Int32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s19<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Socktuple as u8 }>(1);
+    params.param::<{ T::Uint8 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s20<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Socktuple as u8 }>(4);
+}
+
+#[inline(never)]
+fn s21<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Socktuple as u8 }>(2);
+}
+
+#[inline(never)]
+fn s22<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+    params.param::<{ T::Socktuple as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s23<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Enumflags8 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s24<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Enumflags8 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s25<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Enumflags32 as u8 }>(5);
+    params.param::<{ T::Uint32 as u8 }>(6);
+    params.param::<{ T::Uint32 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s26<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Enumflags8 as u8 }>(2);
+    params.param::<{ T::Enumflags8 as u8 }>(3);
+    params.param::<{ T::Dyn as u8 }>(4);
+    params.param::<{ T::Uint32 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s27<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Bytebuf as u8 }>(3);
+    params.param::<{ T::Socktuple as u8 }>(4);
+}
+
+#[inline(never)]
+fn s28<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Socktuple as u8 }>(3);
+    params.param::<{ T::Bytebuf as u8 }>(4);
+    params.param::<{ T::Fd as u8 }>(5);
+}
+
+#[inline(never)]
+fn s29<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Bytebuf as u8 }>(3);
+    params.param::<{ T::Socktuple as u8 }>(4);
+    params.param::<{ T::Bytebuf as u8 }>(5);
+}
+
+#[inline(never)]
+fn s30<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int32 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s31<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fspath as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s32<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Flags16 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s33<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s34<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s35<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s36<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Flags16 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s37<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Flags16 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s38<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+}
+
+#[inline(never)]
+fn s39<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+}
+
+#[inline(never)]
+fn s40<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Errno as u8 }>(1);
+}
+
+#[inline(never)]
+fn s41<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fdlist as u8 }>(0);
+    params.param::<{ T::Int64 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s42<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fdlist as u8 }>(1);
+    params.param::<{ T::Int64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s43<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Enumflags8 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s44<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Enumflags8 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s45<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s46<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+}
+
+#[inline(never)]
+fn s47<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fspath as u8 }>(0);
+}
+
+#[inline(never)]
+fn s48<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s49<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fspath as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+}
+
+#[inline(never)]
+fn s50<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+}
+
+#[inline(never)]
+fn s51<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+}
+
+#[inline(never)]
+fn s52<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s53<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s54<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+}
+
+#[inline(never)]
+fn s55<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s56<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint8 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s57<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint8 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s58<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Sigtype as u8 }>(1);
+}
+
+#[inline(never)]
+fn s59<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Sigtype as u8 }>(2);
+}
+
+#[inline(never)]
+fn s60<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Sigtype as u8 }>(2);
+}
+
+#[inline(never)]
+fn s61<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Pid as u8 }>(2);
+    params.param::<{ T::Sigtype as u8 }>(3);
+}
+
+#[inline(never)]
+fn s62<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Reltime as u8 }>(0);
+}
+
+#[inline(never)]
+fn s63<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Reltime as u8 }>(1);
+}
+
+#[inline(never)]
+fn s64<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint8 as u8 }>(0);
+    params.param::<{ T::Uint8 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s65<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint8 as u8 }>(1);
+    params.param::<{ T::Uint8 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s66<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint8 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s67<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint8 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s68<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Enumflags8 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s69<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Int64 as u8 }>(1);
+    params.param::<{ T::Int64 as u8 }>(2);
+    params.param::<{ T::Enumflags8 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s70<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Enumflags8 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s71<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Int64 as u8 }>(1);
+    params.param::<{ T::Int64 as u8 }>(2);
+    params.param::<{ T::Int64 as u8 }>(3);
+    params.param::<{ T::Int64 as u8 }>(4);
+    params.param::<{ T::Int64 as u8 }>(5);
+    params.param::<{ T::Enumflags8 as u8 }>(6);
+}
+
+#[inline(never)]
+fn s72<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+}
+
+#[inline(never)]
+fn s73<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Enumflags8 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s74<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Uint32 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s75<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+}
+
+#[inline(never)]
+fn s76<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Int64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Flags32 as u8 }>(13);
+    params.param::<{ T::Uint32 as u8 }>(14);
+    params.param::<{ T::Uint32 as u8 }>(15);
+}
+
+#[inline(never)]
+fn s77<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s78<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+    params.param::<{ T::Fd as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s79<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+    params.param::<{ T::Flags32 as u8 }>(6);
+    params.param::<{ T::Flags32 as u8 }>(7);
+    params.param::<{ T::Fd as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+}
+
+#[inline(never)]
+fn s80<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s81<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s82<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s83<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s84<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Enumflags16 as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+}
+
+#[inline(never)]
+fn s85<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Dyn as u8 }>(1);
+    params.param::<{ T::Dyn as u8 }>(2);
+    params.param::<{ T::Enumflags16 as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+}
+
+#[inline(never)]
+fn s86<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s87<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s88<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Bytebuf as u8 }>(13);
+}
+
+#[inline(never)]
+fn s89<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Fspath as u8 }>(2);
+}
+
+#[inline(never)]
+fn s90<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Fsrelpath as u8 }>(4);
+}
+
+#[inline(never)]
+fn s91<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Fspath as u8 }>(2);
+}
+
+#[inline(never)]
+fn s92<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Fsrelpath as u8 }>(3);
+}
+
+#[inline(never)]
+fn s93<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Errno as u8 }>(1);
+    params.param::<{ T::Sigtype as u8 }>(2);
+    params.param::<{ T::Uint8 as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+}
+
+#[inline(never)]
+fn s94<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s95<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s96<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Flags16 as u8 }>(0);
+    params.param::<{ T::Flags8 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Flags8 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s97<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+    params.param::<{ T::Uint64 as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Reltime as u8 }>(8);
+    params.param::<{ T::Reltime as u8 }>(9);
+    params.param::<{ T::Reltime as u8 }>(10);
+    params.param::<{ T::Reltime as u8 }>(11);
+    params.param::<{ T::Flags8 as u8 }>(12);
+    params.param::<{ T::Flags8 as u8 }>(13);
+    params.param::<{ T::Flags16 as u8 }>(14);
+    params.param::<{ T::Flags8 as u8 }>(15);
+    params.param::<{ T::Uint32 as u8 }>(16);
+    params.param::<{ T::Flags8 as u8 }>(17);
+}
+
+#[inline(never)]
+fn s98<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uid as u8 }>(0);
+    params.param::<{ T::Uid as u8 }>(1);
+    params.param::<{ T::Uid as u8 }>(2);
+}
+
+#[inline(never)]
+fn s99<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uid as u8 }>(1);
+    params.param::<{ T::Uid as u8 }>(2);
+    params.param::<{ T::Uid as u8 }>(3);
+}
+
+#[inline(never)]
+fn s100<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Gid as u8 }>(0);
+    params.param::<{ T::Gid as u8 }>(1);
+    params.param::<{ T::Gid as u8 }>(2);
+}
+
+#[inline(never)]
+fn s101<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Gid as u8 }>(1);
+    params.param::<{ T::Gid as u8 }>(2);
+    params.param::<{ T::Gid as u8 }>(3);
+}
+
+#[inline(never)]
+fn s102<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s103<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uid as u8 }>(0);
+}
+
+#[inline(never)]
+fn s104<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uid as u8 }>(1);
+}
+
+#[inline(never)]
+fn s105<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Gid as u8 }>(0);
+}
+
+#[inline(never)]
+fn s106<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Gid as u8 }>(1);
+}
+
+#[inline(never)]
+fn s107<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+}
+
+#[inline(never)]
+fn s108<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Int64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Flags32 as u8 }>(14);
+    params.param::<{ T::Uint32 as u8 }>(15);
+    params.param::<{ T::Uint32 as u8 }>(16);
+}
+
+#[inline(never)]
+fn s109<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Int64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+    params.param::<{ T::Flags32 as u8 }>(15);
+    params.param::<{ T::Uint32 as u8 }>(16);
+    params.param::<{ T::Uint32 as u8 }>(17);
+    params.param::<{ T::Pid as u8 }>(18);
+    params.param::<{ T::Pid as u8 }>(19);
+    params.param::<{ T::Uint64 as u8 }>(20);
+}
+
+#[inline(never)]
+fn s110<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Charbuf as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+}
+
+#[inline(never)]
+fn s111<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+    params.param::<{ T::Bytebuf as u8 }>(15);
+}
+
+#[inline(never)]
+fn s112<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Flags32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s113<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s114<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s115<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Socktuple as u8 }>(1);
+    params.param::<{ T::Uint8 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s116<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint16 as u8 }>(2);
+    params.param::<{ T::Int16 as u8 }>(3);
+    params.param::<{ T::Flags16 as u8 }>(4);
+    params.param::<{ T::Uint16 as u8 }>(5);
+    params.param::<{ T::Int16 as u8 }>(6);
+    params.param::<{ T::Flags16 as u8 }>(7);
+    params.param::<{ T::Int32 as u8 }>(8);
+}
+
+#[inline(never)]
+fn s117<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int32 as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+    params.param::<{ T::Flags16 as u8 }>(2);
+    params.param::<{ T::Int32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s118<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+    params.param::<{ T::Int32 as u8 }>(2);
+    params.param::<{ T::Flags16 as u8 }>(3);
+    params.param::<{ T::Int32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s119<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fdlist as u8 }>(0);
+    params.param::<{ T::Reltime as u8 }>(1);
+    params.param::<{ T::Sigset as u8 }>(2);
+}
+
+#[inline(never)]
+fn s120<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fdlist as u8 }>(1);
+    params.param::<{ T::Reltime as u8 }>(2);
+    params.param::<{ T::Sigset as u8 }>(3);
+}
+
+#[inline(never)]
+fn s121<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Flags32 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s122<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Fspath as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s123<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Charbuf as u8 }>(0);
+}
+
+#[inline(never)]
+fn s124<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int32 as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s125<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+    params.param::<{ T::Int32 as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s126<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s127<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int64 as u8 }>(0);
+    params.param::<{ T::Charbufarray as u8 }>(1);
+    params.param::<{ T::CharbufPairArray as u8 }>(2);
+}
+
+#[inline(never)]
+fn s128<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s129<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Charbuf as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+}
+
+#[inline(never)]
+fn s130<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+    params.param::<{ T::Bytebuf as u8 }>(15);
+    params.param::<{ T::Int32 as u8 }>(16);
+}
+
+#[inline(never)]
+fn s131<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Flags32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s132<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Charbuf as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+}
+
+#[inline(never)]
+fn s133<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint64 as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s134<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+    params.param::<{ T::Bytebuf as u8 }>(15);
+    params.param::<{ T::Uint32 as u8 }>(16);
+    params.param::<{ T::Pid as u8 }>(17);
+    params.param::<{ T::Uid as u8 }>(18);
+    params.param::<{ T::Flags32 as u8 }>(19);
+    params.param::<{ T::Uint64 as u8 }>(20);
+    params.param::<{ T::Uint64 as u8 }>(21);
+    params.param::<{ T::Uint64 as u8 }>(22);
+    params.param::<{ T::Uint64 as u8 }>(23);
+    params.param::<{ T::Abstime as u8 }>(24);
+    params.param::<{ T::Abstime as u8 }>(25);
+    params.param::<{ T::Uid as u8 }>(26);
+    params.param::<{ T::Fspath as u8 }>(27);
+    params.param::<{ T::Pid as u8 }>(28);
+    params.param::<{ T::Gid as u8 }>(29);
+    params.param::<{ T::Fspath as u8 }>(30);
+}
+
+#[inline(never)]
+fn s135<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+}
+
+#[inline(never)]
+fn s136<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Pid as u8 }>(2);
+}
+
+#[inline(never)]
+fn s137<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int64 as u8 }>(0);
+}
+
+#[inline(never)]
+fn s138<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Dyn as u8 }>(0);
+}
+
+#[inline(never)]
+fn s139<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s140<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s141<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s142<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fsrelpath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s143<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Uint32 as u8 }>(5);
+    params.param::<{ T::Uint64 as u8 }>(6);
+}
+
+#[inline(never)]
+fn s144<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Fsrelpath as u8 }>(4);
+    params.param::<{ T::Flags32 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s145<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Mode as u8 }>(3);
+}
+
+#[inline(never)]
+fn s146<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Mode as u8 }>(2);
+}
+
+#[inline(never)]
+fn s147<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Mode as u8 }>(2);
+}
+
+#[inline(never)]
+fn s148<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+}
+
+#[inline(never)]
+fn s149<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fsrelpath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s150<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Flags32 as u8 }>(5);
+    params.param::<{ T::Uint32 as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s151<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s152<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fsrelpath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s153<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+    params.param::<{ T::Pid as u8 }>(3);
+    params.param::<{ T::Pid as u8 }>(4);
+    params.param::<{ T::Pid as u8 }>(5);
+    params.param::<{ T::Charbuf as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+    params.param::<{ T::Uint64 as u8 }>(8);
+    params.param::<{ T::Uint64 as u8 }>(9);
+    params.param::<{ T::Uint32 as u8 }>(10);
+    params.param::<{ T::Uint32 as u8 }>(11);
+    params.param::<{ T::Uint32 as u8 }>(12);
+    params.param::<{ T::Charbuf as u8 }>(13);
+    params.param::<{ T::Bytebuf as u8 }>(14);
+    params.param::<{ T::Bytebuf as u8 }>(15);
+    params.param::<{ T::Uint32 as u8 }>(16);
+    params.param::<{ T::Pid as u8 }>(17);
+    params.param::<{ T::Uid as u8 }>(18);
+    params.param::<{ T::Flags32 as u8 }>(19);
+    params.param::<{ T::Uint64 as u8 }>(20);
+    params.param::<{ T::Uint64 as u8 }>(21);
+    params.param::<{ T::Uint64 as u8 }>(22);
+    params.param::<{ T::Uint64 as u8 }>(23);
+    params.param::<{ T::Abstime as u8 }>(24);
+    params.param::<{ T::Abstime as u8 }>(25);
+    params.param::<{ T::Uid as u8 }>(26);
+    params.param::<{ T::Fspath as u8 }>(27);
+    params.param::<{ T::Pid as u8 }>(28);
+    params.param::<{ T::Gid as u8 }>(29);
+}
+
+#[inline(never)]
+fn s154<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Fd as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s155<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Fspath as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s156<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+    params.param::<{ T::Uint32 as u8 }>(5);
+    params.param::<{ T::Uint32 as u8 }>(6);
+    params.param::<{ T::Flags32 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s157<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Flags32 as u8 }>(4);
+    params.param::<{ T::Sigset as u8 }>(5);
+}
+
+#[inline(never)]
+fn s158<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Enumflags16 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s159<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint64 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s160<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+    params.param::<{ T::Charbuf as u8 }>(4);
+    params.param::<{ T::Charbuf as u8 }>(5);
+}
+
+#[inline(never)]
+fn s161<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+}
+
+#[inline(never)]
+fn s162<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+}
+
+#[inline(never)]
+fn s163<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s164<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+}
+
+#[inline(never)]
+fn s165<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Enumflags32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s166<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Enumflags32 as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+    params.param::<{ T::Bytebuf as u8 }>(4);
+    params.param::<{ T::Charbuf as u8 }>(5);
+    params.param::<{ T::Int32 as u8 }>(6);
+}
+
+#[inline(never)]
+fn s167<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Int32 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s168<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s169<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s170<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Flags32 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s171<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Socktuple as u8 }>(1);
+    params.param::<{ T::Uint8 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+    params.param::<{ T::Int32 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s172<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Flags16 as u8 }>(1);
+}
+
+#[inline(never)]
+fn s173<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Flags16 as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s174<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Flags16 as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s175<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Enumflags32 as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Int64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s176<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Uint32 as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+}
+
+#[inline(never)]
+fn s177<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s178<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fd as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s179<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s180<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Bytebuf as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+    params.param::<{ T::Charbuf as u8 }>(3);
+}
+
+#[inline(never)]
+fn s181<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Charbuf as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s182<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Mode as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s183<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Fd as u8 }>(1);
+    params.param::<{ T::Fsrelpath as u8 }>(2);
+    params.param::<{ T::Mode as u8 }>(3);
+    params.param::<{ T::Uint32 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s184<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Int64 as u8 }>(0);
+    params.param::<{ T::Pid as u8 }>(1);
+    params.param::<{ T::Bytebuf as u8 }>(2);
+}
+
+#[inline(never)]
+fn s185<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Charbuf as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s186<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uid as u8 }>(1);
+    params.param::<{ T::Uid as u8 }>(2);
+}
+
+#[inline(never)]
+fn s187<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Pid32 as u8 }>(0);
+    params.param::<{ T::Pid32 as u8 }>(1);
+    params.param::<{ T::Pid32 as u8 }>(2);
+    params.param::<{ T::Pid32 as u8 }>(3);
+    params.param::<{ T::Charbuf as u8 }>(4);
+    params.param::<{ T::Charbufarray as u8 }>(5);
+    params.param::<{ T::Fspath as u8 }>(6);
+    params.param::<{ T::Flags32 as u8 }>(7);
+    params.param::<{ T::Charbufarray as u8 }>(8);
+    params.param::<{ T::Charbuf as u8 }>(9);
+    params.param::<{ T::Uint64 as u8 }>(10);
+    params.param::<{ T::Uid as u8 }>(11);
+    params.param::<{ T::Gid as u8 }>(12);
+    params.param::<{ T::Uint64 as u8 }>(13);
+    params.param::<{ T::Uint64 as u8 }>(14);
+    params.param::<{ T::Uint64 as u8 }>(15);
+    params.param::<{ T::Uint64 as u8 }>(16);
+    params.param::<{ T::Abstime as u8 }>(17);
+    params.param::<{ T::Abstime as u8 }>(18);
+    params.param::<{ T::Uint32 as u8 }>(19);
+    params.param::<{ T::Uint32 as u8 }>(20);
+    params.param::<{ T::Uint32 as u8 }>(21);
+    params.param::<{ T::Uint64 as u8 }>(22);
+    params.param::<{ T::Uint64 as u8 }>(23);
+    params.param::<{ T::Pid32 as u8 }>(24);
+    params.param::<{ T::Pid32 as u8 }>(25);
+    params.param::<{ T::Uint64 as u8 }>(26);
+    params.param::<{ T::Charbufarray as u8 }>(27);
+    params.param::<{ T::Fspath as u8 }>(28);
+    params.param::<{ T::Abstime as u8 }>(29);
+    params.param::<{ T::Uint32 as u8 }>(30);
+    params.param::<{ T::Uid as u8 }>(31);
+}
+
+#[inline(never)]
+fn s188<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Uint64 as u8 }>(2);
+}
+
+#[inline(never)]
+fn s189<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Fspath as u8 }>(1);
+    params.param::<{ T::Flags32 as u8 }>(2);
+    params.param::<{ T::Uint32 as u8 }>(3);
+    params.param::<{ T::Uint64 as u8 }>(4);
+}
+
+#[inline(never)]
+fn s190<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Uint16 as u8 }>(1);
+    params.param::<{ T::Uint16 as u8 }>(2);
+    params.param::<{ T::Ipv4addr as u8 }>(3);
+    params.param::<{ T::Port as u8 }>(4);
+    params.param::<{ T::Ipv4addr as u8 }>(5);
+    params.param::<{ T::Port as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s191<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Uint16 as u8 }>(1);
+    params.param::<{ T::Uint16 as u8 }>(2);
+    params.param::<{ T::Ipv6addr as u8 }>(3);
+    params.param::<{ T::Port as u8 }>(4);
+    params.param::<{ T::Ipv6addr as u8 }>(5);
+    params.param::<{ T::Port as u8 }>(6);
+    params.param::<{ T::Uint64 as u8 }>(7);
+}
+
+#[inline(never)]
+fn s192<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Uint16 as u8 }>(1);
+    params.param::<{ T::Uint16 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+    params.param::<{ T::Fspath as u8 }>(4);
+    params.param::<{ T::Uint64 as u8 }>(5);
+}
+
+#[inline(never)]
+fn s193<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Uint16 as u8 }>(1);
+    params.param::<{ T::Uint16 as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s194<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Fd32 as u8 }>(0);
+    params.param::<{ T::Flags8 as u8 }>(1);
+    params.param::<{ T::Fspath as u8 }>(2);
+    params.param::<{ T::Uint64 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s195<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Uint32 as u8 }>(1);
+    params.param::<{ T::Uint32 as u8 }>(2);
+    params.param::<{ T::Flags32 as u8 }>(3);
+}
+
+#[inline(never)]
+fn s196<P: TypedParams>(params: &mut P) {
+    params.param::<{ T::Errno as u8 }>(0);
+    params.param::<{ T::Enumflags32 as u8 }>(1);
+    params.param::<{ T::Dyn as u8 }>(2);
+    params.param::<{ T::Dyn as u8 }>(3);
+    params.param::<{ T::Dyn as u8 }>(4);
+    params.param::<{ T::Dyn as u8 }>(5);
+}
 
 /// The errno names as `(errno value, name)`, sorted by errno value.
 pub(crate) static ERRNO_NAMES: [(u64, &str); 138] = [

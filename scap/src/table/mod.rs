@@ -9,6 +9,15 @@
 mod generated;
 
 pub use generated::PPM_EVENT_MAX;
+pub(crate) use generated::visit;
+
+/// A consumer of an event's parameters in order, their types known where it is called: the
+/// generated [`visit`] calls `param` with the type as a const argument, so that each type's
+/// decoder is compiled once, with no dispatch on the type at run time.
+pub(crate) trait TypedParams {
+    /// Takes parameter `index`, whose type is the `PT_*` number `TY`.
+    fn param<const TY: u8>(&mut self, index: usize);
+}
 
 /// Whether an event is the enter or the exit half of a system call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -183,6 +192,76 @@ pub enum ParamType {
     Pid32 = 48,
 }
 
+impl ParamType {
+    /// The type whose `PT_*` number is `code`, if there is one.
+    ///
+    /// ```
+    /// use strata_scap::table::ParamType;
+    /// assert_eq!(ParamType::from_code(14), Some(ParamType::Fd));
+    /// assert_eq!(ParamType::from_code(ParamType::Pid32 as u8 + 1), None);
+    /// ```
+    pub const fn from_code(code: u8) -> Option<Self> {
+        use ParamType as T;
+        // In `PT_*` order, so that the index is the code.
+        const ALL: [ParamType; 49] = [
+            T::None,
+            T::Int8,
+            T::Int16,
+            T::Int32,
+            T::Int64,
+            T::Uint8,
+            T::Uint16,
+            T::Uint32,
+            T::Uint64,
+            T::Charbuf,
+            T::Bytebuf,
+            T::Errno,
+            T::Sockaddr,
+            T::Socktuple,
+            T::Fd,
+            T::Pid,
+            T::Fdlist,
+            T::Fspath,
+            T::Syscallid,
+            T::Sigtype,
+            T::Reltime,
+            T::Abstime,
+            T::Port,
+            T::L4proto,
+            T::Sockfamily,
+            T::Bool,
+            T::Ipv4addr,
+            T::Dyn,
+            T::Flags8,
+            T::Flags16,
+            T::Flags32,
+            T::Uid,
+            T::Gid,
+            T::Double,
+            T::Sigset,
+            T::Charbufarray,
+            T::CharbufPairArray,
+            T::Ipv4net,
+            T::Ipv6addr,
+            T::Ipv6net,
+            T::Ipaddr,
+            T::Ipnet,
+            T::Mode,
+            T::Fsrelpath,
+            T::Enumflags8,
+            T::Enumflags16,
+            T::Enumflags32,
+            T::Fd32,
+            T::Pid32,
+        ];
+        if (code as usize) < ALL.len() {
+            Some(ALL[code as usize])
+        } else {
+            None
+        }
+    }
+}
+
 /// Print format (`PF_*`) of a numeric parameter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -262,6 +341,9 @@ pub struct EventInfo {
     pub flags: EventFlags,
     /// Its parameters, in wire order.
     pub params: &'static [ParamInfo],
+    /// Which distinct list of parameter types `params` has: the arm of [`visit`] that decodes
+    /// this event with code compiled for its types.
+    pub(crate) signature: u8,
 }
 
 impl EventInfo {
