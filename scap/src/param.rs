@@ -1945,61 +1945,6 @@ mod tests {
         },
     ];
 
-    const ALL_TYPES: [ParamType; 49] = {
-        use ParamType as T;
-        [
-            T::None,
-            T::Int8,
-            T::Int16,
-            T::Int32,
-            T::Int64,
-            T::Uint8,
-            T::Uint16,
-            T::Uint32,
-            T::Uint64,
-            T::Charbuf,
-            T::Bytebuf,
-            T::Errno,
-            T::Sockaddr,
-            T::Socktuple,
-            T::Fd,
-            T::Pid,
-            T::Fdlist,
-            T::Fspath,
-            T::Syscallid,
-            T::Sigtype,
-            T::Reltime,
-            T::Abstime,
-            T::Port,
-            T::L4proto,
-            T::Sockfamily,
-            T::Bool,
-            T::Ipv4addr,
-            T::Dyn,
-            T::Flags8,
-            T::Flags16,
-            T::Flags32,
-            T::Uid,
-            T::Gid,
-            T::Double,
-            T::Sigset,
-            T::Charbufarray,
-            T::CharbufPairArray,
-            T::Ipv4net,
-            T::Ipv6addr,
-            T::Ipv6net,
-            T::Ipaddr,
-            T::Ipnet,
-            T::Mode,
-            T::Fsrelpath,
-            T::Enumflags8,
-            T::Enumflags16,
-            T::Enumflags32,
-            T::Fd32,
-            T::Pid32,
-        ]
-    };
-
     /// The `aux` a parameter of type `ty` has in the table (for the tests).
     fn aux_for(ty: ParamType) -> ParamAux {
         use ParamType as T;
@@ -2016,7 +1961,7 @@ mod tests {
 
     #[test]
     fn all_types_listed() {
-        for (i, ty) in ALL_TYPES.iter().enumerate() {
+        for (i, ty) in ParamType::ALL.iter().enumerate() {
             assert_eq!(*ty as usize, i);
             assert!(type_name(*ty).starts_with("PT_"));
         }
@@ -2024,7 +1969,7 @@ mod tests {
 
     #[test]
     fn empty_for_every_type() {
-        for ty in ALL_TYPES {
+        for ty in ParamType::ALL {
             assert_eq!(
                 ParamValue::decode_as(ty, aux_for(ty), &[], L),
                 Ok(ParamValue::Empty)
@@ -2146,7 +2091,7 @@ mod tests {
 
     #[test]
     fn wrong_sizes_error() {
-        for ty in ALL_TYPES {
+        for ty in ParamType::ALL {
             let Some(n) = fixed_size(ty) else { continue };
             let short = vec![1u8; n - 1];
             let long = vec![1u8; n + 1];
@@ -2807,7 +2752,7 @@ mod tests {
             dyn_index in 0u8..7,
             big in any::<bool>(),
         ) {
-            let ty = ALL_TYPES[ty_index];
+            let ty = ParamType::ALL[ty_index];
             let endian = if big { B } else { L };
             let aux = aux_for(ty);
             let mut fd_raw = Vec::new();
@@ -2844,7 +2789,7 @@ mod tests {
                 ParamAux::Dyn(&DYN_TYPES),
                 ParamAux::DirFd(0),
             ];
-            for ty in ALL_TYPES {
+            for ty in ParamType::ALL {
                 for aux in auxes {
                     let Ok(v) = ParamValue::decode_as(ty, aux, &raw, endian) else { continue };
                     let info = ParamInfo { name: "p", ty, fmt: PrintFormat::Hex, aux };

@@ -326,7 +326,10 @@ fn decode_params_agrees_with_params() {
         (e.decode_params(buf).map(<[_]>::to_vec), each)
     };
     // close exit (res, fd), with all its parameters: the compiled path.
-    let (all, _) = decode(&v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]), &mut buf);
+    let (all, _) = decode(
+        &v2(55, &[&0i64.to_le_bytes(), &3i64.to_le_bytes()]),
+        &mut buf,
+    );
     assert_eq!(all, Ok(vec![V::Errno(0), V::Fd(3)]));
     // A 7-byte fd: the error `params` gives for it.
     let (all, each) = decode(&v2(55, &[&0i64.to_le_bytes(), &[0; 7]]), &mut buf);

@@ -193,17 +193,10 @@ pub enum ParamType {
 }
 
 impl ParamType {
-    /// The type whose `PT_*` number is `code`, if there is one.
-    ///
-    /// ```
-    /// use strata_scap::table::ParamType;
-    /// assert_eq!(ParamType::from_code(14), Some(ParamType::Fd));
-    /// assert_eq!(ParamType::from_code(ParamType::Pid32 as u8 + 1), None);
-    /// ```
-    pub const fn from_code(code: u8) -> Option<Self> {
+    /// Every type, in `PT_*` order: the index is the code.
+    pub const ALL: [ParamType; 49] = {
         use ParamType as T;
-        // In `PT_*` order, so that the index is the code.
-        const ALL: [ParamType; 49] = [
+        [
             T::None,
             T::Int8,
             T::Int16,
@@ -253,9 +246,19 @@ impl ParamType {
             T::Enumflags32,
             T::Fd32,
             T::Pid32,
-        ];
-        if (code as usize) < ALL.len() {
-            Some(ALL[code as usize])
+        ]
+    };
+
+    /// The type whose `PT_*` number is `code`, if there is one.
+    ///
+    /// ```
+    /// use strata_scap::table::ParamType;
+    /// assert_eq!(ParamType::from_code(14), Some(ParamType::Fd));
+    /// assert_eq!(ParamType::from_code(ParamType::Pid32 as u8 + 1), None);
+    /// ```
+    pub const fn from_code(code: u8) -> Option<Self> {
+        if (code as usize) < Self::ALL.len() {
+            Some(Self::ALL[code as usize])
         } else {
             None
         }
