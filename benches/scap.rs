@@ -142,10 +142,16 @@ fn load_capture() -> (String, Vec<u8>) {
     (format!("{stem} x{copies}"), bytes)
 }
 
+/// Default measuring time per bench, in seconds.
+const DEFAULT_SECONDS: u64 = 5;
+
+/// Longer measuring (`STRATA_BENCH_SECONDS`) averages over more of a shared machine's slow and
+/// fast spells, which otherwise fall on one side of a comparison and not the other.
 fn configure(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let seconds: u64 = env_or("STRATA_BENCH_SECONDS", DEFAULT_SECONDS);
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5))
+        .measurement_time(Duration::from_secs(seconds.max(1)))
         .sampling_mode(SamplingMode::Flat);
 }
 
