@@ -38,10 +38,12 @@ impl ParamBuf<'_> {
 impl<'a> Event<'a> {
     /// Every parameter decoded, as a slice; or the error of the first one that does not decode.
     ///
-    /// On success, the slice holds what [`params`](Self::params) yields. It is faster when every
-    /// value is wanted: for a little-endian event that has all of its type's parameters, each
-    /// is decoded by code compiled for its type, with no dispatch on the type, straight into
-    /// `buf`. Other events are decoded as `params` decodes them.
+    /// On success, the slice holds what [`params`](Self::params) yields. For a little-endian
+    /// event that has all of its type's parameters, each is decoded by code compiled for its
+    /// type, with no dispatch on the type, straight into `buf`; other events are decoded as
+    /// `params` decodes them. On captures of many event types this is the faster way to decode
+    /// every value (about 1.25x `params` on `curl_google`); where a few types repeat, the dispatch of
+    /// `params` is well predicted and `params` is faster (see the README's figures).
     ///
     /// ```
     /// use strata_scap::{Block, ParamBuf, SliceReader};
