@@ -5,7 +5,7 @@
 //! type's list of parameter types picks a function (generated, one per distinct list) that calls
 //! each type's decoder directly, and each decoder writes its value straight into its slot.
 
-use super::{Event, ParamValue};
+use super::{Event, ParamValue, param_len};
 use crate::bytes::Endian;
 use crate::error::ErrorKind;
 use crate::table::{self, ParamInfo, TypedParams};
@@ -105,17 +105,12 @@ struct Fill<'a, 'b> {
 impl TypedParams for Fill<'_, '_> {
     #[inline(always)]
     fn param<const TY: u8>(&mut self, index: usize) {
-        let e = Endian::Little;
-        let len = if self.large {
-            e.u32(self.lens, index * 4).map(|l| l as usize)
-        } else {
-            e.u16(self.lens, index * 2).map(usize::from)
-        };
-        // `Event::parse` checked the lengths, so this always holds; if not, stop as `next` does.
-        let split = len.and_then(|len| self.data.split_at_checked(len));
+        // `Event::parse` checked that every length is there and fits the data, so the split
+        // always succeeds; if it did not, this would stop as `next` does.
+        let len = param_len(self.lens, index, self.large, Endian::Little);
         if let (true, Some((raw, data)), Some(info), Some(slot)) = (
             self.n == index,
-            split,
+            self.data.split_at_checked(len),
             self.infos.get(index),
             self.slots.get_mut(index),
         ) {
