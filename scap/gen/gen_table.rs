@@ -629,21 +629,29 @@ fn render_params(out: &mut String, params: &[Param]) {
     out.push_str("        ],\n");
 }
 
-/// The distinct lists of parameter types, in order of first use, and each event's index in it.
+/// The distinct signatures (whether parameter lengths are 32-bit, and the list of parameter
+/// types), in order of first use, and each event's index in them.
 struct Signatures {
-    lists: Vec<Vec<String>>,
+    lists: Vec<(bool, Vec<String>)>,
     of_event: Vec<usize>,
 }
 
+/// `EF_LARGE_PAYLOAD`: parameter lengths are 32-bit.
+const LARGE_PAYLOAD: u32 = 2048;
+
 fn signatures(data: &Data) -> Signatures {
-    let mut lists: Vec<Vec<String>> = Vec::new();
+    let mut lists: Vec<(bool, Vec<String>)> = Vec::new();
     let mut of_event = Vec::with_capacity(data.events.len());
     for e in &data.events {
-        let types: Vec<String> = e.params.iter().map(|p| type_variant(&p.ty)).collect();
-        let index = match lists.iter().position(|l| *l == types) {
+        let large = e.flags & LARGE_PAYLOAD != 0;
+        let sig = (
+            large,
+            e.params.iter().map(|p| type_variant(&p.ty)).collect(),
+        );
+        let index = match lists.iter().position(|l| *l == sig) {
             Some(i) => i,
             None => {
-                lists.push(types);
+                lists.push(sig);
                 lists.len() - 1
             }
         };
@@ -652,42 +660,53 @@ fn signatures(data: &Data) -> Signatures {
     // `EventInfo::signature` is a u8.
     assert!(
         lists.len() <= 256,
-        "{} distinct parameter type lists do not fit a u8",
+        "{} distinct signatures do not fit a u8",
         lists.len()
     );
     Signatures { lists, of_event }
 }
 
-/// A function per distinct list of parameter types, calling `TypedParams::param` with each type
-/// as a const argument (so each type's decoder is compiled once and called without a dispatch on
-/// the type), and `visit`, which picks the function by an event's `signature`. Separate
-/// functions keep the optimizer's work per function small.
+/// A function per distinct signature, calling `TypedParams::param` with each parameter's type
+/// and the width of the lengths as const arguments (so each type's decoder is compiled once and
+/// called without a dispatch on the type), stopping at the first `Err`; and `visit`, which picks
+/// the function by an event's `signature`. Separate functions keep the optimizer's work per
+/// function small; taking `params` by value lets it keep `params`' state in registers.
 fn render_signatures(out: &mut String, sigs: &Signatures) {
     out.push_str(
         "\n/// Passes `params` through `TypedParams::param` for each parameter of the event types \
          whose\n\
-         /// `signature` it is, in order, with the type (its `PT_*` number) a const argument.\n\
+         /// `signature` it is, in order, with the type (its `PT_*` number) and whether lengths \
+         are 32-bit\n\
+         /// as const arguments; stops at the first `Err`.\n\
          #[inline]\n\
-         pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) {\n    \
+         pub(crate) fn visit<P: TypedParams>(signature: u8, params: P) -> Result<(), P::Stop> {\n    \
              match signature {\n",
     );
     // Event types without parameters have nothing to visit: they fall to the last arm.
-    for (i, list) in sigs.lists.iter().enumerate() {
+    for (i, (_, list)) in sigs.lists.iter().enumerate() {
         if !list.is_empty() {
             writeln!(out, "        {i} => s{i}(params),").unwrap();
         }
     }
-    out.push_str("        _ => {}\n    }\n}\n");
-    for (i, list) in sigs.lists.iter().enumerate() {
+    out.push_str("        _ => Ok(()),\n    }\n}\n");
+    for (i, (large, list)) in sigs.lists.iter().enumerate() {
         if list.is_empty() {
             continue;
         }
         out.push_str("\n#[inline(never)]\n");
-        writeln!(out, "fn s{i}<P: TypedParams>(params: &mut P) {{").unwrap();
+        writeln!(
+            out,
+            "fn s{i}<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {{"
+        )
+        .unwrap();
         for (k, ty) in list.iter().enumerate() {
-            writeln!(out, "    params.param::<{{ T::{ty} as u8 }}>({k});").unwrap();
+            writeln!(
+                out,
+                "    params.param::<{{ T::{ty} as u8 }}, {large}>({k})?;"
+            )
+            .unwrap();
         }
-        out.push_str("}\n");
+        out.push_str("    Ok(())\n}\n");
     }
 }
 

@@ -337,4 +337,19 @@ fn decode_params_agrees_with_params() {
     // Fewer parameters than the table, as older drivers wrote: the values there are.
     let (all, _) = decode(&v2(55, &[&(-2i64).to_le_bytes()]), &mut buf);
     assert_eq!(all, Ok(vec![V::Errno(-2)]));
+    // Plugin events have 32-bit lengths: the compiled path reads them so.
+    let (all, each) = decode(&v2(322, &[&5u32.to_le_bytes(), b"payload"]), &mut buf);
+    assert_eq!(all, Ok(vec![V::Uint(5), V::Bytes(b"payload")]));
+    assert_eq!(
+        all.unwrap(),
+        each.into_iter().collect::<Result<Vec<_>, _>>().unwrap()
+    );
+    // A version 1 plugin event has 16-bit lengths, unlike its type's: decoded as `params` does.
+    let body: &'static [u8] =
+        Box::leak(block_body(0, &v1(322, &[&5u32.to_le_bytes(), b"payload"])).into_boxed_slice());
+    let e = Event::parse(types::EV, body, Endian::Little).unwrap();
+    assert_eq!(
+        e.decode_params(&mut buf).map(<[_]>::to_vec),
+        Ok(vec![V::Uint(5), V::Bytes(b"payload")])
+    );
 }

@@ -5766,7 +5766,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
         // EF_MODIFIES_STATE | EF_LARGE_PAYLOAD
         flags: EventFlags(2080),
         params: &[p("json", T::Charbuf, F::Na, A::None)],
-        signature: 123,
+        signature: 149,
     },
     EventInfo {
         code: 325,
@@ -5794,7 +5794,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Uint32, F::Oct, A::None),
             p("resolve", T::Flags32, F::Hex, A::Flags(&OPENAT2_FLAGS)),
         ],
-        signature: 149,
+        signature: 150,
     },
     EventInfo {
         code: 327,
@@ -5814,7 +5814,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
-        signature: 150,
+        signature: 151,
     },
     EventInfo {
         code: 328,
@@ -5845,7 +5845,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("length", T::Uint64, F::Dec, A::None),
             p("prot", T::Flags32, F::Hex, A::Flags(&PROT_FLAGS)),
         ],
-        signature: 151,
+        signature: 152,
     },
     EventInfo {
         code: 330,
@@ -5860,7 +5860,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pathname", T::Fsrelpath, F::Na, A::DirFd(0)),
             p("flags", T::Flags32, F::Hex, A::Flags(&EXECVEAT_FLAGS)),
         ],
-        signature: 152,
+        signature: 153,
     },
     EventInfo {
         code: 331,
@@ -5902,7 +5902,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pgid", T::Pid, F::Na, A::None),
             p("gid", T::Gid, F::Dec, A::None),
         ],
-        signature: 153,
+        signature: 154,
     },
     EventInfo {
         code: 332,
@@ -5935,7 +5935,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("offin", T::Uint64, F::Dec, A::None),
             p("len", T::Uint64, F::Dec, A::None),
         ],
-        signature: 154,
+        signature: 155,
     },
     EventInfo {
         code: 334,
@@ -6008,7 +6008,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("dev", T::Uint32, F::Hex, A::None),
             p("ino", T::Uint64, F::Dec, A::None),
         ],
-        signature: 155,
+        signature: 156,
     },
     EventInfo {
         code: 338,
@@ -6044,7 +6044,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
                 A::Flags(&IO_URING_SETUP_FEATS),
             ),
         ],
-        signature: 156,
+        signature: 157,
     },
     EventInfo {
         code: 340,
@@ -6073,7 +6073,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags32, F::Hex, A::Flags(&IO_URING_ENTER_FLAGS)),
             p("sig", T::Sigset, F::Dec, A::None),
         ],
-        signature: 157,
+        signature: 158,
     },
     EventInfo {
         code: 342,
@@ -6106,7 +6106,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg", T::Uint64, F::Hex, A::None),
             p("nr_args", T::Uint32, F::Dec, A::None),
         ],
-        signature: 158,
+        signature: 159,
     },
     EventInfo {
         code: 344,
@@ -6232,7 +6232,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("cap_permitted", T::Uint64, F::Hex, A::None),
             p("cap_effective", T::Uint64, F::Hex, A::None),
         ],
-        signature: 159,
+        signature: 160,
     },
     EventInfo {
         code: 354,
@@ -6250,7 +6250,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("shell", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
-        signature: 160,
+        signature: 161,
     },
     EventInfo {
         code: 355,
@@ -6279,7 +6279,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("shell", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
-        signature: 160,
+        signature: 161,
     },
     EventInfo {
         code: 357,
@@ -6305,7 +6305,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
-        signature: 161,
+        signature: 162,
     },
     EventInfo {
         code: 359,
@@ -6331,7 +6331,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("container_id", T::Charbuf, F::Na, A::None),
         ],
-        signature: 161,
+        signature: 162,
     },
     EventInfo {
         code: 361,
@@ -6368,7 +6368,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("oldfd", T::Fd, F::Dec, A::None),
             p("newfd", T::Fd, F::Dec, A::None),
         ],
-        signature: 162,
+        signature: 163,
     },
     EventInfo {
         code: 364,
@@ -6395,7 +6395,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("newfd", T::Fd, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
-        signature: 163,
+        signature: 164,
     },
     EventInfo {
         code: 366,
@@ -6420,7 +6420,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Fd, F::Dec, A::None),
             p("oldfd", T::Fd, F::Dec, A::None),
         ],
-        signature: 164,
+        signature: 165,
     },
     EventInfo {
         code: 368,
@@ -6445,7 +6445,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("cmd", T::Enumflags32, F::Dec, A::Flags(&BPF_COMMANDS)),
         ],
-        signature: 165,
+        signature: 166,
     },
     EventInfo {
         code: 370,
@@ -6472,7 +6472,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("len", T::Uint64, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MLOCK2_FLAGS)),
         ],
-        signature: 151,
+        signature: 152,
     },
     EventInfo {
         code: 372,
@@ -6502,7 +6502,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("value_charbuf", T::Charbuf, F::Na, A::None),
             p("aux", T::Int32, F::Dec, A::None),
         ],
-        signature: 166,
+        signature: 167,
     },
     EventInfo {
         code: 374,
@@ -6527,7 +6527,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Errno, F::Dec, A::None),
             p("size", T::Int32, F::Dec, A::None),
         ],
-        signature: 167,
+        signature: 168,
     },
     EventInfo {
         code: 376,
@@ -6584,7 +6584,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
-        signature: 168,
+        signature: 169,
     },
     EventInfo {
         code: 380,
@@ -6611,7 +6611,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
-        signature: 168,
+        signature: 169,
     },
     EventInfo {
         code: 382,
@@ -6638,7 +6638,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uid", T::Uint32, F::Dec, A::None),
             p("gid", T::Uint32, F::Dec, A::None),
         ],
-        signature: 169,
+        signature: 170,
     },
     EventInfo {
         code: 384,
@@ -6667,7 +6667,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("gid", T::Uint32, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FCHOWNAT_FLAGS)),
         ],
-        signature: 170,
+        signature: 171,
     },
     EventInfo {
         code: 386,
@@ -6721,7 +6721,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("queuemax", T::Uint32, F::Dec, A::None),
             p("flags", T::Int32, F::Hex, A::None),
         ],
-        signature: 171,
+        signature: 172,
     },
     EventInfo {
         code: 390,
@@ -6800,7 +6800,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("res", T::Fd, F::Dec, A::None),
             p("flags", T::Flags16, F::Hex, A::Flags(&FILE_FLAGS)),
         ],
-        signature: 172,
+        signature: 173,
     },
     EventInfo {
         code: 396,
@@ -6826,7 +6826,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("flags", T::Flags16, F::Hex, A::Flags(&FILE_FLAGS)),
             p("initval", T::Uint64, F::Dec, A::None),
         ],
-        signature: 173,
+        signature: 174,
     },
     EventInfo {
         code: 398,
@@ -6856,7 +6856,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("fd", T::Fd, F::Dec, A::None),
             p("mask", T::Uint32, F::Hex, A::None),
         ],
-        signature: 174,
+        signature: 175,
     },
     EventInfo {
         code: 400,
@@ -6883,7 +6883,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg2_str", T::Charbuf, F::Na, A::None),
             p("arg2_int", T::Int64, F::Dec, A::None),
         ],
-        signature: 175,
+        signature: 176,
     },
     EventInfo {
         code: 402,
@@ -6898,7 +6898,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
-        signature: 176,
+        signature: 177,
     },
     EventInfo {
         code: 403,
@@ -6935,7 +6935,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&MEMFD_CREATE_FLAGS)),
         ],
-        signature: 177,
+        signature: 178,
     },
     EventInfo {
         code: 406,
@@ -6962,7 +6962,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("target_fd", T::Fd, F::Dec, A::None),
             p("flags", T::Uint32, F::Hex, A::None),
         ],
-        signature: 178,
+        signature: 179,
     },
     EventInfo {
         code: 408,
@@ -6988,7 +6988,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&PIDFD_OPEN_FLAGS)),
         ],
-        signature: 179,
+        signature: 180,
     },
     EventInfo {
         code: 410,
@@ -7015,7 +7015,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("length", T::Uint64, F::Dec, A::None),
             p("uargs", T::Charbuf, F::Na, A::None),
         ],
-        signature: 180,
+        signature: 181,
     },
     EventInfo {
         code: 412,
@@ -7042,7 +7042,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("uargs", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&FINIT_MODULE_FLAGS)),
         ],
-        signature: 181,
+        signature: 182,
     },
     EventInfo {
         code: 414,
@@ -7069,7 +7069,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Mode, F::Oct, A::Flags(&MKNOD_MODE)),
             p("dev", T::Uint32, F::Dec, A::None),
         ],
-        signature: 182,
+        signature: 183,
     },
     EventInfo {
         code: 416,
@@ -7097,7 +7097,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mode", T::Mode, F::Oct, A::Flags(&MKNOD_MODE)),
             p("dev", T::Uint32, F::Dec, A::None),
         ],
-        signature: 183,
+        signature: 184,
     },
     EventInfo {
         code: 418,
@@ -7150,7 +7150,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
-        signature: 184,
+        signature: 185,
     },
     EventInfo {
         code: 422,
@@ -7176,7 +7176,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("pid", T::Pid, F::Dec, A::None),
             p("data", T::Bytebuf, F::Na, A::None),
         ],
-        signature: 184,
+        signature: 185,
     },
     EventInfo {
         code: 424,
@@ -7202,7 +7202,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("name", T::Charbuf, F::Na, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&DELETE_MODULE_FLAGS)),
         ],
-        signature: 185,
+        signature: 186,
     },
     EventInfo {
         code: 426,
@@ -7228,7 +7228,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("ruid", T::Uid, F::Dec, A::None),
             p("euid", T::Uid, F::Dec, A::None),
         ],
-        signature: 186,
+        signature: 187,
     },
     EventInfo {
         code: 428,
@@ -7254,7 +7254,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("rgid", T::Uid, F::Dec, A::None),
             p("egid", T::Uid, F::Dec, A::None),
         ],
-        signature: 186,
+        signature: 187,
     },
     EventInfo {
         code: 430,
@@ -7298,7 +7298,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("tty", T::Uint32, F::Dec, A::None),
             p("loginuid", T::Uid, F::Dec, A::None),
         ],
-        signature: 187,
+        signature: 188,
     },
     EventInfo {
         code: 431,
@@ -7324,7 +7324,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 188,
+        signature: 189,
     },
     EventInfo {
         code: 433,
@@ -7350,7 +7350,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 188,
+        signature: 189,
     },
     EventInfo {
         code: 435,
@@ -7378,7 +7378,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("mnt_id", T::Uint32, F::Dec, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 189,
+        signature: 190,
     },
     EventInfo {
         code: 437,
@@ -7404,7 +7404,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 188,
+        signature: 189,
     },
     EventInfo {
         code: 439,
@@ -7435,7 +7435,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("remote_port", T::Port, F::Hex, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 190,
+        signature: 191,
     },
     EventInfo {
         code: 441,
@@ -7466,7 +7466,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("remote_port", T::Port, F::Hex, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 191,
+        signature: 192,
     },
     EventInfo {
         code: 443,
@@ -7495,7 +7495,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("sun_path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 192,
+        signature: 193,
     },
     EventInfo {
         code: 445,
@@ -7522,7 +7522,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("sk_proto", T::Uint16, F::Dec, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 193,
+        signature: 194,
     },
     EventInfo {
         code: 447,
@@ -7549,7 +7549,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("path", T::Fspath, F::Na, A::None),
             p("ino_num", T::Uint64, F::Dec, A::None),
         ],
-        signature: 194,
+        signature: 195,
     },
     EventInfo {
         code: 449,
@@ -7587,7 +7587,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("last", T::Uint32, F::Dec, A::None),
             p("flags", T::Flags32, F::Hex, A::Flags(&CLOSE_RANGE_FLAGS)),
         ],
-        signature: 195,
+        signature: 196,
     },
     EventInfo {
         code: 452,
@@ -7621,14 +7621,15 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
             p("arg4", T::Dyn, F::Dec, A::Dyn(&KEYCTL_DYNAMIC_PARAM)),
             p("arg5", T::Dyn, F::Dec, A::Dyn(&KEYCTL_DYNAMIC_PARAM)),
         ],
-        signature: 196,
+        signature: 197,
     },
 ];
 
 /// Passes `params` through `TypedParams::param` for each parameter of the event types whose
-/// `signature` it is, in order, with the type (its `PT_*` number) a const argument.
+/// `signature` it is, in order, with the type (its `PT_*` number) and whether lengths are 32-bit
+/// as const arguments; stops at the first `Err`.
 #[inline]
-pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) {
+pub(crate) fn visit<P: TypedParams>(signature: u8, params: P) -> Result<(), P::Stop> {
     match signature {
         0 => s0(params),
         1 => s1(params),
@@ -7826,1711 +7827,1914 @@ pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) {
         194 => s194(params),
         195 => s195(params),
         196 => s196(params),
-        _ => {}
+        197 => s197(params),
+        _ => Ok(()),
     }
 }
 
 #[inline(never)]
-fn s0<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Syscallid as u8 }>(0);
-    params.param::<{ T::Uint16 as u8 }>(1);
+fn s0<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Syscallid as u8 }, false>(0)?;
+    params.param::<{ T::Uint16 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s1<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fspath as u8 }>(0);
-    params.param::<{ T::Flags32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
+fn s1<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fspath as u8 }, false>(0)?;
+    params.param::<{ T::Flags32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s2<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s2<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s3<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
+fn s3<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s4<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
+fn s4<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s5<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
+fn s5<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s6<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s6<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s7<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
+fn s7<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s8<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
+fn s8<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s10<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
+fn s10<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s11<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Int64 as u8 }>(7);
-    params.param::<{ T::Flags32 as u8 }>(8);
-    params.param::<{ T::Uint32 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
+fn s11<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Int64 as u8 }, false>(7)?;
+    params.param::<{ T::Flags32 as u8 }, false>(8)?;
+    params.param::<{ T::Uint32 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s12<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Enumflags32 as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
+fn s12<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Enumflags32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s13<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Enumflags32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
+fn s13<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s14<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Sockaddr as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
+fn s14<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Sockaddr as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s15<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Sockaddr as u8 }>(1);
+fn s15<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Sockaddr as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s16<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Socktuple as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Sockaddr as u8 }>(3);
+fn s16<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Socktuple as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Sockaddr as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s17<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
+fn s17<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s18<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Int32 as u8 }>(2);
+fn s18<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Int32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s19<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Socktuple as u8 }>(1);
-    params.param::<{ T::Uint8 as u8 }>(2);
+fn s19<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Socktuple as u8 }, false>(1)?;
+    params.param::<{ T::Uint8 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s20<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Socktuple as u8 }>(4);
+fn s20<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Socktuple as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s21<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Socktuple as u8 }>(2);
+fn s21<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Socktuple as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s22<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
-    params.param::<{ T::Socktuple as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
+fn s22<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(1)?;
+    params.param::<{ T::Socktuple as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s23<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Enumflags8 as u8 }>(1);
+fn s23<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s24<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Enumflags8 as u8 }>(2);
+fn s24<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s25<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Enumflags32 as u8 }>(5);
-    params.param::<{ T::Uint32 as u8 }>(6);
-    params.param::<{ T::Uint32 as u8 }>(7);
+fn s25<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(5)?;
+    params.param::<{ T::Uint32 as u8 }, false>(6)?;
+    params.param::<{ T::Uint32 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s26<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Enumflags8 as u8 }>(2);
-    params.param::<{ T::Enumflags8 as u8 }>(3);
-    params.param::<{ T::Dyn as u8 }>(4);
-    params.param::<{ T::Uint32 as u8 }>(5);
+fn s26<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(3)?;
+    params.param::<{ T::Dyn as u8 }, false>(4)?;
+    params.param::<{ T::Uint32 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s27<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Bytebuf as u8 }>(3);
-    params.param::<{ T::Socktuple as u8 }>(4);
+fn s27<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(3)?;
+    params.param::<{ T::Socktuple as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s28<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Socktuple as u8 }>(3);
-    params.param::<{ T::Bytebuf as u8 }>(4);
-    params.param::<{ T::Fd as u8 }>(5);
+fn s28<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Socktuple as u8 }, false>(3)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(4)?;
+    params.param::<{ T::Fd as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s29<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Bytebuf as u8 }>(3);
-    params.param::<{ T::Socktuple as u8 }>(4);
-    params.param::<{ T::Bytebuf as u8 }>(5);
+fn s29<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(3)?;
+    params.param::<{ T::Socktuple as u8 }, false>(4)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s30<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int32 as u8 }>(0);
+fn s30<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int32 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s31<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fspath as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
+fn s31<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fspath as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s32<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Flags16 as u8 }>(5);
+fn s32<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Flags16 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s33<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s33<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s34<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
+fn s34<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s35<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
+fn s35<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s36<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Flags16 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s36<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Flags16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s37<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Flags16 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s37<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Flags16 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s38<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
+fn s38<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s39<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
+fn s39<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s40<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Errno as u8 }>(1);
+fn s40<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Errno as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s41<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fdlist as u8 }>(0);
-    params.param::<{ T::Int64 as u8 }>(1);
+fn s41<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fdlist as u8 }, false>(0)?;
+    params.param::<{ T::Int64 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s42<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fdlist as u8 }>(1);
-    params.param::<{ T::Int64 as u8 }>(2);
+fn s42<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fdlist as u8 }, false>(1)?;
+    params.param::<{ T::Int64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s43<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Enumflags8 as u8 }>(2);
+fn s43<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s44<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Enumflags8 as u8 }>(3);
+fn s44<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s45<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
+fn s45<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s46<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
+fn s46<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s47<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fspath as u8 }>(0);
+fn s47<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fspath as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s48<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s48<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s49<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fspath as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
+fn s49<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fspath as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s50<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
+fn s50<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s51<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
+fn s51<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s52<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s52<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s53<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
+fn s53<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s54<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
+fn s54<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s55<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
+fn s55<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s56<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint8 as u8 }>(2);
+fn s56<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint8 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s57<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint8 as u8 }>(3);
+fn s57<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint8 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s58<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Sigtype as u8 }>(1);
+fn s58<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Sigtype as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s59<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Sigtype as u8 }>(2);
+fn s59<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Sigtype as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s60<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Sigtype as u8 }>(2);
+fn s60<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Sigtype as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s61<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Pid as u8 }>(2);
-    params.param::<{ T::Sigtype as u8 }>(3);
+fn s61<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Pid as u8 }, false>(2)?;
+    params.param::<{ T::Sigtype as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s62<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Reltime as u8 }>(0);
+fn s62<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Reltime as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s63<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Reltime as u8 }>(1);
+fn s63<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Reltime as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s64<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint8 as u8 }>(0);
-    params.param::<{ T::Uint8 as u8 }>(1);
+fn s64<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint8 as u8 }, false>(0)?;
+    params.param::<{ T::Uint8 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s65<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint8 as u8 }>(1);
-    params.param::<{ T::Uint8 as u8 }>(2);
+fn s65<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint8 as u8 }, false>(1)?;
+    params.param::<{ T::Uint8 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s66<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint8 as u8 }>(0);
+fn s66<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint8 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s67<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint8 as u8 }>(1);
+fn s67<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint8 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s68<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Enumflags8 as u8 }>(0);
+fn s68<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Enumflags8 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s69<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Int64 as u8 }>(1);
-    params.param::<{ T::Int64 as u8 }>(2);
-    params.param::<{ T::Enumflags8 as u8 }>(3);
+fn s69<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Int64 as u8 }, false>(1)?;
+    params.param::<{ T::Int64 as u8 }, false>(2)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s70<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Enumflags8 as u8 }>(1);
+fn s70<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s71<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Int64 as u8 }>(1);
-    params.param::<{ T::Int64 as u8 }>(2);
-    params.param::<{ T::Int64 as u8 }>(3);
-    params.param::<{ T::Int64 as u8 }>(4);
-    params.param::<{ T::Int64 as u8 }>(5);
-    params.param::<{ T::Enumflags8 as u8 }>(6);
+fn s71<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Int64 as u8 }, false>(1)?;
+    params.param::<{ T::Int64 as u8 }, false>(2)?;
+    params.param::<{ T::Int64 as u8 }, false>(3)?;
+    params.param::<{ T::Int64 as u8 }, false>(4)?;
+    params.param::<{ T::Int64 as u8 }, false>(5)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(6)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s72<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
+fn s72<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s73<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Enumflags8 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s73<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s74<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Uint32 as u8 }>(5);
+fn s74<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Uint32 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s75<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
+fn s75<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s76<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Int64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Flags32 as u8 }>(13);
-    params.param::<{ T::Uint32 as u8 }>(14);
-    params.param::<{ T::Uint32 as u8 }>(15);
+fn s76<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Int64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Flags32 as u8 }, false>(13)?;
+    params.param::<{ T::Uint32 as u8 }, false>(14)?;
+    params.param::<{ T::Uint32 as u8 }, false>(15)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s77<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
+fn s77<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s78<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
-    params.param::<{ T::Fd as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s78<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    params.param::<{ T::Fd as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s79<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
-    params.param::<{ T::Flags32 as u8 }>(6);
-    params.param::<{ T::Flags32 as u8 }>(7);
-    params.param::<{ T::Fd as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
+fn s79<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    params.param::<{ T::Flags32 as u8 }, false>(6)?;
+    params.param::<{ T::Flags32 as u8 }, false>(7)?;
+    params.param::<{ T::Fd as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s80<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
+fn s80<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s81<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s81<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s82<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s82<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s83<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
+fn s83<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s84<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Enumflags16 as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
+fn s84<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Enumflags16 as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s85<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Dyn as u8 }>(1);
-    params.param::<{ T::Dyn as u8 }>(2);
-    params.param::<{ T::Enumflags16 as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
+fn s85<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Dyn as u8 }, false>(1)?;
+    params.param::<{ T::Dyn as u8 }, false>(2)?;
+    params.param::<{ T::Enumflags16 as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s86<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s86<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s87<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s87<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s88<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Bytebuf as u8 }>(13);
+fn s88<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(13)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s89<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Fspath as u8 }>(2);
+fn s89<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Fspath as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s90<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Fsrelpath as u8 }>(4);
+fn s90<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s91<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Fspath as u8 }>(2);
+fn s91<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Fspath as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s92<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Fsrelpath as u8 }>(3);
+fn s92<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s93<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Errno as u8 }>(1);
-    params.param::<{ T::Sigtype as u8 }>(2);
-    params.param::<{ T::Uint8 as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
+fn s93<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Errno as u8 }, false>(1)?;
+    params.param::<{ T::Sigtype as u8 }, false>(2)?;
+    params.param::<{ T::Uint8 as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s94<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s94<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s95<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
+fn s95<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s96<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Flags16 as u8 }>(0);
-    params.param::<{ T::Flags8 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Flags8 as u8 }>(3);
+fn s96<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Flags16 as u8 }, false>(0)?;
+    params.param::<{ T::Flags8 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Flags8 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s97<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
-    params.param::<{ T::Uint64 as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Reltime as u8 }>(8);
-    params.param::<{ T::Reltime as u8 }>(9);
-    params.param::<{ T::Reltime as u8 }>(10);
-    params.param::<{ T::Reltime as u8 }>(11);
-    params.param::<{ T::Flags8 as u8 }>(12);
-    params.param::<{ T::Flags8 as u8 }>(13);
-    params.param::<{ T::Flags16 as u8 }>(14);
-    params.param::<{ T::Flags8 as u8 }>(15);
-    params.param::<{ T::Uint32 as u8 }>(16);
-    params.param::<{ T::Flags8 as u8 }>(17);
+fn s97<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    params.param::<{ T::Uint64 as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Reltime as u8 }, false>(8)?;
+    params.param::<{ T::Reltime as u8 }, false>(9)?;
+    params.param::<{ T::Reltime as u8 }, false>(10)?;
+    params.param::<{ T::Reltime as u8 }, false>(11)?;
+    params.param::<{ T::Flags8 as u8 }, false>(12)?;
+    params.param::<{ T::Flags8 as u8 }, false>(13)?;
+    params.param::<{ T::Flags16 as u8 }, false>(14)?;
+    params.param::<{ T::Flags8 as u8 }, false>(15)?;
+    params.param::<{ T::Uint32 as u8 }, false>(16)?;
+    params.param::<{ T::Flags8 as u8 }, false>(17)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s98<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uid as u8 }>(0);
-    params.param::<{ T::Uid as u8 }>(1);
-    params.param::<{ T::Uid as u8 }>(2);
+fn s98<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uid as u8 }, false>(0)?;
+    params.param::<{ T::Uid as u8 }, false>(1)?;
+    params.param::<{ T::Uid as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s99<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uid as u8 }>(1);
-    params.param::<{ T::Uid as u8 }>(2);
-    params.param::<{ T::Uid as u8 }>(3);
+fn s99<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uid as u8 }, false>(1)?;
+    params.param::<{ T::Uid as u8 }, false>(2)?;
+    params.param::<{ T::Uid as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s100<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Gid as u8 }>(0);
-    params.param::<{ T::Gid as u8 }>(1);
-    params.param::<{ T::Gid as u8 }>(2);
+fn s100<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Gid as u8 }, false>(0)?;
+    params.param::<{ T::Gid as u8 }, false>(1)?;
+    params.param::<{ T::Gid as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s101<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Gid as u8 }>(1);
-    params.param::<{ T::Gid as u8 }>(2);
-    params.param::<{ T::Gid as u8 }>(3);
+fn s101<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Gid as u8 }, false>(1)?;
+    params.param::<{ T::Gid as u8 }, false>(2)?;
+    params.param::<{ T::Gid as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s102<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
+fn s102<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s103<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uid as u8 }>(0);
+fn s103<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uid as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s104<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uid as u8 }>(1);
+fn s104<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uid as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s105<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Gid as u8 }>(0);
+fn s105<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Gid as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s106<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Gid as u8 }>(1);
+fn s106<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Gid as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s107<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
+fn s107<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s108<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Int64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Flags32 as u8 }>(14);
-    params.param::<{ T::Uint32 as u8 }>(15);
-    params.param::<{ T::Uint32 as u8 }>(16);
+fn s108<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Int64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Flags32 as u8 }, false>(14)?;
+    params.param::<{ T::Uint32 as u8 }, false>(15)?;
+    params.param::<{ T::Uint32 as u8 }, false>(16)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s109<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Int64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
-    params.param::<{ T::Flags32 as u8 }>(15);
-    params.param::<{ T::Uint32 as u8 }>(16);
-    params.param::<{ T::Uint32 as u8 }>(17);
-    params.param::<{ T::Pid as u8 }>(18);
-    params.param::<{ T::Pid as u8 }>(19);
-    params.param::<{ T::Uint64 as u8 }>(20);
+fn s109<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Int64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    params.param::<{ T::Flags32 as u8 }, false>(15)?;
+    params.param::<{ T::Uint32 as u8 }, false>(16)?;
+    params.param::<{ T::Uint32 as u8 }, false>(17)?;
+    params.param::<{ T::Pid as u8 }, false>(18)?;
+    params.param::<{ T::Pid as u8 }, false>(19)?;
+    params.param::<{ T::Uint64 as u8 }, false>(20)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s110<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Charbuf as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
+fn s110<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Charbuf as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s111<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
-    params.param::<{ T::Bytebuf as u8 }>(15);
+fn s111<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(15)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s112<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Flags32 as u8 }>(1);
+fn s112<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Flags32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s113<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s113<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s114<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
+fn s114<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s115<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Socktuple as u8 }>(1);
-    params.param::<{ T::Uint8 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
+fn s115<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Socktuple as u8 }, false>(1)?;
+    params.param::<{ T::Uint8 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s116<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint16 as u8 }>(2);
-    params.param::<{ T::Int16 as u8 }>(3);
-    params.param::<{ T::Flags16 as u8 }>(4);
-    params.param::<{ T::Uint16 as u8 }>(5);
-    params.param::<{ T::Int16 as u8 }>(6);
-    params.param::<{ T::Flags16 as u8 }>(7);
-    params.param::<{ T::Int32 as u8 }>(8);
+fn s116<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint16 as u8 }, false>(2)?;
+    params.param::<{ T::Int16 as u8 }, false>(3)?;
+    params.param::<{ T::Flags16 as u8 }, false>(4)?;
+    params.param::<{ T::Uint16 as u8 }, false>(5)?;
+    params.param::<{ T::Int16 as u8 }, false>(6)?;
+    params.param::<{ T::Flags16 as u8 }, false>(7)?;
+    params.param::<{ T::Int32 as u8 }, false>(8)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s117<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int32 as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
-    params.param::<{ T::Flags16 as u8 }>(2);
-    params.param::<{ T::Int32 as u8 }>(3);
+fn s117<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int32 as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    params.param::<{ T::Flags16 as u8 }, false>(2)?;
+    params.param::<{ T::Int32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s118<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
-    params.param::<{ T::Int32 as u8 }>(2);
-    params.param::<{ T::Flags16 as u8 }>(3);
-    params.param::<{ T::Int32 as u8 }>(4);
+fn s118<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    params.param::<{ T::Int32 as u8 }, false>(2)?;
+    params.param::<{ T::Flags16 as u8 }, false>(3)?;
+    params.param::<{ T::Int32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s119<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fdlist as u8 }>(0);
-    params.param::<{ T::Reltime as u8 }>(1);
-    params.param::<{ T::Sigset as u8 }>(2);
+fn s119<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fdlist as u8 }, false>(0)?;
+    params.param::<{ T::Reltime as u8 }, false>(1)?;
+    params.param::<{ T::Sigset as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s120<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fdlist as u8 }>(1);
-    params.param::<{ T::Reltime as u8 }>(2);
-    params.param::<{ T::Sigset as u8 }>(3);
+fn s120<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fdlist as u8 }, false>(1)?;
+    params.param::<{ T::Reltime as u8 }, false>(2)?;
+    params.param::<{ T::Sigset as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s121<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Flags32 as u8 }>(0);
+fn s121<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Flags32 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s122<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Fspath as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
+fn s122<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Fspath as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s123<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Charbuf as u8 }>(0);
+fn s123<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Charbuf as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s124<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int32 as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s124<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int32 as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s125<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
-    params.param::<{ T::Int32 as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s125<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    params.param::<{ T::Int32 as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s126<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s126<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s127<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int64 as u8 }>(0);
-    params.param::<{ T::Charbufarray as u8 }>(1);
-    params.param::<{ T::CharbufPairArray as u8 }>(2);
+fn s127<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int64 as u8 }, false>(0)?;
+    params.param::<{ T::Charbufarray as u8 }, false>(1)?;
+    params.param::<{ T::CharbufPairArray as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s128<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
+fn s128<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s129<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Charbuf as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
+fn s129<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Charbuf as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s130<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
-    params.param::<{ T::Bytebuf as u8 }>(15);
-    params.param::<{ T::Int32 as u8 }>(16);
+fn s130<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(15)?;
+    params.param::<{ T::Int32 as u8 }, false>(16)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s131<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Flags32 as u8 }>(1);
+fn s131<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Flags32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s132<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Charbuf as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
+fn s132<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Charbuf as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s133<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint64 as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s133<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint64 as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s134<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
-    params.param::<{ T::Bytebuf as u8 }>(15);
-    params.param::<{ T::Uint32 as u8 }>(16);
-    params.param::<{ T::Pid as u8 }>(17);
-    params.param::<{ T::Uid as u8 }>(18);
-    params.param::<{ T::Flags32 as u8 }>(19);
-    params.param::<{ T::Uint64 as u8 }>(20);
-    params.param::<{ T::Uint64 as u8 }>(21);
-    params.param::<{ T::Uint64 as u8 }>(22);
-    params.param::<{ T::Uint64 as u8 }>(23);
-    params.param::<{ T::Abstime as u8 }>(24);
-    params.param::<{ T::Abstime as u8 }>(25);
-    params.param::<{ T::Uid as u8 }>(26);
-    params.param::<{ T::Fspath as u8 }>(27);
-    params.param::<{ T::Pid as u8 }>(28);
-    params.param::<{ T::Gid as u8 }>(29);
-    params.param::<{ T::Fspath as u8 }>(30);
+fn s134<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(15)?;
+    params.param::<{ T::Uint32 as u8 }, false>(16)?;
+    params.param::<{ T::Pid as u8 }, false>(17)?;
+    params.param::<{ T::Uid as u8 }, false>(18)?;
+    params.param::<{ T::Flags32 as u8 }, false>(19)?;
+    params.param::<{ T::Uint64 as u8 }, false>(20)?;
+    params.param::<{ T::Uint64 as u8 }, false>(21)?;
+    params.param::<{ T::Uint64 as u8 }, false>(22)?;
+    params.param::<{ T::Uint64 as u8 }, false>(23)?;
+    params.param::<{ T::Abstime as u8 }, false>(24)?;
+    params.param::<{ T::Abstime as u8 }, false>(25)?;
+    params.param::<{ T::Uid as u8 }, false>(26)?;
+    params.param::<{ T::Fspath as u8 }, false>(27)?;
+    params.param::<{ T::Pid as u8 }, false>(28)?;
+    params.param::<{ T::Gid as u8 }, false>(29)?;
+    params.param::<{ T::Fspath as u8 }, false>(30)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s135<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
+fn s135<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s136<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Pid as u8 }>(2);
+fn s136<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Pid as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s137<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int64 as u8 }>(0);
+fn s137<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int64 as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s138<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Dyn as u8 }>(0);
+fn s138<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Dyn as u8 }, false>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s139<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s139<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s140<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s140<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s141<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s141<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s142<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fsrelpath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s142<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s143<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Uint32 as u8 }>(5);
-    params.param::<{ T::Uint64 as u8 }>(6);
+fn s143<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Uint32 as u8 }, false>(5)?;
+    params.param::<{ T::Uint64 as u8 }, false>(6)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s144<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Fsrelpath as u8 }>(4);
-    params.param::<{ T::Flags32 as u8 }>(5);
+fn s144<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(4)?;
+    params.param::<{ T::Flags32 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s145<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Mode as u8 }>(3);
+fn s145<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Mode as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s146<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Mode as u8 }>(2);
+fn s146<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Mode as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s147<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Mode as u8 }>(2);
+fn s147<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Mode as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s148<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
+fn s148<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, true>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, true>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s149<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fsrelpath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
+fn s149<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Charbuf as u8 }, true>(0)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s150<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Flags32 as u8 }>(5);
-    params.param::<{ T::Uint32 as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
+fn s150<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s151<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s151<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Flags32 as u8 }, false>(5)?;
+    params.param::<{ T::Uint32 as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s152<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fsrelpath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s152<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s153<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
-    params.param::<{ T::Pid as u8 }>(3);
-    params.param::<{ T::Pid as u8 }>(4);
-    params.param::<{ T::Pid as u8 }>(5);
-    params.param::<{ T::Charbuf as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
-    params.param::<{ T::Uint64 as u8 }>(8);
-    params.param::<{ T::Uint64 as u8 }>(9);
-    params.param::<{ T::Uint32 as u8 }>(10);
-    params.param::<{ T::Uint32 as u8 }>(11);
-    params.param::<{ T::Uint32 as u8 }>(12);
-    params.param::<{ T::Charbuf as u8 }>(13);
-    params.param::<{ T::Bytebuf as u8 }>(14);
-    params.param::<{ T::Bytebuf as u8 }>(15);
-    params.param::<{ T::Uint32 as u8 }>(16);
-    params.param::<{ T::Pid as u8 }>(17);
-    params.param::<{ T::Uid as u8 }>(18);
-    params.param::<{ T::Flags32 as u8 }>(19);
-    params.param::<{ T::Uint64 as u8 }>(20);
-    params.param::<{ T::Uint64 as u8 }>(21);
-    params.param::<{ T::Uint64 as u8 }>(22);
-    params.param::<{ T::Uint64 as u8 }>(23);
-    params.param::<{ T::Abstime as u8 }>(24);
-    params.param::<{ T::Abstime as u8 }>(25);
-    params.param::<{ T::Uid as u8 }>(26);
-    params.param::<{ T::Fspath as u8 }>(27);
-    params.param::<{ T::Pid as u8 }>(28);
-    params.param::<{ T::Gid as u8 }>(29);
+fn s153<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s154<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Fd as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s154<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    params.param::<{ T::Pid as u8 }, false>(3)?;
+    params.param::<{ T::Pid as u8 }, false>(4)?;
+    params.param::<{ T::Pid as u8 }, false>(5)?;
+    params.param::<{ T::Charbuf as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    params.param::<{ T::Uint64 as u8 }, false>(8)?;
+    params.param::<{ T::Uint64 as u8 }, false>(9)?;
+    params.param::<{ T::Uint32 as u8 }, false>(10)?;
+    params.param::<{ T::Uint32 as u8 }, false>(11)?;
+    params.param::<{ T::Uint32 as u8 }, false>(12)?;
+    params.param::<{ T::Charbuf as u8 }, false>(13)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(14)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(15)?;
+    params.param::<{ T::Uint32 as u8 }, false>(16)?;
+    params.param::<{ T::Pid as u8 }, false>(17)?;
+    params.param::<{ T::Uid as u8 }, false>(18)?;
+    params.param::<{ T::Flags32 as u8 }, false>(19)?;
+    params.param::<{ T::Uint64 as u8 }, false>(20)?;
+    params.param::<{ T::Uint64 as u8 }, false>(21)?;
+    params.param::<{ T::Uint64 as u8 }, false>(22)?;
+    params.param::<{ T::Uint64 as u8 }, false>(23)?;
+    params.param::<{ T::Abstime as u8 }, false>(24)?;
+    params.param::<{ T::Abstime as u8 }, false>(25)?;
+    params.param::<{ T::Uid as u8 }, false>(26)?;
+    params.param::<{ T::Fspath as u8 }, false>(27)?;
+    params.param::<{ T::Pid as u8 }, false>(28)?;
+    params.param::<{ T::Gid as u8 }, false>(29)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s155<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Fspath as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s155<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Fd as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s156<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
-    params.param::<{ T::Uint32 as u8 }>(5);
-    params.param::<{ T::Uint32 as u8 }>(6);
-    params.param::<{ T::Flags32 as u8 }>(7);
+fn s156<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Fspath as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s157<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Flags32 as u8 }>(4);
-    params.param::<{ T::Sigset as u8 }>(5);
+fn s157<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    params.param::<{ T::Uint32 as u8 }, false>(5)?;
+    params.param::<{ T::Uint32 as u8 }, false>(6)?;
+    params.param::<{ T::Flags32 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s158<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Enumflags16 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
+fn s158<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Flags32 as u8 }, false>(4)?;
+    params.param::<{ T::Sigset as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s159<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint64 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s159<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags16 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s160<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
-    params.param::<{ T::Charbuf as u8 }>(4);
-    params.param::<{ T::Charbuf as u8 }>(5);
+fn s160<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint64 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s161<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
+fn s161<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    params.param::<{ T::Charbuf as u8 }, false>(4)?;
+    params.param::<{ T::Charbuf as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s162<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
+fn s162<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s163<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s163<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s164<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
+fn s164<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s165<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Enumflags32 as u8 }>(1);
+fn s165<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s166<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Enumflags32 as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
-    params.param::<{ T::Bytebuf as u8 }>(4);
-    params.param::<{ T::Charbuf as u8 }>(5);
-    params.param::<{ T::Int32 as u8 }>(6);
+fn s166<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s167<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Int32 as u8 }>(1);
+fn s167<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(4)?;
+    params.param::<{ T::Charbuf as u8 }, false>(5)?;
+    params.param::<{ T::Int32 as u8 }, false>(6)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s168<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s168<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Int32 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s169<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s169<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s170<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Flags32 as u8 }>(5);
+fn s170<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s171<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Socktuple as u8 }>(1);
-    params.param::<{ T::Uint8 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
-    params.param::<{ T::Int32 as u8 }>(5);
+fn s171<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Flags32 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s172<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Flags16 as u8 }>(1);
+fn s172<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Socktuple as u8 }, false>(1)?;
+    params.param::<{ T::Uint8 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    params.param::<{ T::Int32 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s173<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Flags16 as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s173<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Flags16 as u8 }, false>(1)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s174<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Flags16 as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s174<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Flags16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s175<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Enumflags32 as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Int64 as u8 }>(3);
+fn s175<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Flags16 as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s176<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Uint32 as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
+fn s176<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Int64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s177<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s177<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Uint32 as u8 }, true>(0)?;
+    params.param::<{ T::Charbuf as u8 }, true>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, true>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s178<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fd as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s178<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s179<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s179<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fd as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s180<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Bytebuf as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
-    params.param::<{ T::Charbuf as u8 }>(3);
+fn s180<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s181<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Charbuf as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s181<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    params.param::<{ T::Charbuf as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s182<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Mode as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
+fn s182<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Charbuf as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s183<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Fd as u8 }>(1);
-    params.param::<{ T::Fsrelpath as u8 }>(2);
-    params.param::<{ T::Mode as u8 }>(3);
-    params.param::<{ T::Uint32 as u8 }>(4);
+fn s183<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Mode as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s184<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Int64 as u8 }>(0);
-    params.param::<{ T::Pid as u8 }>(1);
-    params.param::<{ T::Bytebuf as u8 }>(2);
+fn s184<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Fd as u8 }, false>(1)?;
+    params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
+    params.param::<{ T::Mode as u8 }, false>(3)?;
+    params.param::<{ T::Uint32 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s185<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Charbuf as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
+fn s185<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Int64 as u8 }, false>(0)?;
+    params.param::<{ T::Pid as u8 }, false>(1)?;
+    params.param::<{ T::Bytebuf as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s186<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uid as u8 }>(1);
-    params.param::<{ T::Uid as u8 }>(2);
+fn s186<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Charbuf as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s187<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Pid32 as u8 }>(0);
-    params.param::<{ T::Pid32 as u8 }>(1);
-    params.param::<{ T::Pid32 as u8 }>(2);
-    params.param::<{ T::Pid32 as u8 }>(3);
-    params.param::<{ T::Charbuf as u8 }>(4);
-    params.param::<{ T::Charbufarray as u8 }>(5);
-    params.param::<{ T::Fspath as u8 }>(6);
-    params.param::<{ T::Flags32 as u8 }>(7);
-    params.param::<{ T::Charbufarray as u8 }>(8);
-    params.param::<{ T::Charbuf as u8 }>(9);
-    params.param::<{ T::Uint64 as u8 }>(10);
-    params.param::<{ T::Uid as u8 }>(11);
-    params.param::<{ T::Gid as u8 }>(12);
-    params.param::<{ T::Uint64 as u8 }>(13);
-    params.param::<{ T::Uint64 as u8 }>(14);
-    params.param::<{ T::Uint64 as u8 }>(15);
-    params.param::<{ T::Uint64 as u8 }>(16);
-    params.param::<{ T::Abstime as u8 }>(17);
-    params.param::<{ T::Abstime as u8 }>(18);
-    params.param::<{ T::Uint32 as u8 }>(19);
-    params.param::<{ T::Uint32 as u8 }>(20);
-    params.param::<{ T::Uint32 as u8 }>(21);
-    params.param::<{ T::Uint64 as u8 }>(22);
-    params.param::<{ T::Uint64 as u8 }>(23);
-    params.param::<{ T::Pid32 as u8 }>(24);
-    params.param::<{ T::Pid32 as u8 }>(25);
-    params.param::<{ T::Uint64 as u8 }>(26);
-    params.param::<{ T::Charbufarray as u8 }>(27);
-    params.param::<{ T::Fspath as u8 }>(28);
-    params.param::<{ T::Abstime as u8 }>(29);
-    params.param::<{ T::Uint32 as u8 }>(30);
-    params.param::<{ T::Uid as u8 }>(31);
+fn s187<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uid as u8 }, false>(1)?;
+    params.param::<{ T::Uid as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s188<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Uint64 as u8 }>(2);
+fn s188<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Pid32 as u8 }, false>(0)?;
+    params.param::<{ T::Pid32 as u8 }, false>(1)?;
+    params.param::<{ T::Pid32 as u8 }, false>(2)?;
+    params.param::<{ T::Pid32 as u8 }, false>(3)?;
+    params.param::<{ T::Charbuf as u8 }, false>(4)?;
+    params.param::<{ T::Charbufarray as u8 }, false>(5)?;
+    params.param::<{ T::Fspath as u8 }, false>(6)?;
+    params.param::<{ T::Flags32 as u8 }, false>(7)?;
+    params.param::<{ T::Charbufarray as u8 }, false>(8)?;
+    params.param::<{ T::Charbuf as u8 }, false>(9)?;
+    params.param::<{ T::Uint64 as u8 }, false>(10)?;
+    params.param::<{ T::Uid as u8 }, false>(11)?;
+    params.param::<{ T::Gid as u8 }, false>(12)?;
+    params.param::<{ T::Uint64 as u8 }, false>(13)?;
+    params.param::<{ T::Uint64 as u8 }, false>(14)?;
+    params.param::<{ T::Uint64 as u8 }, false>(15)?;
+    params.param::<{ T::Uint64 as u8 }, false>(16)?;
+    params.param::<{ T::Abstime as u8 }, false>(17)?;
+    params.param::<{ T::Abstime as u8 }, false>(18)?;
+    params.param::<{ T::Uint32 as u8 }, false>(19)?;
+    params.param::<{ T::Uint32 as u8 }, false>(20)?;
+    params.param::<{ T::Uint32 as u8 }, false>(21)?;
+    params.param::<{ T::Uint64 as u8 }, false>(22)?;
+    params.param::<{ T::Uint64 as u8 }, false>(23)?;
+    params.param::<{ T::Pid32 as u8 }, false>(24)?;
+    params.param::<{ T::Pid32 as u8 }, false>(25)?;
+    params.param::<{ T::Uint64 as u8 }, false>(26)?;
+    params.param::<{ T::Charbufarray as u8 }, false>(27)?;
+    params.param::<{ T::Fspath as u8 }, false>(28)?;
+    params.param::<{ T::Abstime as u8 }, false>(29)?;
+    params.param::<{ T::Uint32 as u8 }, false>(30)?;
+    params.param::<{ T::Uid as u8 }, false>(31)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s189<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Fspath as u8 }>(1);
-    params.param::<{ T::Flags32 as u8 }>(2);
-    params.param::<{ T::Uint32 as u8 }>(3);
-    params.param::<{ T::Uint64 as u8 }>(4);
+fn s189<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Uint64 as u8 }, false>(2)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s190<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Uint16 as u8 }>(1);
-    params.param::<{ T::Uint16 as u8 }>(2);
-    params.param::<{ T::Ipv4addr as u8 }>(3);
-    params.param::<{ T::Port as u8 }>(4);
-    params.param::<{ T::Ipv4addr as u8 }>(5);
-    params.param::<{ T::Port as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
+fn s190<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Fspath as u8 }, false>(1)?;
+    params.param::<{ T::Flags32 as u8 }, false>(2)?;
+    params.param::<{ T::Uint32 as u8 }, false>(3)?;
+    params.param::<{ T::Uint64 as u8 }, false>(4)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s191<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Uint16 as u8 }>(1);
-    params.param::<{ T::Uint16 as u8 }>(2);
-    params.param::<{ T::Ipv6addr as u8 }>(3);
-    params.param::<{ T::Port as u8 }>(4);
-    params.param::<{ T::Ipv6addr as u8 }>(5);
-    params.param::<{ T::Port as u8 }>(6);
-    params.param::<{ T::Uint64 as u8 }>(7);
+fn s191<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint16 as u8 }, false>(2)?;
+    params.param::<{ T::Ipv4addr as u8 }, false>(3)?;
+    params.param::<{ T::Port as u8 }, false>(4)?;
+    params.param::<{ T::Ipv4addr as u8 }, false>(5)?;
+    params.param::<{ T::Port as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s192<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Uint16 as u8 }>(1);
-    params.param::<{ T::Uint16 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
-    params.param::<{ T::Fspath as u8 }>(4);
-    params.param::<{ T::Uint64 as u8 }>(5);
+fn s192<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint16 as u8 }, false>(2)?;
+    params.param::<{ T::Ipv6addr as u8 }, false>(3)?;
+    params.param::<{ T::Port as u8 }, false>(4)?;
+    params.param::<{ T::Ipv6addr as u8 }, false>(5)?;
+    params.param::<{ T::Port as u8 }, false>(6)?;
+    params.param::<{ T::Uint64 as u8 }, false>(7)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s193<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Uint16 as u8 }>(1);
-    params.param::<{ T::Uint16 as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s193<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint16 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    params.param::<{ T::Fspath as u8 }, false>(4)?;
+    params.param::<{ T::Uint64 as u8 }, false>(5)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s194<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Fd32 as u8 }>(0);
-    params.param::<{ T::Flags8 as u8 }>(1);
-    params.param::<{ T::Fspath as u8 }>(2);
-    params.param::<{ T::Uint64 as u8 }>(3);
+fn s194<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Uint16 as u8 }, false>(1)?;
+    params.param::<{ T::Uint16 as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s195<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Uint32 as u8 }>(1);
-    params.param::<{ T::Uint32 as u8 }>(2);
-    params.param::<{ T::Flags32 as u8 }>(3);
+fn s195<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Fd32 as u8 }, false>(0)?;
+    params.param::<{ T::Flags8 as u8 }, false>(1)?;
+    params.param::<{ T::Fspath as u8 }, false>(2)?;
+    params.param::<{ T::Uint64 as u8 }, false>(3)?;
+    Ok(())
 }
 
 #[inline(never)]
-fn s196<P: TypedParams>(params: &mut P) {
-    params.param::<{ T::Errno as u8 }>(0);
-    params.param::<{ T::Enumflags32 as u8 }>(1);
-    params.param::<{ T::Dyn as u8 }>(2);
-    params.param::<{ T::Dyn as u8 }>(3);
-    params.param::<{ T::Dyn as u8 }>(4);
-    params.param::<{ T::Dyn as u8 }>(5);
+fn s196<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Uint32 as u8 }, false>(1)?;
+    params.param::<{ T::Uint32 as u8 }, false>(2)?;
+    params.param::<{ T::Flags32 as u8 }, false>(3)?;
+    Ok(())
+}
+
+#[inline(never)]
+fn s197<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+    params.param::<{ T::Errno as u8 }, false>(0)?;
+    params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
+    params.param::<{ T::Dyn as u8 }, false>(2)?;
+    params.param::<{ T::Dyn as u8 }, false>(3)?;
+    params.param::<{ T::Dyn as u8 }, false>(4)?;
+    params.param::<{ T::Dyn as u8 }, false>(5)?;
+    Ok(())
 }
 
 /// The errno names as `(errno value, name)`, sorted by errno value.

@@ -15,8 +15,11 @@ pub(crate) use generated::visit;
 /// generated [`visit`] calls `param` with the type as a const argument, so that each type's
 /// decoder is compiled once, with no dispatch on the type at run time.
 pub(crate) trait TypedParams {
-    /// Takes parameter `index`, whose type is the `PT_*` number `TY`.
-    fn param<const TY: u8>(&mut self, index: usize);
+    /// Why a visit stopped before the last parameter.
+    type Stop;
+    /// Takes parameter `index`, whose type is the `PT_*` number `TY` and whose length is 32-bit
+    /// if `LARGE` (16-bit if not); an `Err` ends the visit.
+    fn param<const TY: u8, const LARGE: bool>(&mut self, index: usize) -> Result<(), Self::Stop>;
 }
 
 /// Whether an event is the enter or the exit half of a system call.
