@@ -636,14 +636,12 @@ struct Signatures {
     of_event: Vec<usize>,
 }
 
-/// `EF_LARGE_PAYLOAD`: parameter lengths are 32-bit.
-const LARGE_PAYLOAD: u32 = 2048;
-
 fn signatures(data: &Data) -> Signatures {
     let mut lists: Vec<(bool, Vec<String>)> = Vec::new();
     let mut of_event = Vec::with_capacity(data.events.len());
     for e in &data.events {
-        let large = e.flags & LARGE_PAYLOAD != 0;
+        // Parameter lengths are 32-bit.
+        let large = e.flag_names.iter().any(|f| f == "EF_LARGE_PAYLOAD");
         let sig = (
             large,
             e.params.iter().map(|p| type_variant(&p.ty)).collect(),
@@ -670,7 +668,7 @@ fn signatures(data: &Data) -> Signatures {
 /// and the width of the lengths as const arguments (so each type's decoder is compiled once and
 /// called without a dispatch on the type), stopping at the first `Err`; and `visit`, which picks
 /// the function by an event's `signature`. Separate functions keep the optimizer's work per
-/// function small; taking `params` by value lets it keep `params`' state in registers.
+/// function small.
 fn render_signatures(out: &mut String, sigs: &Signatures) {
     out.push_str(
         "\n/// Passes `params` through `TypedParams::param` for each parameter of the event types \
