@@ -6,7 +6,8 @@
 //! - `decode`: decode every parameter of every event to typed values (events/s): strata against
 //!   falco_event (the Falco plugin SDK's decoder), both starting from the same event bytes.
 //!   strata is timed both ways: all of an event's values at once into a reused buffer
-//!   (`decode_params`, the one compared), and one at a time (`params`).
+//!   (`decode_params`, the one compared), and one at a time (`params`). Before those, the
+//!   compared pair is also timed in alternation and the per-round ratio printed.
 //!
 //! The capture is made on first use by `shared/tools/replicate-capture` into
 //! `<target>/bench-data/`. See `benches/README.md`.
@@ -412,6 +413,8 @@ fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
          {strata_params} params; fully decoded: strata {strata_ok}, falco_event {falco_ok}"
     );
 
+    interleaved_ratio(&bodies, &events);
+
     let mut g = c.benchmark_group("decode");
     configure(&mut g);
     g.throughput(Throughput::Elements(n as u64));
@@ -428,6 +431,47 @@ fn bench_decode(c: &mut Criterion, label: &str, bytes: &[u8]) {
         b.iter(|| black_box(falco_decode(black_box(&events))))
     });
     g.finish();
+}
+
+/// Default number of interleaved rounds in [`interleaved_ratio`].
+const DEFAULT_ROUNDS: usize = 20;
+
+/// strata's `decode_params` and falco_event timed in alternation, one pass each per round, and
+/// the ratio of their times taken round by round. A slow spell of the machine then falls on both
+/// sides of a ratio, not on one bench of criterion's and not the other; the median and spread
+/// are printed beside criterion's figures. `STRATA_BENCH_ROUNDS=0` skips it.
+fn interleaved_ratio(bodies: &[&[u8]], events: &[&[u8]]) {
+    use std::time::Instant;
+    let rounds: usize = env_or("STRATA_BENCH_ROUNDS", DEFAULT_ROUNDS);
+    if rounds == 0 {
+        return;
+    }
+    let mut ratios = Vec::with_capacity(rounds);
+    let (mut best_strata, mut best_falco) = (f64::MAX, f64::MAX);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        black_box(strata_decode(black_box(bodies)));
+        let strata = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        black_box(falco_decode(black_box(events)));
+        let falco = t.elapsed().as_secs_f64();
+        ratios.push(falco / strata);
+        best_strata = best_strata.min(strata);
+        best_falco = best_falco.min(falco);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let n = bodies.len() as f64 / 1e6;
+    eprintln!(
+        "bench decode: interleaved, {rounds} rounds: decode_params / falco_event events/s \
+         ratio median {:.2}x (lowest {:.2}x, highest {:.2}x); best rounds {:.1} M / {:.1} M = \
+         {:.2}x",
+        ratios[rounds / 2],
+        ratios[0],
+        ratios[rounds - 1],
+        n / best_strata,
+        n / best_falco,
+        best_falco / best_strata
+    );
 }
 
 fn main() {
