@@ -677,7 +677,7 @@ fn render_signatures(out: &mut String, sigs: &Signatures) {
          are 32-bit\n\
          /// as const arguments; stops at the first `Err`.\n\
          #[inline]\n\
-         pub(crate) fn visit<P: TypedParams>(signature: u8, params: P) -> Result<(), P::Stop> {\n    \
+         pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) -> Result<(), P::Stop> {\n    \
              match signature {\n",
     );
     // Event types without parameters have nothing to visit: they fall to the last arm.
@@ -694,7 +694,7 @@ fn render_signatures(out: &mut String, sigs: &Signatures) {
         out.push_str("\n#[inline(never)]\n");
         writeln!(
             out,
-            "fn s{i}<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {{"
+            "fn s{i}<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {{"
         )
         .unwrap();
         for (k, ty) in list.iter().enumerate() {

@@ -7629,7 +7629,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
 /// `signature` it is, in order, with the type (its `PT_*` number) and whether lengths are 32-bit
 /// as const arguments; stops at the first `Err`.
 #[inline]
-pub(crate) fn visit<P: TypedParams>(signature: u8, params: P) -> Result<(), P::Stop> {
+pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) -> Result<(), P::Stop> {
     match signature {
         0 => s0(params),
         1 => s1(params),
@@ -7833,14 +7833,14 @@ pub(crate) fn visit<P: TypedParams>(signature: u8, params: P) -> Result<(), P::S
 }
 
 #[inline(never)]
-fn s0<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s0<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Syscallid as u8 }, false>(0)?;
     params.param::<{ T::Uint16 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s1<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s1<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fspath as u8 }, false>(0)?;
     params.param::<{ T::Flags32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -7848,7 +7848,7 @@ fn s1<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s2<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s2<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -7859,27 +7859,27 @@ fn s2<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s3<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s3<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s4<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s4<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s5<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s5<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s6<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s6<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Bytebuf as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -7888,19 +7888,19 @@ fn s6<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s7<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s7<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s8<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s8<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s10<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s10<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -7913,7 +7913,7 @@ fn s10<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s11<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s11<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -7929,7 +7929,7 @@ fn s11<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s12<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s12<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Enumflags32 as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -7937,7 +7937,7 @@ fn s12<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s13<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s13<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -7947,7 +7947,7 @@ fn s13<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s14<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s14<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Sockaddr as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -7955,14 +7955,14 @@ fn s14<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s15<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s15<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Sockaddr as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s16<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s16<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Socktuple as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -7971,14 +7971,14 @@ fn s16<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s17<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s17<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s18<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s18<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Int32 as u8 }, false>(2)?;
@@ -7986,7 +7986,7 @@ fn s18<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s19<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s19<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Socktuple as u8 }, false>(1)?;
     params.param::<{ T::Uint8 as u8 }, false>(2)?;
@@ -7994,7 +7994,7 @@ fn s19<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s20<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s20<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Bytebuf as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8004,7 +8004,7 @@ fn s20<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s21<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s21<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Socktuple as u8 }, false>(2)?;
@@ -8012,7 +8012,7 @@ fn s21<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s22<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s22<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Bytebuf as u8 }, false>(1)?;
     params.param::<{ T::Socktuple as u8 }, false>(2)?;
@@ -8022,14 +8022,14 @@ fn s22<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s23<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s23<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s24<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s24<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
@@ -8037,7 +8037,7 @@ fn s24<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s25<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s25<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8050,7 +8050,7 @@ fn s25<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s26<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s26<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
@@ -8061,7 +8061,7 @@ fn s26<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s27<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s27<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8071,7 +8071,7 @@ fn s27<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s28<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s28<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8082,7 +8082,7 @@ fn s28<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s29<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s29<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8093,20 +8093,20 @@ fn s29<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s30<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s30<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int32 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s31<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s31<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fspath as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s32<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s32<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8117,7 +8117,7 @@ fn s32<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s33<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s33<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8126,14 +8126,14 @@ fn s33<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s34<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s34<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s35<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s35<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8141,7 +8141,7 @@ fn s35<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s36<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s36<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Flags16 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8149,7 +8149,7 @@ fn s36<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s37<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s37<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Flags16 as u8 }, false>(2)?;
@@ -8158,34 +8158,34 @@ fn s37<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s38<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s38<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s39<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s39<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s40<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s40<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Errno as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s41<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s41<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fdlist as u8 }, false>(0)?;
     params.param::<{ T::Int64 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s42<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s42<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fdlist as u8 }, false>(1)?;
     params.param::<{ T::Int64 as u8 }, false>(2)?;
@@ -8193,7 +8193,7 @@ fn s42<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s43<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s43<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
@@ -8201,7 +8201,7 @@ fn s43<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s44<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s44<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8210,27 +8210,27 @@ fn s44<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s45<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s45<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s46<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s46<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s47<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s47<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fspath as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s48<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s48<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -8239,14 +8239,14 @@ fn s48<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s49<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s49<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fspath as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s50<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s50<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8255,14 +8255,14 @@ fn s50<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s51<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s51<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s52<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s52<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8270,7 +8270,7 @@ fn s52<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s53<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s53<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Bytebuf as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8280,7 +8280,7 @@ fn s53<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s54<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s54<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8289,7 +8289,7 @@ fn s54<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s55<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s55<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8299,7 +8299,7 @@ fn s55<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s56<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s56<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint8 as u8 }, false>(2)?;
@@ -8307,7 +8307,7 @@ fn s56<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s57<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s57<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8316,14 +8316,14 @@ fn s57<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s58<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s58<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Sigtype as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s59<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s59<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Sigtype as u8 }, false>(2)?;
@@ -8331,7 +8331,7 @@ fn s59<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s60<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s60<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Sigtype as u8 }, false>(2)?;
@@ -8339,7 +8339,7 @@ fn s60<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s61<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s61<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Pid as u8 }, false>(2)?;
@@ -8348,27 +8348,27 @@ fn s61<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s62<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s62<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Reltime as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s63<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s63<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Reltime as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s64<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s64<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint8 as u8 }, false>(0)?;
     params.param::<{ T::Uint8 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s65<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s65<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint8 as u8 }, false>(1)?;
     params.param::<{ T::Uint8 as u8 }, false>(2)?;
@@ -8376,26 +8376,26 @@ fn s65<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s66<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s66<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint8 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s67<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s67<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint8 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s68<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s68<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Enumflags8 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s69<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s69<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Int64 as u8 }, false>(1)?;
     params.param::<{ T::Int64 as u8 }, false>(2)?;
@@ -8404,14 +8404,14 @@ fn s69<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s70<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s70<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s71<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s71<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Int64 as u8 }, false>(1)?;
     params.param::<{ T::Int64 as u8 }, false>(2)?;
@@ -8423,13 +8423,13 @@ fn s71<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s72<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s72<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s73<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s73<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Enumflags8 as u8 }, false>(2)?;
@@ -8438,7 +8438,7 @@ fn s73<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s74<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s74<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8449,7 +8449,7 @@ fn s74<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s75<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s75<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8467,7 +8467,7 @@ fn s75<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s76<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s76<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8488,7 +8488,7 @@ fn s76<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s77<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s77<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8498,7 +8498,7 @@ fn s77<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s78<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s78<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -8509,7 +8509,7 @@ fn s78<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s79<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s79<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8524,14 +8524,14 @@ fn s79<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s80<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s80<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s81<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s81<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8542,7 +8542,7 @@ fn s81<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s82<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s82<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8551,7 +8551,7 @@ fn s82<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s83<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s83<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8561,14 +8561,14 @@ fn s83<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s84<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s84<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Enumflags16 as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s85<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s85<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Dyn as u8 }, false>(1)?;
     params.param::<{ T::Dyn as u8 }, false>(2)?;
@@ -8578,7 +8578,7 @@ fn s85<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s86<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s86<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8586,7 +8586,7 @@ fn s86<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s87<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s87<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8595,7 +8595,7 @@ fn s87<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s88<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s88<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8614,7 +8614,7 @@ fn s88<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s89<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s89<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Fspath as u8 }, false>(2)?;
@@ -8622,7 +8622,7 @@ fn s89<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s90<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s90<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -8632,7 +8632,7 @@ fn s90<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s91<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s91<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Fspath as u8 }, false>(2)?;
@@ -8640,7 +8640,7 @@ fn s91<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s92<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s92<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8649,7 +8649,7 @@ fn s92<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s93<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s93<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Errno as u8 }, false>(1)?;
     params.param::<{ T::Sigtype as u8 }, false>(2)?;
@@ -8659,7 +8659,7 @@ fn s93<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s94<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s94<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -8668,7 +8668,7 @@ fn s94<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s95<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s95<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -8678,7 +8678,7 @@ fn s95<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s96<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s96<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Flags16 as u8 }, false>(0)?;
     params.param::<{ T::Flags8 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -8687,7 +8687,7 @@ fn s96<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s97<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s97<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -8710,7 +8710,7 @@ fn s97<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s98<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s98<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uid as u8 }, false>(0)?;
     params.param::<{ T::Uid as u8 }, false>(1)?;
     params.param::<{ T::Uid as u8 }, false>(2)?;
@@ -8718,7 +8718,7 @@ fn s98<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s99<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s99<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uid as u8 }, false>(1)?;
     params.param::<{ T::Uid as u8 }, false>(2)?;
@@ -8727,7 +8727,7 @@ fn s99<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s100<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s100<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Gid as u8 }, false>(0)?;
     params.param::<{ T::Gid as u8 }, false>(1)?;
     params.param::<{ T::Gid as u8 }, false>(2)?;
@@ -8735,7 +8735,7 @@ fn s100<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s101<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s101<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Gid as u8 }, false>(1)?;
     params.param::<{ T::Gid as u8 }, false>(2)?;
@@ -8744,40 +8744,40 @@ fn s101<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s102<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s102<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s103<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s103<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uid as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s104<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s104<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uid as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s105<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s105<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Gid as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s106<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s106<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Gid as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s107<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s107<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8797,7 +8797,7 @@ fn s107<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s108<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s108<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8819,7 +8819,7 @@ fn s108<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s109<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s109<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8845,7 +8845,7 @@ fn s109<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s110<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s110<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Charbuf as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -8854,7 +8854,7 @@ fn s110<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s111<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s111<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -8875,14 +8875,14 @@ fn s111<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s112<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s112<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Flags32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s113<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s113<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -8890,14 +8890,14 @@ fn s113<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s114<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s114<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s115<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s115<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Socktuple as u8 }, false>(1)?;
     params.param::<{ T::Uint8 as u8 }, false>(2)?;
@@ -8907,7 +8907,7 @@ fn s115<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s116<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s116<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint16 as u8 }, false>(2)?;
@@ -8921,7 +8921,7 @@ fn s116<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s117<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s117<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int32 as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     params.param::<{ T::Flags16 as u8 }, false>(2)?;
@@ -8930,7 +8930,7 @@ fn s117<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s118<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s118<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     params.param::<{ T::Int32 as u8 }, false>(2)?;
@@ -8940,7 +8940,7 @@ fn s118<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s119<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s119<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fdlist as u8 }, false>(0)?;
     params.param::<{ T::Reltime as u8 }, false>(1)?;
     params.param::<{ T::Sigset as u8 }, false>(2)?;
@@ -8948,7 +8948,7 @@ fn s119<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s120<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s120<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fdlist as u8 }, false>(1)?;
     params.param::<{ T::Reltime as u8 }, false>(2)?;
@@ -8957,13 +8957,13 @@ fn s120<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s121<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s121<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Flags32 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s122<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s122<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Fspath as u8 }, false>(2)?;
@@ -8973,13 +8973,13 @@ fn s122<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s123<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s123<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Charbuf as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s124<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s124<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int32 as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -8987,7 +8987,7 @@ fn s124<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s125<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s125<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     params.param::<{ T::Int32 as u8 }, false>(2)?;
@@ -8996,7 +8996,7 @@ fn s125<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s126<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s126<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9004,7 +9004,7 @@ fn s126<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s127<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s127<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int64 as u8 }, false>(0)?;
     params.param::<{ T::Charbufarray as u8 }, false>(1)?;
     params.param::<{ T::CharbufPairArray as u8 }, false>(2)?;
@@ -9012,7 +9012,7 @@ fn s127<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s128<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s128<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9020,14 +9020,14 @@ fn s128<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s129<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s129<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Charbuf as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s130<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s130<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -9049,14 +9049,14 @@ fn s130<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s131<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s131<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Flags32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s132<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s132<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Charbuf as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -9065,7 +9065,7 @@ fn s132<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s133<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s133<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint64 as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9073,7 +9073,7 @@ fn s133<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s134<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s134<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -9109,14 +9109,14 @@ fn s134<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s135<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s135<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s136<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s136<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Pid as u8 }, false>(2)?;
@@ -9124,19 +9124,19 @@ fn s136<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s137<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s137<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int64 as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s138<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s138<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Dyn as u8 }, false>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s139<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s139<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9144,7 +9144,7 @@ fn s139<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s140<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s140<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9153,7 +9153,7 @@ fn s140<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s141<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s141<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9162,7 +9162,7 @@ fn s141<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s142<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s142<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9171,7 +9171,7 @@ fn s142<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s143<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s143<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9183,7 +9183,7 @@ fn s143<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s144<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s144<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9194,7 +9194,7 @@ fn s144<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s145<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s145<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9203,7 +9203,7 @@ fn s145<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s146<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s146<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Mode as u8 }, false>(2)?;
@@ -9211,7 +9211,7 @@ fn s146<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s147<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s147<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Mode as u8 }, false>(2)?;
@@ -9219,20 +9219,20 @@ fn s147<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s148<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s148<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, true>(0)?;
     params.param::<{ T::Bytebuf as u8 }, true>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s149<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s149<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Charbuf as u8 }, true>(0)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s150<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s150<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9242,7 +9242,7 @@ fn s150<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s151<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s151<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9255,7 +9255,7 @@ fn s151<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s152<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s152<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9264,7 +9264,7 @@ fn s152<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s153<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s153<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9272,7 +9272,7 @@ fn s153<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s154<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s154<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -9307,7 +9307,7 @@ fn s154<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s155<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s155<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9318,7 +9318,7 @@ fn s155<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s156<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s156<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9329,7 +9329,7 @@ fn s156<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s157<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s157<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9342,7 +9342,7 @@ fn s157<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s158<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s158<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9353,7 +9353,7 @@ fn s158<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s159<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s159<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Enumflags16 as u8 }, false>(2)?;
@@ -9363,7 +9363,7 @@ fn s159<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s160<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s160<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint64 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9372,7 +9372,7 @@ fn s160<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s161<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s161<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -9383,7 +9383,7 @@ fn s161<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s162<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s162<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -9391,7 +9391,7 @@ fn s162<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s163<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s163<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -9399,7 +9399,7 @@ fn s163<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s164<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s164<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -9408,21 +9408,21 @@ fn s164<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s165<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s165<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s166<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s166<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s167<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s167<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Enumflags32 as u8 }, false>(2)?;
@@ -9434,14 +9434,14 @@ fn s167<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s168<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s168<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Int32 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s169<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s169<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9450,7 +9450,7 @@ fn s169<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s170<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s170<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9459,7 +9459,7 @@ fn s170<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s171<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s171<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9470,7 +9470,7 @@ fn s171<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s172<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s172<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Socktuple as u8 }, false>(1)?;
     params.param::<{ T::Uint8 as u8 }, false>(2)?;
@@ -9481,14 +9481,14 @@ fn s172<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s173<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s173<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Flags16 as u8 }, false>(1)?;
     Ok(())
 }
 
 #[inline(never)]
-fn s174<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s174<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Flags16 as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9496,7 +9496,7 @@ fn s174<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s175<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s175<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Flags16 as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -9505,7 +9505,7 @@ fn s175<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s176<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s176<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -9514,7 +9514,7 @@ fn s176<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s177<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s177<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Uint32 as u8 }, true>(0)?;
     params.param::<{ T::Charbuf as u8 }, true>(1)?;
     params.param::<{ T::Bytebuf as u8 }, true>(2)?;
@@ -9522,7 +9522,7 @@ fn s177<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s178<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s178<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9530,7 +9530,7 @@ fn s178<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s179<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s179<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fd as u8 }, false>(2)?;
@@ -9539,7 +9539,7 @@ fn s179<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s180<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s180<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9547,7 +9547,7 @@ fn s180<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s181<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s181<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Bytebuf as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9556,7 +9556,7 @@ fn s181<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s182<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s182<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Charbuf as u8 }, false>(2)?;
@@ -9565,7 +9565,7 @@ fn s182<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s183<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s183<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Mode as u8 }, false>(2)?;
@@ -9574,7 +9574,7 @@ fn s183<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s184<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s184<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Fd as u8 }, false>(1)?;
     params.param::<{ T::Fsrelpath as u8 }, false>(2)?;
@@ -9584,7 +9584,7 @@ fn s184<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s185<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s185<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Int64 as u8 }, false>(0)?;
     params.param::<{ T::Pid as u8 }, false>(1)?;
     params.param::<{ T::Bytebuf as u8 }, false>(2)?;
@@ -9592,7 +9592,7 @@ fn s185<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s186<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s186<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Charbuf as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9600,7 +9600,7 @@ fn s186<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s187<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s187<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uid as u8 }, false>(1)?;
     params.param::<{ T::Uid as u8 }, false>(2)?;
@@ -9608,7 +9608,7 @@ fn s187<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s188<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s188<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Pid32 as u8 }, false>(0)?;
     params.param::<{ T::Pid32 as u8 }, false>(1)?;
     params.param::<{ T::Pid32 as u8 }, false>(2)?;
@@ -9645,7 +9645,7 @@ fn s188<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s189<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s189<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Uint64 as u8 }, false>(2)?;
@@ -9653,7 +9653,7 @@ fn s189<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s190<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s190<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Fspath as u8 }, false>(1)?;
     params.param::<{ T::Flags32 as u8 }, false>(2)?;
@@ -9663,7 +9663,7 @@ fn s190<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s191<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s191<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Uint16 as u8 }, false>(1)?;
     params.param::<{ T::Uint16 as u8 }, false>(2)?;
@@ -9676,7 +9676,7 @@ fn s191<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s192<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s192<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Uint16 as u8 }, false>(1)?;
     params.param::<{ T::Uint16 as u8 }, false>(2)?;
@@ -9689,7 +9689,7 @@ fn s192<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s193<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s193<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Uint16 as u8 }, false>(1)?;
     params.param::<{ T::Uint16 as u8 }, false>(2)?;
@@ -9700,7 +9700,7 @@ fn s193<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s194<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s194<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Uint16 as u8 }, false>(1)?;
     params.param::<{ T::Uint16 as u8 }, false>(2)?;
@@ -9709,7 +9709,7 @@ fn s194<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s195<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s195<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Fd32 as u8 }, false>(0)?;
     params.param::<{ T::Flags8 as u8 }, false>(1)?;
     params.param::<{ T::Fspath as u8 }, false>(2)?;
@@ -9718,7 +9718,7 @@ fn s195<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s196<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s196<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Uint32 as u8 }, false>(1)?;
     params.param::<{ T::Uint32 as u8 }, false>(2)?;
@@ -9727,7 +9727,7 @@ fn s196<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
 }
 
 #[inline(never)]
-fn s197<P: TypedParams>(mut params: P) -> Result<(), P::Stop> {
+fn s197<P: TypedParams>(params: &mut P) -> Result<(), P::Stop> {
     params.param::<{ T::Errno as u8 }, false>(0)?;
     params.param::<{ T::Enumflags32 as u8 }, false>(1)?;
     params.param::<{ T::Dyn as u8 }, false>(2)?;
