@@ -668,7 +668,8 @@ fn signatures(data: &Data) -> Signatures {
 /// and the width of the lengths as const arguments (so each type's decoder is compiled once and
 /// called without a dispatch on the type), stopping at the first `Err`; and `visit`, which picks
 /// the function by an event's `signature`. Separate functions keep the optimizer's work per
-/// function small.
+/// function small; `visit` itself stays out of line, so that its callers stay small enough to
+/// inline.
 fn render_signatures(out: &mut String, sigs: &Signatures) {
     out.push_str(
         "\n/// Passes `params` through `TypedParams::param` for each parameter of the event types \
@@ -676,7 +677,7 @@ fn render_signatures(out: &mut String, sigs: &Signatures) {
          /// `signature` it is, in order, with the type (its `PT_*` number) and whether lengths \
          are 32-bit\n\
          /// as const arguments; stops at the first `Err`.\n\
-         #[inline]\n\
+         #[inline(never)]\n\
          pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) -> Result<(), P::Stop> {\n    \
              match signature {\n",
     );

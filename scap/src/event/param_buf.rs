@@ -57,8 +57,10 @@ impl<'a> Event<'a> {
     /// }
     /// ```
     // Inlined, it shares registers with the caller's `Event::parse`: 12% fewer instructions per
-    // event on curl_google, and faster most of all in this machine's slow spells.
-    #[inline]
+    // event on curl_google, and faster most of all in this machine's slow spells. `always`,
+    // because with a second call site (as in the bench) LLVM kept it out of line; it is small,
+    // since `table::visit`, with its arm per signature, is not inlined.
+    #[inline(always)]
     pub fn decode_params<'b>(
         &self,
         buf: &'b mut ParamBuf<'a>,

@@ -7628,7 +7628,7 @@ pub(crate) static EVENTS: [EventInfo; 454] = [
 /// Passes `params` through `TypedParams::param` for each parameter of the event types whose
 /// `signature` it is, in order, with the type (its `PT_*` number) and whether lengths are 32-bit
 /// as const arguments; stops at the first `Err`.
-#[inline]
+#[inline(never)]
 pub(crate) fn visit<P: TypedParams>(signature: u8, params: &mut P) -> Result<(), P::Stop> {
     match signature {
         0 => s0(params),
