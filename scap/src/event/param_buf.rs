@@ -2,8 +2,9 @@
 //!
 //! [`Event::params`] yields one [`ParamValue`] at a time, so every value goes through one
 //! dispatch on its type and one merge of all the types' layouts into the item. Here the event
-//! type's list of parameter types picks a function (generated, one per distinct list) that calls
-//! each type's decoder directly, and each decoder writes its value straight into its slot.
+//! type's signature (its list of parameter types and the width of its lengths) picks a function
+//! (generated, one per distinct signature) that calls each type's decoder directly, and each
+//! decoder writes its value straight into its slot.
 
 use super::{Event, ParamValue, param_len};
 use crate::bytes::Endian;
