@@ -27,6 +27,10 @@ pub struct EventCtx<'a> {
     prev_ts: u64,
     first_ts: u64,
     initial_state: bool,
+    /// Counted and parsed, but filtered out by libsinsp 0.25.
+    hidden: bool,
+    /// Removed by libsinsp 0.25's capture reader: not counted, not parsed.
+    dropped: bool,
 }
 
 impl<'a> EventCtx<'a> {
@@ -69,6 +73,8 @@ impl<'a> EventCtx<'a> {
             prev_ts,
             first_ts,
             initial_state,
+            hidden: false,
+            dropped: false,
         }
     }
 
@@ -97,15 +103,33 @@ impl<'a> EventCtx<'a> {
             prev_ts,
             first_ts,
             initial_state,
+            hidden: false,
+            dropped: false,
         }
     }
 
-    /// The event.
+    /// The same context, for an event libsinsp 0.25 parses and then filters out.
+    pub(crate) fn hidden(mut self) -> Self {
+        self.hidden = true;
+        self
+    }
+
+    /// The same context, for an event libsinsp 0.25's capture reader removes.
+    pub(crate) fn dropped(mut self) -> Self {
+        self.dropped = true;
+        self
+    }
+
+    /// The event: as the capture has it, or, for an exit libsinsp 0.25's capture reader
+    /// completes ([`Config::drop_enter_events`](crate::Config::drop_enter_events)), with the
+    /// parameters it lacked filled in from its enter event.
     pub fn event(&self) -> &Event<'a> {
         &self.event
     }
 
-    /// `evt.num`: the event's number, counted from 1 over every event of the capture.
+    /// `evt.num`: the event's number, counted from 1 over every event of the capture (every
+    /// event libsinsp 0.25's capture reader keeps, in its flavor). For a dropped event, the
+    /// number of the last counted one.
     pub fn num(&self) -> u64 {
         self.num
     }
@@ -180,8 +204,7 @@ impl<'a> EventCtx<'a> {
         if !self.enter_valid {
             return None;
         }
-        let e = &self.thread()?.enter;
-        Event::parse(e.block_type, &e.body, e.endian).ok()
+        self.thread()?.enter.event()
     }
 
     /// Nanoseconds between the enter event and this exit, if they pair.
@@ -211,6 +234,29 @@ impl<'a> EventCtx<'a> {
     /// shown by sysdig, and not the start of `evt.reltime`.
     pub fn is_initial_state(&self) -> bool {
         self.initial_state
+    }
+
+    /// Whether libsinsp 0.25's capture reader removes the event before its state engine (see
+    /// [`Config::drop_enter_events`](crate::Config::drop_enter_events)): an enter event whose
+    /// parameters go to its exit, or an exit it refuses. Not counted, no state changed.
+    pub fn is_dropped(&self) -> bool {
+        self.dropped
+    }
+
+    /// Whether the event is not one a reader returns to its user: [dropped](Self::is_dropped),
+    /// part of the [initial state](Self::is_initial_state), or one of the enter events libsinsp
+    /// 0.25 parses and then filters out (`open`, `openat`, `openat2`, `creat`, `connect`,
+    /// `execve`, `execveat`, when [`Config::drop_enter_events`](crate::Config::drop_enter_events)).
+    pub fn is_hidden(&self) -> bool {
+        self.initial_state || self.hidden || self.dropped
+    }
+
+    /// Writes to `out` the absolute name libsinsp gives `path` opened at directory fd `dirfd`
+    /// by the event's thread, as openat resolves it: against the working directory for
+    /// `AT_FDCWD` (−100), against the directory's name for another fd, after `<UNKNOWN>` when
+    /// that fd is not in the table.
+    pub fn resolve_at(&self, dirfd: i64, path: &[u8], out: &mut Vec<u8>) {
+        self.insp.resolve_at(self.tid, dirfd, path, out);
     }
 
     /// The inspector, for lookups: ancestors by tid, users by uid, interfaces.

@@ -2,10 +2,12 @@
 
 use strata_scap::fdlist::FdInfo as ScapFd;
 use strata_scap::iflist::InterfaceAddr as ScapIfAddr;
+use strata_scap::param::PPM_AT_FDCWD;
 use strata_scap::table::{Direction, EventFlags};
 use strata_scap::userlist::UserRecord;
 use strata_scap::{Block, Event, ParamValue};
 
+use crate::convert::{self, Converter, Reading};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
@@ -59,6 +61,13 @@ pub struct Config {
     /// 0), as sysdig 0.29 did; libsinsp 0.25 forgets it (−1) and takes the exit's own fd
     /// parameter if it has one.
     pub unpaired_exit_keeps_fd: bool,
+    /// Enter events are read as libsinsp 0.25's capture reader reads them (see the rules in
+    /// `convert.rs`): those of system calls are removed before the state engine, not counted
+    /// by `evt.num` and not shown ([`EventCtx::is_dropped`]), their parameters completing the
+    /// exit that lacks them; those of `open`, `openat`, `openat2`, `creat`, `connect`,
+    /// `execve` and `execveat` are parsed and counted but not shown
+    /// ([`EventCtx::is_hidden`]). sysdig 0.29 kept every event as it was.
+    pub drop_enter_events: bool,
 }
 
 impl Config {
@@ -66,7 +75,7 @@ impl Config {
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
-    /// unpaired exit.
+    /// unpaired exit, and every enter event kept as it is.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -78,6 +87,7 @@ impl Config {
             container_event_thread: true,
             clone_names_unknown_caller: true,
             unpaired_exit_keeps_fd: true,
+            drop_enter_events: false,
             ..Config::default()
         }
     }
@@ -99,6 +109,7 @@ impl Default for Config {
             container_event_thread: false,
             clone_names_unknown_caller: false,
             unpaired_exit_keeps_fd: false,
+            drop_enter_events: true,
         }
     }
 }
@@ -172,6 +183,10 @@ pub struct Inspector {
     container_thread: Option<ThreadInfo>,
     /// Whether the current event is an exit whose thread's last event was not its enter.
     unpaired_exit: bool,
+    /// libsinsp 0.25's capture reader ([`Config::drop_enter_events`]).
+    conv: Converter,
+    /// The last exit the reader completed.
+    conv_buf: Vec<u8>,
 }
 
 impl Default for Inspector {
@@ -201,7 +216,6 @@ impl Inspector {
         Inspector {
             threads: ThreadTable::new(cfg.max_threads),
             users: UserTable::new(cfg.max_users),
-            cfg,
             interfaces: Vec::new(),
             machine: Machine::default(),
             lay: crate::params::layouts(),
@@ -219,6 +233,9 @@ impl Inspector {
             listen_ports: Vec::new(),
             container_thread: None,
             unpaired_exit: false,
+            conv: Converter::new(cfg.max_enter_event_bytes),
+            conv_buf: Vec::new(),
+            cfg,
         }
     }
 
@@ -231,8 +248,9 @@ impl Inspector {
     /// tables and their bounds.
     ///
     /// For a choice that depends on the capture itself, such as following sysdig 0.29 on a
-    /// capture written in its time: the first event says which, after the
-    /// blocks of initial state are already read.
+    /// capture written in its time: the leading events say which, after the blocks of initial
+    /// state are already read. Until the first event that is not a leading user, group or
+    /// container event, the choice changes nothing already done.
     pub fn set_behaviour(&mut self, cfg: &Config) {
         let Config {
             max_threads: _,
@@ -248,6 +266,7 @@ impl Inspector {
             container_event_thread,
             clone_names_unknown_caller,
             unpaired_exit_keeps_fd,
+            drop_enter_events,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -258,8 +277,10 @@ impl Inspector {
         self.cfg.container_event_thread = container_event_thread;
         self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
-        // Threads read from the tables before the first event start as the new behaviour's do.
-        if self.evt_num == 0 {
+        self.cfg.drop_enter_events = drop_enter_events;
+        // Threads read from the tables before the first event (leading user, group and
+        // container events aside) start as the new behaviour's do.
+        if self.leading {
             let fd = self.new_thread_last_fd();
             for t in self.threads.iter_mut() {
                 t.lastevent_fd = fd;
@@ -336,6 +357,7 @@ impl Inspector {
         self.leading = true;
         self.first_ts = None;
         self.listen_ports.clear();
+        self.conv.clear();
     }
 
     /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
@@ -645,6 +667,32 @@ impl Inspector {
         }
     }
 
+    /// Writes to `out` the absolute name of `path` as thread `tid`'s openat at directory fd
+    /// `dirfd` reaches it (libsinsp's `parse_dirfd`): against the working directory for
+    /// `AT_FDCWD` (`path` as it is when that is unknown), against the directory's name for
+    /// another fd, after `<UNKNOWN>` when that fd is not in the table.
+    pub(crate) fn resolve_at(&self, tid: i64, dirfd: i64, path: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        if path.first() == Some(&b'/') {
+            paths::resolve_into(out, b"/", path);
+        } else if dirfd != PPM_AT_FDCWD {
+            match self.fds_of(tid).and_then(|t| t.get(dirfd)) {
+                Some(dir) => paths::resolve_into(out, &dir.name, path),
+                None => {
+                    out.extend_from_slice(b"<UNKNOWN>");
+                    out.extend_from_slice(path);
+                }
+            }
+        } else {
+            let cwd = self.threads.get(tid).map(|t| self.cwd(t)).unwrap_or(b"");
+            if cwd.is_empty() {
+                out.extend_from_slice(path);
+            } else {
+                paths::resolve_into(out, cwd, path);
+            }
+        }
+    }
+
     /// The fd table `tid` uses, mutable.
     pub(crate) fn fds_mut(&mut self, tid: i64) -> Option<&mut FdTable> {
         let t = self.threads.get(tid)?;
@@ -695,11 +743,57 @@ impl Inspector {
 
     /// Processes one event: updates the state and returns the event's context.
     ///
-    /// Every event is counted (`evt.num` from 1), whatever its type; none is hidden.
+    /// Every event is counted (`evt.num` from 1), whatever its type, and none is hidden,
+    /// except where libsinsp 0.25's capture reader removes or filters out enter events
+    /// ([`Config::drop_enter_events`]): then [`EventCtx::is_dropped`] and
+    /// [`EventCtx::is_hidden`] say so, and an exit that lacked parameters comes back
+    /// completed from its enter event.
     pub fn process<'a>(&'a mut self, ev: &Event<'a>) -> EventCtx<'a> {
         if self.in_metadata {
             self.finish_metadata();
         }
+        let mut hidden = false;
+        if self.cfg.drop_enter_events {
+            let mut buf = std::mem::take(&mut self.conv_buf);
+            let reading = self.conv.read(ev, &mut buf);
+            let converted = match reading {
+                Reading::Converted => convert::converted(ev, &buf),
+                _ => None,
+            };
+            if let Some(conv) = converted {
+                let applied = self.apply(&conv);
+                self.conv_buf = buf;
+                // The completed exit lives in the inspector's buffer until the next event.
+                let conv = convert::converted(ev, &self.conv_buf).unwrap_or(*ev);
+                return self.context(conv, applied);
+            }
+            self.conv_buf = buf;
+            match reading {
+                Reading::Drop => {
+                    let t = self.threads.get(ev.tid as i64);
+                    let first_ts = self.first_ts.unwrap_or(ev.ts);
+                    return EventCtx::with_thread(
+                        self,
+                        *ev,
+                        self.evt_num,
+                        t,
+                        self.last_ts,
+                        first_ts,
+                        false,
+                    )
+                    .dropped();
+                }
+                Reading::Hide => hidden = true,
+                Reading::Keep | Reading::Converted => {}
+            }
+        }
+        let applied = self.apply(ev);
+        let ctx = self.context(*ev, applied);
+        if hidden { ctx.hidden() } else { ctx }
+    }
+
+    /// Applies one (counted) event to the state.
+    fn apply(&mut self, ev: &Event<'_>) -> Applied {
         self.evt_num += 1;
         self.leading = self.leading && is_initial_state_event(ev.name());
         let initial_state = self.leading;
@@ -732,6 +826,9 @@ impl Inspector {
         // (`contains` first: a known thread needs no second lookup.)
         if tid != -1 && handler.creates_thread_on_lookup() && !self.threads.contains(tid) {
             self.thread_or_placeholder(tid);
+        }
+        if handler == Handler::ProcExit {
+            self.conv.forget(ev.tid);
         }
 
         let enter_valid = self.pair(ev, tid, code, eflags);
@@ -766,34 +863,51 @@ impl Inspector {
             }
         }
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
-        if self.cfg.container_event_thread && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E)
-        {
+        let container = self.cfg.container_event_thread
+            && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E);
+        if container {
             let t = self
                 .container_thread
                 .get_or_insert_with(|| ThreadInfo::blank(-1));
             container_event_thread(t, ev);
-            return EventCtx::with_thread(
-                self,
-                *ev,
-                self.evt_num,
-                self.container_thread.as_ref(),
-                prev_ts,
-                first_ts,
-                initial_state,
-            );
         }
-        // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
-        EventCtx::new(
-            self,
-            *ev,
-            self.evt_num,
+        Applied {
             tid,
-            eflags & fd_flags != 0,
+            uses_fd: eflags & fd_flags != 0,
             enter_valid,
             prev_ts,
             first_ts,
             initial_state,
             unpaired,
+            container,
+        }
+    }
+
+    /// The context of an event [`apply`](Self::apply) took in.
+    fn context<'a>(&'a self, ev: Event<'a>, a: Applied) -> EventCtx<'a> {
+        if a.container {
+            return EventCtx::with_thread(
+                self,
+                ev,
+                self.evt_num,
+                self.container_thread.as_ref(),
+                a.prev_ts,
+                a.first_ts,
+                a.initial_state,
+            );
+        }
+        // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
+        EventCtx::new(
+            self,
+            ev,
+            self.evt_num,
+            a.tid,
+            a.uses_fd,
+            a.enter_valid,
+            a.prev_ts,
+            a.first_ts,
+            a.initial_state,
+            a.unpaired,
         )
     }
 
@@ -825,22 +939,7 @@ impl Inspector {
                     t.lastevent_fd = v.as_i64().unwrap_or(-1);
                 }
             }
-            let raw = ev.raw();
-            t.enter.valid = raw.len() <= max_enter;
-            if t.enter.valid {
-                t.enter.body.clear();
-                let e = ev.endian();
-                e.put_u16(&mut t.enter.body, ev.cpu);
-                t.enter.body.extend_from_slice(raw);
-                t.enter.block_type = if ev.is_v1() {
-                    strata_scap::block::types::EV
-                } else if ev.large_payload() {
-                    strata_scap::block::types::EV_V2_LARGE
-                } else {
-                    strata_scap::block::types::EV_V2
-                };
-                t.enter.endian = e;
-            }
+            t.enter.keep(ev, max_enter);
             return false;
         }
         let paired = t.lastevent_type.wrapping_add(1) == code
@@ -872,6 +971,20 @@ impl Inspector {
         t.lastevent_type = u16::MAX;
         valid
     }
+}
+
+/// What applying an event found, for its context.
+#[derive(Debug, Clone, Copy)]
+struct Applied {
+    tid: i64,
+    uses_fd: bool,
+    enter_valid: bool,
+    prev_ts: u64,
+    first_ts: u64,
+    initial_state: bool,
+    unpaired: bool,
+    /// The event gets sysdig 0.29's container thread.
+    container: bool,
 }
 
 /// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid

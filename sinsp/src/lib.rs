@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod convert;
 mod ctx;
 pub mod fds;
 mod inspector;

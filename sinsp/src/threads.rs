@@ -141,6 +141,35 @@ pub(crate) struct EnterStore {
     pub(crate) valid: bool,
 }
 
+impl EnterStore {
+    /// Keeps a copy of `ev` (its cpu and bytes) if it is at most `max` bytes long; the store is
+    /// valid only then.
+    pub(crate) fn keep(&mut self, ev: &strata_scap::Event<'_>, max: usize) {
+        let raw = ev.raw();
+        self.valid = raw.len() <= max;
+        if !self.valid {
+            return;
+        }
+        self.body.clear();
+        let e = ev.endian();
+        e.put_u16(&mut self.body, ev.cpu);
+        self.body.extend_from_slice(raw);
+        self.block_type = if ev.is_v1() {
+            strata_scap::block::types::EV
+        } else if ev.large_payload() {
+            strata_scap::block::types::EV_V2_LARGE
+        } else {
+            strata_scap::block::types::EV_V2
+        };
+        self.endian = e;
+    }
+
+    /// The stored event, parsed again from its copy (whether or not the store is valid).
+    pub(crate) fn event(&self) -> Option<strata_scap::Event<'_>> {
+        strata_scap::Event::parse(self.block_type, &self.body, self.endian).ok()
+    }
+}
+
 /// Splits a NUL-separated list, ignoring the final terminator.
 #[derive(Debug, Clone)]
 pub struct NulList<'a> {

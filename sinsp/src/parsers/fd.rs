@@ -66,27 +66,10 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         oflags = (if cf & 1 != 0 { 32768 } else { 0 }) | (if cf & 2 != 0 { 65536 } else { 0 });
     }
     let mut name = std::mem::take(&mut insp.path_buf);
-    name.clear();
-    if by_handle || path.first() == Some(&b'/') {
+    if by_handle {
         paths::resolve_into(&mut name, b"/", path);
     } else {
-        match dirfd {
-            Some(d) if d != PPM_AT_FDCWD => match insp.fds_of(tid).and_then(|t| t.get(d)) {
-                Some(dir) => paths::resolve_into(&mut name, &dir.name, path),
-                None => {
-                    name.extend_from_slice(b"<UNKNOWN>");
-                    name.extend_from_slice(path);
-                }
-            },
-            _ => {
-                let cwd = insp.threads.get(tid).map(|t| insp.cwd(t)).unwrap_or(b"");
-                if cwd.is_empty() {
-                    name.extend_from_slice(path);
-                } else {
-                    paths::resolve_into(&mut name, cwd, path);
-                }
-            }
-        }
+        insp.resolve_at(tid, dirfd.unwrap_or(PPM_AT_FDCWD), path, &mut name);
     }
     if name.len() > 1023 {
         name.clear();
