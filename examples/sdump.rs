@@ -6,12 +6,14 @@
 //!
 //! Without `-r` it reads the built-in demo capture. Times are in the zone of `TZ`. Like sysdig,
 //! it hides `procinfo` events and the leading user, group and container events that libsinsp
-//! takes as initial state (they still count for `evt.num`).
+//! takes as initial state (they still count for `evt.num`), and what libsinsp 0.25 does not
+//! return in its flavor (`EventCtx::is_hidden`: the enter events its capture reader removes,
+//! which do not count, and those it parses then filters out, which do).
 //!
 //! Where libsinsp changed its answers over the years, a capture is read as the tools of its
-//! era read it (`--flavor auto`, the default, decided by the first event,
-//! `Flavor::for_event`): one written by today's libsinsp (its events open with
-//! `useradded`/`groupadded`) as libsinsp 0.25 does, any other as sysdig 0.29.3 does.
+//! era read it (`--flavor auto`, the default, decided by the leading events,
+//! `FlavorDecider`): one written by today's libsinsp (`useradded`/`groupadded` among its
+//! leading metadata events) as libsinsp 0.25 does, any other as sysdig 0.29.3 does.
 //! `--flavor sysdig-0.29` or `--flavor libsinsp-0.25` forces one. sysdig 0.29's ways are
 //! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields. A filter
 //! argument is refused: the filter language comes later. On a bad file it prints every event
@@ -20,7 +22,7 @@
 use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
-use strata::dissect::{Flavor, Format, Registry, RenderOptions};
+use strata::dissect::{Flavor, FlavorDecider, Format, Registry, RenderOptions};
 use strata::scap::{Block, StreamReader};
 use strata::sinsp::{Config, Inspector};
 
@@ -32,7 +34,7 @@ const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.
 struct Args {
     file: Option<String>,
     format: Option<String>,
-    /// `None`: decided by the capture's first event.
+    /// `None`: decided by the capture's leading events.
     flavor: Option<Flavor>,
 }
 
@@ -96,8 +98,8 @@ fn run(args: Args) -> Result<(), String> {
         _ => Config::default(),
     };
     let mut insp = Inspector::with_config(behaviour(args.flavor.unwrap_or_default()));
-    // With no flavor asked for, the first event decides.
-    let mut undecided = args.flavor.is_none();
+    // With no flavor asked for, the leading events decide.
+    let mut decider = args.flavor.is_none().then(FlavorDecider::new);
     let stdout = io::stdout();
     let mut out = stdout.lock();
     // Lines are rendered straight into one output buffer, written out when it is full.
@@ -116,14 +118,15 @@ fn run(args: Args) -> Result<(), String> {
             insp.process_block(&block);
             continue;
         };
-        if undecided {
-            undecided = false;
-            let flavor = Flavor::for_event(ev);
-            insp.set_behaviour(&behaviour(flavor));
-            format.set_flavor(flavor);
+        if let Some(d) = &mut decider {
+            if let Some(flavor) = d.feed(ev) {
+                decider = None;
+                insp.set_behaviour(&behaviour(flavor));
+                format.set_flavor(flavor);
+            }
         }
         let ctx = insp.process(ev);
-        if ctx.is_initial_state() || ev.event_type == PROCINFO_E {
+        if ctx.is_hidden() || ev.event_type == PROCINFO_E {
             continue;
         }
         if format.render_into(&ctx, &mut buf) {

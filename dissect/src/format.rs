@@ -128,8 +128,8 @@ impl Format {
         &self.opts
     }
 
-    /// Switches the [`Flavor`] lines are rendered in, for example once the first event of a
-    /// capture has shown its era ([`Flavor::for_event`]).
+    /// Switches the [`Flavor`] lines are rendered in, for example once the leading events of
+    /// a capture have shown its era ([`FlavorDecider`](crate::FlavorDecider)).
     pub fn set_flavor(&mut self, flavor: Flavor) {
         self.opts.flavor = flavor;
     }

@@ -48,7 +48,7 @@ pub use error::Error;
 pub use fields::{Builtin, FieldRef};
 pub use format::{Format, SYSDIG_DEFAULT};
 pub use registry::{Arg, ArgKind, Class, FieldId, FieldInfo, FieldType, Registry};
-pub use render::{Flavor, OutputTime, RenderOptions};
+pub use render::{Flavor, FlavorDecider, OutputTime, RenderOptions};
 pub use state::{FdView, StateView, Stateless};
 pub use time::TimeZone;
 pub use value::Value;

@@ -87,37 +87,66 @@ pub enum Flavor {
     Sysdig029,
 }
 
-impl Flavor {
-    /// The flavor of the era a capture comes from, judged by its first event.
-    ///
-    /// Today's writer (libsinsp 0.25) starts a capture's events with the users and groups as
-    /// `useradded`/`groupadded` events, and its events have version 2 headers: such a
-    /// capture is read as libsinsp 0.25 reads it. Anything else, in particular version 1
-    /// headers (EV and EVF blocks) or a first `procinfo`, was written in sysdig 0.29's time or
-    /// before, and is read as sysdig 0.29 reads it.
-    ///
-    /// ```
-    /// use strata_dissect::Flavor;
-    /// use strata_scap::{Block, SliceReader};
-    ///
-    /// let demo = strata_scap::demo::capture();
-    /// let ev = SliceReader::new(&demo)
-    ///     .find_map(|b| match b {
-    ///         Ok(Block::Event(ev)) => Some(ev),
-    ///         _ => None,
-    ///     })
-    ///     .unwrap();
-    /// assert_eq!(ev.name(), "useradded");
-    /// assert_eq!(Flavor::for_event(&ev), Flavor::Libsinsp025);
-    /// ```
-    pub fn for_event(ev: &strata_scap::Event<'_>) -> Flavor {
-        const USERADDED_E: u16 = 354;
-        const GROUPADDED_E: u16 = 358;
-        if !ev.is_v1() && matches!(ev.event_type, USERADDED_E | GROUPADDED_E) {
-            Flavor::Libsinsp025
-        } else {
-            Flavor::Sysdig029
+/// Decides which [`Flavor`] a capture is read in, from its leading events, as a streaming
+/// reader meets them.
+///
+/// libsinsp's capture writer (from 2023; Falco, Stratoshark, today's sysdig) opens a
+/// capture's events with metadata events: the containers it knows (`container` or
+/// `asyncevent` events, in either order with the rest), then every user and group as
+/// `useradded`/`groupadded` events. A capture whose leading metadata events include a
+/// `useradded` or `groupadded` (with a version 2 header) is read as libsinsp 0.25 reads it;
+/// any other, in particular one with version 1 headers or whose first real event comes with no
+/// user or group before it, as sysdig 0.29 read it.
+///
+/// Feed it each event before processing it; it answers once it knows, at the latest at the
+/// first event that is not leading metadata (which is then the first event read in the
+/// flavor). Leading metadata events are read alike in both flavors, so nothing read before
+/// the answer needs reading again.
+///
+/// ```
+/// use strata_dissect::{Flavor, FlavorDecider};
+/// use strata_scap::{Block, SliceReader};
+///
+/// let demo = strata_scap::demo::capture();
+/// let mut decider = FlavorDecider::new();
+/// let mut flavor = None;
+/// for block in SliceReader::new(&demo) {
+///     if let Ok(Block::Event(ev)) = block {
+///         flavor = decider.feed(&ev);
+///         if flavor.is_some() {
+///             break;
+///         }
+///     }
+/// }
+/// assert_eq!(flavor, Some(Flavor::Libsinsp025));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct FlavorDecider {
+    decided: Option<Flavor>,
+}
+
+impl FlavorDecider {
+    /// A decider that has seen no event.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes the capture's next event; returns the flavor once it is known.
+    pub fn feed(&mut self, ev: &strata_scap::Event<'_>) -> Option<Flavor> {
+        if self.decided.is_none() {
+            self.decided = match ev.name() {
+                _ if ev.is_v1() => Some(Flavor::Sysdig029),
+                "useradded" | "groupadded" => Some(Flavor::Libsinsp025),
+                "container" | "asyncevent" | "userdeleted" | "groupdeleted" => None,
+                _ => Some(Flavor::Sysdig029),
+            };
         }
+        self.decided
+    }
+
+    /// The flavor, if known yet.
+    pub fn decided(&self) -> Option<Flavor> {
+        self.decided
     }
 }
 
@@ -431,5 +460,57 @@ mod tests {
         assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");
         assert_eq!(j("/home/u", "../v/./b"), "/home/v/b");
         assert_eq!(j("/", ".."), "/");
+    }
+
+    /// The flavors a decider answers with after each of the events `codes` (EV_V2 blocks, or
+    /// EV v1 blocks with `v1`), in order.
+    fn decisions(codes: &[u16], v1: bool) -> Vec<Option<Flavor>> {
+        use strata_scap::block::types::{EV, EV_V2};
+        use strata_scap::{Endian, Event};
+        let mut d = FlavorDecider::new();
+        codes
+            .iter()
+            .map(|&code| {
+                let mut b = 0u16.to_le_bytes().to_vec();
+                strata_scap::event::encode_event(&mut b, Endian::Little, 1, 1, code, &[]).unwrap();
+                if v1 {
+                    // A version 1 header has no parameter count.
+                    b.drain(2 + 22..2 + 26);
+                    let len = (b.len() - 2) as u32;
+                    b[2 + 16..2 + 20].copy_from_slice(&len.to_le_bytes());
+                }
+                let ev = Event::parse(if v1 { EV } else { EV_V2 }, &b, Endian::Little).unwrap();
+                d.feed(&ev)
+            })
+            .collect()
+    }
+
+    const CONTAINER_JSON_2_E: u16 = 324;
+    const ASYNCEVENT_E: u16 = 402;
+    const USERADDED_E: u16 = 354;
+    const GROUPADDED_E: u16 = 358;
+    const OPENAT_X: u16 = 307;
+
+    #[test]
+    fn leading_users_or_groups_mean_libsinsp_even_after_containers() {
+        let lib = Some(Flavor::Libsinsp025);
+        assert_eq!(
+            decisions(
+                &[CONTAINER_JSON_2_E, ASYNCEVENT_E, USERADDED_E, OPENAT_X],
+                false
+            ),
+            [None, None, lib, lib]
+        );
+        assert_eq!(decisions(&[GROUPADDED_E], false), [lib]);
+    }
+
+    #[test]
+    fn the_first_real_event_without_users_means_sysdig() {
+        let old = Some(Flavor::Sysdig029);
+        assert_eq!(
+            decisions(&[CONTAINER_JSON_2_E, OPENAT_X, USERADDED_E], false),
+            [None, old, old]
+        );
+        assert_eq!(decisions(&[USERADDED_E], true), [old], "version 1 headers");
     }
 }
