@@ -16,9 +16,6 @@ use crate::render::{Flavor, RenderOptions};
 use crate::state::{FdView, StateView};
 use crate::value::{Value, write_lossy};
 
-/// The `EINPROGRESS` result of a non-blocking connect.
-const EINPROGRESS: i64 = -115;
-
 impl StateView for EventCtx<'_> {
     fn event(&self) -> Event<'_> {
         *EventCtx::event(self)
@@ -305,10 +302,10 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let flavor = opts.flavor;
         let Some(f) = self.fd() else {
             return match b {
-                B::FdName => null_fd_name(&ev, flavor, scratch),
+                B::FdName => null_fd_name(self, &ev, flavor, scratch),
                 // libsinsp cuts the name the event gives to its directory ("/" when none).
                 B::FdDirectory => {
-                    null_fd_name(&ev, flavor, &mut *scratch)?;
+                    null_fd_name(self, &ev, flavor, &mut *scratch)?;
                     match scratch.rfind('/') {
                         Some(pos) if pos != 0 => {
                             if pos < scratch.len() - 1 {
@@ -333,7 +330,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
-                    return null_fd_name(&ev, flavor, scratch);
+                    return null_fd_name(self, &ev, flavor, scratch);
                 }
                 Value::Bytes(&f.name)
             }
@@ -447,50 +444,81 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
 /// The exit of connect (its only version).
 const CONNECT_X: u16 = 23;
 
-/// Whether the event is a failed connect, whose fd libsinsp names as if it were not in the
-/// table (libsinsp 0.25 keeps the socket's name for `EINPROGRESS`).
+/// Whether the event is a failed connect, whose fd sysdig 0.29 named as if it were not in the
+/// table (libsinsp 0.25 keeps the socket's name: its parser leaves a failed connect alone).
 fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
-    ev.event_type == CONNECT_X
-        && matches!(ev.param(0), Some(Ok(ParamValue::Errno(r)))
-            if r < 0 && (flavor == Flavor::Sysdig029 || r != EINPROGRESS))
+    flavor == Flavor::Sysdig029
+        && ev.event_type == CONNECT_X
+        && matches!(ev.param(0), Some(Ok(ParamValue::Errno(r))) if r < 0)
 }
 
 /// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
-/// the name they tried (parameter 1), else empty; nothing for enter events.
-fn null_fd_name<'s>(ev: &Event<'_>, flavor: Flavor, out: &'s mut String) -> Option<Value<'s>> {
+/// the name they tried, else empty; nothing for enter events. The name is parameter 1 (for
+/// libsinsp 0.25, also openat's and openat2's path resolved at their directory fd, and
+/// open_by_handle_at's path).
+fn null_fd_name<'s>(
+    ctx: &EventCtx<'_>,
+    ev: &Event<'_>,
+    flavor: Flavor,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
     use std::fmt::Write as _;
     if ev.direction() == Direction::Enter {
         return None;
     }
-    let named = match ev.name() {
-        "open" | "creat" | "accept" | "accept4" => true,
-        "connect" => flavor == Flavor::Sysdig029,
-        _ => false,
-    };
-    if named {
-        match ev.param(1) {
-            Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
+    let lib = flavor == Flavor::Libsinsp025;
+    match ev.name() {
+        "open" | "creat" | "accept" | "accept4" => {}
+        "connect" if !lib => {}
+        "openat" | "openat2" if lib => return opened_at_name(ctx, ev, out),
+        "open_by_handle_at" if lib => {
+            if let Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) = ev.param(3) {
                 let _ = write_lossy(out, s);
             }
-            Some(Ok(ParamValue::SockTuple(t))) => {
-                let _ = write!(out, "{t}");
-            }
-            Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
-            Some(Ok(v)) => {
-                let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
-            }
+            return Some(Value::Str(out.as_str()));
+        }
+        _ => return Some(Value::Str(out.as_str())),
+    }
+    match ev.param(1) {
+        Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
+            let _ = write_lossy(out, s);
+        }
+        Some(Ok(ParamValue::SockTuple(t))) => {
+            let _ = write!(out, "{t}");
+        }
+        // libsinsp 0.25 prints an empty tuple `NULL`, an empty path `<NA>`.
+        Some(Ok(ParamValue::Empty)) if lib => {
+            let socket = matches!(ev.name(), "accept" | "accept4" | "connect");
+            out.push_str(if socket { "NULL" } else { "<NA>" });
+        }
+        Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
+        Some(Ok(v)) => {
+            let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
         }
     }
     Some(Value::Str(out.as_str()))
 }
 
-/// `fd.typechar` of an event whose fd is not in the table: libsinsp 0.25 says `o`; sysdig
-/// 0.29 guessed from the event type.
+/// libsinsp 0.25's `fd.name` of a failed openat or openat2: the path (parameter 2) resolved
+/// at the directory fd (parameter 1); nothing when either is empty.
+fn opened_at_name<'s>(
+    ctx: &EventCtx<'_>,
+    ev: &Event<'_>,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
+    let path = ev.param(2)?.ok()?.as_bytes().filter(|p| !p.is_empty())?;
+    let dirfd = ev.param(1)?.ok()?.as_i64()?;
+    let mut name = Vec::new();
+    ctx.resolve_at(dirfd, path, &mut name);
+    let _ = write_lossy(out, &name);
+    Some(Value::Str(out.as_str()))
+}
+
+/// `fd.typechar` of an event whose fd is not in the table, guessed from the event type (libsinsp
+/// 0.25 no longer guesses `f` for open).
 fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
-    if flavor == Flavor::Libsinsp025 {
-        return 'o';
-    }
     match ev.name() {
+        "open" if flavor == Flavor::Libsinsp025 => 'o',
         "open" | "openat" | "openat2" | "creat" => 'f',
         "socket" | "accept" | "accept4" => '4',
         "pipe" | "pipe2" => 'p',
