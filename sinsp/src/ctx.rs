@@ -3,7 +3,7 @@
 use strata_scap::Event;
 
 use crate::fds::{FdInfo, FdTable};
-use crate::inspector::Inspector;
+use crate::inspector::{Applied, Inspector};
 use crate::threads::ThreadInfo;
 use crate::users::{GroupInfo, UserInfo};
 
@@ -34,21 +34,10 @@ pub struct EventCtx<'a> {
 }
 
 impl<'a> EventCtx<'a> {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn new(
-        insp: &'a Inspector,
-        event: Event<'a>,
-        num: u64,
-        tid: i64,
-        uses_fd: bool,
-        enter_valid: bool,
-        prev_ts: u64,
-        first_ts: u64,
-        initial_state: bool,
-        fd_unresolved: bool,
-    ) -> Self {
-        let thread = insp.thread(tid);
-        let fd_num = if uses_fd {
+    /// The context of `event`, number `num`, from what applying it found.
+    pub(crate) fn new(insp: &'a Inspector, event: Event<'a>, num: u64, a: &Applied) -> Self {
+        let thread = insp.thread(a.tid);
+        let fd_num = if a.uses_fd {
             thread.map(|t| t.lastevent_fd)
         } else {
             None
@@ -66,13 +55,13 @@ impl<'a> EventCtx<'a> {
             main,
             fds,
             num,
-            tid,
+            tid: a.tid,
             fd_num,
-            fd_unresolved,
-            enter_valid,
-            prev_ts,
-            first_ts,
-            initial_state,
+            fd_unresolved: a.unpaired,
+            enter_valid: a.enter_valid,
+            prev_ts: a.prev_ts,
+            first_ts: a.first_ts,
+            initial_state: a.initial_state,
             hidden: false,
             dropped: false,
         }

@@ -897,18 +897,7 @@ impl Inspector {
             );
         }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
-        EventCtx::new(
-            self,
-            ev,
-            self.evt_num,
-            a.tid,
-            a.uses_fd,
-            a.enter_valid,
-            a.prev_ts,
-            a.first_ts,
-            a.initial_state,
-            a.unpaired,
-        )
+        EventCtx::new(self, ev, self.evt_num, &a)
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
@@ -975,16 +964,19 @@ impl Inspector {
 
 /// What applying an event found, for its context.
 #[derive(Debug, Clone, Copy)]
-struct Applied {
-    tid: i64,
-    uses_fd: bool,
-    enter_valid: bool,
-    prev_ts: u64,
-    first_ts: u64,
-    initial_state: bool,
-    unpaired: bool,
+pub(crate) struct Applied {
+    pub(crate) tid: i64,
+    /// The event creates, uses or destroys an fd: its thread's last fd is its own.
+    pub(crate) uses_fd: bool,
+    /// The exit pairs with its thread's stored enter.
+    pub(crate) enter_valid: bool,
+    pub(crate) prev_ts: u64,
+    pub(crate) first_ts: u64,
+    pub(crate) initial_state: bool,
+    /// An exit without its enter in sysdig 0.29's behaviour: it found no fd.
+    pub(crate) unpaired: bool,
     /// The event gets sysdig 0.29's container thread.
-    container: bool,
+    pub(crate) container: bool,
 }
 
 /// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid
