@@ -139,7 +139,7 @@ impl Converter {
         if have == want {
             return Reading::Keep;
         }
-        if have > want || ev.is_v1() || want > MAX_PARAMS {
+        if have > want || want > MAX_PARAMS {
             return Reading::Drop;
         }
         let enter_info = table::event_info(ev.event_type - 1);
