@@ -529,3 +529,55 @@ fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
         _ => 'o',
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use strata_scap::block::types::EV_V2;
+    use strata_scap::event::encode_event;
+    use strata_scap::{Endian, Event};
+    use strata_sinsp::{Config, Inspector};
+
+    use crate::{Flavor, Format, Registry, RenderOptions};
+
+    const OPENAT_2_X: u16 = 307;
+    const ACCEPT4_6_X: u16 = 389;
+    const OPEN_X: u16 = 3;
+
+    /// `%fd.num %fd.typechar %fd.name` of one event of thread 7, read alone in `flavor`.
+    fn fd_fields(flavor: Flavor, code: u16, params: &[&[u8]]) -> String {
+        let mut b = 0u16.to_le_bytes().to_vec();
+        encode_event(&mut b, Endian::Little, 1, 7, code, params).unwrap();
+        let ev = Event::parse(EV_V2, &b, Endian::Little).unwrap();
+        let mut insp = Inspector::with_config(match flavor {
+            Flavor::Sysdig029 => Config::sysdig_029(),
+            _ => Config::default(),
+        });
+        let opts = RenderOptions::default().with_flavor(flavor);
+        let mut f =
+            Format::compile(Registry::builtin(), "*%fd.num %fd.typechar %fd.name", opts).unwrap();
+        let mut out = String::new();
+        f.render(&insp.process(&ev), &mut out);
+        out
+    }
+
+    #[test]
+    fn failed_calls_name_their_fd_from_the_event() {
+        let lib = Flavor::Libsinsp025;
+        let err = (-2i64).to_le_bytes();
+        let (z4, z8) = ([0u8; 4], [0u8; 8]);
+        // openat: the path resolved at its directory fd.
+        let at = (-100i64).to_le_bytes();
+        let openat = [&err[..], &at, b"/etc//x/../nope\0", &z4, &z4, &z4, &z8];
+        assert_eq!(fd_fields(lib, OPENAT_2_X, &openat), "-1 f /etc/nope");
+        // accept4: an IPv4 socket, named by its tuple; an empty one prints NULL.
+        let eagain = (-11i64).to_le_bytes();
+        let accept = [&eagain[..], &[], &[0u8], &z4, &z4, &z4];
+        assert_eq!(fd_fields(lib, ACCEPT4_6_X, &accept), "-1 4 NULL");
+        // (sysdig 0.29 kept the last fd of a new thread, 0, for an exit without its enter.)
+        assert_eq!(fd_fields(Flavor::Sysdig029, ACCEPT4_6_X, &accept), "0 4 ");
+        // open: libsinsp 0.25 no longer guesses a file.
+        let open = [&err[..], b"/nope\0", &z4, &z4, &z4, &z8];
+        assert_eq!(fd_fields(lib, OPEN_X, &open), "-1 o /nope");
+        assert_eq!(fd_fields(Flavor::Sysdig029, OPEN_X, &open), "0 f /nope");
+    }
+}
