@@ -326,7 +326,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 _ => None,
             };
         };
-        let is_file = matches!(f.ty, FdType::File | FdType::FileV2 | FdType::Directory);
+        let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
@@ -339,6 +339,8 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdType => Value::Str(f.ty.name()),
+            // A directory is its own directory, and has no file name.
+            B::FdDirectory if f.ty == FdType::Directory => Value::Bytes(&f.name),
             B::FdDirectory if is_file => {
                 let name = &f.name[..];
                 match name.iter().rposition(|&c| c == b'/') {
@@ -543,21 +545,33 @@ mod tests {
     const ACCEPT4_6_X: u16 = 389;
     const OPEN_X: u16 = 3;
 
-    /// `%fd.num %fd.typechar %fd.name` of one event of thread 7, read alone in `flavor`.
-    fn fd_fields(flavor: Flavor, code: u16, params: &[&[u8]]) -> String {
-        let mut b = 0u16.to_le_bytes().to_vec();
-        encode_event(&mut b, Endian::Little, 1, 7, code, params).unwrap();
-        let ev = Event::parse(EV_V2, &b, Endian::Little).unwrap();
+    /// The lines `format` renders for `events` (code, timestamp, parameters) of thread 7, read
+    /// in `flavor` (events the flavor hides give none).
+    fn lines(flavor: Flavor, format: &str, events: &[(u16, u64, &[&[u8]])]) -> Vec<String> {
         let mut insp = Inspector::with_config(match flavor {
             Flavor::Sysdig029 => Config::sysdig_029(),
             _ => Config::default(),
         });
         let opts = RenderOptions::default().with_flavor(flavor);
-        let mut f =
-            Format::compile(Registry::builtin(), "*%fd.num %fd.typechar %fd.name", opts).unwrap();
-        let mut out = String::new();
-        f.render(&insp.process(&ev), &mut out);
+        let mut f = Format::compile(Registry::builtin(), format, opts).unwrap();
+        let mut out = Vec::new();
+        for &(code, ts, params) in events {
+            let mut b = 0u16.to_le_bytes().to_vec();
+            encode_event(&mut b, Endian::Little, ts, 7, code, params).unwrap();
+            let ev = Event::parse(EV_V2, &b, Endian::Little).unwrap();
+            let ctx = insp.process(&ev);
+            let mut line = String::new();
+            if !ctx.is_hidden() && f.render(&ctx, &mut line) {
+                out.push(line);
+            }
+        }
         out
+    }
+
+    /// `%fd.num %fd.typechar %fd.name` of one event of thread 7, read alone in `flavor`.
+    fn fd_fields(flavor: Flavor, code: u16, params: &[&[u8]]) -> String {
+        let format = "*%fd.num %fd.typechar %fd.name";
+        lines(flavor, format, &[(code, 1, params)]).concat()
     }
 
     #[test]
@@ -579,5 +593,39 @@ mod tests {
         let open = [&err[..], b"/nope\0", &z4, &z4, &z4, &z8];
         assert_eq!(fd_fields(lib, OPEN_X, &open), "-1 o /nope");
         assert_eq!(fd_fields(Flavor::Sysdig029, OPEN_X, &open), "0 f /nope");
+    }
+
+    #[test]
+    fn a_directory_is_its_own_directory_and_has_no_file_name() {
+        let fd = 4i64.to_le_bytes();
+        let at = (-100i64).to_le_bytes();
+        let (z4, z8) = ([0u8; 4], [0u8; 8]);
+        let o_directory = 1024u32.to_le_bytes();
+        let open = [&fd[..], &at, b"/etc/pki/\0", &o_directory, &z4, &z4, &z8];
+        for flavor in [Flavor::Libsinsp025, Flavor::Sysdig029] {
+            let got = lines(
+                flavor,
+                "*%fd.type %fd.directory %fd.filename",
+                &[(OPENAT_2_X, 1, &open)],
+            );
+            assert_eq!(got, ["directory /etc/pki <NA>"]);
+        }
+    }
+
+    #[test]
+    fn libsinsp_025_latency_is_always_0_and_empty_buffers_null() {
+        const READ_E: u16 = 6;
+        const READ_X: u16 = 7;
+        let (fd, size) = (3i64.to_le_bytes(), 16u32.to_le_bytes());
+        let res = 0i64.to_le_bytes();
+        let read: [(u16, u64, &[&[u8]]); 2] = [
+            (READ_E, 100, &[&fd, &size]),
+            (READ_X, 150, &[&res, &[], &fd, &size]),
+        ];
+        let format = "*%evt.type %evt.latency %evt.wait_latency %evt.args";
+        let lib = lines(Flavor::Libsinsp025, format, &read);
+        assert_eq!(lib, ["read 0 0 res=0 data=NULL fd=3 size=16 "]);
+        let old = lines(Flavor::Sysdig029, format, &read);
+        assert_eq!(old[1], "read 50 <NA> res=0 data= fd=3 size=16 ");
     }
 }

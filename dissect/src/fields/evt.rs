@@ -57,11 +57,11 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         }
         B::EvtReltimeS => Some(Value::RelTime(reltime(view) / 1_000_000_000)),
         B::EvtReltimeNs => padded(scratch, reltime(view)),
-        B::EvtLatency => Some(Value::RelTime(latency(view))),
-        B::EvtLatencyS => Some(Value::RelTime(latency(view) / 1_000_000_000)),
-        B::EvtLatencyNs => padded(scratch, latency(view)),
+        B::EvtLatency => Some(Value::RelTime(latency(view, opts.flavor))),
+        B::EvtLatencyS => Some(Value::RelTime(latency(view, opts.flavor) / 1_000_000_000)),
+        B::EvtLatencyNs => padded(scratch, latency(view, opts.flavor)),
         B::EvtLatencyHuman => {
-            let _ = write_human_duration(scratch, latency(view));
+            let _ = write_human_duration(scratch, latency(view, opts.flavor));
             text(scratch)
         }
         B::EvtDeltatime => Some(Value::RelTime(deltatime(view))),
@@ -159,9 +159,10 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             }
         }
         B::EvtIsWait => Some(Value::Bool(flags.contains(EventFlags::WAITS))),
-        B::EvtWaitLatency => {
-            (flags.contains(EventFlags::WAITS) && exit).then(|| Value::RelTime(latency(view)))
-        }
+        // libsinsp 0.25 gives 0 for every event (the field is deprecated).
+        B::EvtWaitLatency if opts.flavor == Flavor::Libsinsp025 => Some(Value::RelTime(0)),
+        B::EvtWaitLatency => (flags.contains(EventFlags::WAITS) && exit)
+            .then(|| Value::RelTime(latency(view, opts.flavor))),
         B::EvtCount => Some(Value::U64(1)),
         B::EvtCountExit => exit.then_some(Value::U64(1)),
         B::EvtCountError => failed(&ev).then_some(Value::U64(1)),
@@ -267,8 +268,12 @@ fn deltatime<S: StateView + ?Sized>(view: &S) -> u64 {
         .map_or(0, |p| view.event().ts.saturating_sub(p))
 }
 
-/// Time since the matching enter event, for exit events; 0 otherwise.
-fn latency<S: StateView + ?Sized>(view: &S) -> u64 {
+/// Time since the matching enter event, for exit events; 0 otherwise, and always 0 in libsinsp
+/// 0.25 (which deprecated the latency fields and hard-codes them to 0).
+fn latency<S: StateView + ?Sized>(view: &S, flavor: Flavor) -> u64 {
+    if flavor == Flavor::Libsinsp025 {
+        return 0;
+    }
     if let Some(l) = view.latency() {
         return l;
     }
