@@ -81,6 +81,8 @@ pub(crate) struct Converter {
     kinds: Vec<Kind>,
     kept: HashMap<u64, (u16, EnterStore)>,
     max_enter: usize,
+    /// Most threads with an enter kept aside (libscap keeps them without bound).
+    max_threads: usize,
 }
 
 /// Default values: zeros of a type's size; −1 for user and group ids.
@@ -88,12 +90,14 @@ const DEFAULT_VALUES: [u8; 16] = [0; 16];
 const NO_ID: [u8; 4] = [0xff; 4];
 
 impl Converter {
-    /// A reader keeping enter events up to `max_enter` bytes for their exits.
-    pub(crate) fn new(max_enter: usize) -> Self {
+    /// A reader keeping enter events up to `max_enter` bytes for their exits, for at most
+    /// `max_threads` threads at a time.
+    pub(crate) fn new(max_enter: usize, max_threads: usize) -> Self {
         Converter {
             kinds: table::events().iter().map(kind).collect(),
             kept: HashMap::new(),
             max_enter,
+            max_threads: max_threads.max(1),
         }
     }
 
@@ -110,6 +114,13 @@ impl Converter {
             Kind::Drop => Reading::Drop,
             Kind::Enter { hide, store } => {
                 if store {
+                    if self.kept.len() >= self.max_threads && !self.kept.contains_key(&ev.tid) {
+                        // Bounded: the enters already used go first, then all of them.
+                        self.kept.retain(|_, (_, slot)| slot.valid);
+                        if self.kept.len() >= self.max_threads {
+                            self.kept.clear();
+                        }
+                    }
                     let (ty, slot) = self.kept.entry(ev.tid).or_default();
                     *ty = ev.event_type;
                     slot.keep(ev, self.max_enter);
@@ -317,7 +328,7 @@ mod tests {
 
     #[test]
     fn an_exit_takes_the_parameters_of_its_dropped_enter_once() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         let enter = body(READ_E, 7, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
         assert_eq!(read(&mut c, &enter, &mut out), Reading::Drop);
@@ -345,7 +356,7 @@ mod tests {
 
     #[test]
     fn another_thread_keeps_its_own_enter() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         let enter = body(READ_E, 7, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
         read(&mut c, &enter, &mut out);
@@ -357,7 +368,7 @@ mod tests {
 
     #[test]
     fn an_exit_needing_an_enter_of_another_call_is_refused() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         read(&mut c, &body(CLOSE_E, 7, &[&4i64.to_le_bytes()]), &mut out);
         let exit = body(READ_X, 7, &[&3i64.to_le_bytes(), b"abc"]);
@@ -385,7 +396,7 @@ mod tests {
 
     #[test]
     fn enter_events_that_libsinsp_still_parses_are_hidden() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         const OPENAT_E: u16 = 306;
         const CONNECT_E: u16 = 22;
@@ -417,7 +428,7 @@ mod tests {
 
     #[test]
     fn other_events_pass_or_drop_by_their_table_flags() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         const STAT_E: u16 = 66;
         const STAT_X: u16 = 67;
@@ -432,7 +443,7 @@ mod tests {
 
     #[test]
     fn missing_parameters_the_enter_lacks_are_empty_or_default() {
-        let mut c = Converter::new(4096);
+        let mut c = Converter::new(4096, 100);
         let mut out = Vec::new();
         const SOCKET_E: u16 = 18;
         const SOCKET_X: u16 = 19;
@@ -527,5 +538,20 @@ mod tests {
                 (4, false, Some(3), 2),
             ]
         );
+    }
+
+    #[test]
+    fn enters_are_kept_for_a_bounded_number_of_threads() {
+        let mut c = Converter::new(4096, 2);
+        let mut out = Vec::new();
+        for tid in 1..=3 {
+            let enter = body(READ_E, tid, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
+            read(&mut c, &enter, &mut out);
+        }
+        assert_eq!(c.kept.len(), 1, "the full table was emptied for thread 3");
+        let exit = body(READ_X, 3, &[&3i64.to_le_bytes(), b"abc"]);
+        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
+        let ev = converted(&parse(&exit), &out).unwrap();
+        assert_eq!(ev.param(2).unwrap().unwrap().as_i64(), Some(5));
     }
 }

@@ -66,7 +66,8 @@ pub struct Config {
     /// by `evt.num` and not shown ([`EventCtx::is_dropped`]), their parameters completing the
     /// exit that lacks them; those of `open`, `openat`, `openat2`, `creat`, `connect`,
     /// `execve` and `execveat` are parsed and counted but not shown
-    /// ([`EventCtx::is_hidden`]). sysdig 0.29 kept every event as it was.
+    /// ([`EventCtx::is_hidden`]). Enters waiting for their exit are kept for at most
+    /// `max_threads` threads. sysdig 0.29 kept every event as it was.
     pub drop_enter_events: bool,
 }
 
@@ -233,7 +234,7 @@ impl Inspector {
             listen_ports: Vec::new(),
             container_thread: None,
             unpaired_exit: false,
-            conv: Converter::new(cfg.max_enter_event_bytes),
+            conv: Converter::new(cfg.max_enter_event_bytes, cfg.max_threads),
             conv_buf: Vec::new(),
             cfg,
         }
