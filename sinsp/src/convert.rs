@@ -306,6 +306,29 @@ mod tests {
     use super::{Converter, Reading, converted};
     use crate::{Config, Inspector};
 
+    const CLOSE_E: u16 = 4;
+    const CLOSE_X: u16 = 5;
+    const READ_E: u16 = 6;
+    const READ_X: u16 = 7;
+    const SOCKET_E: u16 = 18;
+    const SOCKET_X: u16 = 19;
+    const CONNECT_E: u16 = 22;
+    const CONNECT_X: u16 = 23;
+    const STAT_E: u16 = 66;
+    const STAT_X: u16 = 67;
+    const BRK_4_X: u16 = 159;
+    const PROCEXIT_1_E: u16 = 186;
+    const OPENAT_E: u16 = 306;
+    const OPENAT_X: u16 = 307;
+
+    fn i64b(v: i64) -> [u8; 8] {
+        v.to_le_bytes()
+    }
+
+    fn u32b(v: u32) -> [u8; 4] {
+        v.to_le_bytes()
+    }
+
     /// An EV_V2 block body (cpu 0) of event `code` of thread `tid` with `params`.
     fn body(code: u16, tid: u64, params: &[&[u8]]) -> Vec<u8> {
         let mut b = 0u16.to_le_bytes().to_vec();
@@ -317,176 +340,130 @@ mod tests {
         Event::parse(EV_V2, b, Endian::Little).unwrap()
     }
 
-    const READ_E: u16 = 6;
-    const READ_X: u16 = 7;
-    const CLOSE_E: u16 = 4;
-    const CLOSE_X: u16 = 5;
+    /// A reader and the last exit it completed.
+    struct Reader {
+        c: Converter,
+        out: Vec<u8>,
+        last: Vec<u8>,
+    }
 
-    fn read(c: &mut Converter, b: &[u8], out: &mut Vec<u8>) -> Reading {
-        c.read(&parse(b), out)
+    impl Reader {
+        fn new(max_threads: usize) -> Self {
+            Reader {
+                c: Converter::new(4096, max_threads),
+                out: Vec::new(),
+                last: Vec::new(),
+            }
+        }
+
+        fn read(&mut self, code: u16, tid: u64, params: &[&[u8]]) -> Reading {
+            self.last = body(code, tid, params);
+            self.c.read(&parse(&self.last), &mut self.out)
+        }
+
+        /// Parameter `i` of the exit completed last.
+        fn param(&self, i: usize) -> Option<Vec<u8>> {
+            let ev = converted(&parse(&self.last), &self.out)?;
+            ev.param_raw(i).map(<[u8]>::to_vec)
+        }
     }
 
     #[test]
     fn an_exit_takes_the_parameters_of_its_dropped_enter_once() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        let enter = body(READ_E, 7, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
-        assert_eq!(read(&mut c, &enter, &mut out), Reading::Drop);
-        let exit = body(READ_X, 7, &[&3i64.to_le_bytes(), b"abc"]);
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
-        let ev = converted(&parse(&exit), &out).unwrap();
-        assert_eq!(ev.nparams(), 4);
-        assert_eq!(ev.param_raw(1), Some(&b"abc"[..]));
-        assert_eq!(
-            ev.param(2).unwrap().unwrap().as_i64(),
-            Some(5),
-            "fd from the enter"
-        );
-        assert_eq!(
-            ev.param(3).unwrap().unwrap().as_u64(),
-            Some(64),
-            "size from the enter"
-        );
+        let mut r = Reader::new(100);
+        assert_eq!(r.read(READ_E, 7, &[&i64b(5), &u32b(64)]), Reading::Drop);
+        assert_eq!(r.read(READ_X, 7, &[&i64b(3), b"abc"]), Reading::Converted);
+        assert_eq!(r.param(1).unwrap(), b"abc");
+        assert_eq!(r.param(2).unwrap(), i64b(5), "fd from the enter");
+        assert_eq!(r.param(3).unwrap(), u32b(64), "size from the enter");
+        assert!(r.param(4).is_none());
         // The enter is used up: the next exit without one gets the types' defaults.
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
-        let ev = converted(&parse(&exit), &out).unwrap();
-        assert_eq!(ev.param_raw(2), Some(&[0u8; 8][..]));
-        assert_eq!(ev.param_raw(3), Some(&[0u8; 4][..]));
-    }
-
-    #[test]
-    fn another_thread_keeps_its_own_enter() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        let enter = body(READ_E, 7, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
-        read(&mut c, &enter, &mut out);
-        let other = body(CLOSE_X, 8, &[&0i64.to_le_bytes()]);
-        assert_eq!(read(&mut c, &other, &mut out), Reading::Converted);
-        let ev = converted(&parse(&other), &out).unwrap();
-        assert_eq!(ev.param_raw(1), Some(&[0u8; 8][..]), "no enter: default fd");
+        assert_eq!(r.read(READ_X, 7, &[&i64b(3), b"abc"]), Reading::Converted);
+        assert_eq!(r.param(2).unwrap(), [0; 8]);
+        assert_eq!(r.param(3).unwrap(), [0; 4]);
+        // Another thread has no enter kept either.
+        r.read(READ_E, 7, &[&i64b(5), &u32b(64)]);
+        assert_eq!(r.read(CLOSE_X, 8, &[&i64b(0)]), Reading::Converted);
+        assert_eq!(r.param(1).unwrap(), [0; 8]);
     }
 
     #[test]
     fn an_exit_needing_an_enter_of_another_call_is_refused() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        read(&mut c, &body(CLOSE_E, 7, &[&4i64.to_le_bytes()]), &mut out);
-        let exit = body(READ_X, 7, &[&3i64.to_le_bytes(), b"abc"]);
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Drop);
+        let mut r = Reader::new(100);
+        r.read(CLOSE_E, 7, &[&i64b(4)]);
+        assert_eq!(r.read(READ_X, 7, &[&i64b(3), b"abc"]), Reading::Drop);
         // Complete exits pass whatever was kept.
-        let full = body(
-            READ_X,
-            7,
-            &[
-                &3i64.to_le_bytes(),
-                b"abc",
-                &4i64.to_le_bytes(),
-                &3u32.to_le_bytes(),
-            ],
-        );
-        assert_eq!(read(&mut c, &full, &mut out), Reading::Keep);
+        let full: [&[u8]; 4] = [&i64b(3), b"abc", &i64b(4), &u32b(3)];
+        assert_eq!(r.read(READ_X, 7, &full), Reading::Keep);
         // More parameters than the table has: refused too.
-        let long = body(
-            CLOSE_X,
-            7,
-            &[&0i64.to_le_bytes(), &4i64.to_le_bytes(), b"x"],
-        );
-        assert_eq!(read(&mut c, &long, &mut out), Reading::Drop);
+        let long: [&[u8]; 3] = [&i64b(0), &i64b(4), b"x"];
+        assert_eq!(r.read(CLOSE_X, 7, &long), Reading::Drop);
     }
 
     #[test]
     fn enter_events_that_libsinsp_still_parses_are_hidden() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        const OPENAT_E: u16 = 306;
-        const CONNECT_E: u16 = 22;
-        const CONNECT_X: u16 = 23;
-        let openat = body(
-            OPENAT_E,
-            7,
-            &[
-                &(-100i64).to_le_bytes(),
-                b"/etc\0",
-                &0u32.to_le_bytes(),
-                &0u32.to_le_bytes(),
-            ],
-        );
-        assert_eq!(read(&mut c, &openat, &mut out), Reading::Hide);
+        let mut r = Reader::new(100);
+        let openat: [&[u8]; 4] = [&i64b(-100), b"/etc\0", &u32b(0), &u32b(0)];
+        assert_eq!(r.read(OPENAT_E, 7, &openat), Reading::Hide);
         let addr = [1u8, b'/', b'x', 0];
-        let connect = body(CONNECT_E, 7, &[&3i64.to_le_bytes(), &addr]);
-        assert_eq!(read(&mut c, &connect, &mut out), Reading::Hide);
+        assert_eq!(r.read(CONNECT_E, 7, &[&i64b(3), &addr]), Reading::Hide);
         // connect's enter is also kept for its exit.
-        let exit = body(
-            CONNECT_X,
-            7,
-            &[&0i64.to_le_bytes(), &[], &3i64.to_le_bytes()],
-        );
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
-        let ev = converted(&parse(&exit), &out).unwrap();
-        assert_eq!(ev.param_raw(3), Some(&addr[..]));
+        let exit: [&[u8]; 3] = [&i64b(0), &[], &i64b(3)];
+        assert_eq!(r.read(CONNECT_X, 7, &exit), Reading::Converted);
+        assert_eq!(r.param(3).unwrap(), addr);
     }
 
     #[test]
     fn other_events_pass_or_drop_by_their_table_flags() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        const STAT_E: u16 = 66;
-        const STAT_X: u16 = 67;
-        const PROCEXIT_1_E: u16 = 186;
+        let mut r = Reader::new(100);
         // An old enter the converter does not manage: dropped, not kept.
-        assert_eq!(read(&mut c, &body(STAT_E, 7, &[]), &mut out), Reading::Drop);
-        let stat = body(STAT_X, 7, &[&0i64.to_le_bytes(), b"/\0"]);
-        assert_eq!(read(&mut c, &stat, &mut out), Reading::Keep);
-        let exit = body(PROCEXIT_1_E, 7, &[&0i64.to_le_bytes()]);
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Keep);
+        assert_eq!(r.read(STAT_E, 7, &[]), Reading::Drop);
+        assert_eq!(r.read(STAT_X, 7, &[&i64b(0), b"/\0"]), Reading::Keep);
+        assert_eq!(r.read(PROCEXIT_1_E, 7, &[&i64b(0)]), Reading::Keep);
     }
 
     #[test]
     fn missing_parameters_the_enter_lacks_are_empty_or_default() {
-        let mut c = Converter::new(4096, 100);
-        let mut out = Vec::new();
-        const SOCKET_E: u16 = 18;
-        const SOCKET_X: u16 = 19;
-        const BRK_4_X: u16 = 159;
-        let u = |v: u32| v.to_le_bytes();
-        read(&mut c, &body(SOCKET_E, 7, &[&u(2), &u(1), &u(0)]), &mut out);
-        let exit = body(SOCKET_X, 7, &[&3i64.to_le_bytes()]);
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
-        let ev = converted(&parse(&exit), &out).unwrap();
-        assert_eq!(ev.param_raw(1), Some(&u(2)[..]));
-        assert_eq!(
-            ev.param_raw(4),
-            Some(&[0u8; 4][..]),
-            "socket's flags: the default"
-        );
+        let mut r = Reader::new(100);
+        r.read(SOCKET_E, 7, &[&u32b(2), &u32b(1), &u32b(0)]);
+        assert_eq!(r.read(SOCKET_X, 7, &[&i64b(3)]), Reading::Converted);
+        assert_eq!(r.param(1).unwrap(), u32b(2));
+        assert_eq!(r.param(4).unwrap(), [0; 4], "socket's flags: the default");
         // brk's addr without its enter: empty.
-        let brk = body(BRK_4_X, 7, &[&0u64.to_le_bytes(), &u(1), &u(2), &u(3)]);
-        assert_eq!(read(&mut c, &brk, &mut out), Reading::Converted);
-        let ev = converted(&parse(&brk), &out).unwrap();
-        assert_eq!(ev.param_raw(4), Some(&[][..]));
+        let brk: [&[u8]; 4] = [&0u64.to_le_bytes(), &u32b(1), &u32b(2), &u32b(3)];
+        assert_eq!(r.read(BRK_4_X, 7, &brk), Reading::Converted);
+        assert_eq!(r.param(4).unwrap(), b"");
+    }
+
+    #[test]
+    fn enters_are_kept_for_a_bounded_number_of_threads() {
+        let mut r = Reader::new(2);
+        for tid in 1..=3 {
+            r.read(READ_E, tid, &[&i64b(5), &u32b(64)]);
+        }
+        assert_eq!(r.c.kept.len(), 1, "the full table was emptied for thread 3");
+        assert_eq!(r.read(READ_X, 3, &[&i64b(3), b"abc"]), Reading::Converted);
+        assert_eq!(r.param(2).unwrap(), i64b(5));
     }
 
     /// openat's enter and exit, then read's, of thread 7 opening /etc/hosts as fd 3.
     fn open_then_read() -> Vec<Vec<u8>> {
-        let fd = 3i64.to_le_bytes();
-        let at = (-100i64).to_le_bytes();
-        let z = 0u32.to_le_bytes();
+        let (fd, at, z) = (i64b(3), i64b(-100), u32b(0));
         vec![
-            body(306, 7, &[&at, b"/etc/hosts\0", &z, &z]),
+            body(OPENAT_E, 7, &[&at, b"/etc/hosts\0", &z, &z]),
             body(
-                307,
+                OPENAT_X,
                 7,
-                &[&fd, &at, b"/etc/hosts\0", &z, &z, &z, &0u64.to_le_bytes()],
+                &[&fd, &at, b"/etc/hosts\0", &z, &z, &z, &[0; 8]],
             ),
-            body(READ_E, 7, &[&fd, &64u32.to_le_bytes()]),
-            body(READ_X, 7, &[&5i64.to_le_bytes(), b"hello"]),
+            body(READ_E, 7, &[&fd, &u32b(64)]),
+            body(READ_X, 7, &[&i64b(5), b"hello"]),
         ]
     }
 
-    #[test]
-    fn libsinsp_025_counts_and_shows_exits_carrying_their_enters() {
-        let mut insp = Inspector::new();
-        let seen: Vec<(u64, bool, bool, Option<i64>, usize)> = open_then_read()
+    /// What each event of `open_then_read` gives: number, hidden, dropped, fd, parameters.
+    fn seen(insp: &mut Inspector) -> Vec<(u64, bool, bool, Option<i64>, usize)> {
+        open_then_read()
             .iter()
             .map(|b| {
                 let ctx = insp.process(&parse(b));
@@ -499,9 +476,14 @@ mod tests {
                     n,
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn libsinsp_025_counts_and_shows_exits_carrying_their_enters() {
+        let mut insp = Inspector::new();
         assert_eq!(
-            seen,
+            seen(&mut insp),
             [
                 (1, true, false, Some(-1), 4),
                 (2, false, false, Some(3), 7),
@@ -517,41 +499,14 @@ mod tests {
     #[test]
     fn sysdig_029_counts_and_shows_every_event() {
         let mut insp = Inspector::with_config(Config::sysdig_029());
-        let seen: Vec<(u64, bool, Option<i64>, usize)> = open_then_read()
-            .iter()
-            .map(|b| {
-                let ctx = insp.process(&parse(b));
-                (
-                    ctx.num(),
-                    ctx.is_hidden(),
-                    ctx.fd_num(),
-                    ctx.event().nparams(),
-                )
-            })
-            .collect();
         assert_eq!(
-            seen,
+            seen(&mut insp),
             [
-                (1, false, Some(-1), 4),
-                (2, false, Some(3), 7),
-                (3, false, Some(3), 2),
-                (4, false, Some(3), 2),
+                (1, false, false, Some(-1), 4),
+                (2, false, false, Some(3), 7),
+                (3, false, false, Some(3), 2),
+                (4, false, false, Some(3), 2),
             ]
         );
-    }
-
-    #[test]
-    fn enters_are_kept_for_a_bounded_number_of_threads() {
-        let mut c = Converter::new(4096, 2);
-        let mut out = Vec::new();
-        for tid in 1..=3 {
-            let enter = body(READ_E, tid, &[&5i64.to_le_bytes(), &64u32.to_le_bytes()]);
-            read(&mut c, &enter, &mut out);
-        }
-        assert_eq!(c.kept.len(), 1, "the full table was emptied for thread 3");
-        let exit = body(READ_X, 3, &[&3i64.to_le_bytes(), b"abc"]);
-        assert_eq!(read(&mut c, &exit, &mut out), Reading::Converted);
-        let ev = converted(&parse(&exit), &out).unwrap();
-        assert_eq!(ev.param(2).unwrap().unwrap().as_i64(), Some(5));
     }
 }
