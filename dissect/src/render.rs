@@ -316,7 +316,7 @@ fn write_abs_path<S: StateView + ?Sized>(
 }
 
 /// Appends `base/path` with `.`, `..` and repeated slashes resolved, like libsinsp's
-/// `concatenate_paths`: relative (maybe empty) when `base` is empty and `path` relative.
+/// `concatenate_paths`.
 pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
     let start = out.len();
     let mut parts: Vec<&[u8]> = Vec::new();
@@ -329,14 +329,11 @@ pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
             p => parts.push(p),
         }
     }
-    let relative = base.is_empty() && !path.starts_with(b"/");
-    for (i, p) in parts.into_iter().enumerate() {
-        if !(relative && i == 0) {
-            out.push('/');
-        }
+    for p in parts {
+        out.push('/');
         let _ = write_lossy(out, p);
     }
-    if out.len() == start && !relative {
+    if out.len() == start {
         out.push('/');
     }
 }
@@ -465,9 +462,6 @@ mod tests {
         assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");
         assert_eq!(j("/home/u", "../v/./b"), "/home/v/b");
         assert_eq!(j("/", ".."), "/");
-        // No base (an unknown working directory): libsinsp's result stays relative.
-        assert_eq!(j("", "nope/../x"), "x");
-        assert_eq!(j("", "a/.."), "");
     }
 
     /// The flavors a decider answers with after each of the events `codes` (EV_V2 blocks, or

@@ -669,10 +669,9 @@ impl Inspector {
     }
 
     /// Writes to `out` the absolute name of `path` as thread `tid`'s openat at directory fd
-    /// `dirfd` reaches it (libsinsp's `parse_dirfd` and `concatenate_paths`): against the
-    /// working directory for `AT_FDCWD` (normalized but relative when that is unknown),
-    /// against the directory's name for another fd, after `<UNKNOWN>` when that fd is not in
-    /// the table.
+    /// `dirfd` reaches it (libsinsp's `parse_dirfd`): against the working directory for
+    /// `AT_FDCWD` (`path` as it is when that is unknown), against the directory's name for
+    /// another fd, after `<UNKNOWN>` when that fd is not in the table.
     pub(crate) fn resolve_at(&self, tid: i64, dirfd: i64, path: &[u8], out: &mut Vec<u8>) {
         out.clear();
         if path.first() == Some(&b'/') {
@@ -688,7 +687,7 @@ impl Inspector {
         } else {
             let cwd = self.threads.get(tid).map(|t| self.cwd(t)).unwrap_or(b"");
             if cwd.is_empty() {
-                paths::relative_into(out, path);
+                out.extend_from_slice(path);
             } else {
                 paths::resolve_into(out, cwd, path);
             }

@@ -40,23 +40,6 @@ fn push_components(out: &mut Vec<u8>, p: &[u8]) {
     }
 }
 
-/// Writes to `out` (cleared first) a relative `path` normalized as libsinsp leaves it when the
-/// directory it is relative to is unknown (an empty working directory): `.`, `..` and repeated
-/// `/` resolved, `..` never climbing above the start, no `/` added in front.
-///
-/// ```
-/// let mut out = Vec::new();
-/// strata_sinsp::paths::relative_into(&mut out, b"./a//b/../c/");
-/// assert_eq!(out, b"a/c");
-/// ```
-pub fn relative_into(out: &mut Vec<u8>, path: &[u8]) {
-    out.clear();
-    push_components(out, path);
-    if !out.is_empty() {
-        out.remove(0);
-    }
-}
-
 /// Normalizes a working directory the way libsinsp keeps it: absolute, ending with `/`.
 pub fn cwd_into(out: &mut Vec<u8>, base: &[u8], path: &[u8]) {
     resolve_into(out, base, path);
@@ -95,19 +78,6 @@ mod tests {
         assert_eq!(r("/a/", "../../../c"), "/c");
         assert_eq!(r("/a/b/", ".."), "/a");
         assert_eq!(r("/", ".."), "/");
-    }
-
-    #[test]
-    fn without_a_base_relative_paths_stay_relative() {
-        let rel = |p: &str| {
-            let mut out = Vec::new();
-            relative_into(&mut out, p.as_bytes());
-            String::from_utf8(out).unwrap()
-        };
-        assert_eq!(rel("x"), "x");
-        assert_eq!(rel("nope/../x"), "x");
-        assert_eq!(rel("../../x/"), "x");
-        assert_eq!(rel("a/.."), "");
     }
 
     #[test]
