@@ -174,10 +174,8 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
 ) {
     match pv {
         ParamValue::Bytes(b) => write_buf(out, b, opts.max_buf_len),
-        // sysdig 0.29.3 prints an empty buffer as nothing (libsinsp 0.25 prints `NULL`).
-        ParamValue::Empty
-            if info.ty == strata_scap::table::ParamType::Bytebuf
-                && opts.flavor == Flavor::Sysdig029 => {}
+        // sysdig 0.29.3 prints an empty buffer as nothing (later libsinsp prints `NULL`).
+        ParamValue::Empty if info.ty == strata_scap::table::ParamType::Bytebuf => {}
         ParamValue::FdList(list) => {
             for (j, (fd, flags)) in list.iter().enumerate() {
                 if j > 0 {

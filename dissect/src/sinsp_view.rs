@@ -326,7 +326,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 _ => None,
             };
         };
-        let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
+        let is_file = matches!(f.ty, FdType::File | FdType::FileV2 | FdType::Directory);
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
@@ -339,8 +339,6 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdType => Value::Str(f.ty.name()),
-            // A directory is its own directory, and has no file name.
-            B::FdDirectory if f.ty == FdType::Directory => Value::Bytes(&f.name),
             B::FdDirectory if is_file => {
                 let name = &f.name[..];
                 match name.iter().rposition(|&c| c == b'/') {
@@ -596,36 +594,23 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_is_its_own_directory_and_has_no_file_name() {
-        let fd = 4i64.to_le_bytes();
-        let at = (-100i64).to_le_bytes();
-        let (z4, z8) = ([0u8; 4], [0u8; 8]);
-        let o_directory = 1024u32.to_le_bytes();
-        let open = [&fd[..], &at, b"/etc/pki/\0", &o_directory, &z4, &z4, &z8];
-        for flavor in [Flavor::Libsinsp025, Flavor::Sysdig029] {
-            let got = lines(
-                flavor,
-                "*%fd.type %fd.directory %fd.filename",
-                &[(OPENAT_2_X, 1, &open)],
-            );
-            assert_eq!(got, ["directory /etc/pki <NA>"]);
-        }
-    }
-
-    #[test]
-    fn libsinsp_025_latency_is_always_0_and_empty_buffers_null() {
-        const READ_E: u16 = 6;
-        const READ_X: u16 = 7;
-        let (fd, size) = (3i64.to_le_bytes(), 16u32.to_le_bytes());
-        let res = 0i64.to_le_bytes();
-        let read: [(u16, u64, &[&[u8]]); 2] = [
-            (READ_E, 100, &[&fd, &size]),
-            (READ_X, 150, &[&res, &[], &fd, &size]),
+    fn libsinsp_025_latency_is_always_0() {
+        // openat's enter still reaches libsinsp 0.25's parser and pairs with its exit.
+        const OPENAT_E: u16 = 306;
+        let (at, z4, z8) = ((-100i64).to_le_bytes(), [0u8; 4], [0u8; 8]);
+        let fd = 3i64.to_le_bytes();
+        let open: [(u16, u64, &[&[u8]]); 2] = [
+            (OPENAT_E, 100, &[&at, b"/etc/hosts\0", &z4, &z4]),
+            (
+                OPENAT_2_X,
+                150,
+                &[&fd, &at, b"/etc/hosts\0", &z4, &z4, &z4, &z8],
+            ),
         ];
-        let format = "*%evt.type %evt.latency %evt.wait_latency %evt.args";
-        let lib = lines(Flavor::Libsinsp025, format, &read);
-        assert_eq!(lib, ["read 0 0 res=0 data=NULL fd=3 size=16 "]);
-        let old = lines(Flavor::Sysdig029, format, &read);
-        assert_eq!(old[1], "read 50 <NA> res=0 data= fd=3 size=16 ");
+        let format = "*%evt.type %evt.latency %evt.wait_latency";
+        let lib = lines(Flavor::Libsinsp025, format, &open);
+        assert_eq!(lib, ["openat 0 0"], "the enter is hidden, the latency 0");
+        let old = lines(Flavor::Sysdig029, format, &open);
+        assert_eq!(old, ["openat 0 <NA>", "openat 50 <NA>"]);
     }
 }
