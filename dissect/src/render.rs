@@ -87,6 +87,40 @@ pub enum Flavor {
     Sysdig029,
 }
 
+impl Flavor {
+    /// The flavor of the era a capture comes from, judged by its first event.
+    ///
+    /// Today's writer (libsinsp 0.25) starts a capture's events with the users and groups as
+    /// `useradded`/`groupadded` events, and its events have version 2 headers: such a
+    /// capture is read as libsinsp 0.25 reads it. Anything else, in particular version 1
+    /// headers (EV and EVF blocks) or a first `procinfo`, was written in sysdig 0.29's time or
+    /// before, and is read as sysdig 0.29 reads it.
+    ///
+    /// ```
+    /// use strata_dissect::Flavor;
+    /// use strata_scap::{Block, SliceReader};
+    ///
+    /// let demo = strata_scap::demo::capture();
+    /// let ev = SliceReader::new(&demo)
+    ///     .find_map(|b| match b {
+    ///         Ok(Block::Event(ev)) => Some(ev),
+    ///         _ => None,
+    ///     })
+    ///     .unwrap();
+    /// assert_eq!(ev.name(), "useradded");
+    /// assert_eq!(Flavor::for_event(&ev), Flavor::Libsinsp025);
+    /// ```
+    pub fn for_event(ev: &strata_scap::Event<'_>) -> Flavor {
+        const USERADDED_E: u16 = 354;
+        const GROUPADDED_E: u16 = 358;
+        if !ev.is_v1() && matches!(ev.event_type, USERADDED_E | GROUPADDED_E) {
+            Flavor::Libsinsp025
+        } else {
+            Flavor::Sysdig029
+        }
+    }
+}
+
 /// Decides which [`Flavor`] a capture is read in, from its leading events, as a streaming
 /// reader meets them.
 ///
@@ -101,7 +135,8 @@ pub enum Flavor {
 /// Feed it each event before processing it; it answers once it knows, at the latest at the
 /// first event that is not leading metadata (which is then the first event read in the
 /// flavor). Leading metadata events are read alike in both flavors, so nothing read before
-/// the answer needs reading again.
+/// the answer needs reading again. ([`Flavor::for_event`] judges by the first event alone,
+/// which misreads a libsinsp-written capture that opens with a `container` event.)
 ///
 /// ```
 /// use strata_dissect::{Flavor, FlavorDecider};
