@@ -59,6 +59,13 @@ pub struct Config {
     /// 0), as sysdig 0.29 did; libsinsp 0.25 forgets it (−1) and takes the exit's own fd
     /// parameter if it has one.
     pub unpaired_exit_keeps_fd: bool,
+    /// The caller's clone exit adds the child unless the child is in a pid namespace
+    /// (`CLONE_CHILD_IN_PIDNS`, or an event vtid other than its tid), as sysdig 0.29 did.
+    /// libsinsp 0.25 also leaves `CLONE_NEWPID`, `CLONE_PARENT` and vfork children, and
+    /// callers whose known vtid differs, to the child's own clone exit. With it, as in
+    /// sysdig 0.29, the child's exit gives a child the caller added the vtid/vpid seen inside
+    /// its pid namespace, and a thread the child's exit adds has its main thread as parent.
+    pub clone_defers_only_pidns: bool,
 }
 
 impl Config {
@@ -66,7 +73,7 @@ impl Config {
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
-    /// unpaired exit.
+    /// unpaired exit, which children a clone's caller adds.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -78,6 +85,7 @@ impl Config {
             container_event_thread: true,
             clone_names_unknown_caller: true,
             unpaired_exit_keeps_fd: true,
+            clone_defers_only_pidns: true,
             ..Config::default()
         }
     }
@@ -99,6 +107,7 @@ impl Default for Config {
             container_event_thread: false,
             clone_names_unknown_caller: false,
             unpaired_exit_keeps_fd: false,
+            clone_defers_only_pidns: false,
         }
     }
 }
@@ -248,6 +257,7 @@ impl Inspector {
             container_event_thread,
             clone_names_unknown_caller,
             unpaired_exit_keeps_fd,
+            clone_defers_only_pidns,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -258,6 +268,7 @@ impl Inspector {
         self.cfg.container_event_thread = container_event_thread;
         self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
+        self.cfg.clone_defers_only_pidns = clone_defers_only_pidns;
         // Threads read from the tables before the first event start as the new behaviour's do.
         if self.evt_num == 0 {
             let fd = self.new_thread_last_fd();

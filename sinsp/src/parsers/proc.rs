@@ -121,11 +121,15 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             Some(v) if insp.cfg.placeholder_vtid_unknown && caller.vtid < 0 => v,
             _ => caller.vtid,
         };
-        if cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
-            || caller.tid != caller_vtid
-            || cflags & flags::CLONE_VFORK != 0
-            || a.ev.name() == "vfork"
-        {
+        let deferred = if insp.cfg.clone_defers_only_pidns {
+            cflags & flags::CHILD_IN_PIDNS != 0 || a.i64(P::Vtid).is_some_and(|v| v != tid)
+        } else {
+            cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
+                || caller.tid != caller_vtid
+                || cflags & flags::CLONE_VFORK != 0
+                || a.ev.name() == "vfork"
+        };
+        if deferred {
             return;
         }
         if let Some(c) = insp.threads.get(res) {
@@ -182,8 +186,18 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         if tid == -1 {
             return;
         }
-        if let Some(c) = insp.threads.get(tid) {
+        let old_rules = insp.cfg.clone_defers_only_pidns;
+        if let Some(c) = insp.threads.get_mut(tid) {
             if c.clone_ts != 0 && ts.saturating_sub(c.clone_ts) < CLONE_STALE_TIME_NS {
+                // sysdig 0.29: the caller added a child it saw from outside the child's pid
+                // namespace; the child's own exit gives the ids inside it.
+                if old_rules {
+                    let vtid = a.i64(P::Vtid);
+                    if cflags & flags::CHILD_IN_PIDNS != 0 || vtid.is_some_and(|v| v != tid) {
+                        c.vtid = vtid.unwrap_or(c.vtid);
+                        c.vpid = a.i64(P::Vpid).unwrap_or(c.vpid);
+                    }
+                }
                 return;
             }
             insp.threads.remove(tid);
@@ -193,7 +207,9 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         let mut child = ThreadInfo::blank(tid);
         child.lastevent_fd = insp.new_thread_last_fd();
         child.pid = pid;
-        child.ptid = ptid;
+        // sysdig 0.29 gave a thread its process's main thread as parent; libsinsp 0.25 the
+        // event's ptid.
+        child.ptid = if old_rules && !new_process { pid } else { ptid };
         child.flags = cflags | flags::CLONE_INVERTED | flags::ACTIVE;
         child.vtid = a.i64(P::Vtid).unwrap_or(tid);
         child.vpid = a.i64(P::Vpid).unwrap_or(-1);
@@ -201,9 +217,19 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             child.flags |= flags::CLONE_FILES;
         }
         let lookup_tid = if new_process { ptid } else { pid };
+        // sysdig 0.29 treated the child's clone like the caller's: a creator never described
+        // (no name, no uid) is dropped and looked up again, then takes the child's names.
+        let mut unknown_creator = false;
         if lookup_tid >= 0 && lookup_tid != tid {
+            let names_flag = insp.cfg.clone_names_unknown_caller;
             let lookup = insp.thread_or_placeholder(lookup_tid);
-            if !new_process && lookup.is_invalid() {
+            if names_flag && lookup.comm == b"<NA>" && lookup.uid == u32::MAX {
+                unknown_creator = true;
+                insp.threads.remove(lookup_tid);
+                insp.thread_or_placeholder(lookup_tid);
+            }
+            let lookup = insp.threads.get_mut(lookup_tid).expect("present");
+            if !new_process && lookup.is_invalid() && !unknown_creator {
                 lookup.ptid = ptid;
                 lookup.vtid = pid;
                 lookup.vpid = child.vpid;
@@ -219,6 +245,12 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             }
         }
         fill_common(&mut child, a);
+        if unknown_creator {
+            let c = insp.threads.get_mut(lookup_tid).expect("present");
+            c.exe.clone_from(&child.exe);
+            c.comm.clone_from(&child.comm);
+            c.args_raw.clone_from(&child.args_raw);
+        }
         child.clone_ts = a.ev.ts;
         let in_ns =
             cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID) != 0 || tid != child.vtid;
