@@ -145,7 +145,7 @@ impl StateView for EventCtx<'_> {
                 let mut a = main;
                 let mut steps = 0;
                 while let Some(p) = a {
-                    if p.exe.len() >= 2 && p.exe.ends_with(b"sh") {
+                    if p.comm.ends_with(b"sh") {
                         found = Some(p.pid);
                     }
                     a = self.parent(p);
@@ -294,10 +294,6 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
         let ev = *EventCtx::event(self);
-        // sysdig 0.29's event table did not flag mmap/mmap2 (codes 160 to 163) as using an fd.
-        if opts.flavor == Flavor::Sysdig029 && matches!(ev.event_type, 160..=163) {
-            return None;
-        }
         let n = self.fd_num()?;
         if b == B::FdNum {
             return Some(Value::I64(n));

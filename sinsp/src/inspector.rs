@@ -66,6 +66,10 @@ pub struct Config {
     /// sysdig 0.29, the child's exit gives a child the caller added the vtid/vpid seen inside
     /// its pid namespace, and a thread the child's exit adds has its main thread as parent.
     pub clone_defers_only_pidns: bool,
+    /// Which events use, create or destroy an fd follows sysdig 0.29's event table
+    /// ([`fd_flags_2022`]): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
+    /// fchmodat and fchmod used none, fstat64 did.
+    pub fd_flags_2022: bool,
 }
 
 impl Config {
@@ -86,6 +90,7 @@ impl Config {
             clone_names_unknown_caller: true,
             unpaired_exit_keeps_fd: true,
             clone_defers_only_pidns: true,
+            fd_flags_2022: true,
             ..Config::default()
         }
     }
@@ -108,6 +113,7 @@ impl Default for Config {
             clone_names_unknown_caller: false,
             unpaired_exit_keeps_fd: false,
             clone_defers_only_pidns: false,
+            fd_flags_2022: false,
         }
     }
 }
@@ -258,6 +264,7 @@ impl Inspector {
             clone_names_unknown_caller,
             unpaired_exit_keeps_fd,
             clone_defers_only_pidns,
+            fd_flags_2022,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -269,6 +276,7 @@ impl Inspector {
         self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
         self.cfg.clone_defers_only_pidns = clone_defers_only_pidns;
+        self.cfg.fd_flags_2022 = fd_flags_2022;
         // Threads read from the tables before the first event start as the new behaviour's do.
         if self.evt_num == 0 {
             let fd = self.new_thread_last_fd();
@@ -734,6 +742,9 @@ impl Inspector {
         if self.cfg.switch_skips_pairing && ev.name() == "switch" {
             eflags |= EventFlags::SKIP_PARSE_RESET;
         }
+        if self.cfg.fd_flags_2022 {
+            eflags = fd_flags_2022(code, eflags);
+        }
         let handler = self
             .handlers
             .get(code as usize)
@@ -882,6 +893,33 @@ impl Inspector {
         }
         t.lastevent_type = u16::MAX;
         valid
+    }
+}
+
+/// `flags` of event type `code` with the fd flags of sysdig 0.29's event table (falcosecurity
+/// libs of 2022), where today's differ: the table flagged none of these as using an fd, but
+/// fstat64 (its exit included).
+pub fn fd_flags_2022(code: u16, flags: u32) -> u32 {
+    const NO_FD: &[u16] = &[
+        51,  // sendmmsg exit
+        55,  // recvmmsg exit
+        160, // mmap enter
+        161, // mmap exit
+        162, // mmap2 enter
+        163, // mmap2 exit
+        181, // symlinkat exit
+        303, // unlinkat (2) exit
+        305, // mkdirat exit
+        313, // fchmodat exit
+        317, // fchmod exit
+    ];
+    const FSTAT64: u16 = 77;
+    if NO_FD.contains(&code) {
+        flags & !EventFlags::USES_FD
+    } else if code == FSTAT64 {
+        flags | EventFlags::USES_FD
+    } else {
+        flags
     }
 }
 
