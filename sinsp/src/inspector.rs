@@ -70,6 +70,9 @@ pub struct Config {
     /// ([`fd_flags_2022`]): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
     /// fchmodat and fchmod used none, fstat64 did.
     pub fd_flags_2022: bool,
+    /// setresuid/setresgid with an effective id of −1 (unchanged) leave the thread's id as
+    /// it was, as sysdig 0.29 did; libsinsp 0.25 takes the −1.
+    pub setres_keeps_unchanged_id: bool,
 }
 
 impl Config {
@@ -77,7 +80,8 @@ impl Config {
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
-    /// unpaired exit, which children a clone's caller adds.
+    /// unpaired exit, which children a clone's caller adds, the event table's fd flags, an
+    /// unchanged id given to setresuid/setresgid.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -91,6 +95,7 @@ impl Config {
             unpaired_exit_keeps_fd: true,
             clone_defers_only_pidns: true,
             fd_flags_2022: true,
+            setres_keeps_unchanged_id: true,
             ..Config::default()
         }
     }
@@ -114,6 +119,7 @@ impl Default for Config {
             unpaired_exit_keeps_fd: false,
             clone_defers_only_pidns: false,
             fd_flags_2022: false,
+            setres_keeps_unchanged_id: false,
         }
     }
 }
@@ -265,6 +271,7 @@ impl Inspector {
             unpaired_exit_keeps_fd,
             clone_defers_only_pidns,
             fd_flags_2022,
+            setres_keeps_unchanged_id,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -277,6 +284,7 @@ impl Inspector {
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
         self.cfg.clone_defers_only_pidns = clone_defers_only_pidns;
         self.cfg.fd_flags_2022 = fd_flags_2022;
+        self.cfg.setres_keeps_unchanged_id = setres_keeps_unchanged_id;
         // Threads read from the tables before the first event start as the new behaviour's do.
         if self.evt_num == 0 {
             let fd = self.new_thread_last_fd();

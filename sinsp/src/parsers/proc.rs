@@ -456,6 +456,9 @@ pub(super) fn set_id(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, p: P, use
         return;
     }
     let Some(v) = a.u32(p) else { return };
+    if v == u32::MAX && matches!(p, P::Euid | P::Egid) && insp.cfg.setres_keeps_unchanged_id {
+        return;
+    }
     if let Some(t) = insp.threads.get_mut(tid) {
         if user {
             t.uid = v;
