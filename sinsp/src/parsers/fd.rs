@@ -369,10 +369,8 @@ fn clone_fd(insp: &mut Inspector, tid: i64, from: i64, to: i64, cloexec: bool) {
     if cloexec {
         f.open_flags |= O_CLOEXEC;
     }
-    let max = insp.cfg.max_fds_per_process;
-    if let Some(t) = insp.fds_mut(tid) {
-        t.insert(f, max);
-    }
+    // Like any fd added, the copy becomes the event's fd (both libsinsp eras).
+    add_fd(insp, tid, f);
 }
 
 pub(super) fn dup(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
