@@ -15,6 +15,7 @@ use strata_scap::{Event, ParamValue};
 use crate::state::StateView;
 use crate::time::TimeZone;
 use crate::value::{write_lossy, write_printable};
+use strata_sinsp::paths::{self, PathRules};
 
 /// Codes of the generic syscall events (`PPME_GENERIC_E`/`_X`), named by their `ID` parameter.
 pub(crate) fn is_generic(code: u16) -> bool {
@@ -119,6 +120,14 @@ impl Flavor {
             Flavor::Sysdig029
         }
     }
+
+    /// The path rules of this flavor's era (`name=x(/resolved/x)` in event arguments).
+    pub fn path_rules(self) -> PathRules {
+        match self {
+            Flavor::Sysdig029 => PathRules::Sysdig029,
+            _ => PathRules::Libsinsp025,
+        }
+    }
 }
 
 /// What `evt.outputtime` prints, after sysdig's `-t` flag.
@@ -194,6 +203,7 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
     view: &S,
     ev: &Event<'_>,
     pv: ParamValue<'_>,
+    rules: PathRules,
 ) -> bool {
     let start = out.len();
     match pv {
@@ -239,7 +249,7 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                 None => out.push_str("<NA>"),
             },
         },
-        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd()),
+        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd(), rules),
         ParamValue::RelPath { path, dirfd_param } => {
             let dirfd = ev
                 .param(dirfd_param as usize)
@@ -249,11 +259,11 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                 Some(PPM_AT_FDCWD) | None => view.cwd(),
                 Some(fd) => Some(view.dir_of_fd(fd).unwrap_or_default()),
             };
-            write_abs_path(out, view, path, base)
+            write_abs_path(out, view, path, base, rules)
         }
         ParamValue::Dyn(d) => {
             if let Ok(v) = d.value() {
-                return write_resolved(out, view, ev, v);
+                return write_resolved(out, view, ev, v, rules);
             }
         }
         _ => {
@@ -272,6 +282,7 @@ fn write_abs_path<S: StateView + ?Sized>(
     view: &S,
     path: &[u8],
     base: Option<&[u8]>,
+    rules: PathRules,
 ) {
     if path.is_empty() || path.starts_with(b"/") {
         return;
@@ -280,31 +291,14 @@ fn write_abs_path<S: StateView + ?Sized>(
         let _ = write_lossy(out, path);
         return;
     }
-    let base = base.unwrap_or_default();
-    join_normalized(out, base, path);
+    join_normalized(out, base.unwrap_or_default(), path, rules);
 }
 
-/// Appends `base/path` with `.`, `..` and repeated slashes resolved, like libsinsp's
-/// `concatenate_paths`.
-pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
-    let start = out.len();
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for part in base.split(|&c| c == b'/').chain(path.split(|&c| c == b'/')) {
-        match part {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    for p in parts {
-        out.push('/');
-        let _ = write_lossy(out, p);
-    }
-    if out.len() == start {
-        out.push('/');
-    }
+/// Appends `base` joined with `path`, normalized as libsinsp's `concatenate_paths` does.
+pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8], rules: PathRules) {
+    let mut joined = Vec::with_capacity(base.len() + path.len() + 1);
+    paths::concat_into(&mut joined, base, path, rules);
+    let _ = write_lossy(out, &joined);
 }
 
 /// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space; nothing
@@ -364,12 +358,12 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
         out.push('(');
-        if write_resolved(out, view, ev, pv) {
+        if write_resolved(out, view, ev, pv, opts.flavor.path_rules()) {
             out.push(')');
         } else {
             out.truncate(mark);
         }
-    } else if !write_resolved(out, view, ev, pv) {
+    } else if !write_resolved(out, view, ev, pv, opts.flavor.path_rules()) {
         write_raw(out, view, pinfo, pv, opts);
     }
 }
@@ -425,7 +419,7 @@ mod tests {
     fn paths_join_and_normalize() {
         let j = |b: &str, p: &str| {
             let mut s = String::new();
-            join_normalized(&mut s, b.as_bytes(), p.as_bytes());
+            join_normalized(&mut s, b.as_bytes(), p.as_bytes(), PathRules::Libsinsp025);
             s
         };
         assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");

@@ -10,7 +10,7 @@ use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
-use crate::paths;
+use crate::paths::{self, PathRules};
 use crate::threads::{ThreadInfo, ThreadTable, flags};
 use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
 
@@ -73,6 +73,9 @@ pub struct Config {
     /// setresuid/setresgid with an effective id of −1 (unchanged) leave the thread's id as
     /// it was, as sysdig 0.29 did; libsinsp 0.25 takes the −1.
     pub setres_keeps_unchanged_id: bool,
+    /// How paths are joined and normalized (`fd.name`, cwd): today's rules, or sysdig
+    /// 0.29's ([`PathRules`]).
+    pub path_rules: PathRules,
 }
 
 impl Config {
@@ -81,7 +84,7 @@ impl Config {
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
     /// unpaired exit, which children a clone's caller adds, the event table's fd flags, an
-    /// unchanged id given to setresuid/setresgid.
+    /// unchanged id given to setresuid/setresgid, the path rules.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -96,6 +99,7 @@ impl Config {
             clone_defers_only_pidns: true,
             fd_flags_2022: true,
             setres_keeps_unchanged_id: true,
+            path_rules: PathRules::Sysdig029,
             ..Config::default()
         }
     }
@@ -120,6 +124,7 @@ impl Default for Config {
             clone_defers_only_pidns: false,
             fd_flags_2022: false,
             setres_keeps_unchanged_id: false,
+            path_rules: PathRules::Libsinsp025,
         }
     }
 }
@@ -272,6 +277,7 @@ impl Inspector {
             clone_defers_only_pidns,
             fd_flags_2022,
             setres_keeps_unchanged_id,
+            path_rules,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -285,6 +291,7 @@ impl Inspector {
         self.cfg.clone_defers_only_pidns = clone_defers_only_pidns;
         self.cfg.fd_flags_2022 = fd_flags_2022;
         self.cfg.setres_keeps_unchanged_id = setres_keeps_unchanged_id;
+        self.cfg.path_rules = path_rules;
         // Threads read from the tables before the first event start as the new behaviour's do.
         if self.evt_num == 0 {
             let fd = self.new_thread_last_fd();

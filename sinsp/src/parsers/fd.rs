@@ -68,11 +68,11 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let mut name = std::mem::take(&mut insp.path_buf);
     name.clear();
     if by_handle || path.first() == Some(&b'/') {
-        paths::resolve_into(&mut name, b"/", path);
+        paths::concat_into(&mut name, b"/", path, insp.cfg.path_rules);
     } else {
         match dirfd {
             Some(d) if d != PPM_AT_FDCWD => match insp.fds_of(tid).and_then(|t| t.get(d)) {
-                Some(dir) => paths::resolve_into(&mut name, &dir.name, path),
+                Some(dir) => paths::concat_into(&mut name, &dir.name, path, insp.cfg.path_rules),
                 None => {
                     name.extend_from_slice(b"<UNKNOWN>");
                     name.extend_from_slice(path);
@@ -80,11 +80,7 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             },
             _ => {
                 let cwd = insp.threads.get(tid).map(|t| insp.cwd(t)).unwrap_or(b"");
-                if cwd.is_empty() {
-                    name.extend_from_slice(path);
-                } else {
-                    paths::resolve_into(&mut name, cwd, path);
-                }
+                paths::concat_into(&mut name, cwd, path, insp.cfg.path_rules);
             }
         }
     }
