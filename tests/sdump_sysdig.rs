@@ -1,4 +1,5 @@
-//! sdump against sysdig 0.29.3 on every capture of `../shared/corpus` (TZ=UTC): the default
+//! sdump against sysdig 0.29.3 on every capture of `../shared/corpus` and on the old-format
+//! captures from the wild in `../shared/corpus-wild` (TZ=UTC): the default
 //! line and `-p` formats that together cover every core field, compared line by line by
 //! `evt.num`. sdump runs with no flavor option: that these old-format captures are read as
 //! sysdig 0.29 read them is sdump's own decision, from their first event.
@@ -138,7 +139,7 @@ fn sdump_matches_sysdig_0_29() {
         assert!(!parse_events(k.events).is_empty() && !k.reason.is_empty());
     }
     let mut used = vec![false; KNOWN.len()];
-    for file in common::corpus("corpus") {
+    for file in old_format_captures() {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         for &(name, format) in FORMATS {
             let args: Vec<&str> = format.map_or(vec![], |f| vec!["-p", f]);
@@ -189,6 +190,18 @@ fn sdump_matches_sysdig_0_29() {
         failures.is_empty(),
         "sdump differs from sysdig 0.29.3:\n{failures}"
     );
+}
+
+/// The old-format captures: all of `../shared/corpus`, and those of `../shared/corpus-wild`
+/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format).
+fn old_format_captures() -> Vec<std::path::PathBuf> {
+    let mut files = common::corpus("corpus");
+    files.extend(
+        common::corpus("corpus-wild")
+            .into_iter()
+            .filter(|f| !f.with_extension("state.txt").exists()),
+    );
+    files
 }
 
 /// `bytes` (a little-endian capture) with the event blocks `drop` picks (given their index
