@@ -41,6 +41,7 @@ pub mod registry;
 pub mod render;
 mod sinsp_view;
 pub mod state;
+mod syslog;
 pub mod time;
 pub mod value;
 

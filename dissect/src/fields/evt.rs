@@ -11,12 +11,17 @@ use crate::old_table;
 use crate::registry::Arg;
 use crate::render::{self, Flavor, OutputTime, RenderOptions};
 use crate::state::StateView;
+use crate::syslog;
 use crate::time::{Stamp, write_human_duration, write_stamp};
 use crate::value::Value;
 
 /// Whether the field is computed here rather than asked of the view.
 pub(super) fn computes(b: B) -> bool {
-    b == B::ThreadTid || super::defs::BUILTINS[b as usize].class == crate::registry::Class::Evt
+    b == B::ThreadTid
+        || matches!(
+            super::defs::BUILTINS[b as usize].class,
+            crate::registry::Class::Evt | crate::registry::Class::Syslog
+        )
 }
 
 /// `Some(value or None)` when the field is computed here; `None` to ask the view.
@@ -96,10 +101,33 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         }
         B::EvtCategory => Some(Value::Str(category(view, &ev))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
+        B::EvtInfo if opts.flavor == Flavor::Sysdig029 => {
+            if let Some(s) = syslog::of_event(view, opts.flavor) {
+                let _ = write!(scratch, "syslog sev={} msg=", s.severity_str());
+                let _ = crate::value::write_lossy(scratch, s.message);
+            } else {
+                render::write_args(scratch, view, opts);
+            }
+            text(scratch)
+        }
         B::EvtArgs | B::EvtInfo => {
             render::write_args(scratch, view, opts);
             text(scratch)
         }
+        B::EvtIsSyslog => Some(Value::Bool(syslog::is_syslog_write(view))),
+        B::SyslogFacility => Some(Value::U64(
+            syslog::of_event(view, opts.flavor)?.facility().into(),
+        )),
+        B::SyslogFacilityStr => Some(Value::Str(
+            syslog::of_event(view, opts.flavor)?.facility_str(),
+        )),
+        B::SyslogSeverity => Some(Value::U64(
+            syslog::of_event(view, opts.flavor)?.severity().into(),
+        )),
+        B::SyslogSeverityStr => Some(Value::Str(
+            syslog::of_event(view, opts.flavor)?.severity_str(),
+        )),
+        B::SyslogMessage => Some(Value::Bytes(syslog::of_event(view, opts.flavor)?.message)),
         B::EvtArg => {
             let info = ev.info()?;
             let i = match arg? {
