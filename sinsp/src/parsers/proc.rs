@@ -104,7 +104,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             insp.thread_or_placeholder(tid);
         }
         let caller = insp.threads.get_mut(tid).expect("present");
-        if caller.is_invalid() && !unknown_caller {
+        if caller.is_invalid() && !names_flag {
             if let Some(p) = a.i64(P::Ptid) {
                 caller.ptid = p;
             }
