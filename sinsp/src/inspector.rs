@@ -76,9 +76,9 @@ pub struct Config {
     /// How paths are joined and normalized (`fd.name`, cwd): today's rules, or sysdig
     /// 0.29's ([`PathRules`]).
     pub path_rules: PathRules,
-    /// execve keeps the fds opened with `O_CLOEXEC`, as sysdig 0.29 did; libsinsp 0.25
-    /// closes them, as the kernel does.
-    pub execve_keeps_cloexec_fds: bool,
+    /// execve keeps the fds opened with `O_CLOEXEC` and the process's other threads, as
+    /// sysdig 0.29 did; libsinsp 0.25 drops both, as the kernel does.
+    pub execve_keeps_state: bool,
 }
 
 impl Config {
@@ -87,7 +87,7 @@ impl Config {
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
     /// unpaired exit, which children a clone's caller adds, the event table's fd flags, an
-    /// unchanged id given to setresuid/setresgid, the path rules, close-on-exec fds.
+    /// unchanged id given to setresuid/setresgid, the path rules, what execve drops.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -103,7 +103,7 @@ impl Config {
             fd_flags_2022: true,
             setres_keeps_unchanged_id: true,
             path_rules: PathRules::Sysdig029,
-            execve_keeps_cloexec_fds: true,
+            execve_keeps_state: true,
             ..Config::default()
         }
     }
@@ -129,7 +129,7 @@ impl Default for Config {
             fd_flags_2022: false,
             setres_keeps_unchanged_id: false,
             path_rules: PathRules::Libsinsp025,
-            execve_keeps_cloexec_fds: false,
+            execve_keeps_state: false,
         }
     }
 }
@@ -283,7 +283,7 @@ impl Inspector {
             fd_flags_2022,
             setres_keeps_unchanged_id,
             path_rules,
-            execve_keeps_cloexec_fds,
+            execve_keeps_state,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -298,7 +298,7 @@ impl Inspector {
         self.cfg.fd_flags_2022 = fd_flags_2022;
         self.cfg.setres_keeps_unchanged_id = setres_keeps_unchanged_id;
         self.cfg.path_rules = path_rules;
-        self.cfg.execve_keeps_cloexec_fds = execve_keeps_cloexec_fds;
+        self.cfg.execve_keeps_state = execve_keeps_state;
         // Threads read from the tables before the first event start as the new behaviour's do.
         if self.evt_num == 0 {
             let fd = self.new_thread_last_fd();

@@ -353,10 +353,11 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         t.vpid = t.pid;
     }
     let pid = t.pid;
-    if !insp.cfg.execve_keeps_cloexec_fds {
-        if let Some(fds) = insp.fds_mut(tid) {
-            fds.retain(|f| f.open_flags & O_CLOEXEC == 0);
-        }
+    if insp.cfg.execve_keeps_state {
+        return;
+    }
+    if let Some(fds) = insp.fds_mut(tid) {
+        fds.retain(|f| f.open_flags & O_CLOEXEC == 0);
     }
     if insp.threads.threads_of(pid) > 2 {
         let others: Vec<i64> = insp
