@@ -229,14 +229,21 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
                 insp.thread_or_placeholder(lookup_tid);
             }
             let lookup = insp.threads.get_mut(lookup_tid).expect("present");
-            if !new_process && lookup.is_invalid() && !unknown_creator {
+            if !new_process && lookup.is_invalid() && !names_flag {
                 lookup.ptid = ptid;
                 lookup.vtid = pid;
                 lookup.vpid = child.vpid;
                 insp.threads.set_pid(lookup_tid, pid);
             }
             let lookup = insp.threads.get(lookup_tid).expect("present");
-            if !lookup.is_invalid() {
+            // sysdig 0.29 judged the creator by its name and uid only (an unknown one was
+            // made afresh above); libsinsp 0.25 by its ids.
+            let valid = if names_flag {
+                !unknown_creator
+            } else {
+                !lookup.is_invalid()
+            };
+            if valid {
                 let cwd = insp.cwd(lookup).to_vec();
                 inherit(&mut child, lookup, new_process, &cwd);
                 if new_process {
