@@ -94,6 +94,14 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             return;
         }
         let names_flag = insp.cfg.clone_names_unknown_caller;
+        // sysdig 0.29 left a child in a pid namespace to the child's own exit before it even
+        // looked the caller up.
+        let old_rules = insp.cfg.clone_defers_only_pidns;
+        if old_rules
+            && (cflags & flags::CHILD_IN_PIDNS != 0 || a.i64(P::Vtid).is_some_and(|v| v != tid))
+        {
+            return;
+        }
         let caller = insp.thread_or_placeholder(tid);
         // sysdig 0.29 judged a caller by its name and uid. One never described was dropped
         // and looked up again (a fresh placeholder, without fds); it then takes the child's
@@ -121,15 +129,12 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             Some(v) if insp.cfg.placeholder_vtid_unknown && caller.vtid < 0 => v,
             _ => caller.vtid,
         };
-        let deferred = if insp.cfg.clone_defers_only_pidns {
-            cflags & flags::CHILD_IN_PIDNS != 0 || a.i64(P::Vtid).is_some_and(|v| v != tid)
-        } else {
-            cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
+        if !old_rules
+            && (cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
                 || caller.tid != caller_vtid
                 || cflags & flags::CLONE_VFORK != 0
-                || a.ev.name() == "vfork"
-        };
-        if deferred {
+                || a.ev.name() == "vfork")
+        {
             return;
         }
         if let Some(c) = insp.threads.get(res) {
