@@ -477,7 +477,7 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
     if !f.ty.is_socket() || (!f.name.is_empty() && f.l4proto == l4::TCP) {
         return;
     }
-    if matches!(f.ty, FdType::UnixSock) {
+    if matches!(f.ty, FdType::UnixSock) || f.has_tuple(&t) {
         return;
     }
     if f.l4proto == l4::UNKNOWN {
