@@ -121,6 +121,21 @@ impl Flavor {
         }
     }
 
+    /// Whether the tools of this flavor's era leave the event out of what they print (it
+    /// still counts for `evt.num`). sysdig 0.29 hides every internal event: `procinfo`,
+    /// `drop`, `k8s`, `mesos`, `infra`, `sysdigevent` and the old `container` event;
+    /// libsinsp 0.25's answers leave out `procinfo`.
+    pub fn hides(self, ev: &strata_scap::Event<'_>) -> bool {
+        const PROCINFO_E: u16 = 234;
+        match self {
+            Flavor::Sysdig029 => matches!(
+                ev.event_type,
+                148 | 149 | 196 | 197 | 228 | 229 | 234 | 235 | 260 | 270 | 286
+            ),
+            _ => ev.event_type == PROCINFO_E,
+        }
+    }
+
     /// The path rules of this flavor's era (`name=x(/resolved/x)` in event arguments).
     pub fn path_rules(self) -> PathRules {
         match self {
