@@ -11,9 +11,14 @@ const FORMAT: &str = "*%evt.num %evt.type %evt.dir %thread.tid %proc.pid %proc.n
 
 #[test]
 fn sdump_prints_the_libsinsp_golden_lines() {
-    let golden = common::shared_dir().join("golden-modern");
+    let (Some(files), Some(golden)) = (
+        common::corpus("corpus-modern"),
+        common::shared("golden-modern"),
+    ) else {
+        return;
+    };
     let mut failures = String::new();
-    for file in common::corpus("corpus-modern") {
+    for file in files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         let want = std::fs::read_to_string(golden.join(format!("{stem}.state.txt")))
             .unwrap_or_else(|e| panic!("{stem}.state.txt: {e}"));

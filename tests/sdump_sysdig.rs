@@ -26,7 +26,8 @@
 //! be reconciled would be listed, event by event with its reason; any other differing line, and
 //! any listed line that no longer differs, fails the test.
 //!
-//! Needs sysdig on PATH: with `CI=true` its absence fails, elsewhere the test is skipped.
+//! Needs the corpus and sysdig on PATH: with `CI=true` their absence fails, elsewhere the tests
+//! are skipped (with the reason on stderr).
 
 mod common;
 
@@ -130,7 +131,7 @@ fn run_sdump(file: &Path, format: Option<&str>) -> String {
 
 #[test]
 fn sdump_matches_sysdig_0_29() {
-    let Some(sysdig) = common::sysdig() else {
+    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
         return;
     };
     let mut failures = String::new();
@@ -139,7 +140,7 @@ fn sdump_matches_sysdig_0_29() {
         assert!(!parse_events(k.events).is_empty() && !k.reason.is_empty());
     }
     let mut used = vec![false; KNOWN.len()];
-    for file in old_format_captures() {
+    for file in files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         for &(name, format) in FORMATS {
             let args: Vec<&str> = format.map_or(vec![], |f| vec!["-p", f]);
@@ -193,15 +194,16 @@ fn sdump_matches_sysdig_0_29() {
 }
 
 /// The old-format captures: all of `../shared/corpus`, and those of `../shared/corpus-wild`
-/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format).
-fn old_format_captures() -> Vec<std::path::PathBuf> {
-    let mut files = common::corpus("corpus");
+/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format);
+/// `None` (skipped) without them.
+fn old_format_captures() -> Option<Vec<std::path::PathBuf>> {
+    let mut files = common::corpus("corpus")?;
     files.extend(
-        common::corpus("corpus-wild")
+        common::corpus("corpus-wild")?
             .into_iter()
             .filter(|f| !f.with_extension("state.txt").exists()),
     );
-    files
+    Some(files)
 }
 
 /// `bytes` (a little-endian capture) with the event blocks `drop` picks (given their index
@@ -247,13 +249,13 @@ fn drop_events(bytes: &[u8], drop: impl Fn(usize, u16) -> bool) -> Vec<u8> {
 #[test]
 fn sdump_matches_sysdig_0_29_on_derived_captures() {
     const PROCINFO_E: u16 = 234;
-    let Some(sysdig) = common::sysdig() else {
+    let (Some(files), Some(sysdig)) = (common::corpus("corpus"), common::sysdig()) else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("strata-derived-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (mut failures, mut lines) = (String::new(), 0usize);
-    for file in common::corpus("corpus") {
+    for file in files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         let bytes = common::decompressed(&file);
         let events = common::walk_events(&bytes).len();

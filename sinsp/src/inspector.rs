@@ -66,9 +66,9 @@ pub struct Config {
     /// sysdig 0.29, the child's exit gives a child the caller added the vtid/vpid seen inside
     /// its pid namespace, and a thread the child's exit adds has its main thread as parent.
     pub clone_defers_only_pidns: bool,
-    /// Which events use, create or destroy an fd follows sysdig 0.29's event table
-    /// ([`fd_flags_2022`]): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
-    /// fchmodat and fchmod used none, fstat64 did.
+    /// Which events use, create or destroy an fd follows sysdig 0.29's event table (the
+    /// function `fd_flags_2022`): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat,
+    /// mkdirat, fchmodat and fchmod used none, fstat64 did.
     pub fd_flags_2022: bool,
     /// setresuid/setresgid with an effective id of −1 (unchanged) leave the thread's id as
     /// it was, as sysdig 0.29 did; libsinsp 0.25 takes the −1.
