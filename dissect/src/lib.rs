@@ -41,6 +41,8 @@ pub mod registry;
 pub mod render;
 mod sinsp_view;
 pub mod state;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 pub mod value;
 

@@ -8,13 +8,13 @@
 
 use std::fmt::Write as _;
 
-use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD};
-use strata_scap::table::{Direction, EventFlags, ParamInfo};
+use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD, SockAddr, SockTuple};
+use strata_scap::table::{Direction, EventFlags, ParamInfo, ParamType};
 use strata_scap::{Event, ParamValue};
 
 use crate::state::StateView;
 use crate::time::TimeZone;
-use crate::value::{write_lossy, write_printable};
+use crate::value::{is_printable, write_lossy, write_printable, write_sanitized};
 
 /// Codes of the generic syscall events (`PPME_GENERIC_E`/`_X`), named by their `ID` parameter.
 pub(crate) fn is_generic(code: u16) -> bool {
@@ -81,9 +81,23 @@ pub enum Flavor {
     /// libsinsp 0.25 (2025), as Falco and Stratoshark read captures today.
     #[default]
     Libsinsp025,
-    /// sysdig 0.29.3 (libsinsp of 2022): the type of an fd not in the table is guessed from
-    /// the event (`f` for open, `4` for socket, ...), and a failed connect is named by its
-    /// tuple.
+    /// sysdig 0.29.3 (libsinsp of 2022). Where its fields differ from libsinsp 0.25's:
+    /// * the type of an fd not in the table is guessed from the event (`f` for open, `4` for
+    ///   socket, ...), and a failed connect is named by its tuple;
+    /// * the event table of 2022: parameter names and types, flag names (no
+    ///   `CLONE_CHILD_IN_PIDNS`, `O_F_CREATED`, ...), and which events have an fd (none for
+    ///   mmap, mkdirat, sendmmsg, ...: no `fd.*` fields);
+    /// * `evt.category` of a generic syscall event is its syscall's in the syscall table of
+    ///   2022 (`wait` for wait4, `unknown` for an I/O syscall); libsinsp 0.25 says `other`.
+    ///   Internal events are `unknown` (0.25: `internal`), and I/O on a userfaultfd is
+    ///   `unknown` (0.25: `ipc`);
+    /// * fd names are printed with every byte that is not printable ASCII left out
+    ///   (`fd.name`, `fd.directory`, `fd.filename`, the `<u>` names of fd parameters, unix
+    ///   socket paths and path parameters), and such bytes of a relative path are written
+    ///   `.` in its resolved form;
+    /// * an empty socket address prints `NULL` (0.25: `<NA>`);
+    /// * `evt.info` of a successful write to a syslog socket (`/dev/log`) is the decoded
+    ///   message: `syslog sev=notice msg=...`.
     Sysdig029,
 }
 
@@ -143,10 +157,28 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
     pv: ParamValue<'_>,
     opts: &RenderOptions,
 ) {
+    let old = opts.flavor == Flavor::Sysdig029;
     match pv {
         ParamValue::Bytes(b) => write_buf(out, b, opts.max_buf_len),
         // sysdig 0.29.3 prints an empty buffer as nothing (later libsinsp prints `NULL`).
-        ParamValue::Empty if info.ty == strata_scap::table::ParamType::Bytebuf => {}
+        ParamValue::Empty if info.ty == ParamType::Bytebuf => {}
+        // ... and an empty socket address as `NULL` (libsinsp 0.25: `<NA>`).
+        ParamValue::Empty if old && info.ty == ParamType::Sockaddr => out.push_str("NULL"),
+        // sysdig 0.29 left out what is not printable from paths and unix socket paths.
+        ParamValue::Path(p) | ParamValue::RelPath { path: p, .. } if old => {
+            let _ = write_sanitized(out, p);
+        }
+        ParamValue::SockAddr(SockAddr::Unix(p)) if old => {
+            let _ = write_sanitized(out, p);
+        }
+        ParamValue::SockTuple(SockTuple::Unix {
+            src_ptr,
+            dst_ptr,
+            path,
+        }) if old => {
+            let _ = write!(out, "{src_ptr:x}->{dst_ptr:x} ");
+            let _ = write_sanitized(out, path);
+        }
         ParamValue::FdList(list) => {
             for (j, (fd, flags)) in list.iter().enumerate() {
                 if j > 0 {
@@ -194,8 +226,10 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
     view: &S,
     ev: &Event<'_>,
     pv: ParamValue<'_>,
+    flavor: Flavor,
 ) -> bool {
     let start = out.len();
+    let old = flavor == Flavor::Sysdig029;
     match pv {
         ParamValue::Fd(fd) => {
             // libsinsp resolves nothing, not even AT_FDCWD or errnos, for an unknown thread.
@@ -210,7 +244,12 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                         out.push(f.l4char as char);
                     }
                     out.push('>');
-                    let _ = write_lossy(out, f.name);
+                    // sysdig 0.29 printed the name with what is not printable left out.
+                    let _ = if old {
+                        write_sanitized(out, f.name)
+                    } else {
+                        write_lossy(out, f.name)
+                    };
                 }
             } else if let Some(r) = pv.resolved() {
                 let _ = write!(out, "{r}");
@@ -239,21 +278,30 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                 None => out.push_str("<NA>"),
             },
         },
-        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd()),
+        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd(), flavor),
         ParamValue::RelPath { path, dirfd_param } => {
             let dirfd = ev
                 .param(dirfd_param as usize)
                 .and_then(Result::ok)
                 .and_then(|v| v.as_i64());
-            let base = match dirfd {
-                Some(PPM_AT_FDCWD) | None => view.cwd(),
-                Some(fd) => Some(view.dir_of_fd(fd).unwrap_or_default()),
-            };
-            write_abs_path(out, view, path, base)
+            match dirfd {
+                Some(PPM_AT_FDCWD) | None => write_abs_path(out, view, path, view.cwd(), flavor),
+                Some(fd) => {
+                    let dir = view.dir_of_fd(fd).unwrap_or_default();
+                    // sysdig 0.29 left out what is not printable from the directory's name.
+                    if old && !dir.iter().all(|&c| is_printable(c)) {
+                        let mut clean = Vec::with_capacity(dir.len());
+                        clean.extend(dir.iter().copied().filter(|&c| is_printable(c)));
+                        write_abs_path(out, view, path, Some(&clean), flavor)
+                    } else {
+                        write_abs_path(out, view, path, Some(dir), flavor)
+                    }
+                }
+            }
         }
         ParamValue::Dyn(d) => {
             if let Ok(v) = d.value() {
-                return write_resolved(out, view, ev, v);
+                return write_resolved(out, view, ev, v, flavor);
             }
         }
         _ => {
@@ -272,37 +320,55 @@ fn write_abs_path<S: StateView + ?Sized>(
     view: &S,
     path: &[u8],
     base: Option<&[u8]>,
+    flavor: Flavor,
 ) {
     if path.is_empty() || path.starts_with(b"/") {
         return;
     }
+    let old = flavor == Flavor::Sysdig029;
     if !view.has_thread() {
-        let _ = write_lossy(out, path);
+        let _ = if old {
+            write_sanitized(out, path)
+        } else {
+            write_lossy(out, path)
+        };
         return;
     }
     let base = base.unwrap_or_default();
-    join_normalized(out, base, path);
+    join_normalized(out, base, path, old);
 }
 
 /// Appends `base/path` with `.`, `..` and repeated slashes resolved, like libsinsp's
-/// `concatenate_paths`.
-pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
+/// `concatenate_paths`. An empty `base` (a thread with no known cwd) leaves the result
+/// relative. With `dot_unprintable` (sysdig 0.29), bytes of `path` that are not printable
+/// ASCII are written as `.`.
+pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8], dot_unprintable: bool) {
     let start = out.len();
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for part in base.split(|&c| c == b'/').chain(path.split(|&c| c == b'/')) {
+    let relative = base.is_empty() && !path.starts_with(b"/");
+    let parts = base
+        .split(|&c| c == b'/')
+        .map(|p| (p, false))
+        .chain(path.split(|&c| c == b'/').map(|p| (p, dot_unprintable)));
+    for (part, dots) in parts {
         match part {
             b"" | b"." => {}
             b".." => {
-                parts.pop();
+                let cut = out[start..].rfind('/').map_or(start, |i| start + i);
+                out.truncate(cut);
             }
-            p => parts.push(p),
+            p => {
+                if !relative || out.len() > start {
+                    out.push('/');
+                }
+                let _ = if dots {
+                    write_printable(out, p)
+                } else {
+                    write_lossy(out, p)
+                };
+            }
         }
     }
-    for p in parts {
-        out.push('/');
-        let _ = write_lossy(out, p);
-    }
-    if out.len() == start {
+    if out.len() == start && !relative {
         out.push('/');
     }
 }
@@ -324,6 +390,71 @@ pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts
         write_param(out, view, &ev, i, pinfo, true, opts);
         out.push(' ');
     }
+}
+
+/// Syslog severities by number, as sysdig 0.29 named them.
+const SYSLOG_SEVERITIES: [&str; 8] = [
+    "emerg", "alert", "crit", "err", "warn", "notice", "info", "debug",
+];
+
+/// sysdig 0.29's `evt.info` for a successful write to a syslog socket (an fd whose name
+/// contains `/dev/log`): `syslog sev=SEVERITY msg=MESSAGE`, decoded from the written data
+/// `<PRIORITY>MESSAGE` (its syslog decoder; libsinsp 0.25 has none). Writes it and returns
+/// true, or returns false when the event is not such a write or the data has no priority.
+pub(crate) fn write_syslog_info<S: StateView + ?Sized>(out: &mut String, view: &S) -> bool {
+    let ev = view.event();
+    let write = matches!(
+        ev.name(),
+        "write" | "send" | "sendto" | "sendmsg" | "writev" | "pwrite" | "pwritev"
+    );
+    if !write || ev.direction() != Direction::Exit {
+        return false;
+    }
+    if result_value(&ev).is_none_or(|r| r < 0) {
+        return false;
+    }
+    if !view
+        .event_fd_info()
+        .is_some_and(|f| f.name.windows(8).any(|w| w == b"/dev/log"))
+    {
+        return false;
+    }
+    let Some(data) = ev.param_raw(1) else {
+        return false;
+    };
+    let Some(msg) = syslog_message(data) else {
+        return false;
+    };
+    out.push_str("syslog sev=");
+    out.push_str(SYSLOG_SEVERITIES[(msg.0 & 7) as usize]);
+    out.push_str(" msg=");
+    // The line was a C string: it ends at the first NUL.
+    let text = msg.1.split(|&c| c == 0).next().unwrap_or_default();
+    let _ = write_lossy(out, text);
+    true
+}
+
+/// The priority and message of syslog data `<PRIORITY>MESSAGE`, as sysdig 0.29's decoder
+/// read it: the priority is the digits after the first byte, up to `>`, a NUL or 15 bytes,
+/// and the message starts two bytes after them.
+fn syslog_message(data: &[u8]) -> Option<(i32, &[u8])> {
+    let digits = data.get(1..).unwrap_or_default();
+    let n = digits
+        .iter()
+        .take(15)
+        .position(|&c| c == b'>' || c == 0)
+        .unwrap_or(digits.len().min(15));
+    if n == 0 || data.len() < n + 2 {
+        return None;
+    }
+    let mut prio: i32 = 0;
+    for &c in &digits[..n] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        prio = prio.wrapping_mul(10).wrapping_add((c - b'0') as i32);
+    }
+    Some((prio, &data[n + 2..]))
 }
 
 /// Writes parameter `i`: raw, then `(resolved)` if `both`, else the resolved form when there
@@ -364,12 +495,12 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
         out.push('(');
-        if write_resolved(out, view, ev, pv) {
+        if write_resolved(out, view, ev, pv, opts.flavor) {
             out.push(')');
         } else {
             out.truncate(mark);
         }
-    } else if !write_resolved(out, view, ev, pv) {
+    } else if !write_resolved(out, view, ev, pv, opts.flavor) {
         write_raw(out, view, pinfo, pv, opts);
     }
 }
@@ -406,6 +537,80 @@ pub(crate) fn raw_i64(raw: &[u8], ev: &Event<'_>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::FdView;
+    use crate::test_support::{View, body, event};
+
+    fn args(view: &View<'_>, flavor: Flavor) -> String {
+        let mut out = String::new();
+        let opts = RenderOptions::default().with_flavor(flavor);
+        write_args(&mut out, view, &opts);
+        out
+    }
+
+    #[test]
+    fn an_empty_socket_address_was_null_in_sysdig_0_29() {
+        // bind exit (code 21): res, addr (empty), fd.
+        let b = body(21, &[&0i64.to_le_bytes(), b"", &3i64.to_le_bytes()]);
+        let view = View::new(event(&b));
+        assert_eq!(args(&view, Flavor::Sysdig029), "res=0 addr=NULL fd=3 ");
+        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 addr=<NA> fd=3 ");
+    }
+
+    #[test]
+    fn sysdig_0_29_left_unprintable_bytes_out_of_fd_names_and_unix_paths() {
+        // bind exit with a unix address (family 1) whose path ends in a newline, on fd 8.
+        let b = body(
+            21,
+            &[&0i64.to_le_bytes(), b"\x01/run/s\n\0", &8i64.to_le_bytes()],
+        );
+        let mut view = View::new(event(&b));
+        view.fds = vec![(8, FdView::new(b'u', "unix", b"/run/s\n"))];
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 addr=/run/s fd=8(<u>/run/s) "
+        );
+        assert_eq!(
+            args(&view, Flavor::Libsinsp025),
+            "res=0 addr=/run/s\n fd=8(<u>/run/s\n) "
+        );
+    }
+
+    #[test]
+    fn paths_of_a_thread_without_cwd_stay_relative() {
+        // stat exit (code 67): res, path.
+        let b = body(67, &[&0i64.to_le_bytes(), b"./testing_dir\0"]);
+        let mut view = View::new(event(&b));
+        view.cwd = b"";
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 path=./testing_dir(testing_dir) "
+        );
+        view.cwd = b"/home/u/";
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 path=./testing_dir(/home/u/testing_dir) "
+        );
+    }
+
+    #[test]
+    fn writes_to_syslog_are_summed_up_by_their_message() {
+        // write exit (code 9): res, data.
+        let b = body(9, &[&12i64.to_le_bytes(), b"<85>Apr  5 x\0y"]);
+        let mut view = View::new(event(&b));
+        view.fd = Some(3);
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/dev/log"))];
+        let mut out = String::new();
+        assert!(write_syslog_info(&mut out, &view));
+        assert_eq!(out, "syslog sev=notice msg=Apr  5 x");
+        // Not on another fd, nor for a failed write.
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/run/other"))];
+        assert!(!write_syslog_info(&mut String::new(), &view));
+        let b = body(9, &[&(-9i64).to_le_bytes(), b"<85>Apr  5 x"]);
+        let mut view = View::new(event(&b));
+        view.fd = Some(3);
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/dev/log"))];
+        assert!(!write_syslog_info(&mut String::new(), &view));
+    }
 
     #[test]
     fn buffers_are_cut_with_dots() {
@@ -422,14 +627,42 @@ mod tests {
     }
 
     #[test]
+    fn syslog_data_decodes_like_sysdig_0_29() {
+        assert_eq!(
+            syslog_message(b"<85>Apr  5 sudo: x"),
+            Some((85, &b"Apr  5 sudo: x"[..]))
+        );
+        assert_eq!(syslog_message(b"<6>"), Some((6, &b""[..])));
+        // The first byte is not checked; no digits, or too short, is no priority.
+        assert_eq!(syslog_message(b"x13>m"), Some((13, &b"m"[..])));
+        assert_eq!(syslog_message(b"<>m"), None);
+        assert_eq!(syslog_message(b"<1a>m"), None);
+        assert_eq!(syslog_message(b"<13"), None);
+        assert_eq!(syslog_message(b""), None);
+        assert_eq!(
+            syslog_message(b"<1234567890123456>m").map(|m| m.1),
+            Some(&b">m"[..])
+        );
+    }
+
+    #[test]
     fn paths_join_and_normalize() {
-        let j = |b: &str, p: &str| {
-            let mut s = String::new();
-            join_normalized(&mut s, b.as_bytes(), p.as_bytes());
+        let j = |b: &str, p: &[u8], dots| {
+            let mut s = String::from("x=");
+            join_normalized(&mut s, b.as_bytes(), p, dots);
             s
         };
-        assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");
-        assert_eq!(j("/home/u", "../v/./b"), "/home/v/b");
-        assert_eq!(j("/", ".."), "/");
+        assert_eq!(j("/home/u/", b"a.txt", false), "x=/home/u/a.txt");
+        assert_eq!(j("/home/u", b"../v/./b", false), "x=/home/v/b");
+        assert_eq!(j("/", b"..", false), "x=/");
+        // No cwd known: the result stays relative.
+        assert_eq!(j("", b"./testing_dir", false), "x=testing_dir");
+        assert_eq!(
+            j("", b"tls/x86_64/libc.so.6", false),
+            "x=tls/x86_64/libc.so.6"
+        );
+        assert_eq!(j("", b"a/../..", false), "x=");
+        // sysdig 0.29 wrote the path's unprintable bytes as dots.
+        assert_eq!(j("/t\x01/", b"a\nb", true), "x=/t\u{1}/a.b");
     }
 }

@@ -556,6 +556,13 @@ impl Inspector {
                     dest: destination,
                 };
                 f.name = path.to_vec();
+                // libsinsp gives a unix socket of the table a role: server when it has a
+                // path, else client.
+                f.flags |= if path.is_empty() {
+                    fds::FLAG_ROLE_CLIENT
+                } else {
+                    fds::FLAG_ROLE_SERVER
+                };
             }
             ScapFd::FileV2 {
                 open_flags,
@@ -933,4 +940,26 @@ fn exit_fd_index(name: &str) -> Option<usize> {
         "mmap" | "mmap2" => 8,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_sockets_of_the_fd_table_get_a_role() {
+        let mut insp = Inspector::new();
+        insp.threads.insert(ThreadInfo::placeholder(10, 10));
+        let unix = |path| ScapFd::UnixSocket {
+            source: 1,
+            destination: 2,
+            path,
+        };
+        insp.add_fd_entry(10, 3, 0, &unix(b"/run/x.sock"));
+        insp.add_fd_entry(10, 4, 0, &unix(b""));
+        let t = insp.threads.get(10).unwrap();
+        let (named, anonymous) = (t.fds.get(3).unwrap(), t.fds.get(4).unwrap());
+        assert!(named.is_server() && !named.is_client());
+        assert!(anonymous.is_client() && !anonymous.is_server());
+    }
 }
