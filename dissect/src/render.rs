@@ -95,7 +95,8 @@ pub enum Flavor {
     ///   (`fd.name`, `fd.directory`, `fd.filename`, the `<u>` names of fd parameters, unix
     ///   socket paths and path parameters), and such bytes of a relative path are written
     ///   `.` in its resolved form;
-    /// * an empty socket address prints `NULL` (0.25: `<NA>`);
+    /// * an empty socket address prints `NULL` (0.25: `<NA>`), an empty buffer nothing (0.25:
+    ///   `NULL`), and `evt.args` ends with a space (0.25 leaves it out);
     /// * `evt.info` of a successful write to a syslog socket (`/dev/log`) is the decoded
     ///   message: `syslog sev=notice msg=...`.
     Sysdig029,
@@ -160,8 +161,8 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
     let old = opts.flavor == Flavor::Sysdig029;
     match pv {
         ParamValue::Bytes(b) => write_buf(out, b, opts.max_buf_len),
-        // sysdig 0.29.3 prints an empty buffer as nothing (later libsinsp prints `NULL`).
-        ParamValue::Empty if info.ty == ParamType::Bytebuf => {}
+        // sysdig 0.29.3 prints an empty buffer as nothing (libsinsp 0.25 prints `NULL`).
+        ParamValue::Empty if old && info.ty == ParamType::Bytebuf => {}
         // ... and an empty socket address as `NULL` (libsinsp 0.25: `<NA>`).
         ParamValue::Empty if old && info.ty == ParamType::Sockaddr => out.push_str("NULL"),
         // sysdig 0.29 left out what is not printable from paths and unix socket paths.
@@ -373,14 +374,16 @@ pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8], dot_un
     }
 }
 
-/// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space; nothing
-/// for generic syscall events, whose parameters are for internal use.
+/// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space, but for
+/// the last one in libsinsp 0.25 (sysdig 0.29 leaves it); nothing for generic syscall events,
+/// whose parameters are for internal use.
 pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts: &RenderOptions) {
     let ev = view.event();
     if is_generic(ev.event_type) {
         return;
     }
     let Some(info) = ev.info() else { return };
+    let start = out.len();
     for i in 0..info.params.len().min(ev.nparams()) {
         let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) else {
             break;
@@ -389,6 +392,9 @@ pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts
         out.push('=');
         write_param(out, view, &ev, i, pinfo, true, opts);
         out.push(' ');
+    }
+    if opts.flavor == Flavor::Libsinsp025 && out.len() > start {
+        out.pop();
     }
 }
 
@@ -553,7 +559,7 @@ mod tests {
         let b = body(21, &[&0i64.to_le_bytes(), b"", &3i64.to_le_bytes()]);
         let view = View::new(event(&b));
         assert_eq!(args(&view, Flavor::Sysdig029), "res=0 addr=NULL fd=3 ");
-        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 addr=<NA> fd=3 ");
+        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 addr=<NA> fd=3");
     }
 
     #[test]
@@ -571,8 +577,17 @@ mod tests {
         );
         assert_eq!(
             args(&view, Flavor::Libsinsp025),
-            "res=0 addr=/run/s\n fd=8(<u>/run/s\n) "
+            "res=0 addr=/run/s\n fd=8(<u>/run/s\n)"
         );
+    }
+
+    #[test]
+    fn libsinsp_0_25_ends_the_args_without_a_space_and_prints_empty_buffers_null() {
+        // write exit (code 9): res, data (empty).
+        let b = body(9, &[&0i64.to_le_bytes(), b""]);
+        let view = View::new(event(&b));
+        assert_eq!(args(&view, Flavor::Sysdig029), "res=0 data= ");
+        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 data=NULL");
     }
 
     #[test]
