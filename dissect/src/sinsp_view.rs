@@ -308,11 +308,11 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let flavor = opts.flavor;
         let Some(f) = self.fd() else {
             return match b {
-                B::FdName => null_fd_name(&ev, flavor, scratch),
+                B::FdName => null_fd_name(self, opts, scratch),
                 // libsinsp cuts the name the event gives to its directory ("/" when none),
                 // sysdig 0.29 after leaving out what is not printable.
                 B::FdDirectory => {
-                    null_fd_name(&ev, flavor, &mut *scratch)?;
+                    null_fd_name(self, opts, &mut *scratch)?;
                     if flavor == Flavor::Sysdig029 {
                         scratch.retain(|c| c.is_ascii() && is_printable(c as u8));
                     }
@@ -346,7 +346,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
-                    return null_fd_name(&ev, flavor, scratch);
+                    return null_fd_name(self, opts, scratch);
                 }
                 text(&f.name)
             }
@@ -488,36 +488,26 @@ fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
 }
 
 /// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
-/// the name they tried (parameter 1), else empty; nothing for enter events.
-fn null_fd_name<'s>(ev: &Event<'_>, flavor: Flavor, out: &'s mut String) -> Option<Value<'s>> {
-    use std::fmt::Write as _;
+/// the name they tried, as libsinsp's `get_param_as_str` renders parameter 1 (its resolved
+/// form, else its raw one: an absolute path, a tuple, `NULL` for a missing tuple), else empty;
+/// nothing for enter events.
+fn null_fd_name<'s, S: StateView + ?Sized>(
+    view: &S,
+    opts: &RenderOptions,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = view.event();
     if ev.direction() == Direction::Enter {
         return None;
     }
     let named = match ev.name() {
         "open" | "creat" | "accept" | "accept4" => true,
-        "connect" => flavor == Flavor::Sysdig029,
+        "connect" => opts.flavor == Flavor::Sysdig029,
         _ => false,
     };
-    if named {
-        match ev.param(1) {
-            Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
-                let _ = write_lossy(out, s);
-            }
-            Some(Ok(ParamValue::SockTuple(t))) => {
-                let _ = write!(out, "{t}");
-            }
-            // An empty tuple prints `NULL` (a failed accept's).
-            Some(Ok(ParamValue::Empty))
-                if ev.info().and_then(|i| i.params.get(1)).map(|p| p.ty)
-                    == Some(strata_scap::table::ParamType::Socktuple) =>
-            {
-                out.push_str("NULL");
-            }
-            Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
-            Some(Ok(v)) => {
-                let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
-            }
+    if named && ev.nparams() > 1 {
+        if let Some(pinfo) = crate::old_table::param(&ev, 1, opts.flavor) {
+            crate::render::write_param(out, view, &ev, 1, pinfo, false, opts);
         }
     }
     Some(Value::Str(out.as_str()))
@@ -544,7 +534,7 @@ fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::{body, event};
+    use crate::test_support::{View, body, event};
 
     #[test]
     fn directory_and_file_name_of_a_file() {
@@ -570,11 +560,20 @@ mod tests {
     fn a_failed_accept_with_no_tuple_is_named_null() {
         // accept exit (code 27): fd, tuple (empty), queuepct.
         let b = body(27, &[&(-11i64).to_le_bytes(), b"", &[0]]);
-        let ev = event(&b);
+        let view = View::new(event(&b));
         for flavor in [Flavor::Sysdig029, Flavor::Libsinsp025] {
             let mut s = String::new();
-            let v = null_fd_name(&ev, flavor, &mut s).map(|v| v.to_string());
+            let opts = RenderOptions::default().with_flavor(flavor);
+            let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
             assert_eq!(v.as_deref(), Some("NULL"));
         }
+        // A failed open: its path, resolved against the cwd when relative.
+        let b = body(3, &[&(-2i64).to_le_bytes(), b"a/b\0", &[0; 4], &[0; 4]]);
+        let mut view = View::new(event(&b));
+        view.cwd = b"/home/u/";
+        let mut s = String::new();
+        let opts = RenderOptions::default().with_flavor(Flavor::Sysdig029);
+        let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
+        assert_eq!(v.as_deref(), Some("/home/u/a/b"));
     }
 }
