@@ -12,12 +12,17 @@
 //! threads created by clone(CLONE_THREAD) have the creating thread as parent (`proc.pname`),
 //! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
 //! vtid/vpid through an execve that does not carry them (`<NA>`);
-//! mmap/mmap2 have no fd (the old table did not flag them as using one); `fd.cport` of a bound or unix socket
+//! mmap/mmap2, mkdirat, sendmmsg, ... have no fd (the old table did not flag them as using
+//! one); `fd.cport` of a bound or unix socket
 //! with a role is 0; `group.gid` carries the count of live child threads in its high 32 bits
 //! (sysdig 0.29 read the 32-bit gid as 64 bits, with the field after it); a container event
 //! has a thread of its own (tid −1, `container:ID`); a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
 //! parameters whose name or type changed in the event table since 2022 print under their old
-//! name and type, and syscalls by its syscall table (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`); and
+//! name and type, and syscalls by its syscall table (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`);
+//! flag names added since 2022 print no name; `evt.category` of a generic syscall event is
+//! the category of its syscall in the 2022 syscall table; fd names lose every byte that is
+//! not printable ASCII; an empty socket address prints `NULL`; a write to `/dev/log` is summed
+//! up in `evt.info` by its decoded syslog message; and
 //! `evt.rawarg.NAME` is typed by the first parameter of that name in the old table and printed
 //! without a format (so only strings and 64-bit signed numbers print; sysdig stops with an
 //! error on other types, so the `rawarg` format asks only for names it can print).

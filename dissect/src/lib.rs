@@ -42,6 +42,8 @@ pub mod render;
 mod sinsp_view;
 pub mod state;
 mod syslog;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 pub mod value;
 

@@ -14,7 +14,7 @@ use crate::fields::Builtin as B;
 use crate::registry::{Arg, FieldId, FieldInfo};
 use crate::render::{Flavor, RenderOptions};
 use crate::state::{FdView, StateView};
-use crate::value::{Value, write_lossy};
+use crate::value::{Value, is_printable, write_lossy};
 
 /// The `EINPROGRESS` result of a non-blocking connect.
 const EINPROGRESS: i64 = -115;
@@ -301,10 +301,14 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let flavor = opts.flavor;
         let Some(f) = self.fd() else {
             return match b {
-                B::FdName => null_fd_name(&ev, flavor, scratch),
-                // libsinsp cuts the name the event gives to its directory ("/" when none).
+                B::FdName => null_fd_name(self, opts, scratch),
+                // libsinsp cuts the name the event gives to its directory ("/" when none),
+                // sysdig 0.29 after leaving out what is not printable.
                 B::FdDirectory => {
-                    null_fd_name(&ev, flavor, &mut *scratch)?;
+                    null_fd_name(self, opts, &mut *scratch)?;
+                    if flavor == Flavor::Sysdig029 {
+                        scratch.retain(|c| c.is_ascii() && is_printable(c as u8));
+                    }
                     match scratch.rfind('/') {
                         Some(pos) if pos != 0 => {
                             if pos < scratch.len() - 1 {
@@ -325,39 +329,29 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 _ => None,
             };
         };
-        let is_file = matches!(f.ty, FdType::File | FdType::FileV2 | FdType::Directory);
+        // sysdig 0.29 printed fd names with what is not printable left out.
+        let text = |name: &'s [u8]| match flavor {
+            Flavor::Sysdig029 => Value::Sanitized(name),
+            _ => Value::Bytes(name),
+        };
+        let sanitized = flavor == Flavor::Sysdig029;
+        let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
-                    return null_fd_name(&ev, flavor, scratch);
+                    return null_fd_name(self, opts, scratch);
                 }
-                Value::Bytes(&f.name)
+                text(&f.name)
             }
             B::FdTypechar => {
                 scratch.push(f.typechar());
                 Value::Str(scratch.as_str())
             }
             B::FdType => Value::Str(f.ty.name()),
-            B::FdDirectory if is_file => {
-                let name = &f.name[..];
-                match name.iter().rposition(|&c| c == b'/') {
-                    Some(pos) if pos != 0 => {
-                        if pos < name.len() - 1 {
-                            Value::Bytes(&name[..pos])
-                        } else {
-                            Value::Bytes(name)
-                        }
-                    }
-                    _ => Value::Str("/"),
-                }
-            }
-            B::FdFilename if is_file => {
-                let name = &f.name[..];
-                match name.iter().rposition(|&c| c == b'/') {
-                    Some(pos) if pos < name.len() - 1 => Value::Bytes(&name[pos + 1..]),
-                    _ => Value::Bytes(name),
-                }
-            }
+            // A directory's own name is its directory.
+            B::FdDirectory if f.ty == FdType::Directory => text(&f.name),
+            B::FdDirectory if is_file => text(file_directory(&f.name, sanitized)),
+            B::FdFilename if is_file => text(file_filename(&f.name, sanitized)),
             B::FdCip => match f.sock {
                 SockInfo::V4 { sip, .. } => Value::Ipv4(sip),
                 SockInfo::V6 { sip, .. } => Value::Ipv6(sip),
@@ -440,6 +434,41 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
+/// `fd.directory` of a file: its name up to the last `/`, the name itself when it ends with
+/// one, `/` when the only `/` is the first character or there is none. With `sanitized`, as
+/// if the name had its unprintable bytes removed first (sysdig 0.29).
+fn file_directory(name: &[u8], sanitized: bool) -> &[u8] {
+    match name.iter().rposition(|&c| c == b'/') {
+        Some(pos) if has_text(&name[..pos], sanitized) => {
+            if has_text(&name[pos + 1..], sanitized) {
+                &name[..pos]
+            } else {
+                name
+            }
+        }
+        _ => b"/",
+    }
+}
+
+/// `fd.filename` of a file: its name after the last `/`, the name itself when it ends with
+/// one, `/` when it has none (libsinsp's rule). `sanitized` as for [`file_directory`].
+fn file_filename(name: &[u8], sanitized: bool) -> &[u8] {
+    match name.iter().rposition(|&c| c == b'/') {
+        Some(pos) if has_text(&name[pos + 1..], sanitized) => &name[pos + 1..],
+        Some(_) => name,
+        None => b"/",
+    }
+}
+
+/// Whether `s` is not empty, or with `sanitized` has a printable byte.
+fn has_text(s: &[u8], sanitized: bool) -> bool {
+    if sanitized {
+        s.iter().any(|&c| is_printable(c))
+    } else {
+        !s.is_empty()
+    }
+}
+
 /// The exit of connect (its only version).
 const CONNECT_X: u16 = 23;
 
@@ -452,29 +481,26 @@ fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
 }
 
 /// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
-/// the name they tried (parameter 1), else empty; nothing for enter events.
-fn null_fd_name<'s>(ev: &Event<'_>, flavor: Flavor, out: &'s mut String) -> Option<Value<'s>> {
-    use std::fmt::Write as _;
+/// the name they tried, as libsinsp's `get_param_as_str` renders parameter 1 (its resolved
+/// form, else its raw one: an absolute path, a tuple, `NULL` for a missing tuple), else empty;
+/// nothing for enter events.
+fn null_fd_name<'s, S: StateView + ?Sized>(
+    view: &S,
+    opts: &RenderOptions,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = view.event();
     if ev.direction() == Direction::Enter {
         return None;
     }
     let named = match ev.name() {
         "open" | "creat" | "accept" | "accept4" => true,
-        "connect" => flavor == Flavor::Sysdig029,
+        "connect" => opts.flavor == Flavor::Sysdig029,
         _ => false,
     };
-    if named {
-        match ev.param(1) {
-            Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
-                let _ = write_lossy(out, s);
-            }
-            Some(Ok(ParamValue::SockTuple(t))) => {
-                let _ = write!(out, "{t}");
-            }
-            Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
-            Some(Ok(v)) => {
-                let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
-            }
+    if named && ev.nparams() > 1 {
+        if let Some(pinfo) = crate::old_table::param(&ev, 1, opts.flavor) {
+            crate::render::write_param(out, view, &ev, 1, pinfo, false, opts);
         }
     }
     Some(Value::Str(out.as_str()))
@@ -495,5 +521,52 @@ fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
         "timerfd_create" => 't',
         "inotify_init" | "inotify_init1" => 'i',
         _ => 'o',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{View, body, event};
+
+    #[test]
+    fn directory_and_file_name_of_a_file() {
+        let d = |n: &[u8], s| String::from_utf8(file_directory(n, s).to_vec()).unwrap();
+        let f = |n: &[u8], s| String::from_utf8(file_filename(n, s).to_vec()).unwrap();
+        assert_eq!(d(b"/etc/hosts", false), "/etc");
+        assert_eq!(f(b"/etc/hosts", false), "hosts");
+        assert_eq!(d(b"/hosts", false), "/");
+        assert_eq!(d(b"/etc/", false), "/etc/");
+        assert_eq!(f(b"/etc/", false), "/etc/");
+        // No slash at all: `/` for both.
+        assert_eq!(d(b"tested_file.txt", false), "/");
+        assert_eq!(f(b"tested_file.txt", false), "/");
+        // sysdig 0.29 cut the name with its unprintable bytes already left out.
+        assert_eq!(d(b"/etc/\n", true), "/etc/\n");
+        assert_eq!(f(b"/etc/\n", true), "/etc/\n");
+        assert_eq!(d(b"/etc/\n", false), "/etc");
+        assert_eq!(d(b"\x01/a", true), "/");
+        assert_eq!(d(b"\x01/a", false), "\x01");
+    }
+
+    #[test]
+    fn a_failed_accept_with_no_tuple_is_named_null() {
+        // accept exit (code 27): fd, tuple (empty), queuepct.
+        let b = body(27, &[&(-11i64).to_le_bytes(), b"", &[0]]);
+        let view = View::new(event(&b));
+        for flavor in [Flavor::Sysdig029, Flavor::Libsinsp025] {
+            let mut s = String::new();
+            let opts = RenderOptions::default().with_flavor(flavor);
+            let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
+            assert_eq!(v.as_deref(), Some("NULL"));
+        }
+        // A failed open: its path, resolved against the cwd when relative.
+        let b = body(3, &[&(-2i64).to_le_bytes(), b"a/b\0", &[0; 4], &[0; 4]]);
+        let mut view = View::new(event(&b));
+        view.cwd = b"/home/u/";
+        let mut s = String::new();
+        let opts = RenderOptions::default().with_flavor(Flavor::Sysdig029);
+        let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
+        assert_eq!(v.as_deref(), Some("/home/u/a/b"));
     }
 }

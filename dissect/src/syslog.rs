@@ -144,6 +144,27 @@ mod tests {
     }
 
     #[test]
+    fn only_successful_writes_to_dev_log_in_sysdig_0_29() {
+        use crate::state::FdView;
+        use crate::test_support::{View, body, event};
+        // write exit (code 9): res, data.
+        let b = body(9, &[&12i64.to_le_bytes(), b"<85>Apr  5 x"]);
+        let mut view = View::new(event(&b));
+        view.fd = Some(3);
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/dev/log"))];
+        let s = of_event(&view, Flavor::Sysdig029).unwrap();
+        assert_eq!((s.severity_str(), s.message), ("notice", &b"Apr  5 x"[..]));
+        assert_eq!(of_event(&view, Flavor::Libsinsp025), None);
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/run/other"))];
+        assert_eq!(of_event(&view, Flavor::Sysdig029), None);
+        let b = body(9, &[&(-9i64).to_le_bytes(), b"<85>Apr  5 x"]);
+        let mut view = View::new(event(&b));
+        view.fd = Some(3);
+        view.fds = vec![(3, FdView::new(b'u', "unix", b"/dev/log"))];
+        assert_eq!(of_event(&view, Flavor::Sysdig029), None);
+    }
+
+    #[test]
     fn not_syslog() {
         assert_eq!(parse(b""), None);
         assert_eq!(parse(b"<>x"), None);

@@ -66,8 +66,8 @@ pub struct Config {
     /// sysdig 0.29, the child's exit gives a child the caller added the vtid/vpid seen inside
     /// its pid namespace, and a thread the child's exit adds has its main thread as parent.
     pub clone_defers_only_pidns: bool,
-    /// Which events use, create or destroy an fd follows sysdig 0.29's event table (the
-    /// function `fd_flags_2022`): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat,
+    /// Which events use, create or destroy an fd follows sysdig 0.29's event table
+    /// ([`event_flags_2022`]): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat,
     /// mkdirat, fchmodat and fchmod used none, fstat64 did.
     pub fd_flags_2022: bool,
     /// setresuid/setresgid with an effective id of −1 (unchanged) leave the thread's id as
@@ -597,6 +597,13 @@ impl Inspector {
                     dest: destination,
                 };
                 f.name = path.to_vec();
+                // libsinsp gives a unix socket of the table a role: server when it has a
+                // path, else client.
+                f.flags |= if path.is_empty() {
+                    fds::FLAG_ROLE_CLIENT
+                } else {
+                    fds::FLAG_ROLE_SERVER
+                };
             }
             ScapFd::FileV2 {
                 open_flags,
@@ -765,7 +772,7 @@ impl Inspector {
             eflags |= EventFlags::SKIP_PARSE_RESET;
         }
         if self.cfg.fd_flags_2022 {
-            eflags = fd_flags_2022(code, eflags);
+            eflags = event_flags_2022(code, eflags);
         }
         let handler = self
             .handlers
@@ -918,30 +925,28 @@ impl Inspector {
     }
 }
 
-/// `flags` of event type `code` with the fd flags of sysdig 0.29's event table (falcosecurity
-/// libs of 2022), where today's differ: the table flagged none of these as using an fd, but
-/// fstat64 (its exit included).
-pub fn fd_flags_2022(code: u16, flags: u32) -> u32 {
-    const NO_FD: &[u16] = &[
-        51,  // sendmmsg exit
-        55,  // recvmmsg exit
-        160, // mmap enter
-        161, // mmap exit
-        162, // mmap2 enter
-        163, // mmap2 exit
-        181, // symlinkat exit
-        303, // unlinkat (2) exit
-        305, // mkdirat exit
-        313, // fchmodat exit
-        317, // fchmod exit
+/// `flags` of event type `code` as sysdig 0.29's event table (falcosecurity libs of 2022)
+/// gave them, where they differ in a way state or fields see (the fd and I/O flags): that
+/// table flagged none of mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
+/// fchmodat and fchmod as using an fd, and fstat64's exit as using one.
+pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
+    const CHANGED: &[(u16, u32)] = &[
+        (51, 0),                   // sendmmsg exit: today uses an fd, writes, modifies state
+        (55, 0),                   // recvmmsg exit: today uses an fd, reads, modifies state
+        (77, EventFlags::USES_FD), // fstat64 exit: today flagged with nothing
+        (160, 0),                  // mmap enter: today uses an fd
+        (161, 0),                  // mmap exit
+        (162, 0),                  // mmap2 enter
+        (163, 0),                  // mmap2 exit
+        (181, 0),                  // symlinkat exit: today uses an fd (the dirfd)
+        (303, 0),                  // unlinkat exit
+        (305, 0),                  // mkdirat exit
+        (313, 0),                  // fchmodat exit
+        (317, 0),                  // fchmod exit
     ];
-    const FSTAT64: u16 = 77;
-    if NO_FD.contains(&code) {
-        flags & !EventFlags::USES_FD
-    } else if code == FSTAT64 {
-        flags | EventFlags::USES_FD
-    } else {
-        flags
+    match CHANGED.iter().find(|(c, _)| *c == code) {
+        Some(&(_, old)) => old,
+        None => flags,
     }
 }
 
@@ -1004,4 +1009,26 @@ fn exit_fd_index(name: &str) -> Option<usize> {
         "mmap" | "mmap2" => 8,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_sockets_of_the_fd_table_get_a_role() {
+        let mut insp = Inspector::new();
+        insp.threads.insert(ThreadInfo::placeholder(10, 10));
+        let unix = |path| ScapFd::UnixSocket {
+            source: 1,
+            destination: 2,
+            path,
+        };
+        insp.add_fd_entry(10, 3, 0, &unix(b"/run/x.sock"));
+        insp.add_fd_entry(10, 4, 0, &unix(b""));
+        let t = insp.threads.get(10).unwrap();
+        let (named, anonymous) = (t.fds.get(3).unwrap(), t.fds.get(4).unwrap());
+        assert!(named.is_server() && !named.is_client());
+        assert!(anonymous.is_client() && !anonymous.is_server());
+    }
 }
