@@ -410,10 +410,20 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                         SockInfo::V4 { dip, .. } => dip,
                         _ => std::net::Ipv4Addr::UNSPECIFIED,
                     };
-                    self.inspector()
-                        .interfaces()
-                        .iter()
-                        .any(|i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip))
+                    // sysdig 0.29 also counted the address of the thread's container (or,
+                    // when it has none, of any container) as the machine's.
+                    let in_container = opts.flavor == Flavor::Sysdig029
+                        && self.thread().is_some_and(|t| {
+                            !t.container_id.is_empty()
+                                && self
+                                    .inspector()
+                                    .containers()
+                                    .is_local_ipv4(&t.container_id, dip)
+                        });
+                    in_container
+                        || self.inspector().interfaces().iter().any(
+                            |i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip),
+                        )
                 }
                 (FdType::Ipv6Sock, sock) => {
                     let dip = match sock {

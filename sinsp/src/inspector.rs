@@ -6,6 +6,7 @@ use strata_scap::table::{Direction, EventFlags};
 use strata_scap::userlist::UserRecord;
 use strata_scap::{Block, Event, ParamValue};
 
+use crate::containers::{self, ContainerTable};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
@@ -24,6 +25,8 @@ pub struct Config {
     pub max_fds_per_process: usize,
     /// Most users (and groups) per container.
     pub max_users: usize,
+    /// Most containers described by container events.
+    pub max_containers: usize,
     /// Largest enter event copied for its exit (libsinsp: 4096 bytes).
     pub max_enter_event_bytes: usize,
     /// Placeholder threads get pid = tid, as sysdig 0.29 (libs of 2022) did; libsinsp 0.25
@@ -115,6 +118,7 @@ impl Default for Config {
             max_threads: 262_144,
             max_fds_per_process: 4096,
             max_users: 65_536,
+            max_containers: 4096,
             max_enter_event_bytes: 65_536,
             placeholder_pid_is_tid: false,
             switch_skips_pairing: false,
@@ -201,6 +205,7 @@ pub struct Inspector {
     listen_ports: Vec<u16>,
     /// The thread of the last container event, in sysdig 0.29's behaviour.
     container_thread: Option<ThreadInfo>,
+    containers: ContainerTable,
     /// Whether the current event is an exit whose thread's last event was not its enter.
     unpaired_exit: bool,
 }
@@ -219,6 +224,8 @@ const EXECVE_19_X: u16 = 293;
 const EXECVEAT_E: u16 = 330;
 /// The container events with JSON (sysdig 0.29 made up a thread for these).
 const CONTAINER_JSON_E: u16 = 272;
+/// The older container event: id, type, name, image; no address.
+const CONTAINER_E: u16 = 228;
 const CONTAINER_JSON_2_E: u16 = 324;
 
 impl Inspector {
@@ -229,6 +236,7 @@ impl Inspector {
 
     /// An inspector with the given bounds.
     pub fn with_config(cfg: Config) -> Self {
+        let containers = ContainerTable::new(cfg.max_containers);
         Inspector {
             threads: ThreadTable::new(cfg.max_threads),
             users: UserTable::new(cfg.max_users),
@@ -249,6 +257,7 @@ impl Inspector {
             spare_fds: Vec::new(),
             listen_ports: Vec::new(),
             container_thread: None,
+            containers,
             unpaired_exit: false,
         }
     }
@@ -269,6 +278,7 @@ impl Inspector {
             max_threads: _,
             max_fds_per_process: _,
             max_users: _,
+            max_containers: _,
             max_enter_event_bytes: _,
             placeholder_pid_is_tid,
             switch_skips_pairing,
@@ -350,6 +360,11 @@ impl Inspector {
         &self.users
     }
 
+    /// The containers the capture's container events described.
+    pub fn containers(&self) -> &ContainerTable {
+        &self.containers
+    }
+
     /// The network interfaces.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         &self.interfaces
@@ -377,6 +392,7 @@ impl Inspector {
         self.leading = true;
         self.first_ts = None;
         self.listen_ports.clear();
+        self.containers = ContainerTable::new(self.cfg.max_containers);
     }
 
     /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
@@ -817,6 +833,9 @@ impl Inspector {
             }
         }
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
+            self.record_container(ev);
+        }
         if self.cfg.container_event_thread && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E)
         {
             let t = self
@@ -846,6 +865,25 @@ impl Inspector {
             initial_state,
             unpaired,
         )
+    }
+
+    /// Records the container an event describes (its id, and the address its JSON gives).
+    fn record_container(&mut self, ev: &Event<'_>) {
+        let raw = match ev.param(0) {
+            Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
+            _ => return,
+        };
+        if ev.event_type == CONTAINER_E {
+            self.containers.insert(raw, std::net::Ipv4Addr::UNSPECIFIED);
+            return;
+        }
+        let Some(id) = containers::json_string(raw, b"id") else {
+            return;
+        };
+        let ip = containers::json_string(raw, b"ip")
+            .and_then(|ip| std::str::from_utf8(ip).ok()?.parse().ok())
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        self.containers.insert(id, ip);
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod containers;
 mod ctx;
 pub mod fds;
 mod inspector;
