@@ -79,12 +79,13 @@ impl ContainerTable {
     }
 
     /// Whether `addr` is local to a thread of container `id` in sysdig 0.29's way: the
-    /// container's own address if it has one, else any known container's.
+    /// container's own address if it has one, else any known container's. sysdig also
+    /// made an entry without an address for every container a thread's cgroups named, so a
+    /// container never described still has one: `0.0.0.0` is then local.
     pub fn is_local_ipv4(&self, id: &[u8], addr: Ipv4Addr) -> bool {
         match self.get(id) {
             Some(c) if !c.ip.is_unspecified() => c.ip == addr,
-            Some(_) => self.iter().any(|c| c.ip == addr),
-            None => false,
+            _ => addr.is_unspecified() || self.iter().any(|c| c.ip == addr),
         }
     }
 }
@@ -114,7 +115,10 @@ mod tests {
         assert!(!t.is_local_ipv4(b"aaa", b));
         // No address of its own: any container's counts.
         assert!(t.is_local_ipv4(b"bbb", a));
-        assert!(!t.is_local_ipv4(b"ccc", a));
+        // Never described: an empty entry, as sysdig made from the cgroups.
+        assert!(t.is_local_ipv4(b"ccc", a));
+        assert!(t.is_local_ipv4(b"ccc", Ipv4Addr::UNSPECIFIED));
+        assert!(!t.is_local_ipv4(b"ccc", b));
         t.insert(b"ccc", b);
         assert_eq!((t.len(), t.dropped()), (2, 1));
     }
