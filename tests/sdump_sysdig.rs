@@ -254,7 +254,7 @@ fn drop_events(bytes: &[u8], drop: impl Fn(usize, u16) -> bool) -> Vec<u8> {
 #[test]
 fn sdump_matches_sysdig_0_29_on_derived_captures() {
     const PROCINFO_E: u16 = 234;
-    let (Some(files), Some(sysdig)) = (common::corpus("corpus"), common::sysdig()) else {
+    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("strata-derived-{}", std::process::id()));
