@@ -651,4 +651,50 @@ mod tests {
         assert!(c.flags & flags::CLONE_INVERTED != 0);
         assert_eq!(c.ptid, 0, "unknown parent 1 becomes 0");
     }
+
+    #[test]
+    fn sysdig_029_names_an_unknown_creator_after_the_child() {
+        use crate::Config;
+        let mut b = Vec::new();
+        // The child's clone exit comes first (its caller's was not captured); its creator,
+        // thread 1, was never described.
+        clone_x(&mut b, 10, 300, 300, 0, 0);
+        let mut old = Inspector::with_config(Config::sysdig_029());
+        run(&mut old, &b);
+        assert_eq!(old.thread(1).expect("creator").comm, b"sh");
+        assert_eq!(old.thread(300).expect("child").ptid, 1);
+        let mut today = Inspector::new();
+        run(&mut today, &b);
+        assert!(today.thread(1).is_none_or(|t| t.comm != b"sh"));
+    }
+
+    #[test]
+    fn sysdig_029_adds_vfork_and_clone_parent_children_from_the_caller() {
+        use crate::Config;
+        for cflags in [flags::CLONE_VFORK, flags::CLONE_PARENT] {
+            let mut b = Vec::new();
+            clone_x(&mut b, 10, 100, 100, 300, cflags);
+            let mut old = Inspector::with_config(Config::sysdig_029());
+            run(&mut old, &b);
+            assert_eq!(old.thread(300).expect("caller adds it").ptid, 100);
+            let mut today = Inspector::new();
+            run(&mut today, &b);
+            assert!(today.thread(300).is_none());
+        }
+    }
+
+    #[test]
+    fn sysdig_029_gives_a_thread_its_main_thread_as_parent_on_the_childs_side() {
+        use crate::Config;
+        let mut b = Vec::new();
+        // Thread 301 of process 300, seen first at its own clone exit (ptid param 1).
+        clone_x(&mut b, 10, 301, 300, 0, flags::CLONE_THREAD);
+        let mut old = Inspector::with_config(Config::sysdig_029());
+        run(&mut old, &b);
+        assert_eq!(old.thread(301).unwrap().ptid, 300);
+        let mut today = Inspector::new();
+        run(&mut today, &b);
+        // libsinsp 0.25 takes the event's ptid (1), and an unknown parent becomes 0.
+        assert_eq!(today.thread(301).unwrap().ptid, 0);
+    }
 }
