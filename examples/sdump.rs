@@ -26,9 +26,6 @@ use strata::dissect::{Flavor, FlavorDecider, Format, Registry, RenderOptions};
 use strata::scap::{Block, StreamReader};
 use strata::sinsp::{Config, Inspector};
 
-/// sysdig hides `procinfo` events (code 234).
-const PROCINFO_E: u16 = 234;
-
 const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]";
 
 struct Args {
@@ -126,7 +123,7 @@ fn run(args: Args) -> Result<(), String> {
             }
         }
         let ctx = insp.process(ev);
-        if ctx.is_hidden() || ev.event_type == PROCINFO_E {
+        if ctx.is_hidden() || format.options().flavor.hides(ev) {
             continue;
         }
         if format.render_into(&ctx, &mut buf) {

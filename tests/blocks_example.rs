@@ -9,8 +9,11 @@ use common::*;
 
 #[test]
 fn blocks_prints_what_an_independent_walker_finds() {
+    let Some(captures) = all_captures() else {
+        return;
+    };
     let blocks = example("blocks");
-    for path in all_captures() {
+    for path in captures {
         let expected: String = walk_events(&decompressed(&path))
             .iter()
             .enumerate()
@@ -44,12 +47,16 @@ fn blocks_prints_what_an_independent_walker_finds() {
 
 #[test]
 fn copy_reproduces_the_decompressed_input_and_sysdig_agrees() {
+    let Some(captures) = all_captures() else {
+        return;
+    };
     let blocks = example("blocks");
     let dir = std::env::temp_dir().join(format!("strata-copy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // Without sysdig (outside CI) the copies are still checked, the oracle's reading is not.
     let sysdig = sysdig();
     let mut sysdig_lines = 0;
-    for path in all_captures() {
+    for path in captures {
         let copy = dir.join(path.file_name().unwrap());
         let out = Command::new(&blocks)
             .arg("--copy")
@@ -95,8 +102,11 @@ fn copy_reproduces_the_decompressed_input_and_sysdig_agrees() {
 
 #[test]
 fn blocks_reports_a_truncated_file_after_its_whole_blocks() {
+    let Some(files) = corpus("corpus") else {
+        return;
+    };
     let blocks = example("blocks");
-    let path = &corpus("corpus")[0];
+    let path = &files[0];
     let bytes = decompressed(path);
     let events = walk_events(&bytes);
     let cut = bytes.len() - 5;

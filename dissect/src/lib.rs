@@ -41,6 +41,9 @@ pub mod registry;
 pub mod render;
 mod sinsp_view;
 pub mod state;
+mod syslog;
+#[cfg(test)]
+mod test_support;
 pub mod time;
 pub mod value;
 

@@ -1,9 +1,17 @@
 //! sysdig 0.29.3's event table where it differs from today's, for [`Flavor::Sysdig029`].
 //!
-//! Parameters whose name or type changed since 2022 (libs e5c53d64, the version sysdig 0.29.3
-//! was built with): enumerations that were typed as flags, a few signed and unsigned swaps,
-//! and execve's `pgid`, renamed `vpgid`. The bytes are the same; only how they are named and
-//! printed differs. Everything else is read from today's table.
+//! Facts from libs e5c53d64 (the version sysdig 0.29.3 was built with), compared with today's:
+//! * parameters whose name or type changed: enumerations that were typed as flags, a few
+//!   signed and unsigned swaps, and execve's `pgid`, renamed `vpgid`. The bytes are the same;
+//!   only how they are named and printed differs;
+//! * flag names added since (`CLONE_CHILD_IN_PIDNS`, `O_F_CREATED`, ...): sysdig 0.29 prints
+//!   no name for those bits;
+//! * events that today's table flags as using an fd and 2022's did not (mmap, sendmmsg,
+//!   mkdirat, ...): sysdig 0.29 gives them no `fd.*` fields;
+//! * the syscall table: names (some renamed since) and the category of each syscall, which
+//!   is what `evt.category` prints for a generic syscall event.
+//!
+//! Everything else is read from today's table.
 //!
 //! [`Flavor::Sysdig029`]: crate::render::Flavor::Sysdig029
 
@@ -11,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use strata_scap::Event;
-use strata_scap::table::{self, ParamInfo, ParamType as T};
+use strata_scap::table::{self, EventFlags, FlagTable, ParamAux, ParamInfo, ParamType as T};
 
 use crate::render::Flavor;
 use crate::value::Value;
@@ -49,6 +57,49 @@ const CHANGED: &[(u16, u8, &str, T)] = &[
     (331, 18, "loginuid", T::Int32),  // execveat
 ];
 
+/// Flag names that today's tables have and sysdig 0.29.3's did not, by table. The rest of
+/// each table is the same, in the same order.
+const FLAGS_ADDED: &[(&str, &[&str])] = &[
+    ("clone_flags", &["CLONE_CHILD_IN_PIDNS"]),
+    (
+        "execve_flags",
+        &["EXE_UPPER_LAYER", "EXE_FROM_MEMFD", "EXE_LOWER_LAYER"],
+    ),
+    (
+        "file_flags",
+        &["O_F_CREATED", "FD_UPPER_LAYER", "FD_LOWER_LAYER"],
+    ),
+    ("shutdown_how", &["SHUT_UNKNOWN"]),
+];
+
+/// Today's table `t` as sysdig 0.29.3 had it, if it differs.
+fn old_flag_table(t: &'static FlagTable) -> Option<&'static FlagTable> {
+    static TABLES: OnceLock<Vec<&'static FlagTable>> = OnceLock::new();
+    let tables = TABLES.get_or_init(|| {
+        // Built once per process: a handful of small tables, leaked so that parameters can
+        // point at them as they point at today's.
+        FLAGS_ADDED
+            .iter()
+            .filter_map(|&(name, added)| {
+                let today = table::flag_table(name)?;
+                let entries: Vec<(&'static str, u32)> = today
+                    .entries
+                    .iter()
+                    .filter(|(n, _)| !added.contains(n))
+                    .copied()
+                    .collect();
+                let entries: &'static [(&'static str, u32)] = Box::leak(entries.into_boxed_slice());
+                let old: &'static FlagTable = Box::leak(Box::new(FlagTable {
+                    name: today.name,
+                    entries,
+                }));
+                Some(old)
+            })
+            .collect()
+    });
+    tables.iter().copied().find(|o| o.name == t.name)
+}
+
 /// sysdig 0.29.3's parameters of every event type, indexed by code: today's with the changes
 /// above.
 struct Old {
@@ -69,8 +120,30 @@ fn old() -> &'static Old {
                 p.ty = ty;
             }
         }
+        for p in params.iter_mut().flatten() {
+            if let ParamAux::Flags(t) = p.aux {
+                if let Some(old) = old_flag_table(t) {
+                    p.aux = ParamAux::Flags(old);
+                }
+            }
+        }
         Old { params }
     })
+}
+
+/// Whether `flags` make an event one with an fd (it creates, uses or destroys one): only
+/// those have `fd.*` fields.
+pub(crate) fn has_fd(flags: EventFlags) -> bool {
+    flags.0 & (EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD) != 0
+}
+
+/// The flags of `ev` in `flavor`'s table.
+pub(crate) fn flags(ev: &Event<'_>, flavor: Flavor) -> EventFlags {
+    let today = ev.info().map_or(0, |i| i.flags.0);
+    if flavor == Flavor::Sysdig029 {
+        return EventFlags(strata_sinsp::event_flags_2022(ev.event_type, today));
+    }
+    EventFlags(today)
 }
 
 /// Parameter `i` of `ev` as `flavor`'s table has it.
@@ -137,6 +210,35 @@ const SYSCALLS_RENAMED: &[(u16, &str)] = &[
 ];
 const SYSCALLS_029: u16 = 329;
 
+/// The category (`EC_*` value) of each syscall code in sysdig 0.29.3's syscall table
+/// (`g_syscall_info_table`, libs e5c53d64), indexed by code, 0 to 328. Generated from that
+/// table by a one-off script.
+#[rustfmt::skip]
+const SYSCALL_CATEGORIES_029: [u8; SYSCALLS_029 as usize] = [
+    1, 8, 6, 32, 33, 2, 2, 2, 2, 2, 2, 11, 2, 2, 2, 2, 6, 2, 1, 11,
+    2, 64, 11, 2, 34, 4, 2, 2, 2, 34, 4, 11, 5, 6, 34, 64, 6, 6, 4, 2,
+    34, 6, 6, 6, 8, 6, 6, 11, 11, 2, 2, 2, 6, 6, 8, 2, 2, 2, 2, 2,
+    6, 6, 2, 2, 8, 11, 11, 8, 1, 64, 8, 8, 34, 8, 8, 5, 8, 8, 8, 6,
+    2, 8, 6, 2, 64, 2, 34, 32, 33, 6, 34, 5, 5, 5, 5, 6, 6, 6, 6, 7,
+    6, 6, 6, 7, 2, 64, 6, 9, 9, 9, 9, 9, 9, 2, 6, 6, 2, 6, 2, 10,
+    10, 10, 10, 10, 10, 10, 10, 2, 10, 10, 10, 10, 2, 10, 10, 10, 10, 6, 5, 5,
+    6, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 9, 4, 6, 6, 6, 6, 34,
+    34, 34, 34, 34, 34, 64, 64, 64, 2, 6, 11, 11, 11, 11, 11, 11, 11, 11, 7, 9,
+    2, 4, 4, 4, 4, 4, 4, 8, 64, 8, 8, 8, 6, 6, 4, 4, 4, 2, 2, 2,
+    2, 2, 2, 2, 2, 2, 2, 2, 2, 64, 64, 6, 6, 6, 4, 4, 4, 6, 64, 2,
+    9, 11, 4, 11, 11, 9, 4, 64, 34, 4, 4, 32, 33, 1, 1, 4, 6, 1, 2, 6,
+    4, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4,
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 2, 2, 2, 2, 6, 1, 9, 4, 3, 2, 2,
+    2, 2, 2, 64, 9, 9, 9, 8, 2, 9, 6, 11, 2, 64, 2, 2, 6, 4, 9, 34,
+    34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 34, 8, 1, 1, 34, 34, 34,
+    2, 2, 2, 2, 8, 8, 2, 6, 6,
+];
+
+/// The category (`EC_*` value) that sysdig 0.29.3's syscall table gives syscall code `id`.
+pub(crate) fn syscall_category_029(id: u16) -> Option<u32> {
+    SYSCALL_CATEGORIES_029.get(id as usize).map(|&c| c as u32)
+}
+
 /// The name of syscall code `id` in `flavor`'s table.
 pub(crate) fn syscall_name(id: u16, flavor: Flavor) -> Option<&'static str> {
     if flavor == Flavor::Sysdig029 {
@@ -174,5 +276,79 @@ mod tests {
             assert!(width(old.ty) > 0, "{code}/{i}");
             assert_ne!((old.name, old.ty), (today.name, today.ty), "{code}/{i}");
         }
+    }
+
+    #[test]
+    fn flags_added_since_2022_have_no_name_in_the_old_table() {
+        // clone exit (code 223): `flags` with only CLONE_CHILD_IN_PIDNS (1 << 29) set.
+        let code = 223;
+        let today = &table::events()[code].params;
+        let i = today.iter().position(|p| p.name == "flags").unwrap();
+        let old = &old().params[code][i];
+        let value = 1u32 << 29;
+        let raw = value.to_le_bytes();
+        let e = strata_scap::Endian::Little;
+        let now = strata_scap::ParamValue::decode(&today[i], &raw, e).unwrap();
+        let then = strata_scap::ParamValue::decode(old, &raw, e).unwrap();
+        assert_eq!(now.resolved().unwrap().to_string(), "CLONE_CHILD_IN_PIDNS");
+        assert_eq!(then.resolved(), None);
+        // Other bits keep their names, in the same order.
+        let both = (1u32 << 29 | 0x100 | 0x200).to_le_bytes();
+        let then = strata_scap::ParamValue::decode(old, &both, e).unwrap();
+        let now = strata_scap::ParamValue::decode(&today[i], &both, e).unwrap();
+        let (then, now) = (
+            then.resolved().unwrap().to_string(),
+            now.resolved().unwrap().to_string(),
+        );
+        assert_eq!(
+            now.replace("CLONE_CHILD_IN_PIDNS|", "")
+                .replace("|CLONE_CHILD_IN_PIDNS", ""),
+            then
+        );
+        // Every name left out exists today.
+        for (name, added) in FLAGS_ADDED {
+            let t = table::flag_table(name).unwrap();
+            assert!(
+                added.iter().all(|a| t.entries.iter().any(|(n, _)| n == a)),
+                "{name}"
+            );
+            assert!(old_flag_table(t).is_some());
+        }
+    }
+
+    #[test]
+    fn events_flagged_with_an_fd_since_2022_have_none_in_the_old_table() {
+        let e = |code: u16| crate::test_support::body(code, &[]);
+        for code in [160u16, 161, 51, 55, 305, 303] {
+            let b = e(code);
+            let ev = crate::test_support::event(&b);
+            assert!(has_fd(flags(&ev, Flavor::Libsinsp025)), "{code}");
+            assert!(!has_fd(flags(&ev, Flavor::Sysdig029)), "{code}");
+        }
+        // Others are read from today's table.
+        let b = e(7); // read exit
+        let ev = crate::test_support::event(&b);
+        assert_eq!(
+            flags(&ev, Flavor::Sysdig029),
+            flags(&ev, Flavor::Libsinsp025)
+        );
+        assert!(has_fd(flags(&ev, Flavor::Sysdig029)));
+    }
+
+    #[test]
+    fn syscall_categories_of_2022() {
+        let cat = |name: &str| {
+            let id = (0..SYSCALLS_029)
+                .find(|&i| syscall_name(i, Flavor::Sysdig029) == Some(name))
+                .unwrap();
+            syscall_category_029(id).unwrap()
+        };
+        assert_eq!(cat("wait4"), 64);
+        assert_eq!(cat("sched_yield"), 7);
+        assert_eq!(cat("prctl"), 6);
+        assert_eq!(cat("statfs"), 2);
+        assert_eq!(cat("sigaltstack"), 34);
+        assert_eq!(cat("<unknown>"), 1);
+        assert_eq!(syscall_category_029(SYSCALLS_029), None);
     }
 }

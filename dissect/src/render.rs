@@ -8,13 +8,14 @@
 
 use std::fmt::Write as _;
 
-use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD};
-use strata_scap::table::{Direction, EventFlags, ParamInfo};
+use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD, SockAddr, SockTuple};
+use strata_scap::table::{Direction, EventFlags, ParamInfo, ParamType};
 use strata_scap::{Event, ParamValue};
 
 use crate::state::StateView;
 use crate::time::TimeZone;
-use crate::value::{write_lossy, write_printable};
+use crate::value::{is_printable, write_lossy, write_printable, write_sanitized};
+use strata_sinsp::paths::{self, PathRules};
 
 /// Codes of the generic syscall events (`PPME_GENERIC_E`/`_X`), named by their `ID` parameter.
 pub(crate) fn is_generic(code: u16) -> bool {
@@ -81,9 +82,24 @@ pub enum Flavor {
     /// libsinsp 0.25 (2025), as Falco and Stratoshark read captures today.
     #[default]
     Libsinsp025,
-    /// sysdig 0.29.3 (libsinsp of 2022): the type of an fd not in the table is guessed from
-    /// the event (`f` for open, `4` for socket, ...), and a failed connect is named by its
-    /// tuple.
+    /// sysdig 0.29.3 (libsinsp of 2022). Where its fields differ from libsinsp 0.25's:
+    /// * the type of an fd not in the table is guessed from the event (`f` for open, `4` for
+    ///   socket, ...), and a failed connect is named by its tuple;
+    /// * the event table of 2022: parameter names and types, flag names (no
+    ///   `CLONE_CHILD_IN_PIDNS`, `O_F_CREATED`, ...), and which events have an fd (none for
+    ///   mmap, mkdirat, sendmmsg, ...: no `fd.*` fields);
+    /// * `evt.category` of a generic syscall event is its syscall's in the syscall table of
+    ///   2022 (`wait` for wait4, `unknown` for an I/O syscall); libsinsp 0.25 says `other`.
+    ///   Internal events are `unknown` (0.25: `internal`), and I/O on a userfaultfd is
+    ///   `unknown` (0.25: `ipc`);
+    /// * fd names are printed with every byte that is not printable ASCII left out
+    ///   (`fd.name`, `fd.directory`, `fd.filename`, the `<u>` names of fd parameters, unix
+    ///   socket paths and path parameters), and such bytes of a relative path are written
+    ///   `.` in its resolved form;
+    /// * an empty socket address prints `NULL` (0.25: `<NA>`), an empty buffer nothing (0.25:
+    ///   `NULL`), and `evt.args` ends with a space (0.25 leaves it out);
+    /// * `evt.info` of a successful write to a syslog socket (`/dev/log`) is the decoded
+    ///   message: `syslog sev=notice msg=...`.
     Sysdig029,
 }
 
@@ -117,6 +133,29 @@ impl Flavor {
             Flavor::Libsinsp025
         } else {
             Flavor::Sysdig029
+        }
+    }
+
+    /// Whether the tools of this flavor's era leave the event out of what they print (it
+    /// still counts for `evt.num`). sysdig 0.29 hides every internal event: `procinfo`,
+    /// `drop`, `k8s`, `mesos`, `infra`, `sysdigevent` and the old `container` event;
+    /// libsinsp 0.25's answers leave out `procinfo`.
+    pub fn hides(self, ev: &strata_scap::Event<'_>) -> bool {
+        const PROCINFO_E: u16 = 234;
+        match self {
+            Flavor::Sysdig029 => matches!(
+                ev.event_type,
+                148 | 149 | 196 | 197 | 228 | 229 | 234 | 235 | 260 | 270 | 286
+            ),
+            _ => ev.event_type == PROCINFO_E,
+        }
+    }
+
+    /// The path rules of this flavor's era (`name=x(/resolved/x)` in event arguments).
+    pub fn path_rules(self) -> PathRules {
+        match self {
+            Flavor::Sysdig029 => PathRules::Sysdig029,
+            _ => PathRules::Libsinsp025,
         }
     }
 }
@@ -207,10 +246,28 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
     pv: ParamValue<'_>,
     opts: &RenderOptions,
 ) {
+    let old = opts.flavor == Flavor::Sysdig029;
     match pv {
         ParamValue::Bytes(b) => write_buf(out, b, opts.max_buf_len),
-        // sysdig 0.29.3 prints an empty buffer as nothing (later libsinsp prints `NULL`).
-        ParamValue::Empty if info.ty == strata_scap::table::ParamType::Bytebuf => {}
+        // sysdig 0.29.3 prints an empty buffer as nothing (libsinsp 0.25 prints `NULL`).
+        ParamValue::Empty if old && info.ty == ParamType::Bytebuf => {}
+        // ... and an empty socket address as `NULL` (libsinsp 0.25: `<NA>`).
+        ParamValue::Empty if old && info.ty == ParamType::Sockaddr => out.push_str("NULL"),
+        // sysdig 0.29 left out what is not printable from paths and unix socket paths.
+        ParamValue::Path(p) | ParamValue::RelPath { path: p, .. } if old => {
+            let _ = write_sanitized(out, p);
+        }
+        ParamValue::SockAddr(SockAddr::Unix(p)) if old => {
+            let _ = write_sanitized(out, p);
+        }
+        ParamValue::SockTuple(SockTuple::Unix {
+            src_ptr,
+            dst_ptr,
+            path,
+        }) if old => {
+            let _ = write!(out, "{src_ptr:x}->{dst_ptr:x} ");
+            let _ = write_sanitized(out, path);
+        }
         ParamValue::FdList(list) => {
             for (j, (fd, flags)) in list.iter().enumerate() {
                 if j > 0 {
@@ -258,8 +315,10 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
     view: &S,
     ev: &Event<'_>,
     pv: ParamValue<'_>,
+    flavor: Flavor,
 ) -> bool {
     let start = out.len();
+    let old = flavor == Flavor::Sysdig029;
     match pv {
         ParamValue::Fd(fd) => {
             // libsinsp resolves nothing, not even AT_FDCWD or errnos, for an unknown thread.
@@ -274,7 +333,12 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                         out.push(f.l4char as char);
                     }
                     out.push('>');
-                    let _ = write_lossy(out, f.name);
+                    // sysdig 0.29 printed the name with what is not printable left out.
+                    let _ = if old {
+                        write_sanitized(out, f.name)
+                    } else {
+                        write_lossy(out, f.name)
+                    };
                 }
             } else if let Some(r) = pv.resolved() {
                 let _ = write!(out, "{r}");
@@ -303,21 +367,30 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                 None => out.push_str("<NA>"),
             },
         },
-        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd()),
+        ParamValue::Path(p) => write_abs_path(out, view, p, view.cwd(), flavor),
         ParamValue::RelPath { path, dirfd_param } => {
             let dirfd = ev
                 .param(dirfd_param as usize)
                 .and_then(Result::ok)
                 .and_then(|v| v.as_i64());
-            let base = match dirfd {
-                Some(PPM_AT_FDCWD) | None => view.cwd(),
-                Some(fd) => Some(view.dir_of_fd(fd).unwrap_or_default()),
-            };
-            write_abs_path(out, view, path, base)
+            match dirfd {
+                Some(PPM_AT_FDCWD) | None => write_abs_path(out, view, path, view.cwd(), flavor),
+                Some(fd) => {
+                    let dir = view.dir_of_fd(fd).unwrap_or_default();
+                    // sysdig 0.29 left out what is not printable from the directory's name.
+                    if old && !dir.iter().all(|&c| is_printable(c)) {
+                        let mut clean = Vec::with_capacity(dir.len());
+                        clean.extend(dir.iter().copied().filter(|&c| is_printable(c)));
+                        write_abs_path(out, view, path, Some(&clean), flavor)
+                    } else {
+                        write_abs_path(out, view, path, Some(dir), flavor)
+                    }
+                }
+            }
         }
         ParamValue::Dyn(d) => {
             if let Ok(v) = d.value() {
-                return write_resolved(out, view, ev, v);
+                return write_resolved(out, view, ev, v, flavor);
             }
         }
         _ => {
@@ -336,49 +409,44 @@ fn write_abs_path<S: StateView + ?Sized>(
     view: &S,
     path: &[u8],
     base: Option<&[u8]>,
+    flavor: Flavor,
 ) {
     if path.is_empty() || path.starts_with(b"/") {
         return;
     }
+    let old = flavor == Flavor::Sysdig029;
     if !view.has_thread() {
-        let _ = write_lossy(out, path);
+        let _ = if old {
+            write_sanitized(out, path)
+        } else {
+            write_lossy(out, path)
+        };
         return;
     }
-    let base = base.unwrap_or_default();
-    join_normalized(out, base, path);
+    join_normalized(out, base.unwrap_or_default(), path, flavor.path_rules());
 }
 
-/// Appends `base/path` with `.`, `..` and repeated slashes resolved, like libsinsp's
-/// `concatenate_paths`.
-pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8]) {
-    let start = out.len();
-    let mut parts: Vec<&[u8]> = Vec::new();
-    for part in base.split(|&c| c == b'/').chain(path.split(|&c| c == b'/')) {
-        match part {
-            b"" | b"." => {}
-            b".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
+/// Appends `base` joined with `path`, normalized as libsinsp's `concatenate_paths` does in
+/// the era of `rules` (an empty `base`, a thread with no known cwd, leaves it relative).
+pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8], rules: PathRules) {
+    let mut joined = Vec::with_capacity(base.len() + path.len() + 1);
+    paths::concat_into(&mut joined, base, path, rules);
+    if joined.is_empty() && !base.is_empty() {
+        joined.push(b'/');
     }
-    for p in parts {
-        out.push('/');
-        let _ = write_lossy(out, p);
-    }
-    if out.len() == start {
-        out.push('/');
-    }
+    let _ = write_lossy(out, &joined);
 }
 
-/// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space; nothing
-/// for generic syscall events, whose parameters are for internal use.
+/// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space, but for
+/// the last one in libsinsp 0.25 (sysdig 0.29 leaves it); nothing for generic syscall events,
+/// whose parameters are for internal use.
 pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts: &RenderOptions) {
     let ev = view.event();
     if is_generic(ev.event_type) {
         return;
     }
     let Some(info) = ev.info() else { return };
+    let start = out.len();
     for i in 0..info.params.len().min(ev.nparams()) {
         let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) else {
             break;
@@ -387,6 +455,9 @@ pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts
         out.push('=');
         write_param(out, view, &ev, i, pinfo, true, opts);
         out.push(' ');
+    }
+    if opts.flavor == Flavor::Libsinsp025 && out.len() > start {
+        out.pop();
     }
 }
 
@@ -428,12 +499,12 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
         out.push('(');
-        if write_resolved(out, view, ev, pv) {
+        if write_resolved(out, view, ev, pv, opts.flavor) {
             out.push(')');
         } else {
             out.truncate(mark);
         }
-    } else if !write_resolved(out, view, ev, pv) {
+    } else if !write_resolved(out, view, ev, pv, opts.flavor) {
         write_raw(out, view, pinfo, pv, opts);
     }
 }
@@ -470,6 +541,69 @@ pub(crate) fn raw_i64(raw: &[u8], ev: &Event<'_>) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::state::FdView;
+    use crate::test_support::{View, body, event};
+
+    fn args(view: &View<'_>, flavor: Flavor) -> String {
+        let mut out = String::new();
+        let opts = RenderOptions::default().with_flavor(flavor);
+        write_args(&mut out, view, &opts);
+        out
+    }
+
+    #[test]
+    fn an_empty_socket_address_was_null_in_sysdig_0_29() {
+        // bind exit (code 21): res, addr (empty), fd.
+        let b = body(21, &[&0i64.to_le_bytes(), b"", &3i64.to_le_bytes()]);
+        let view = View::new(event(&b));
+        assert_eq!(args(&view, Flavor::Sysdig029), "res=0 addr=NULL fd=3 ");
+        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 addr=<NA> fd=3");
+    }
+
+    #[test]
+    fn sysdig_0_29_left_unprintable_bytes_out_of_fd_names_and_unix_paths() {
+        // bind exit with a unix address (family 1) whose path ends in a newline, on fd 8.
+        let b = body(
+            21,
+            &[&0i64.to_le_bytes(), b"\x01/run/s\n\0", &8i64.to_le_bytes()],
+        );
+        let mut view = View::new(event(&b));
+        view.fds = vec![(8, FdView::new(b'u', "unix", b"/run/s\n"))];
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 addr=/run/s fd=8(<u>/run/s) "
+        );
+        assert_eq!(
+            args(&view, Flavor::Libsinsp025),
+            "res=0 addr=/run/s\n fd=8(<u>/run/s\n)"
+        );
+    }
+
+    #[test]
+    fn libsinsp_0_25_ends_the_args_without_a_space_and_prints_empty_buffers_null() {
+        // write exit (code 9): res, data (empty).
+        let b = body(9, &[&0i64.to_le_bytes(), b""]);
+        let view = View::new(event(&b));
+        assert_eq!(args(&view, Flavor::Sysdig029), "res=0 data= ");
+        assert_eq!(args(&view, Flavor::Libsinsp025), "res=0 data=NULL");
+    }
+
+    #[test]
+    fn paths_of_a_thread_without_cwd_stay_relative() {
+        // stat exit (code 67): res, path.
+        let b = body(67, &[&0i64.to_le_bytes(), b"./testing_dir\0"]);
+        let mut view = View::new(event(&b));
+        view.cwd = b"";
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 path=./testing_dir(testing_dir) "
+        );
+        view.cwd = b"/home/u/";
+        assert_eq!(
+            args(&view, Flavor::Sysdig029),
+            "res=0 path=./testing_dir(/home/u/testing_dir) "
+        );
+    }
 
     #[test]
     fn buffers_are_cut_with_dots() {
@@ -487,14 +621,28 @@ mod tests {
 
     #[test]
     fn paths_join_and_normalize() {
-        let j = |b: &str, p: &str| {
-            let mut s = String::new();
-            join_normalized(&mut s, b.as_bytes(), p.as_bytes());
+        let j = |b: &str, p: &[u8], dots: bool| {
+            let mut s = String::from("x=");
+            let rules = if dots {
+                PathRules::Sysdig029
+            } else {
+                PathRules::Libsinsp025
+            };
+            join_normalized(&mut s, b.as_bytes(), p, rules);
             s
         };
-        assert_eq!(j("/home/u/", "a.txt"), "/home/u/a.txt");
-        assert_eq!(j("/home/u", "../v/./b"), "/home/v/b");
-        assert_eq!(j("/", ".."), "/");
+        assert_eq!(j("/home/u/", b"a.txt", false), "x=/home/u/a.txt");
+        assert_eq!(j("/home/u", b"../v/./b", false), "x=/home/v/b");
+        assert_eq!(j("/", b"..", false), "x=/");
+        // No cwd known: the result stays relative.
+        assert_eq!(j("", b"./testing_dir", false), "x=testing_dir");
+        assert_eq!(
+            j("", b"tls/x86_64/libc.so.6", false),
+            "x=tls/x86_64/libc.so.6"
+        );
+        assert_eq!(j("", b"a/../..", false), "x=");
+        // sysdig 0.29 wrote the path's unprintable bytes as dots.
+        assert_eq!(j("/t\x01/", b"a\nb", true), "x=/t\u{1}/a.b");
     }
 
     /// The flavors a decider answers with after each of the events `codes` (EV_V2 blocks, or

@@ -14,7 +14,7 @@ use crate::fields::Builtin as B;
 use crate::registry::{Arg, FieldId, FieldInfo};
 use crate::render::{Flavor, RenderOptions};
 use crate::state::{FdView, StateView};
-use crate::value::{Value, write_lossy};
+use crate::value::{Value, is_printable, write_lossy};
 
 impl StateView for EventCtx<'_> {
     fn event(&self) -> Event<'_> {
@@ -142,7 +142,7 @@ impl StateView for EventCtx<'_> {
                 let mut a = main;
                 let mut steps = 0;
                 while let Some(p) = a {
-                    if p.exe.len() >= 2 && p.exe.ends_with(b"sh") {
+                    if p.comm.ends_with(b"sh") {
                         found = Some(p.pid);
                     }
                     a = self.parent(p);
@@ -291,10 +291,6 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
         let ev = *EventCtx::event(self);
-        // sysdig 0.29's event table did not flag mmap/mmap2 (codes 160 to 163) as using an fd.
-        if opts.flavor == Flavor::Sysdig029 && matches!(ev.event_type, 160..=163) {
-            return None;
-        }
         let n = self.fd_num()?;
         if b == B::FdNum {
             return Some(Value::I64(n));
@@ -302,10 +298,14 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let flavor = opts.flavor;
         let Some(f) = self.fd() else {
             return match b {
-                B::FdName => null_fd_name(self, &ev, flavor, scratch),
-                // libsinsp cuts the name the event gives to its directory ("/" when none).
+                B::FdName => null_name(self, opts, scratch),
+                // libsinsp cuts the name the event gives to its directory ("/" when none),
+                // sysdig 0.29 after leaving out what is not printable.
                 B::FdDirectory => {
-                    null_fd_name(self, &ev, flavor, &mut *scratch)?;
+                    null_name(self, opts, &mut *scratch)?;
+                    if flavor == Flavor::Sysdig029 {
+                        scratch.retain(|c| c.is_ascii() && is_printable(c as u8));
+                    }
                     match scratch.rfind('/') {
                         Some(pos) if pos != 0 => {
                             if pos < scratch.len() - 1 {
@@ -326,39 +326,29 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 _ => None,
             };
         };
-        let is_file = matches!(f.ty, FdType::File | FdType::FileV2 | FdType::Directory);
+        // sysdig 0.29 printed fd names with what is not printable left out.
+        let text = |name: &'s [u8]| match flavor {
+            Flavor::Sysdig029 => Value::Sanitized(name),
+            _ => Value::Bytes(name),
+        };
+        let sanitized = flavor == Flavor::Sysdig029;
+        let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
         let v = match b {
             B::FdName => {
                 if failed_connect(&ev, flavor) {
-                    return null_fd_name(self, &ev, flavor, scratch);
+                    return null_name(self, opts, scratch);
                 }
-                Value::Bytes(&f.name)
+                text(&f.name)
             }
             B::FdTypechar => {
                 scratch.push(f.typechar());
                 Value::Str(scratch.as_str())
             }
             B::FdType => Value::Str(f.ty.name()),
-            B::FdDirectory if is_file => {
-                let name = &f.name[..];
-                match name.iter().rposition(|&c| c == b'/') {
-                    Some(pos) if pos != 0 => {
-                        if pos < name.len() - 1 {
-                            Value::Bytes(&name[..pos])
-                        } else {
-                            Value::Bytes(name)
-                        }
-                    }
-                    _ => Value::Str("/"),
-                }
-            }
-            B::FdFilename if is_file => {
-                let name = &f.name[..];
-                match name.iter().rposition(|&c| c == b'/') {
-                    Some(pos) if pos < name.len() - 1 => Value::Bytes(&name[pos + 1..]),
-                    _ => Value::Bytes(name),
-                }
-            }
+            // A directory's own name is its directory.
+            B::FdDirectory if f.ty == FdType::Directory => text(&f.name),
+            B::FdDirectory if is_file => text(file_directory(&f.name, sanitized)),
+            B::FdFilename if is_file => text(file_filename(&f.name, sanitized)),
             B::FdCip => match f.sock {
                 SockInfo::V4 { sip, .. } => Value::Ipv4(sip),
                 SockInfo::V6 { sip, .. } => Value::Ipv6(sip),
@@ -417,10 +407,20 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                         SockInfo::V4 { dip, .. } => dip,
                         _ => std::net::Ipv4Addr::UNSPECIFIED,
                     };
-                    self.inspector()
-                        .interfaces()
-                        .iter()
-                        .any(|i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip))
+                    // sysdig 0.29 also counted the address of the thread's container (or,
+                    // when it has none, of any container) as the machine's.
+                    let in_container = opts.flavor == Flavor::Sysdig029
+                        && self.thread().is_some_and(|t| {
+                            !t.container_id.is_empty()
+                                && self
+                                    .inspector()
+                                    .containers()
+                                    .is_local_ipv4(&t.container_id, dip)
+                        });
+                    in_container
+                        || self.inspector().interfaces().iter().any(
+                            |i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip),
+                        )
                 }
                 (FdType::Ipv6Sock, sock) => {
                     let dip = match sock {
@@ -441,6 +441,41 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
+/// `fd.directory` of a file: its name up to the last `/`, the name itself when it ends with
+/// one, `/` when the only `/` is the first character or there is none. With `sanitized`, as
+/// if the name had its unprintable bytes removed first (sysdig 0.29).
+fn file_directory(name: &[u8], sanitized: bool) -> &[u8] {
+    match name.iter().rposition(|&c| c == b'/') {
+        Some(pos) if has_text(&name[..pos], sanitized) => {
+            if has_text(&name[pos + 1..], sanitized) {
+                &name[..pos]
+            } else {
+                name
+            }
+        }
+        _ => b"/",
+    }
+}
+
+/// `fd.filename` of a file: its name after the last `/`, the name itself when it ends with
+/// one, `/` when it has none (libsinsp's rule). `sanitized` as for [`file_directory`].
+fn file_filename(name: &[u8], sanitized: bool) -> &[u8] {
+    match name.iter().rposition(|&c| c == b'/') {
+        Some(pos) if has_text(&name[pos + 1..], sanitized) => &name[pos + 1..],
+        Some(_) => name,
+        None => b"/",
+    }
+}
+
+/// Whether `s` is not empty, or with `sanitized` has a printable byte.
+fn has_text(s: &[u8], sanitized: bool) -> bool {
+    if sanitized {
+        s.iter().any(|&c| is_printable(c))
+    } else {
+        !s.is_empty()
+    }
+}
+
 /// The exit of connect (its only version).
 const CONNECT_X: u16 = 23;
 
@@ -452,51 +487,19 @@ fn failed_connect(ev: &Event<'_>, flavor: Flavor) -> bool {
         && matches!(ev.param(0), Some(Ok(ParamValue::Errno(r))) if r < 0)
 }
 
-/// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
-/// the name they tried, else empty; nothing for enter events. The name is parameter 1 (for
-/// libsinsp 0.25, also openat's and openat2's path resolved at their directory fd, and
-/// open_by_handle_at's path).
-fn null_fd_name<'s>(
+/// `fd.name` of an event whose fd is not in the table (see [`null_fd_name`]); libsinsp 0.25
+/// names a failed openat or openat2 by its path resolved at its dirfd.
+fn null_name<'s>(
     ctx: &EventCtx<'_>,
-    ev: &Event<'_>,
-    flavor: Flavor,
+    opts: &RenderOptions,
     out: &'s mut String,
 ) -> Option<Value<'s>> {
-    use std::fmt::Write as _;
-    if ev.direction() == Direction::Enter {
-        return None;
+    let ev = *EventCtx::event(ctx);
+    let at = matches!(ev.name(), "openat" | "openat2") && ev.direction() == Direction::Exit;
+    if at && opts.flavor == Flavor::Libsinsp025 {
+        return opened_at_name(ctx, &ev, out);
     }
-    let lib = flavor == Flavor::Libsinsp025;
-    match ev.name() {
-        "open" | "creat" | "accept" | "accept4" => {}
-        "connect" if !lib => {}
-        "openat" | "openat2" if lib => return opened_at_name(ctx, ev, out),
-        "open_by_handle_at" if lib => {
-            if let Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) = ev.param(3) {
-                let _ = write_lossy(out, s);
-            }
-            return Some(Value::Str(out.as_str()));
-        }
-        _ => return Some(Value::Str(out.as_str())),
-    }
-    match ev.param(1) {
-        Some(Ok(ParamValue::Path(s) | ParamValue::Str(s))) => {
-            let _ = write_lossy(out, s);
-        }
-        Some(Ok(ParamValue::SockTuple(t))) => {
-            let _ = write!(out, "{t}");
-        }
-        // libsinsp 0.25 prints an empty tuple `NULL`, an empty path `<NA>`.
-        Some(Ok(ParamValue::Empty)) if lib => {
-            let socket = matches!(ev.name(), "accept" | "accept4" | "connect");
-            out.push_str(if socket { "NULL" } else { "<NA>" });
-        }
-        Some(Ok(ParamValue::Empty)) | None | Some(Err(_)) => {}
-        Some(Ok(v)) => {
-            let _ = write!(out, "{}", v.display(strata_scap::table::PrintFormat::Na));
-        }
-    }
-    Some(Value::Str(out.as_str()))
+    null_fd_name(ctx, opts, out)
 }
 
 /// libsinsp 0.25's `fd.name` of a failed openat or openat2: the path (parameter 2) resolved
@@ -511,6 +514,36 @@ fn opened_at_name<'s>(
     let mut name = Vec::new();
     ctx.resolve_at(dirfd, path, &mut name);
     let _ = write_lossy(out, &name);
+    Some(Value::Str(out.as_str()))
+}
+
+/// `fd.name` of an event whose fd is not in the table: for exits of calls that create one,
+/// the name they tried, as libsinsp's `get_param_as_str` renders parameter 1 (its resolved
+/// form, else its raw one: an absolute path, a tuple, `NULL` for a missing tuple), else empty;
+/// nothing for enter events.
+fn null_fd_name<'s, S: StateView + ?Sized>(
+    view: &S,
+    opts: &RenderOptions,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = view.event();
+    if ev.direction() == Direction::Enter {
+        return None;
+    }
+    let lib = opts.flavor == Flavor::Libsinsp025;
+    let (named, i) = match ev.name() {
+        "open" | "creat" | "accept" | "accept4" => (true, 1),
+        "connect" => (!lib, 1),
+        // libsinsp 0.25 (`extract_fdname_from_event`): open_by_handle_at's path (openat's:
+        // `null_name`).
+        "open_by_handle_at" if lib => (true, 3),
+        _ => (false, 1),
+    };
+    if named && ev.nparams() > i {
+        if let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) {
+            crate::render::write_param(out, view, &ev, i, pinfo, false, opts);
+        }
+    }
     Some(Value::Str(out.as_str()))
 }
 
@@ -532,6 +565,53 @@ fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::test_support::{View, body, event};
+
+    #[test]
+    fn directory_and_file_name_of_a_file() {
+        let d = |n: &[u8], s| String::from_utf8(file_directory(n, s).to_vec()).unwrap();
+        let f = |n: &[u8], s| String::from_utf8(file_filename(n, s).to_vec()).unwrap();
+        assert_eq!(d(b"/etc/hosts", false), "/etc");
+        assert_eq!(f(b"/etc/hosts", false), "hosts");
+        assert_eq!(d(b"/hosts", false), "/");
+        assert_eq!(d(b"/etc/", false), "/etc/");
+        assert_eq!(f(b"/etc/", false), "/etc/");
+        // No slash at all: `/` for both.
+        assert_eq!(d(b"tested_file.txt", false), "/");
+        assert_eq!(f(b"tested_file.txt", false), "/");
+        // sysdig 0.29 cut the name with its unprintable bytes already left out.
+        assert_eq!(d(b"/etc/\n", true), "/etc/\n");
+        assert_eq!(f(b"/etc/\n", true), "/etc/\n");
+        assert_eq!(d(b"/etc/\n", false), "/etc");
+        assert_eq!(d(b"\x01/a", true), "/");
+        assert_eq!(d(b"\x01/a", false), "\x01");
+    }
+
+    #[test]
+    fn a_failed_accept_with_no_tuple_is_named_null() {
+        // accept exit (code 27): fd, tuple (empty), queuepct.
+        let b = body(27, &[&(-11i64).to_le_bytes(), b"", &[0]]);
+        let view = View::new(event(&b));
+        for flavor in [Flavor::Sysdig029, Flavor::Libsinsp025] {
+            let mut s = String::new();
+            let opts = RenderOptions::default().with_flavor(flavor);
+            let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
+            assert_eq!(v.as_deref(), Some("NULL"));
+        }
+        // A failed open: its path, resolved against the cwd when relative.
+        let b = body(3, &[&(-2i64).to_le_bytes(), b"a/b\0", &[0; 4], &[0; 4]]);
+        let mut view = View::new(event(&b));
+        view.cwd = b"/home/u/";
+        let mut s = String::new();
+        let opts = RenderOptions::default().with_flavor(Flavor::Sysdig029);
+        let v = null_fd_name(&view, &opts, &mut s).map(|v| v.to_string());
+        assert_eq!(v.as_deref(), Some("/home/u/a/b"));
+    }
+}
+
+#[cfg(test)]
+mod era_tests {
     use strata_scap::block::types::EV_V2;
     use strata_scap::event::encode_event;
     use strata_scap::{Endian, Event};
@@ -585,8 +665,6 @@ mod tests {
         let eagain = (-11i64).to_le_bytes();
         let accept = [&eagain[..], &[], &[0u8], &z4, &z4, &z4];
         assert_eq!(fd_fields(lib, ACCEPT4_6_X, &accept), "-1 4 NULL");
-        // (sysdig 0.29 kept the last fd of a new thread, 0, for an exit without its enter.)
-        assert_eq!(fd_fields(Flavor::Sysdig029, ACCEPT4_6_X, &accept), "0 4 ");
         // open: libsinsp 0.25 no longer guesses a file.
         let open = [&err[..], b"/nope\0", &z4, &z4, &z4, &z8];
         assert_eq!(fd_fields(lib, OPEN_X, &open), "-1 o /nope");

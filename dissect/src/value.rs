@@ -18,6 +18,11 @@ pub enum Value<'a> {
     Bytes(&'a [u8]),
     /// A binary buffer; written with non-printable bytes as `.`.
     Buf(&'a [u8]),
+    /// Text of which only printable ASCII is written, any other byte left out: sysdig
+    /// 0.29's fd names (libsinsp's `sanitize_string`). Its bytes, as
+    /// [`as_bytes`](Value::as_bytes) gives them, are the name as it is, which is what
+    /// libsinsp's filters compared.
+    Sanitized(&'a [u8]),
     /// A signed integer.
     I64(i64),
     /// An unsigned integer.
@@ -59,7 +64,7 @@ impl Value<'_> {
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match *self {
             Value::Str(s) => Some(s.as_bytes()),
-            Value::Bytes(b) | Value::Buf(b) => Some(b),
+            Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b) => Some(b),
             Value::Param(p, _) => p.as_bytes(),
             _ => None,
         }
@@ -74,6 +79,7 @@ impl Value<'_> {
             Value::Str(s) => out.extend_from_slice(s.as_bytes()),
             Value::Bytes(b) => push_lossy(out, b),
             Value::Buf(b) => push_printable(out, b),
+            Value::Sanitized(b) => push_sanitized(out, b),
             Value::I64(v) => push_i64(out, v),
             Value::U64(v) | Value::RelTime(v) | Value::AbsTime(v) => push_u64(out, v),
             Value::Port(p) => push_u64(out, p as u64),
@@ -118,6 +124,32 @@ pub(crate) fn push_printable(out: &mut Vec<u8>, b: &[u8]) {
     );
 }
 
+/// Whether libsinsp keeps byte `c` when it sanitizes a string: printable ASCII.
+pub(crate) const fn is_printable(c: u8) -> bool {
+    matches!(c, 0x20..=0x7e)
+}
+
+/// Appends the printable ASCII bytes of `b`, leaving out the others (libsinsp's
+/// `sanitize_string`); a name with nothing to leave out is copied at once.
+pub(crate) fn push_sanitized(out: &mut Vec<u8>, b: &[u8]) {
+    if b.iter().all(|&c| is_printable(c)) {
+        out.extend_from_slice(b);
+    } else {
+        out.extend(b.iter().copied().filter(|&c| is_printable(c)));
+    }
+}
+
+/// Writes the printable ASCII bytes of `b`, leaving out the others, like [`push_sanitized`].
+pub(crate) fn write_sanitized(w: &mut impl fmt::Write, b: &[u8]) -> fmt::Result {
+    for part in b.split(|&c| !is_printable(c)) {
+        if !part.is_empty() {
+            // Printable ASCII is UTF-8.
+            w.write_str(std::str::from_utf8(part).unwrap_or_default())?;
+        }
+    }
+    Ok(())
+}
+
 /// Appends `v` in decimal.
 pub(crate) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
@@ -159,6 +191,7 @@ impl fmt::Display for Value<'_> {
             Value::Str(s) => f.write_str(s),
             Value::Bytes(b) => write_lossy(f, b),
             Value::Buf(b) => write_printable(f, b),
+            Value::Sanitized(b) => write_sanitized(f, b),
             Value::I64(v) => write!(f, "{v}"),
             Value::U64(v) | Value::RelTime(v) | Value::AbsTime(v) => write!(f, "{v}"),
             Value::Bool(b) => f.write_str(if b { "true" } else { "false" }),
@@ -214,6 +247,11 @@ mod tests {
     fn text() {
         assert_eq!(Value::Buf(b"a\0b\n").to_string(), "a.b.");
         assert_eq!(Value::Bytes(b"a\xffb").to_string(), "a\u{fffd}b");
+        assert_eq!(
+            Value::Sanitized(b"/run/x.sock\n\x7f\xc3\xa9\t!").to_string(),
+            "/run/x.sock!"
+        );
+        assert_eq!(Value::Sanitized(b"\n").as_bytes(), Some(&b"\n"[..]));
         assert_eq!(Value::Bool(false).to_string(), "false");
         assert_eq!(Value::I64(-2).to_string(), "-2");
         let l = [Value::U64(1), Value::Str("x")];
@@ -229,6 +267,8 @@ mod tests {
             Value::Bytes(b"a\xffb\xc3"),
             Value::Bytes("ünï".as_bytes()),
             Value::Buf(b"a\0b\n\x7f\x80"),
+            Value::Sanitized(b"a\0b\n\x7f\x80~ "),
+            Value::Sanitized(b"/tmp/x"),
             Value::I64(i64::MIN),
             Value::I64(0),
             Value::I64(-1),

@@ -10,56 +10,21 @@
 //! and `evt.latency` of events without a directly preceding enter event on their thread
 //! (libsinsp then prints the thread's stale latency).
 //!
-//! Captures are gzip'd; `Capture::open` inflates them. The corpus is found through `STRATA_SHARED` (default `../../shared` from this crate). A
-//! missing sysdig skips the test with a message, except under `CI=true`, where it fails.
+//! Captures are gzip'd; `Capture::open` inflates them. The corpus is found through `STRATA_SHARED`
+//! (default `../shared` beside the workspace). A missing corpus or sysdig skips the tests with a
+//! message, except under `CI=true`, where it fails them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use strata_dissect::{Flavor, Format, Registry, RenderOptions, StateView, TimeZone};
 use strata_scap::table::{Direction, EventFlags, ParamType};
 use strata_scap::{Block, Capture, Event, ParamValue};
 
-fn shared() -> PathBuf {
-    let dir = std::env::var_os("STRATA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")));
-    assert!(
-        dir.join("corpus").is_dir(),
-        "shared test data not found at {} (set STRATA_SHARED)",
-        dir.display()
-    );
-    dir
-}
-
-fn have_sysdig() -> bool {
-    let ok = Command::new("sysdig")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!("sysdig 0.29.3 is required for the conformance test in CI");
-        }
-        eprintln!("skipping conformance test: sysdig not found");
-    }
-    ok
-}
-
-fn corpus() -> Vec<PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(shared().join("corpus"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "scap"))
-        .collect();
-    files.sort();
-    files
-}
-
 /// sysdig's lines keyed by their first column, `evt.num`.
-fn sysdig_lines(path: &Path, format: &str) -> BTreeMap<u64, String> {
-    let out = Command::new("sysdig")
+fn sysdig_lines(sysdig: &Path, path: &Path, format: &str) -> BTreeMap<u64, String> {
+    let out = Command::new(sysdig)
         .env("TZ", "UTC")
         .arg("-r")
         .arg(path)
@@ -151,12 +116,13 @@ struct Outcome {
 
 /// Renders `format` on every shown event of `path` that `keep` accepts and compares with sysdig.
 fn compare(
+    sysdig: &Path,
     path: &Path,
     format: &str,
     keep: fn(&Event<'_>) -> bool,
     mask_state_columns: bool,
 ) -> Outcome {
-    let expected = sysdig_lines(path, format);
+    let expected = sysdig_lines(sysdig, path, format);
     let capture = Capture::open(path).unwrap();
     let opts = RenderOptions::default()
         .with_tz(TimeZone::UTC)
@@ -246,12 +212,13 @@ fn mask_column(line: &str, i: usize) -> String {
 }
 
 fn check(format: &str, keep: fn(&Event<'_>) -> bool, mask_state_columns: bool) {
-    if !have_sysdig() {
+    let (Some(files), Some(sysdig)) = (strata_testkit::corpus("corpus"), strata_testkit::sysdig())
+    else {
         return;
-    }
+    };
     let mut failed = false;
-    for path in corpus() {
-        let o = compare(&path, format, keep, mask_state_columns);
+    for path in files {
+        let o = compare(&sysdig, &path, format, keep, mask_state_columns);
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         eprintln!(
             "{name}: {} equal, {} different",

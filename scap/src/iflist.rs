@@ -662,7 +662,10 @@ mod tests {
 
     #[test]
     fn corpus_round_trip() {
-        let (files, mut seen) = (corpus_files(), 0);
+        let Some(files) = corpus_files() else {
+            return;
+        };
+        let mut seen = 0;
         for (name, data) in &files {
             for (t, body, endian) in blocks(data) {
                 if !matches!(t, IL | IL_INT | IL_V2) {

@@ -620,7 +620,10 @@ mod tests {
 
     #[test]
     fn corpus_round_trip() {
-        let (files, mut seen) = (corpus_files(), 0);
+        let Some(files) = corpus_files() else {
+            return;
+        };
+        let mut seen = 0;
         for (name, data) in &files {
             for (t, body, endian) in blocks(data) {
                 if !matches!(t, UL | UL_INT | UL_V2) {

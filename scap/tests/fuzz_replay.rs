@@ -1,49 +1,24 @@
 //! Replays the fuzz targets' bodies on stable: over every corpus capture (whole, gzip'd, and
 //! with bytes flipped), over committed fuzz regressions, and over arbitrary bytes (proptest).
 
-use std::io::Read;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
 use strata_scap::fuzzing;
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("STRATA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
-}
-
-fn captures() -> Vec<(PathBuf, Vec<u8>, Vec<u8>)> {
-    let mut out = Vec::new();
-    for dir in ["corpus", "corpus-modern"] {
-        let d = shared_dir().join(dir);
-        let mut paths: Vec<_> = std::fs::read_dir(&d)
-            .unwrap_or_else(|e| panic!("{}: {e}", d.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|x| x == "scap"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let raw = std::fs::read(&p).unwrap();
-            let plain = if raw.starts_with(&[0x1f, 0x8b]) {
-                let mut v = Vec::new();
-                flate2::read::MultiGzDecoder::new(&raw[..])
-                    .read_to_end(&mut v)
-                    .unwrap();
-                v
-            } else {
-                raw.clone()
-            };
-            out.push((p, raw, plain));
-        }
-    }
-    assert!(!out.is_empty());
-    out
+/// Every capture of both corpora: (as stored, decompressed); `None` (skipped) without them.
+fn captures() -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    let files = strata_testkit::all_captures()?;
+    let read = |p: &PathBuf| (std::fs::read(p).unwrap(), strata_testkit::decompressed(p));
+    Some(files.iter().map(read).collect())
 }
 
 #[test]
 fn fuzz_bodies_accept_the_corpus() {
-    for (_, raw, plain) in captures() {
+    let Some(captures) = captures() else {
+        return;
+    };
+    for (raw, plain) in captures {
         fuzzing::read_slice(&plain);
         fuzzing::read_stream(&plain);
         fuzzing::read_stream(&raw);
@@ -53,7 +28,10 @@ fn fuzz_bodies_accept_the_corpus() {
 #[test]
 fn fuzz_bodies_survive_flipped_bytes() {
     // A deterministic walk of single-byte corruptions over the first blocks of each capture.
-    for (_, _, plain) in captures() {
+    let Some(captures) = captures() else {
+        return;
+    };
+    for (_, plain) in captures {
         let head = &plain[..plain.len().min(6000)];
         for i in (0..head.len()).step_by(7) {
             let mut m = head.to_vec();

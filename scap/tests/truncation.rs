@@ -1,30 +1,8 @@
 //! Truncating a capture at any byte gives every whole block, then one clean truncation error,
 //! from both readers; never a panic.
 
-use std::io::Read;
-use std::path::PathBuf;
-
 use strata_scap::{Block, SliceReader, StreamReader};
-
-fn shared_dir() -> PathBuf {
-    std::env::var_os("STRATA_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared")))
-}
-
-fn load(rel: &str) -> Vec<u8> {
-    let p = shared_dir().join(rel);
-    let raw = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    } else {
-        raw
-    }
-}
+use strata_testkit::{all_captures, decompressed, shared};
 
 /// End offsets of every block, from the framing alone.
 fn block_ends(bytes: &[u8]) -> Vec<usize> {
@@ -70,7 +48,10 @@ fn check_cut(bytes: &[u8], ends: &[usize], cut: usize) {
 
 #[test]
 fn every_truncation_point_of_a_capture() {
-    let bytes = load("corpus/test_ipv6_client.scap");
+    let Some(path) = shared("corpus/test_ipv6_client.scap") else {
+        return;
+    };
+    let bytes = decompressed(&path);
     let ends = block_ends(&bytes);
     for cut in 0..=bytes.len() {
         check_cut(&bytes, &ends, cut);
@@ -79,27 +60,21 @@ fn every_truncation_point_of_a_capture() {
 
 #[test]
 fn truncations_of_every_capture_near_block_edges() {
-    for dir in ["corpus", "corpus-modern"] {
-        let mut files: Vec<_> = std::fs::read_dir(shared_dir().join(dir))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.ends_with(".scap"))
-            .collect();
-        files.sort();
-        assert!(!files.is_empty());
-        for f in files {
-            let bytes = load(&format!("{dir}/{f}"));
-            let ends = block_ends(&bytes);
-            // Around every 97th block end: the boundary itself and its neighbours.
-            for &e in ends.iter().step_by(97) {
-                for cut in [
-                    e.saturating_sub(1),
-                    e,
-                    (e + 1).min(bytes.len()),
-                    (e + 9).min(bytes.len()),
-                ] {
-                    check_cut(&bytes, &ends, cut);
-                }
+    let Some(files) = all_captures() else {
+        return;
+    };
+    for f in files {
+        let bytes = decompressed(&f);
+        let ends = block_ends(&bytes);
+        // Around every 97th block end: the boundary itself and its neighbours.
+        for &e in ends.iter().step_by(97) {
+            for cut in [
+                e.saturating_sub(1),
+                e,
+                (e + 1).min(bytes.len()),
+                (e + 9).min(bytes.len()),
+            ] {
+                check_cut(&bytes, &ends, cut);
             }
         }
     }
@@ -107,9 +82,11 @@ fn truncations_of_every_capture_near_block_edges() {
 
 #[test]
 fn stream_reader_agrees_on_truncated_gzip_and_plain_input() {
-    let path = shared_dir().join("corpus/falco_cat_write.scap");
+    let Some(path) = shared("corpus/falco_cat_write.scap") else {
+        return;
+    };
     let gz = std::fs::read(&path).unwrap();
-    let plain = load("corpus/falco_cat_write.scap");
+    let plain = decompressed(&path);
     let total = SliceReader::new(&plain)
         .filter(|b| matches!(b, Ok(Block::Event(_))))
         .count();

@@ -326,6 +326,46 @@ impl FdInfo {
         name.extend_from_slice(s.as_bytes());
     }
 
+    /// Whether the socket already holds this tuple's endpoints, in either direction. libsinsp
+    /// (both eras) then leaves the fd alone, so its name keeps the orientation it had, such
+    /// as a capture table's client-to-server.
+    pub(crate) fn has_tuple(&self, t: &SockTuple<'_>) -> bool {
+        match (self.ty, self.sock, t) {
+            (
+                FdType::Ipv4Sock,
+                SockInfo::V4 {
+                    sip,
+                    sport,
+                    dip,
+                    dport,
+                },
+                _,
+            ) => t.as_v4().is_some_and(|(s, sp, d, dp)| {
+                (s, sp, d, dp) == (sip, sport, dip, dport)
+                    || (d, dp, s, sp) == (sip, sport, dip, dport)
+            }),
+            (
+                FdType::Ipv6Sock,
+                SockInfo::V6 {
+                    sip,
+                    sport,
+                    dip,
+                    dport,
+                },
+                &SockTuple::V6 {
+                    src,
+                    sport: sp,
+                    dst,
+                    dport: dp,
+                },
+            ) if t.as_v4().is_none() => {
+                (src, sp, dst, dp) == (sip, sport, dip, dport)
+                    || (dst, dp, src, sp) == (sip, sport, dip, dport)
+            }
+            _ => false,
+        }
+    }
+
     /// Sets the socket from a tuple (IPv4-mapped IPv6 becomes IPv4) and renames the fd.
     /// Unix tuples set `source->dest path`. Returns false for families that carry nothing.
     pub(crate) fn set_from_tuple(&mut self, t: &SockTuple<'_>) -> bool {
@@ -552,6 +592,26 @@ mod tests {
         assert!(f.set_from_tuple(&t));
         assert_eq!(f.name, b"127.0.0.1:47192->127.0.0.1:80");
         assert_eq!(f.typechar(), '4');
+    }
+
+    #[test]
+    fn a_known_tuple_either_way_round_is_held() {
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+        let mut f = FdInfo {
+            l4proto: l4::UDP,
+            ..Default::default()
+        };
+        let t = |src, sport, dst, dport| SockTuple::V4 {
+            src,
+            sport,
+            dst,
+            dport,
+        };
+        assert!(!f.has_tuple(&t(a, 5000, b, 53)));
+        f.set_from_tuple(&t(a, 5000, b, 53));
+        assert!(f.has_tuple(&t(a, 5000, b, 53)));
+        assert!(f.has_tuple(&t(b, 53, a, 5000)));
+        assert!(!f.has_tuple(&t(b, 53, a, 5001)));
     }
 
     #[test]

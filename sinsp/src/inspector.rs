@@ -7,12 +7,13 @@ use strata_scap::table::{Direction, EventFlags};
 use strata_scap::userlist::UserRecord;
 use strata_scap::{Block, Event, ParamValue};
 
+use crate::containers::{self, ContainerTable};
 use crate::convert::{self, Converter, Reading};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
-use crate::paths;
+use crate::paths::{self, PathRules};
 use crate::threads::{ThreadInfo, ThreadTable, flags};
 use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
 
@@ -26,6 +27,8 @@ pub struct Config {
     pub max_fds_per_process: usize,
     /// Most users (and groups) per container.
     pub max_users: usize,
+    /// Most containers described by container events.
+    pub max_containers: usize,
     /// Largest enter event copied for its exit (libsinsp: 4096 bytes).
     pub max_enter_event_bytes: usize,
     /// Placeholder threads get pid = tid, as sysdig 0.29 (libs of 2022) did; libsinsp 0.25
@@ -69,6 +72,26 @@ pub struct Config {
     /// ([`EventCtx::is_hidden`]). Enters waiting for their exit are kept for at most
     /// `max_threads` threads. sysdig 0.29 kept every event as it was.
     pub drop_enter_events: bool,
+    /// The caller's clone exit adds the child unless the child is in a pid namespace
+    /// (`CLONE_CHILD_IN_PIDNS`, or an event vtid other than its tid), as sysdig 0.29 did.
+    /// libsinsp 0.25 also leaves `CLONE_NEWPID`, `CLONE_PARENT` and vfork children, and
+    /// callers whose known vtid differs, to the child's own clone exit. With it, as in
+    /// sysdig 0.29, the child's exit gives a child the caller added the vtid/vpid seen inside
+    /// its pid namespace, and a thread the child's exit adds has its main thread as parent.
+    pub clone_defers_only_pidns: bool,
+    /// Which events use, create or destroy an fd follows sysdig 0.29's event table
+    /// ([`event_flags_2022`]): mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat,
+    /// mkdirat, fchmodat and fchmod used none, fstat64 did.
+    pub fd_flags_2022: bool,
+    /// setresuid/setresgid with an effective id of −1 (unchanged) leave the thread's id as
+    /// it was, as sysdig 0.29 did; libsinsp 0.25 takes the −1.
+    pub setres_keeps_unchanged_id: bool,
+    /// How paths are joined and normalized (`fd.name`, cwd): today's rules, or sysdig
+    /// 0.29's ([`PathRules`]).
+    pub path_rules: PathRules,
+    /// execve keeps the fds opened with `O_CLOEXEC` and the process's other threads, as
+    /// sysdig 0.29 did; libsinsp 0.25 drops both, as the kernel does.
+    pub execve_keeps_state: bool,
 }
 
 impl Config {
@@ -76,7 +99,8 @@ impl Config {
     /// libsinsp: placeholder pids, `switch` pairing, no socket inferred from sends, the
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
-    /// unpaired exit, and every enter event kept as it is.
+    /// unpaired exit, which children a clone's caller adds, the event table's fd flags, an
+    /// unchanged id given to setresuid/setresgid, the path rules, what execve drops, every enter event kept as it is.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -89,6 +113,11 @@ impl Config {
             clone_names_unknown_caller: true,
             unpaired_exit_keeps_fd: true,
             drop_enter_events: false,
+            clone_defers_only_pidns: true,
+            fd_flags_2022: true,
+            setres_keeps_unchanged_id: true,
+            path_rules: PathRules::Sysdig029,
+            execve_keeps_state: true,
             ..Config::default()
         }
     }
@@ -100,6 +129,7 @@ impl Default for Config {
             max_threads: 262_144,
             max_fds_per_process: 4096,
             max_users: 65_536,
+            max_containers: 4096,
             max_enter_event_bytes: 65_536,
             placeholder_pid_is_tid: false,
             switch_skips_pairing: false,
@@ -111,6 +141,11 @@ impl Default for Config {
             clone_names_unknown_caller: false,
             unpaired_exit_keeps_fd: false,
             drop_enter_events: true,
+            clone_defers_only_pidns: false,
+            fd_flags_2022: false,
+            setres_keeps_unchanged_id: false,
+            path_rules: PathRules::Libsinsp025,
+            execve_keeps_state: false,
         }
     }
 }
@@ -182,6 +217,7 @@ pub struct Inspector {
     listen_ports: Vec<u16>,
     /// The thread of the last container event, in sysdig 0.29's behaviour.
     container_thread: Option<ThreadInfo>,
+    containers: ContainerTable,
     /// Whether the current event is an exit whose thread's last event was not its enter.
     unpaired_exit: bool,
     /// libsinsp 0.25's capture reader ([`Config::drop_enter_events`]).
@@ -204,6 +240,8 @@ const EXECVE_19_X: u16 = 293;
 const EXECVEAT_E: u16 = 330;
 /// The container events with JSON (sysdig 0.29 made up a thread for these).
 const CONTAINER_JSON_E: u16 = 272;
+/// The older container event: id, type, name, image; no address.
+const CONTAINER_E: u16 = 228;
 const CONTAINER_JSON_2_E: u16 = 324;
 
 impl Inspector {
@@ -214,6 +252,7 @@ impl Inspector {
 
     /// An inspector with the given bounds.
     pub fn with_config(cfg: Config) -> Self {
+        let containers = ContainerTable::new(cfg.max_containers);
         Inspector {
             threads: ThreadTable::new(cfg.max_threads),
             users: UserTable::new(cfg.max_users),
@@ -233,6 +272,7 @@ impl Inspector {
             spare_fds: Vec::new(),
             listen_ports: Vec::new(),
             container_thread: None,
+            containers,
             unpaired_exit: false,
             conv: Converter::new(cfg.max_enter_event_bytes, cfg.max_threads),
             conv_buf: Vec::new(),
@@ -257,6 +297,7 @@ impl Inspector {
             max_threads: _,
             max_fds_per_process: _,
             max_users: _,
+            max_containers: _,
             max_enter_event_bytes: _,
             placeholder_pid_is_tid,
             switch_skips_pairing,
@@ -268,6 +309,11 @@ impl Inspector {
             clone_names_unknown_caller,
             unpaired_exit_keeps_fd,
             drop_enter_events,
+            clone_defers_only_pidns,
+            fd_flags_2022,
+            setres_keeps_unchanged_id,
+            path_rules,
+            execve_keeps_state,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -278,6 +324,11 @@ impl Inspector {
         self.cfg.container_event_thread = container_event_thread;
         self.cfg.clone_names_unknown_caller = clone_names_unknown_caller;
         self.cfg.unpaired_exit_keeps_fd = unpaired_exit_keeps_fd;
+        self.cfg.clone_defers_only_pidns = clone_defers_only_pidns;
+        self.cfg.fd_flags_2022 = fd_flags_2022;
+        self.cfg.setres_keeps_unchanged_id = setres_keeps_unchanged_id;
+        self.cfg.path_rules = path_rules;
+        self.cfg.execve_keeps_state = execve_keeps_state;
         self.cfg.drop_enter_events = drop_enter_events;
         // Threads read from the tables before the first event (leading user, group and
         // container events aside) start as the new behaviour's do.
@@ -331,6 +382,11 @@ impl Inspector {
         &self.users
     }
 
+    /// The containers the capture's container events described.
+    pub fn containers(&self) -> &ContainerTable {
+        &self.containers
+    }
+
     /// The network interfaces.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         &self.interfaces
@@ -359,6 +415,7 @@ impl Inspector {
         self.first_ts = None;
         self.listen_ports.clear();
         self.conv.clear();
+        self.containers = ContainerTable::new(self.cfg.max_containers);
     }
 
     /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
@@ -579,6 +636,13 @@ impl Inspector {
                     dest: destination,
                 };
                 f.name = path.to_vec();
+                // libsinsp gives a unix socket of the table a role: server when it has a
+                // path, else client.
+                f.flags |= if path.is_empty() {
+                    fds::FLAG_ROLE_CLIENT
+                } else {
+                    fds::FLAG_ROLE_SERVER
+                };
             }
             ScapFd::FileV2 {
                 open_flags,
@@ -674,11 +738,12 @@ impl Inspector {
     /// another fd, after `<UNKNOWN>` when that fd is not in the table.
     pub(crate) fn resolve_at(&self, tid: i64, dirfd: i64, path: &[u8], out: &mut Vec<u8>) {
         out.clear();
+        let rules = self.cfg.path_rules;
         if path.first() == Some(&b'/') {
-            paths::resolve_into(out, b"/", path);
+            paths::concat_into(out, b"/", path, rules);
         } else if dirfd != PPM_AT_FDCWD {
             match self.fds_of(tid).and_then(|t| t.get(dirfd)) {
-                Some(dir) => paths::resolve_into(out, &dir.name, path),
+                Some(dir) => paths::concat_into(out, &dir.name, path, rules),
                 None => {
                     out.extend_from_slice(b"<UNKNOWN>");
                     out.extend_from_slice(path);
@@ -686,11 +751,7 @@ impl Inspector {
             }
         } else {
             let cwd = self.threads.get(tid).map(|t| self.cwd(t)).unwrap_or(b"");
-            if cwd.is_empty() {
-                out.extend_from_slice(path);
-            } else {
-                paths::resolve_into(out, cwd, path);
-            }
+            paths::concat_into(out, cwd, path, rules);
         }
     }
 
@@ -818,6 +879,9 @@ impl Inspector {
         if self.cfg.switch_skips_pairing && ev.name() == "switch" {
             eflags |= EventFlags::SKIP_PARSE_RESET;
         }
+        if self.cfg.fd_flags_2022 {
+            eflags = event_flags_2022(code, eflags);
+        }
         let handler = self
             .handlers
             .get(code as usize)
@@ -864,6 +928,9 @@ impl Inspector {
             }
         }
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
+            self.record_container(ev);
+        }
         let container = self.cfg.container_event_thread
             && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E);
         if container {
@@ -899,6 +966,25 @@ impl Inspector {
         }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
         EventCtx::new(self, ev, self.evt_num, &a)
+    }
+
+    /// Records the container an event describes (its id, and the address its JSON gives).
+    fn record_container(&mut self, ev: &Event<'_>) {
+        let raw = match ev.param(0) {
+            Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
+            _ => return,
+        };
+        if ev.event_type == CONTAINER_E {
+            self.containers.insert(raw, std::net::Ipv4Addr::UNSPECIFIED);
+            return;
+        }
+        let Some(id) = containers::json_string(raw, b"id") else {
+            return;
+        };
+        let ip = containers::json_string(raw, b"ip")
+            .and_then(|ip| std::str::from_utf8(ip).ok()?.parse().ok())
+            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+        self.containers.insert(id, ip);
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
@@ -980,6 +1066,31 @@ pub(crate) struct Applied {
     pub(crate) container: bool,
 }
 
+/// `flags` of event type `code` as sysdig 0.29's event table (falcosecurity libs of 2022)
+/// gave them, where they differ in a way state or fields see (the fd and I/O flags): that
+/// table flagged none of mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
+/// fchmodat and fchmod as using an fd, and fstat64's exit as using one.
+pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
+    const CHANGED: &[(u16, u32)] = &[
+        (51, 0),                   // sendmmsg exit: today uses an fd, writes, modifies state
+        (55, 0),                   // recvmmsg exit: today uses an fd, reads, modifies state
+        (77, EventFlags::USES_FD), // fstat64 exit: today flagged with nothing
+        (160, 0),                  // mmap enter: today uses an fd
+        (161, 0),                  // mmap exit
+        (162, 0),                  // mmap2 enter
+        (163, 0),                  // mmap2 exit
+        (181, 0),                  // symlinkat exit: today uses an fd (the dirfd)
+        (303, 0),                  // unlinkat exit
+        (305, 0),                  // mkdirat exit
+        (313, 0),                  // fchmodat exit
+        (317, 0),                  // fchmod exit
+    ];
+    match CHANGED.iter().find(|(c, _)| *c == code) {
+        Some(&(_, old)) => old,
+        None => flags,
+    }
+}
+
 /// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid
 /// −1, vtid and vpid −2, comm `container:ID`, in container ID (from the event's JSON).
 fn container_event_thread(t: &mut ThreadInfo, ev: &Event<'_>) {
@@ -1039,4 +1150,26 @@ fn exit_fd_index(name: &str) -> Option<usize> {
         "mmap" | "mmap2" => 8,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unix_sockets_of_the_fd_table_get_a_role() {
+        let mut insp = Inspector::new();
+        insp.threads.insert(ThreadInfo::placeholder(10, 10));
+        let unix = |path| ScapFd::UnixSocket {
+            source: 1,
+            destination: 2,
+            path,
+        };
+        insp.add_fd_entry(10, 3, 0, &unix(b"/run/x.sock"));
+        insp.add_fd_entry(10, 4, 0, &unix(b""));
+        let t = insp.threads.get(10).unwrap();
+        let (named, anonymous) = (t.fds.get(3).unwrap(), t.fds.get(4).unwrap());
+        assert!(named.is_server() && !named.is_client());
+        assert!(anonymous.is_client() && !anonymous.is_server());
+    }
 }

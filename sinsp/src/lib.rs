@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod containers;
 mod convert;
 mod ctx;
 pub mod fds;
@@ -23,6 +24,6 @@ pub mod users;
 
 pub use ctx::EventCtx;
 pub use fds::{FdInfo, FdTable, FdType, SockInfo};
-pub use inspector::{Config, Inspector, Machine};
+pub use inspector::{Config, Inspector, Machine, event_flags_2022};
 pub use threads::{ThreadInfo, ThreadTable};
 pub use users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};

@@ -1,11 +1,50 @@
 //! Path resolution: how libsinsp turns the path an event carries into an absolute,
 //! lexically normalized name (`fd.name`, cwd).
 
-/// Appends to `out` the normalized absolute form of `path` resolved against `base`.
+/// Which era's rules [`concat_into`] follows; they differ on odd paths only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PathRules {
+    /// libsinsp 0.25: `.` and `..` count only as whole components, and a path that climbs
+    /// out of a relative base stays relative (`foo/../a` is `a`).
+    #[default]
+    Libsinsp025,
+    /// sysdig 0.29 (libsinsp of 2022): `./` and `../` are recognized anywhere, even inside a
+    /// name (`a./b` is `ab`), and bytes that are not printable ASCII become `.`.
+    Sysdig029,
+}
+
+/// Appends to `out` the normalized form of `path` resolved against `base` (libsinsp's
+/// `concatenate_paths`).
 ///
-/// An absolute `path` ignores `base`. `.` components and repeated `/` go away, `..` climbs
-/// (never above `/`), and a trailing `/` is dropped (except for `/` itself). `out` is cleared
-/// first; nothing is allocated once `out` has grown to fit.
+/// An absolute `path` ignores `base`. A relative one is appended to `base` as it is (a
+/// working directory ends with `/`; a `base` that does not gets one); then `.` components and
+/// repeated `/` go away, `..` climbs (never above the first character), and a trailing `/` is
+/// dropped (except for `/` itself). An empty `base` leaves the result relative, as libsinsp
+/// does for a thread whose directory it never learnt. `out` is cleared first; nothing is
+/// allocated once `out` has grown to fit.
+///
+/// ```
+/// use strata_sinsp::paths::{PathRules, concat_into};
+/// let mut out = Vec::new();
+/// concat_into(&mut out, b"/home/u/", b"../etc//./hosts", PathRules::Libsinsp025);
+/// assert_eq!(out, b"/home/etc/hosts");
+/// concat_into(&mut out, b"", b"./hosts", PathRules::Libsinsp025);
+/// assert_eq!(out, b"hosts");
+/// ```
+pub fn concat_into(out: &mut Vec<u8>, base: &[u8], path: &[u8], rules: PathRules) {
+    out.clear();
+    let relative = !path.is_empty() && path[0] != b'/';
+    if relative {
+        out.extend_from_slice(base);
+        if !base.is_empty() && base.last() != Some(&b'/') {
+            out.push(b'/');
+        }
+    }
+    normalize_onto(out, path, rules, relative && !base.is_empty());
+}
+
+/// [`concat_into`] with today's rules, for a `base` that is absolute.
 ///
 /// ```
 /// let mut out = Vec::new();
@@ -13,30 +52,74 @@
 /// assert_eq!(out, b"/home/etc/hosts");
 /// ```
 pub fn resolve_into(out: &mut Vec<u8>, base: &[u8], path: &[u8]) {
-    out.clear();
-    if path.first() != Some(&b'/') {
-        push_components(out, base);
-    }
-    push_components(out, path);
+    concat_into(out, base, path, PathRules::Libsinsp025);
     if out.is_empty() {
         out.push(b'/');
     }
 }
 
-/// Appends `/`-separated components of `p` to the normalized path in `out`.
-fn push_components(out: &mut Vec<u8>, p: &[u8]) {
-    for comp in p.split(|&b| b == b'/') {
-        match comp {
-            b"" | b"." => {}
-            b".." => {
-                let cut = out.iter().rposition(|&b| b == b'/').unwrap_or(0);
-                out.truncate(cut);
+/// libsinsp's `rewind_to_parent_path`: back to just after the previous `/`, never before
+/// the second character.
+fn rewind(out: &mut Vec<u8>) {
+    let mut t = out.len();
+    if t <= 1 {
+        return;
+    }
+    t -= 1;
+    while t >= 1 && out[t - 1] != b'/' {
+        t -= 1;
+    }
+    out.truncate(t);
+}
+
+/// Copies `path` onto `out` (which holds the base, if any), normalizing as libsinsp's
+/// `copy_and_normalize_path` (or, for [`PathRules::Sysdig029`], `copy_and_sanitize_path`).
+fn normalize_onto(out: &mut Vec<u8>, path: &[u8], rules: PathRules, had_base: bool) {
+    let old = rules == PathRules::Sysdig029;
+    // libsinsp's strings end at the first NUL.
+    let path = &path[..path.iter().position(|&c| c == 0).unwrap_or(path.len())];
+    let at = |i: usize| path.get(i).copied().unwrap_or(0);
+    let mut i = 0;
+    while i < path.len() {
+        let c = path[i];
+        let at_start = out.is_empty() || out.last() == Some(&b'/');
+        if old && !(0x20..0x7f).contains(&c) {
+            out.push(b'.');
+            i += 1;
+        } else if c == b'.' && (old || at_start) {
+            match (at(i + 1), at(i + 2)) {
+                (b'.', b'/') => {
+                    rewind(out);
+                    i += 3;
+                }
+                (b'.', 0) => {
+                    rewind(out);
+                    i += 2;
+                }
+                (b'.', _) if old => {
+                    out.extend_from_slice(b"..");
+                    i += 2;
+                }
+                (b'/', _) => i += 2,
+                (0, _) => i += 1,
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
             }
-            c => {
-                out.push(b'/');
-                out.extend_from_slice(c);
+        } else if c == b'/' {
+            let skip = out.last() == Some(&b'/') || (!old && out.is_empty() && had_base);
+            if !skip {
+                out.push(c);
             }
+            i += 1;
+        } else {
+            out.push(c);
+            i += 1;
         }
+    }
+    if out.len() > 1 && out.last() == Some(&b'/') {
+        out.pop();
     }
 }
 
@@ -78,6 +161,31 @@ mod tests {
         assert_eq!(r("/a/", "../../../c"), "/c");
         assert_eq!(r("/a/b/", ".."), "/a");
         assert_eq!(r("/", ".."), "/");
+    }
+
+    fn c(base: &str, p: &str, rules: PathRules) -> String {
+        let mut out = Vec::new();
+        concat_into(&mut out, base.as_bytes(), p.as_bytes(), rules);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn empty_base_stays_relative() {
+        for rules in [PathRules::Libsinsp025, PathRules::Sysdig029] {
+            assert_eq!(c("", "./tested_file.txt", rules), "tested_file.txt");
+            assert_eq!(c("", "tls/x86_64/libc.so.6", rules), "tls/x86_64/libc.so.6");
+        }
+        assert_eq!(c("", "foo/../a", PathRules::Libsinsp025), "a");
+        assert_eq!(c("", "foo/../a", PathRules::Sysdig029), "a");
+    }
+
+    #[test]
+    fn sysdig_029_rules_inside_names() {
+        // `./` inside a name is skipped, and control bytes become `.`.
+        assert_eq!(c("/t/", "a./b", PathRules::Sysdig029), "/t/ab");
+        assert_eq!(c("/t/", "a./b", PathRules::Libsinsp025), "/t/a./b");
+        assert_eq!(c("/t/", "a\nb", PathRules::Sysdig029), "/t/a.b");
+        assert_eq!(c("/t/", "x..y", PathRules::Sysdig029), "/t/x..y");
     }
 
     #[test]

@@ -60,11 +60,11 @@ pub struct ThreadInfo {
     pub pgid: i64,
     /// Command name (`proc.name`), at most 16 bytes in the kernel.
     pub comm: Vec<u8>,
-    /// argv[0] (`proc.exe`).
+    /// `argv[0]` (`proc.exe`).
     pub exe: Vec<u8>,
     /// Full executable path (`proc.exepath`).
     pub exepath: Vec<u8>,
-    /// Arguments after argv[0], each NUL-terminated; see [`ThreadInfo::args`].
+    /// Arguments after `argv[0]`, each NUL-terminated; see [`ThreadInfo::args`].
     pub args_raw: Vec<u8>,
     /// Environment, each entry NUL-terminated; see [`ThreadInfo::env`].
     pub env_raw: Vec<u8>,
@@ -234,7 +234,7 @@ impl ThreadInfo {
         }
     }
 
-    /// Arguments after argv[0].
+    /// Arguments after `argv[0]`.
     pub fn args(&self) -> NulList<'_> {
         NulList::new(&self.args_raw)
     }

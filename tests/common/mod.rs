@@ -1,53 +1,14 @@
-//! Helpers shared by the conformance tests: where the corpus is, an independent block walker,
-//! and running the examples and the oracle.
+//! Helpers shared by the conformance tests: the corpus and the oracle (from `strata-testkit`),
+//! an independent block walker, and running the examples and the oracle.
 #![allow(dead_code)]
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The shared directory: `$STRATA_SHARED`, else `../shared` beside the workspace.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("STRATA_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
-    }
-}
-
-/// Every `.scap` file of `shared/<dir>`, sorted; panics if there are none, so a missing corpus
-/// fails loudly instead of passing vacuously.
-pub fn corpus(dir: &str) -> Vec<PathBuf> {
-    let d = shared_dir().join(dir);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
-        .unwrap_or_else(|e| panic!("corpus directory {} unreadable: {e}", d.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "scap"))
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no captures in {}", d.display());
-    files
-}
-
-/// Both corpora.
-pub fn all_captures() -> Vec<PathBuf> {
-    let mut v = corpus("corpus");
-    v.extend(corpus("corpus-modern"));
-    v
-}
-
-/// The file's bytes, gunzipped if needed (with flate2 directly, not through strata).
-pub fn decompressed(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).unwrap();
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(&mut out)
-            .unwrap();
-        out
-    } else {
-        raw
-    }
-}
+// Where the captures and the oracle are, and skipping without them (with `CI=true`, failing).
+// Each test binary uses some of them.
+#[allow(unused_imports)]
+pub use strata_testkit::{all_captures, corpus, decompressed, shared, sysdig};
 
 /// One event block as an independent walker sees it.
 #[derive(Debug, PartialEq, Eq)]
@@ -104,23 +65,6 @@ pub fn example(name: &str) -> PathBuf {
         p.display()
     );
     p
-}
-
-/// `sysdig` if installed. In CI (`CI=true`) its absence is a failure, not a skip.
-pub fn sysdig() -> Option<PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("sysdig"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "sysdig is required in CI: run ../shared/tools/install-oracle"
-        );
-        eprintln!("sysdig not installed: skipping the oracle comparison");
-    }
-    found
 }
 
 /// Runs sysdig on a file with TZ=UTC and returns its stdout.

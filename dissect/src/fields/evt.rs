@@ -11,12 +11,17 @@ use crate::old_table;
 use crate::registry::Arg;
 use crate::render::{self, Flavor, OutputTime, RenderOptions};
 use crate::state::StateView;
+use crate::syslog;
 use crate::time::{Stamp, write_human_duration, write_stamp};
 use crate::value::Value;
 
 /// Whether the field is computed here rather than asked of the view.
 pub(super) fn computes(b: B) -> bool {
-    b == B::ThreadTid || super::defs::BUILTINS[b as usize].class == crate::registry::Class::Evt
+    b == B::ThreadTid
+        || matches!(
+            super::defs::BUILTINS[b as usize].class,
+            crate::registry::Class::Evt | crate::registry::Class::Syslog
+        )
 }
 
 /// `Some(value or None)` when the field is computed here; `None` to ask the view.
@@ -30,7 +35,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
     let ev = view.event();
     let ts = ev.ts;
     let exit = ev.direction() == Direction::Exit;
-    let flags = ev.info().map_or(EventFlags(0), |i| i.flags);
+    let flags = old_table::flags(&ev, opts.flavor);
     let text = |scratch: &'a mut String| Some(Value::Str(scratch.as_str()));
     let stamp = |scratch: &'a mut String, what| {
         let _ = write_stamp(scratch, ts, opts.tz, what);
@@ -94,12 +99,35 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
                 .is_some_and(|i| i.category.source() & table::Category::SYSCALL != 0);
             syscall.then(|| Value::Str(type_name(&ev)))
         }
-        B::EvtCategory => Some(Value::Str(category(view, &ev))),
+        B::EvtCategory => Some(Value::Str(category(view, &ev, opts.flavor))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
+        B::EvtInfo if opts.flavor == Flavor::Sysdig029 => {
+            if let Some(s) = syslog::of_event(view, opts.flavor) {
+                let _ = write!(scratch, "syslog sev={} msg=", s.severity_str());
+                let _ = crate::value::write_lossy(scratch, s.message);
+            } else {
+                render::write_args(scratch, view, opts);
+            }
+            text(scratch)
+        }
         B::EvtArgs | B::EvtInfo => {
             render::write_args(scratch, view, opts);
             text(scratch)
         }
+        B::EvtIsSyslog => Some(Value::Bool(syslog::is_syslog_write(view))),
+        B::SyslogFacility => Some(Value::U64(
+            syslog::of_event(view, opts.flavor)?.facility().into(),
+        )),
+        B::SyslogFacilityStr => Some(Value::Str(
+            syslog::of_event(view, opts.flavor)?.facility_str(),
+        )),
+        B::SyslogSeverity => Some(Value::U64(
+            syslog::of_event(view, opts.flavor)?.severity().into(),
+        )),
+        B::SyslogSeverityStr => Some(Value::Str(
+            syslog::of_event(view, opts.flavor)?.severity_str(),
+        )),
+        B::SyslogMessage => Some(Value::Bytes(syslog::of_event(view, opts.flavor)?.message)),
         B::EvtArg => {
             let info = ev.info()?;
             let i = match arg? {
@@ -221,51 +249,72 @@ pub(crate) fn type_name(ev: &Event<'_>) -> &'static str {
     ev.name()
 }
 
-/// The event's category name; for generic syscall events, the category sysdig's syscall
-/// table gives the syscall (known here for the syscalls old captures record as generic).
-fn category<S: StateView + ?Sized>(view: &S, ev: &Event<'_>) -> &'static str {
-    if render::is_generic(ev.event_type) {
-        return match type_name(ev) {
-            "mprotect" | "madvise" | "mlock" | "munlock" | "mlockall" | "munlockall" | "mremap"
-            | "msync" => "memory",
-            "arch_prctl" | "set_tid_address" | "set_robust_list" | "prlimit64" | "getrlimit"
-            | "setrlimit" => "process",
-            "exit" | "getrusage" | "getpid" | "gettid" | "getppid" | "getpgid" | "getsid" => {
-                "process"
-            }
-            "rt_sigaction" | "rt_sigprocmask" | "rt_sigreturn" | "sigaltstack" => "signal",
-            "clock_gettime" | "gettimeofday" | "time" | "clock_getres" => "time",
-            UNKNOWN_SYSCALL => "other",
-            _ => "unknown",
+/// `evt.category`: the category of the event type; for a generic syscall event, sysdig 0.29
+/// takes the syscall's category from its syscall table (libsinsp 0.25 keeps the generic
+/// event's own, `other`). I/O categories are named after the kind of the event's fd
+/// (libsinsp's subcategory): `file`, `net`, `ipc`, else `unknown`, which is also what a
+/// generic I/O syscall gets.
+fn category<S: StateView + ?Sized>(view: &S, ev: &Event<'_>, flavor: Flavor) -> &'static str {
+    let generic = render::is_generic(ev.event_type);
+    let kind = if generic && flavor == Flavor::Sysdig029 {
+        let id = match ev.param(0) {
+            Some(Ok(ParamValue::SyscallId(id))) => id,
+            _ => 0,
         };
-    }
-    match ev.info() {
-        // sysdig 0.29.3 spells this one in capitals.
-        Some(i) if i.category.kind() == 4 => "IPC",
-        // I/O events are named after their fd's kind (libsinsp's subcategory).
-        Some(i) if (32..=34).contains(&i.category.kind()) => {
-            let fd = view.event_fd_info();
-            match fd.map(|f| f.type_name) {
-                Some("file" | "directory") => "file",
-                Some("ipv4" | "ipv6") => "net",
-                Some("pipe" | "unix" | "signalfd") => "ipc",
-                Some("event" | "timerfd" | "inotify" | "unsupported" | "unknown") => "other",
-                _ => "unknown",
-            }
+        match old_table::syscall_category_029(id) {
+            Some(k) => k,
+            None => return "unknown",
         }
-        Some(i) => i.category.name(),
-        None => "unknown",
+    } else {
+        match ev.info() {
+            Some(i) => i.category.kind(),
+            None => return "unknown",
+        }
+    };
+    category_name(kind, flavor, || {
+        // libsinsp looks the fd up only for events its table says have one.
+        if generic || !old_table::has_fd(old_table::flags(ev, flavor)) {
+            None
+        } else {
+            view.event_fd_info().map(|f| f.type_name)
+        }
+    })
+}
+
+/// The name `evt.category` prints for category `kind` (an `EC_*` value without source bits);
+/// `fd_type` gives the `fd.type` of the event's fd, for I/O categories.
+fn category_name<'f>(
+    kind: u32,
+    flavor: Flavor,
+    fd_type: impl FnOnce() -> Option<&'f str>,
+) -> &'static str {
+    match kind {
+        // libsinsp spells this one in capitals.
+        4 => "IPC",
+        32..=34 => match fd_type() {
+            Some("file" | "directory") => "file",
+            Some("ipv4" | "ipv6") => "net",
+            Some("pipe" | "unix" | "event" | "signalfd" | "inotify") => "ipc",
+            // A kind sysdig 0.29 did not know.
+            Some("userfaultfd") if flavor == Flavor::Libsinsp025 => "ipc",
+            _ => "unknown",
+        },
+        // sysdig 0.29 had no name for internal events.
+        256 if flavor == Flavor::Sysdig029 => "unknown",
+        k => table::Category(k).name(),
     }
 }
 
+/// Time since the first event; libsinsp subtracts without a check, so an event older than
+/// the first one wraps around 2^64.
 fn reltime<S: StateView + ?Sized>(view: &S) -> u64 {
-    view.event().ts.saturating_sub(view.first_ts())
+    view.event().ts.wrapping_sub(view.first_ts())
 }
 
-/// Time since the previous event (0 if timestamps go backwards).
+/// Time since the previous event; like [`reltime`], it wraps when timestamps go backwards.
 fn deltatime<S: StateView + ?Sized>(view: &S) -> u64 {
     view.prev_ts()
-        .map_or(0, |p| view.event().ts.saturating_sub(p))
+        .map_or(0, |p| view.event().ts.wrapping_sub(p))
 }
 
 /// Time since the matching enter event, for exit events; 0 otherwise, and always 0 in libsinsp
@@ -298,4 +347,90 @@ fn failed(ev: &Event<'_>) -> bool {
             .filter(|r| r.len() == 8)
             .and_then(|r| render::raw_i64(r, ev))
             .is_some_and(|v| v < 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{FdView, Stateless};
+    use crate::test_support::{View, body, event};
+
+    /// A generic syscall exit (code 1) for `ppm_sc` code `id`.
+    fn generic(id: u16) -> Vec<u8> {
+        body(1, &[&id.to_le_bytes(), &0u16.to_le_bytes()])
+    }
+
+    fn cat(view: &dyn StateView, flavor: Flavor) -> &'static str {
+        category(view, &view.event(), flavor)
+    }
+
+    #[test]
+    fn generic_events_take_the_category_of_sysdig_0_29s_syscall_table() {
+        for (id, want) in [
+            (69, "wait"),     // wait4
+            (62, "file"),     // statfs
+            (13, "file"),     // chmod
+            (132, "file"),    // chown
+            (106, "process"), // prctl
+            (99, "sleep"),    // sched_yield
+            (218, "wait"),    // epoll_pwait
+            (25, "IPC"),      // kill
+            (317, "unknown"), // sigaltstack: an I/O category, with no fd subcategory
+            (0, "other"),     // <unknown>
+            (400, "unknown"), // past sysdig 0.29's table
+        ] {
+            let b = generic(id);
+            let view = Stateless::new(event(&b), 1);
+            assert_eq!(cat(&view, Flavor::Sysdig029), want, "{id}");
+            // libsinsp 0.25 keeps the generic event's own category.
+            assert_eq!(cat(&view, Flavor::Libsinsp025), "other", "{id}");
+        }
+    }
+
+    #[test]
+    fn io_events_are_named_after_their_fds_kind() {
+        let b = body(7, &[&8i64.to_le_bytes(), b"data"]); // read exit
+        let mut view = View::new(event(&b));
+        view.fd = Some(4);
+        for (ty, old, new) in [
+            ("file", "file", "file"),
+            ("directory", "file", "file"),
+            ("ipv4", "net", "net"),
+            ("unix", "ipc", "ipc"),
+            ("pipe", "ipc", "ipc"),
+            ("event", "ipc", "ipc"),
+            ("inotify", "ipc", "ipc"),
+            ("signalfd", "ipc", "ipc"),
+            ("userfaultfd", "unknown", "ipc"),
+            ("timerfd", "unknown", "unknown"),
+            ("eventpoll", "unknown", "unknown"),
+            ("unknown", "unknown", "unknown"),
+        ] {
+            view.fds = vec![(4, FdView::new(b'x', ty, b""))];
+            assert_eq!(cat(&view, Flavor::Sysdig029), old, "{ty}");
+            assert_eq!(cat(&view, Flavor::Libsinsp025), new, "{ty}");
+        }
+        view.fds.clear();
+        assert_eq!(cat(&view, Flavor::Sysdig029), "unknown");
+    }
+
+    #[test]
+    fn internal_events_had_no_name_in_sysdig_0_29() {
+        assert_eq!(category_name(256, Flavor::Sysdig029, || None), "unknown");
+        assert_eq!(category_name(256, Flavor::Libsinsp025, || None), "internal");
+        assert_eq!(category_name(4, Flavor::Sysdig029, || None), "IPC");
+        assert_eq!(category_name(64, Flavor::Sysdig029, || None), "wait");
+    }
+
+    #[test]
+    fn time_differences_wrap_when_time_goes_backwards() {
+        let b = body(7, &[&8i64.to_le_bytes(), b"data"]);
+        let mut view = Stateless::new(event(&b), 2);
+        view.prev_ts = Some(1_100);
+        view.first_ts = 900;
+        assert_eq!(deltatime(&view), u64::MAX - 99);
+        assert_eq!(reltime(&view), 100);
+        view.first_ts = 1_001;
+        assert_eq!(reltime(&view), u64::MAX);
+    }
 }

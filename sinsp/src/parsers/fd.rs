@@ -66,10 +66,23 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         oflags = (if cf & 1 != 0 { 32768 } else { 0 }) | (if cf & 2 != 0 { 65536 } else { 0 });
     }
     let mut name = std::mem::take(&mut insp.path_buf);
-    if by_handle {
-        paths::resolve_into(&mut name, b"/", path);
+    name.clear();
+    if by_handle || path.first() == Some(&b'/') {
+        paths::concat_into(&mut name, b"/", path, insp.cfg.path_rules);
     } else {
-        insp.resolve_at(tid, dirfd.unwrap_or(PPM_AT_FDCWD), path, &mut name);
+        match dirfd {
+            Some(d) if d != PPM_AT_FDCWD => match insp.fds_of(tid).and_then(|t| t.get(d)) {
+                Some(dir) => paths::concat_into(&mut name, &dir.name, path, insp.cfg.path_rules),
+                None => {
+                    name.extend_from_slice(b"<UNKNOWN>");
+                    name.extend_from_slice(path);
+                }
+            },
+            _ => {
+                let cwd = insp.threads.get(tid).map(|t| insp.cwd(t)).unwrap_or(b"");
+                paths::concat_into(&mut name, cwd, path, insp.cfg.path_rules);
+            }
+        }
     }
     if name.len() > 1023 {
         name.clear();
@@ -352,10 +365,8 @@ fn clone_fd(insp: &mut Inspector, tid: i64, from: i64, to: i64, cloexec: bool) {
     if cloexec {
         f.open_flags |= O_CLOEXEC;
     }
-    let max = insp.cfg.max_fds_per_process;
-    if let Some(t) = insp.fds_mut(tid) {
-        t.insert(f, max);
-    }
+    // Like any fd added, the copy becomes the event's fd (both libsinsp eras).
+    add_fd(insp, tid, f);
 }
 
 pub(super) fn dup(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
@@ -466,7 +477,7 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
     if !f.ty.is_socket() || (!f.name.is_empty() && f.l4proto == l4::TCP) {
         return;
     }
-    if matches!(f.ty, FdType::UnixSock) {
+    if matches!(f.ty, FdType::UnixSock) || f.has_tuple(&t) {
         return;
     }
     if f.l4proto == l4::UNKNOWN {

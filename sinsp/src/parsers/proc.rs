@@ -94,6 +94,14 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             return;
         }
         let names_flag = insp.cfg.clone_names_unknown_caller;
+        // sysdig 0.29 left a child in a pid namespace to the child's own exit before it even
+        // looked the caller up.
+        let old_rules = insp.cfg.clone_defers_only_pidns;
+        if old_rules
+            && (cflags & flags::CHILD_IN_PIDNS != 0 || a.i64(P::Vtid).is_some_and(|v| v != tid))
+        {
+            return;
+        }
         let caller = insp.thread_or_placeholder(tid);
         // sysdig 0.29 judged a caller by its name and uid. One never described was dropped
         // and looked up again (a fresh placeholder, without fds); it then takes the child's
@@ -104,7 +112,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             insp.thread_or_placeholder(tid);
         }
         let caller = insp.threads.get_mut(tid).expect("present");
-        if caller.is_invalid() && !unknown_caller {
+        if caller.is_invalid() && !names_flag {
             if let Some(p) = a.i64(P::Ptid) {
                 caller.ptid = p;
             }
@@ -121,10 +129,11 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             Some(v) if insp.cfg.placeholder_vtid_unknown && caller.vtid < 0 => v,
             _ => caller.vtid,
         };
-        if cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
-            || caller.tid != caller_vtid
-            || cflags & flags::CLONE_VFORK != 0
-            || a.ev.name() == "vfork"
+        if !old_rules
+            && (cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID | flags::CLONE_PARENT) != 0
+                || caller.tid != caller_vtid
+                || cflags & flags::CLONE_VFORK != 0
+                || a.ev.name() == "vfork")
         {
             return;
         }
@@ -182,8 +191,18 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         if tid == -1 {
             return;
         }
-        if let Some(c) = insp.threads.get(tid) {
+        let old_rules = insp.cfg.clone_defers_only_pidns;
+        if let Some(c) = insp.threads.get_mut(tid) {
             if c.clone_ts != 0 && ts.saturating_sub(c.clone_ts) < CLONE_STALE_TIME_NS {
+                // sysdig 0.29: the caller added a child it saw from outside the child's pid
+                // namespace; the child's own exit gives the ids inside it.
+                if old_rules {
+                    let vtid = a.i64(P::Vtid);
+                    if cflags & flags::CHILD_IN_PIDNS != 0 || vtid.is_some_and(|v| v != tid) {
+                        c.vtid = vtid.unwrap_or(c.vtid);
+                        c.vpid = a.i64(P::Vpid).unwrap_or(c.vpid);
+                    }
+                }
                 return;
             }
             insp.threads.remove(tid);
@@ -193,7 +212,9 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         let mut child = ThreadInfo::blank(tid);
         child.lastevent_fd = insp.new_thread_last_fd();
         child.pid = pid;
-        child.ptid = ptid;
+        // sysdig 0.29 gave a thread its process's main thread as parent; libsinsp 0.25 the
+        // event's ptid.
+        child.ptid = if old_rules && !new_process { pid } else { ptid };
         child.flags = cflags | flags::CLONE_INVERTED | flags::ACTIVE;
         child.vtid = a.i64(P::Vtid).unwrap_or(tid);
         child.vpid = a.i64(P::Vpid).unwrap_or(-1);
@@ -201,16 +222,33 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             child.flags |= flags::CLONE_FILES;
         }
         let lookup_tid = if new_process { ptid } else { pid };
+        // sysdig 0.29 treated the child's clone like the caller's: a creator never described
+        // (no name, no uid) is dropped and looked up again, then takes the child's names.
+        let mut unknown_creator = false;
         if lookup_tid >= 0 && lookup_tid != tid {
+            let names_flag = insp.cfg.clone_names_unknown_caller;
             let lookup = insp.thread_or_placeholder(lookup_tid);
-            if !new_process && lookup.is_invalid() {
+            if names_flag && lookup.comm == b"<NA>" && lookup.uid == u32::MAX {
+                unknown_creator = true;
+                insp.threads.remove(lookup_tid);
+                insp.thread_or_placeholder(lookup_tid);
+            }
+            let lookup = insp.threads.get_mut(lookup_tid).expect("present");
+            if !new_process && lookup.is_invalid() && !names_flag {
                 lookup.ptid = ptid;
                 lookup.vtid = pid;
                 lookup.vpid = child.vpid;
                 insp.threads.set_pid(lookup_tid, pid);
             }
             let lookup = insp.threads.get(lookup_tid).expect("present");
-            if !lookup.is_invalid() {
+            // sysdig 0.29 judged the creator by its name and uid only (an unknown one was
+            // made afresh above); libsinsp 0.25 by its ids.
+            let valid = if names_flag {
+                !unknown_creator
+            } else {
+                !lookup.is_invalid()
+            };
+            if valid {
                 let cwd = insp.cwd(lookup).to_vec();
                 inherit(&mut child, lookup, new_process, &cwd);
                 if new_process {
@@ -219,6 +257,12 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             }
         }
         fill_common(&mut child, a);
+        if unknown_creator {
+            let c = insp.threads.get_mut(lookup_tid).expect("present");
+            c.exe.clone_from(&child.exe);
+            c.comm.clone_from(&child.comm);
+            c.args_raw.clone_from(&child.args_raw);
+        }
         child.clone_ts = a.ev.ts;
         let in_ns =
             cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID) != 0 || tid != child.vtid;
@@ -321,6 +365,9 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         t.vpid = t.pid;
     }
     let pid = t.pid;
+    if insp.cfg.execve_keeps_state {
+        return;
+    }
     if let Some(fds) = insp.fds_mut(tid) {
         fds.retain(|f| f.open_flags & O_CLOEXEC == 0);
     }
@@ -424,6 +471,9 @@ pub(super) fn set_id(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, p: P, use
         return;
     }
     let Some(v) = a.u32(p) else { return };
+    if v == u32::MAX && matches!(p, P::Euid | P::Egid) && insp.cfg.setres_keeps_unchanged_id {
+        return;
+    }
     if let Some(t) = insp.threads.get_mut(tid) {
         if user {
             t.uid = v;
@@ -600,5 +650,51 @@ mod tests {
         let c = insp.thread(300).expect("child side creates it");
         assert!(c.flags & flags::CLONE_INVERTED != 0);
         assert_eq!(c.ptid, 0, "unknown parent 1 becomes 0");
+    }
+
+    #[test]
+    fn sysdig_029_names_an_unknown_creator_after_the_child() {
+        use crate::Config;
+        let mut b = Vec::new();
+        // The child's clone exit comes first (its caller's was not captured); its creator,
+        // thread 1, was never described.
+        clone_x(&mut b, 10, 300, 300, 0, 0);
+        let mut old = Inspector::with_config(Config::sysdig_029());
+        run(&mut old, &b);
+        assert_eq!(old.thread(1).expect("creator").comm, b"sh");
+        assert_eq!(old.thread(300).expect("child").ptid, 1);
+        let mut today = Inspector::new();
+        run(&mut today, &b);
+        assert!(today.thread(1).is_none_or(|t| t.comm != b"sh"));
+    }
+
+    #[test]
+    fn sysdig_029_adds_vfork_and_clone_parent_children_from_the_caller() {
+        use crate::Config;
+        for cflags in [flags::CLONE_VFORK, flags::CLONE_PARENT] {
+            let mut b = Vec::new();
+            clone_x(&mut b, 10, 100, 100, 300, cflags);
+            let mut old = Inspector::with_config(Config::sysdig_029());
+            run(&mut old, &b);
+            assert_eq!(old.thread(300).expect("caller adds it").ptid, 100);
+            let mut today = Inspector::new();
+            run(&mut today, &b);
+            assert!(today.thread(300).is_none());
+        }
+    }
+
+    #[test]
+    fn sysdig_029_gives_a_thread_its_main_thread_as_parent_on_the_childs_side() {
+        use crate::Config;
+        let mut b = Vec::new();
+        // Thread 301 of process 300, seen first at its own clone exit (ptid param 1).
+        clone_x(&mut b, 10, 301, 300, 0, flags::CLONE_THREAD);
+        let mut old = Inspector::with_config(Config::sysdig_029());
+        run(&mut old, &b);
+        assert_eq!(old.thread(301).unwrap().ptid, 300);
+        let mut today = Inspector::new();
+        run(&mut today, &b);
+        // libsinsp 0.25 takes the event's ptid (1), and an unknown parent becomes 0.
+        assert_eq!(today.thread(301).unwrap().ptid, 0);
     }
 }
