@@ -585,8 +585,6 @@ mod tests {
         let eagain = (-11i64).to_le_bytes();
         let accept = [&eagain[..], &[], &[0u8], &z4, &z4, &z4];
         assert_eq!(fd_fields(lib, ACCEPT4_6_X, &accept), "-1 4 NULL");
-        // (sysdig 0.29 kept the last fd of a new thread, 0, for an exit without its enter.)
-        assert_eq!(fd_fields(Flavor::Sysdig029, ACCEPT4_6_X, &accept), "0 4 ");
         // open: libsinsp 0.25 no longer guesses a file.
         let open = [&err[..], b"/nope\0", &z4, &z4, &z4, &z8];
         assert_eq!(fd_fields(lib, OPEN_X, &open), "-1 o /nope");
