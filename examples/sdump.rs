@@ -122,8 +122,12 @@ fn run(args: Args) -> Result<(), String> {
                 format.set_flavor(flavor);
             }
         }
+        if format.options().flavor.hides(ev) {
+            insp.skip(ev);
+            continue;
+        }
         let ctx = insp.process(ev);
-        if ctx.is_hidden() || format.options().flavor.hides(ev) {
+        if ctx.is_hidden() {
             continue;
         }
         if format.render_into(&ctx, &mut buf) {

@@ -244,6 +244,19 @@ const CONTAINER_JSON_E: u16 = 272;
 const CONTAINER_E: u16 = 228;
 const CONTAINER_JSON_2_E: u16 = 324;
 
+/// What reading one event did.
+enum Step {
+    /// The flavor's reader drops it: not counted, not applied.
+    Dropped,
+    /// Applied; `converted` when the inspector's buffer holds the completed exit, `hidden`
+    /// when counted but not shown.
+    Applied {
+        applied: Applied,
+        converted: bool,
+        hidden: bool,
+    },
+}
+
 impl Inspector {
     /// An inspector with default bounds.
     pub fn new() -> Self {
@@ -811,6 +824,38 @@ impl Inspector {
     /// [`EventCtx::is_hidden`] say so, and an exit that lacked parameters comes back
     /// completed from its enter event.
     pub fn process<'a>(&'a mut self, ev: &Event<'a>) -> EventCtx<'a> {
+        match self.step(ev) {
+            Step::Dropped => {
+                let t = self.threads.get(ev.tid as i64);
+                let first_ts = self.first_ts.unwrap_or(ev.ts);
+                EventCtx::with_thread(self, *ev, self.evt_num, t, self.last_ts, first_ts, false)
+                    .dropped()
+            }
+            Step::Applied {
+                applied,
+                converted,
+                hidden,
+            } => {
+                // A completed exit lives in the inspector's buffer until the next event.
+                let ev = match converted {
+                    true => convert::converted(ev, &self.conv_buf).unwrap_or(*ev),
+                    false => *ev,
+                };
+                let ctx = self.context(ev, applied);
+                if hidden { ctx.hidden() } else { ctx }
+            }
+        }
+    }
+
+    /// Takes in an event the caller will not look at (one it hides, such as `procinfo`):
+    /// the state and the event count move on exactly as with [`process`](Self::process),
+    /// without the cost of building the event's context.
+    pub fn skip(&mut self, ev: &Event<'_>) {
+        let _ = self.step(ev);
+    }
+
+    /// Reads one event as the flavor's capture reader would, and applies it unless dropped.
+    fn step(&mut self, ev: &Event<'_>) -> Step {
         if self.in_metadata {
             self.finish_metadata();
         }
@@ -825,33 +870,24 @@ impl Inspector {
             if let Some(conv) = converted {
                 let applied = self.apply(&conv);
                 self.conv_buf = buf;
-                // The completed exit lives in the inspector's buffer until the next event.
-                let conv = convert::converted(ev, &self.conv_buf).unwrap_or(*ev);
-                return self.context(conv, applied);
+                return Step::Applied {
+                    applied,
+                    converted: true,
+                    hidden: false,
+                };
             }
             self.conv_buf = buf;
             match reading {
-                Reading::Drop => {
-                    let t = self.threads.get(ev.tid as i64);
-                    let first_ts = self.first_ts.unwrap_or(ev.ts);
-                    return EventCtx::with_thread(
-                        self,
-                        *ev,
-                        self.evt_num,
-                        t,
-                        self.last_ts,
-                        first_ts,
-                        false,
-                    )
-                    .dropped();
-                }
+                Reading::Drop => return Step::Dropped,
                 Reading::Hide => hidden = true,
                 Reading::Keep | Reading::Converted => {}
             }
         }
-        let applied = self.apply(ev);
-        let ctx = self.context(*ev, applied);
-        if hidden { ctx.hidden() } else { ctx }
+        Step::Applied {
+            applied: self.apply(ev),
+            converted: false,
+            hidden,
+        }
     }
 
     /// Applies one (counted) event to the state.
