@@ -4,28 +4,18 @@
 //! `evt.num`. sdump runs with no flavor option: that these old-format captures are read as
 //! sysdig 0.29 read them is sdump's own decision, from their first event.
 //!
-//! sdump follows libsinsp 0.25 on today's captures; on old ones (`Config::sysdig_029` and
-//! `Flavor::Sysdig029`) it reproduces what sysdig 0.29 did differently where that is a matter
-//! of semantics, not bugs: placeholder threads get pid = tid; `switch` keeps enter/exit pairs (its
-//! old table flag); no UDP socket is inferred from a send on an unknown fd; the type of an fd
-//! not in the table is guessed from the event; failed connects are named by their tuple;
-//! threads created by clone(CLONE_THREAD) have the creating thread as parent (`proc.pname`),
-//! while `proc.ppid` is still the main thread's; placeholder threads keep an unknown
-//! vtid/vpid through an execve that does not carry them (`<NA>`);
-//! mmap/mmap2, mkdirat, sendmmsg, ... have no fd (the old table did not flag them as using
-//! one); `fd.cport` of a bound or unix socket
-//! with a role is 0; `group.gid` carries the count of live child threads in its high 32 bits
-//! (sysdig 0.29 read the 32-bit gid as 64 bits, with the field after it); a container event
-//! has a thread of its own (tid −1, `container:ID`); a second connect keeps the destination the socket had (sysdig 0.29's extractor fell through into the client protocol's); the
-//! parameters whose name or type changed in the event table since 2022 print under their old
-//! name and type, and syscalls by its syscall table (execve's `pgid`, enumerations typed as flags, mmap's hexadecimal `res`);
-//! flag names added since 2022 print no name; `evt.category` of a generic syscall event is
-//! the category of its syscall in the 2022 syscall table; fd names lose every byte that is
-//! not printable ASCII; an empty socket address prints `NULL`; a write to `/dev/log` is summed
-//! up in `evt.info` by its decoded syslog message; and
-//! `evt.rawarg.NAME` is typed by the first parameter of that name in the old table and printed
-//! without a format (so only strings and 64-bit signed numbers print; sysdig stops with an
-//! error on other types, so the `rawarg` format asks only for names it can print).
+//! sdump follows libsinsp 0.25 on today's captures; on old ones it reproduces what sysdig 0.29
+//! did differently where that is a matter of semantics, not bugs. The state engine's
+//! differences are the switches of `strata_sinsp::Config` (`Config::sysdig_029` turns on each:
+//! placeholder threads, `switch` pairing, the clone rules for unknown creators and pid
+//! namespaces, the 2022 event table's fd flags, unchanged setresuid ids, the path rules,
+//! what execve keeps, ...); the fields' differences are listed on
+//! `strata_dissect::Flavor::Sysdig029` (the 2022 event, flag and syscall tables, fd
+//! types guessed from the event, unprintable bytes, `NULL` addresses, the syslog decoder,
+//! container addresses, the events it hides, ...). `evt.rawarg.NAME` is typed by the first
+//! parameter of that name in the old table and printed without a format (so only strings and
+//! 64-bit signed numbers print; sysdig stops with an error on other types, so the `rawarg`
+//! format asks only for names it can print).
 //!
 //! Every line is identical, so [`KNOWN`] is empty. It is where a difference that truly cannot
 //! be reconciled would be listed, event by event with its reason; any other differing line, and

@@ -99,7 +99,11 @@ pub enum Flavor {
     /// * an empty socket address prints `NULL` (0.25: `<NA>`), an empty buffer nothing (0.25:
     ///   `NULL`), and `evt.args` ends with a space (0.25 leaves it out);
     /// * `evt.info` of a successful write to a syslog socket (`/dev/log`) is the decoded
-    ///   message: `syslog sev=notice msg=...`.
+    ///   message: `syslog sev=notice msg=...`, and `syslog.*` answer for it (libsinsp 0.25
+    ///   has no protocol decoders);
+    /// * `fd.is_server` counts as the machine's own the address of the thread's container
+    ///   (from the capture's container events; any container's when its own is not known);
+    /// * the events it hides ([`Flavor::hides`]) are every internal one, not only `procinfo`.
     Sysdig029,
 }
 
