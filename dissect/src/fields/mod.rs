@@ -9,6 +9,7 @@ pub use defs::Builtin;
 use crate::registry::{Arg, FieldId, FieldInfo, Registry};
 use crate::render::RenderOptions;
 use crate::state::StateView;
+use crate::time::StampCache;
 use crate::value::Value;
 
 /// A resolved field reference: which field, and its argument. Built once (by
@@ -22,6 +23,8 @@ pub struct FieldRef {
     info: FieldInfo,
     /// The built-in field computed here from the event (`evt.*`, `thread.tid`), decided once.
     local: Option<Builtin>,
+    /// Whether `local` composes its text ([`evt::compose`]).
+    composed: bool,
 }
 
 impl FieldRef {
@@ -40,6 +43,7 @@ impl FieldRef {
             arg,
             info,
             local,
+            composed: local.is_some_and(evt::composes),
         }
     }
 
@@ -65,5 +69,35 @@ impl FieldRef {
             return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
         }
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
+    }
+
+    /// Appends the field's text to `out` (what [`extract`](Self::extract) then
+    /// [`Value::write_to`] give) and returns `true`, or returns `false` with `out` as it was
+    /// when the event has no value. Composed text (`evt.args`, `evt.time`, ...) is written
+    /// straight into `out`, the second of a timestamp taken from `cache`.
+    #[inline(always)]
+    pub(crate) fn write_into<S: StateView + ?Sized>(
+        &self,
+        view: &S,
+        opts: &RenderOptions,
+        cache: &mut StampCache,
+        scratch: &mut String,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        if let (Some(b), true) = (self.local, self.composed) {
+            let start = out.len();
+            if evt::compose(b, self.arg.as_ref(), view, opts, cache, out) == Some(true) {
+                return true;
+            }
+            out.truncate(start);
+            return false;
+        }
+        match self.extract(view, opts, scratch) {
+            Some(v) => {
+                v.write_to(out);
+                true
+            }
+            None => false,
+        }
     }
 }
