@@ -181,7 +181,12 @@ impl Format {
         let mut complete = true;
         for (i, tok) in self.tokens.iter().enumerate() {
             match tok {
-                Token::Lit(s) => out.extend_from_slice(s.as_bytes()),
+                // Most literals are a space or two: pushed, not copied by memcpy.
+                Token::Lit(s) => match s.as_bytes() {
+                    &[c] => out.push(c),
+                    &[c, d] => out.extend_from_slice(&[c, d]),
+                    b => out.extend_from_slice(b),
+                },
                 Token::Field { field, width } => {
                     let field_start = out.len();
                     let wrote = field.write_into(

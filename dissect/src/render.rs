@@ -9,9 +9,11 @@
 use std::net::IpAddr;
 
 use strata_scap::param::{
-    AbsTimeDisplay, PPM_AT_FDCWD, Resolved, SockAddr, SockTuple, enum_names, flag_names, mode_names,
+    AbsTimeDisplay, PPM_AT_FDCWD, SockAddr, SockTuple, enum_names, flag_names, mode_names,
 };
-use strata_scap::table::{Direction, EventFlags, ParamInfo, ParamType, PrintFormat};
+use strata_scap::table::{
+    Direction, EventFlags, ParamInfo, ParamType, PrintFormat, errno_name, signal_name, syscall_name,
+};
 use strata_scap::{Event, ParamValue};
 
 use crate::state::StateView;
@@ -328,28 +330,49 @@ pub(crate) fn write_buf<O: Text>(out: &mut O, b: &[u8], max: u32) {
     }
 }
 
-/// Writes the stateless resolved string of `pv` ([`ParamValue::resolved`]), if it has one.
+/// Writes the stateless resolved string of `pv`, if it has one: what
+/// [`ParamValue::resolved`] gives, written directly (the names of flags, modes and enums
+/// joined by `|`).
 fn write_stateless_resolved<O: Text>(out: &mut O, pv: ParamValue<'_>) {
-    let Some(r) = pv.resolved() else { return };
-    let names = match r {
-        Resolved::Name(n) => return out.push_str(n),
-        Resolved::Flags { value, table } => flag_names(value, table),
-        Resolved::Mode { value, table } => mode_names(value, table),
-        Resolved::Enum { value, table } => {
-            for (i, n) in enum_names(value, table).enumerate() {
-                if i > 0 {
-                    out.push_byte(b'|');
-                }
-                out.push_str(n);
+    use ParamValue as V;
+    fn join<O: Text>(out: &mut O, names: impl Iterator<Item = &'static str>) {
+        for (i, n) in names.enumerate() {
+            if i > 0 {
+                out.push_byte(b'|');
+            }
+            out.push_str(n);
+        }
+    }
+    let name = match pv {
+        V::Fd(PPM_AT_FDCWD) => Some("AT_FDCWD"),
+        V::Errno(v) | V::Fd(v) if v < 0 => errno_name(v.unsigned_abs()),
+        V::SyscallId(v) => syscall_name(v),
+        V::Signal(v) => signal_name(v as u64),
+        V::Flags {
+            value,
+            table: Some(t),
+        } => return join(out, flag_names(value, t)),
+        V::Mode {
+            value,
+            table: Some(t),
+        } => return join(out, mode_names(value, t)),
+        V::EnumFlags {
+            value,
+            table: Some(t),
+        } => return join(out, enum_names(value, t)),
+        V::RelTime(v) if v != u64::MAX => {
+            if let Some(r) = pv.resolved() {
+                write!(out, "{r}");
             }
             return;
         }
-        _ => return write!(out, "{r}"),
+        V::Dyn(d) => match d.value() {
+            Ok(v) => return write_stateless_resolved(out, v),
+            Err(_) => None,
+        },
+        _ => None,
     };
-    for (i, n) in names.enumerate() {
-        if i > 0 {
-            out.push_byte(b'|');
-        }
+    if let Some(n) = name {
         out.push_str(n);
     }
 }
@@ -488,14 +511,19 @@ pub(crate) fn write_args<O: Text, S: StateView + ?Sized>(
         return;
     }
     let Some(info) = ev.info() else { return };
+    let n = info.params.len().min(ev.nparams());
+    let pinfos = crate::old_table::params(&ev, opts.flavor);
     let start = out.len();
-    for i in 0..info.params.len().min(ev.nparams()) {
-        let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) else {
-            break;
-        };
+    // One walk of the length array for every parameter. A parameter past the end of the
+    // data (possible only in version 1 events, whose lengths are not all checked) prints
+    // nothing, and so do those after it.
+    let mut raws = ev.params_raw();
+    for pinfo in pinfos.iter().take(n) {
         out.push_str(pinfo.name);
         out.push_byte(b'=');
-        write_param(out, view, &ev, i, pinfo, true, opts);
+        if let Some(raw) = raws.next() {
+            write_param_bytes(out, view, &ev, raw, pinfo, true, opts);
+        }
         out.push_byte(b' ');
     }
     if opts.flavor == Flavor::Libsinsp025 && out.len() > start {
@@ -514,15 +542,24 @@ pub(crate) fn write_param<O: Text, S: StateView + ?Sized>(
     both: bool,
     opts: &RenderOptions,
 ) {
-    let pv = match ev
-        .param_raw(i)
-        .map(|raw| ParamValue::decode(pinfo, raw, ev.endian()))
-    {
-        Some(Ok(v)) => v,
-        _ => {
-            out.push_printable(ev.param_raw(i).unwrap_or_default());
-            return;
-        }
+    if let Some(raw) = ev.param_raw(i) {
+        write_param_bytes(out, view, ev, raw, pinfo, both, opts);
+    }
+}
+
+/// [`write_param`] for a parameter's bytes `raw`.
+fn write_param_bytes<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
+    view: &S,
+    ev: &Event<'_>,
+    raw: &[u8],
+    pinfo: &ParamInfo,
+    both: bool,
+    opts: &RenderOptions,
+) {
+    let Ok(pv) = ParamValue::decode(pinfo, raw, ev.endian()) else {
+        out.push_printable(raw);
+        return;
     };
     if let (ParamValue::SyscallId(id), Flavor::Sysdig029) = (pv, opts.flavor) {
         let name = crate::old_table::syscall_name(id, opts.flavor);

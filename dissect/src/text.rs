@@ -242,7 +242,7 @@ impl Text for Vec<u8> {
 
     #[inline]
     fn push_sanitized(&mut self, b: &[u8]) {
-        if b.iter().all(|&c| is_printable(c)) {
+        if all_printable(b) {
             self.extend_from_slice(b);
         } else {
             self.extend(b.iter().copied().filter(|&c| is_printable(c)));
@@ -309,6 +309,19 @@ impl Text for String {
 /// Whether libsinsp keeps byte `c` when it sanitizes a string: printable ASCII.
 pub(crate) const fn is_printable(c: u8) -> bool {
     matches!(c, 0x20..=0x7e)
+}
+
+/// Whether every byte of `b` is printable ASCII; 16 bytes at a time, without a branch per
+/// byte, since names are usually all printable.
+#[inline]
+pub(crate) fn all_printable(b: &[u8]) -> bool {
+    let mut chunks = b.chunks_exact(16);
+    for c in &mut chunks {
+        if !c.iter().fold(true, |all, &x| all & is_printable(x)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&x| is_printable(x))
 }
 
 #[cfg(test)]
@@ -380,6 +393,9 @@ mod tests {
             b"a\xffb\xc3",
             "ünï".as_bytes(),
             b"a\0b\n\x7f\x80~ ",
+            b"/a/rather/long/path/of/printable/bytes/only",
+            b"/a/rather/long/path/of/printable/bytes/with\x7f/one/that/is/not",
+            b"/a/rather/long/pat\x19",
         ] {
             let (mut s, mut v) = (String::new(), Vec::new());
             s.push_lossy(b);
@@ -389,6 +405,7 @@ mod tests {
             s.push_sanitized(b);
             v.push_sanitized(b);
             assert_eq!(s.as_bytes(), &v[..]);
+            assert_eq!(all_printable(b), b.iter().all(|&c| is_printable(c)));
         }
     }
 }

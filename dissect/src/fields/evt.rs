@@ -46,6 +46,37 @@ pub(super) fn composes(b: B) -> bool {
     )
 }
 
+/// Whether the field is a number or a fixed name that [`write_plain`] writes.
+pub(super) fn plain(b: B) -> bool {
+    matches!(
+        b,
+        B::EvtNum | B::EvtCpu | B::EvtDir | B::EvtType | B::ThreadTid | B::EvtRawtime
+    )
+}
+
+/// Writes a [`plain`] field, which always has a value: the text of the [`Value`] that
+/// [`extract`] gives, without building it.
+#[inline]
+pub(super) fn write_plain<O: Text, S: StateView + ?Sized>(
+    b: B,
+    view: &S,
+    opts: &RenderOptions,
+    out: &mut O,
+) {
+    match b {
+        B::EvtNum => out.push_u64(view.num()),
+        B::EvtCpu => out.push_u64(view.event().cpu as u64),
+        B::EvtDir => out.push_byte(match Direction::of(view.event().event_type) {
+            Direction::Enter => b'>',
+            Direction::Exit => b'<',
+        }),
+        B::EvtType => out.push_str(type_name_in(&view.event(), opts.flavor)),
+        B::ThreadTid => out.push_i64(view.event().tid as i64),
+        B::EvtRawtime => out.push_u64(view.event().ts),
+        _ => {}
+    }
+}
+
 /// `Some(whether it had a value)` when the field's text is composed rather than borrowed
 /// (times, `evt.args`, `evt.arg`, ...): it is then written to `out`, and nothing is written
 /// when it has no value. `None` for the other fields, which [`extract`] gives.

@@ -23,8 +23,19 @@ pub struct FieldRef {
     info: FieldInfo,
     /// The built-in field computed here from the event (`evt.*`, `thread.tid`), decided once.
     local: Option<Builtin>,
-    /// Whether `local` composes its text ([`evt::compose`]).
-    composed: bool,
+    /// How [`write_into`](Self::write_into) writes the field.
+    how: How,
+}
+
+/// How a field's text reaches an output line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Composed into the line ([`evt::compose`]).
+    Composed,
+    /// A number or name written directly ([`evt::write_plain`]).
+    Plain,
+    /// Extracted as a [`Value`], then written.
+    Value,
 }
 
 impl FieldRef {
@@ -43,7 +54,11 @@ impl FieldRef {
             arg,
             info,
             local,
-            composed: local.is_some_and(evt::composes),
+            how: match local {
+                Some(b) if evt::composes(b) => How::Composed,
+                Some(b) if evt::plain(b) => How::Plain,
+                _ => How::Value,
+            },
         }
     }
 
@@ -84,13 +99,20 @@ impl FieldRef {
         scratch: &mut String,
         out: &mut Vec<u8>,
     ) -> bool {
-        if let (Some(b), true) = (self.local, self.composed) {
-            let start = out.len();
-            if evt::compose(b, self.arg.as_ref(), view, opts, cache, out) == Some(true) {
+        match (self.local, self.how) {
+            (Some(b), How::Composed) => {
+                let start = out.len();
+                if evt::compose(b, self.arg.as_ref(), view, opts, cache, out) == Some(true) {
+                    return true;
+                }
+                out.truncate(start);
+                return false;
+            }
+            (Some(b), How::Plain) => {
+                evt::write_plain(b, view, opts, out);
                 return true;
             }
-            out.truncate(start);
-            return false;
+            _ => {}
         }
         match self.extract(view, opts, scratch) {
             Some(v) => {
