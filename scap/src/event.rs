@@ -206,13 +206,13 @@ impl<'a> Event<'a> {
         let data_len = raw.len() - lens_end;
         let mut data_end = raw.len();
         if v2 {
-            if sum_lens(lens, nparams as usize, large, endian) > data_len as u64 {
+            if sum_lens(lens, large, endian) > data_len as u64 {
                 return Err(ErrorKind::Malformed(
                     "event parameter lengths overrun the event",
                 ));
             }
         } else if hd.event_type == NOTIFICATION_E || hd.event_type == INFRASTRUCTURE_EVENT_E {
-            let sum = sum_lens(lens, nparams as usize, large, endian);
+            let sum = sum_lens(lens, large, endian);
             data_end = lens_end + sum.min(data_len as u64) as usize;
         }
         Ok(Event {
@@ -483,25 +483,30 @@ impl<'a> Iterator for Params<'a> {
 
 impl std::iter::FusedIterator for Params<'_> {}
 
-#[inline]
-fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {
-    if !large && endian == Endian::Little {
-        if let Some(l) = lens.get(..n * 2) {
-            return l
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u64)
-                .sum();
+/// The sum of a length array (every entry of `lens`, 2 or 4 bytes wide).
+#[inline(always)]
+fn sum_lens(lens: &[u8], large: bool, endian: Endian) -> u64 {
+    // `endian` is a constant in each copy of `Event::parse_in`; a plain loop, as the arrays
+    // are short.
+    let mut sum = 0u64;
+    if large {
+        for c in lens.chunks_exact(4) {
+            let b = [c[0], c[1], c[2], c[3]];
+            sum += match endian {
+                Endian::Little => u32::from_le_bytes(b),
+                Endian::Big => u32::from_be_bytes(b),
+            } as u64;
+        }
+    } else {
+        for c in lens.chunks_exact(2) {
+            let b = [c[0], c[1]];
+            sum += match endian {
+                Endian::Little => u16::from_le_bytes(b),
+                Endian::Big => u16::from_be_bytes(b),
+            } as u64;
         }
     }
-    let mut total = 0u64;
-    for i in 0..n {
-        total += if large {
-            endian.u32(lens, i * 4).unwrap_or_default() as u64
-        } else {
-            endian.u16(lens, i * 2).unwrap_or_default() as u64
-        };
-    }
-    total
+    sum
 }
 
 /// Version 1 headers do not say how many parameters follow: like libscap, take the count (up to
