@@ -357,7 +357,26 @@ fn whole_event(avail: &[u8], state: &SectionState, opts: &ReadOptions) -> Option
 /// Decodes a framed event block (header and trailer included) at `offset`.
 #[inline(always)]
 fn event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
-    match Event::parse(t, &block[8..block.len() - 4], endian) {
+    let body = &block[8..block.len() - 4];
+    // The block types of today's and of older writers get a decoder each, in which the
+    // layout of the header is a constant; what they cannot decode (rarer types, errors) is
+    // decoded again out of line, where the error is made.
+    let ev = match t {
+        types::EV_V2 => Event::parse(types::EV_V2, body, endian).ok(),
+        types::EV => Event::parse(types::EV, body, endian).ok(),
+        _ => None,
+    };
+    match ev {
+        Some(ev) => Ok(Block::Event(ev)),
+        None => other_event_block(body, t, endian, offset),
+    }
+}
+
+/// [`event_block`] for the rarer event block types and for malformed events, out of line.
+#[cold]
+#[inline(never)]
+fn other_event_block(body: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
+    match Event::parse(t, body, endian) {
         Ok(ev) => Ok(Block::Event(ev)),
         Err(k) => Err(Error::new(offset, Some(t), k)),
     }
