@@ -268,36 +268,55 @@ pub(crate) fn write_display<O: Text>(out: &mut O, pv: ParamValue<'_>, info: &Par
         V::Errno(v) | V::Fd(v) | V::Pid(v) => out.push_i64(v),
         V::Str(s) | V::Path(s) | V::RelPath { path: s, .. } => out.push_lossy(s),
         V::Bytes(b) | V::Raw(b) => out.push_printable(b),
-        V::SockAddr(SockAddr::V4 { addr, port }) => {
-            out.push_ipv4(addr);
-            out.push_byte(b':');
-            out.push_u64(port as u64);
-        }
+        V::SockAddr(SockAddr::V4 { addr, port }) => write_endpoint(out, addr.into(), port),
+        V::SockAddr(SockAddr::V6 { addr, port }) => write_endpoint(out, addr.into(), port),
         V::SockAddr(SockAddr::Unix(path)) => out.push_lossy(path),
-        V::SockTuple(t) => {
-            let Some((src, sport, dst, dport)) = t.as_v4() else {
-                return write!(out, "{}", pv.display_param(info));
-            };
-            out.push_ipv4(src);
-            out.push_byte(b':');
-            out.push_u64(sport as u64);
-            out.push_str("->");
-            out.push_ipv4(dst);
-            out.push_byte(b':');
-            out.push_u64(dport as u64);
-        }
+        V::SockTuple(t) => match (t.as_v4(), t) {
+            (Some((src, sport, dst, dport)), _) => {
+                write_tuple(out, src.into(), sport, dst.into(), dport);
+            }
+            // (An IPv4-mapped tuple prints in its IPv4 form, above.)
+            (
+                None,
+                SockTuple::V6 {
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                },
+            ) => write_tuple(out, src.into(), sport, dst.into(), dport),
+            _ => write!(out, "{}", pv.display_param(info)),
+        },
         V::SyscallId(v) | V::Port(v) => out.push_u64(v as u64),
         V::Signal(v) | V::L4Proto(v) | V::SockFamily(v) => out.push_u64(v as u64),
         V::RelTime(u64::MAX) => out.push_str("none"),
         V::RelTime(v) => out.push_u64(v),
         V::Bool(b) => out.push_str(if b { "true" } else { "false" }),
         V::Ipv4(a) | V::IpAddr(IpAddr::V4(a)) => out.push_ipv4(a),
+        V::Ipv6(a) | V::IpAddr(IpAddr::V6(a)) => out.push_ipv6(a),
         V::Flags { value, .. } | V::EnumFlags { value, .. } => out.push_u64(value as u64),
         V::Mode { value, .. } => write_int(out, value as i32 as i64, value as u64, info.fmt),
         // `%d` of the u32: u32::MAX ("none") prints -1.
         V::Uid(v) | V::Gid(v) => out.push_i64(v as i32 as i64),
         _ => write!(out, "{}", pv.display_param(info)),
     }
+}
+
+/// `ip:port`.
+fn write_endpoint<O: Text>(out: &mut O, ip: IpAddr, port: u16) {
+    match ip {
+        IpAddr::V4(a) => out.push_ipv4(a),
+        IpAddr::V6(a) => out.push_ipv6(a),
+    }
+    out.push_byte(b':');
+    out.push_u64(port as u64);
+}
+
+/// `src:sport->dst:dport`.
+fn write_tuple<O: Text>(out: &mut O, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) {
+    write_endpoint(out, src, sport);
+    out.push_str("->");
+    write_endpoint(out, dst, dport);
 }
 
 /// An integer per print format, as libsinsp prints it: hex upper-case without `0x`, octal

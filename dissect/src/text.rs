@@ -159,6 +159,19 @@ pub(crate) trait Text {
         self.push_ascii(&buf[i..]);
     }
 
+    /// Appends an IPv6 address as glibc's `inet_ntop` writes it (what
+    /// `strata_scap::param::Ipv6Text` displays): the longest run of two or more zero groups
+    /// compressed, lower-case hex, and `::a.b.c.d` / `::ffff:a.b.c.d` for IPv4-compatible
+    /// and IPv4-mapped addresses.
+    fn push_ipv6(&mut self, a: std::net::Ipv6Addr) {
+        use strata_scap::param::{Ipv6Piece, ipv6_pieces};
+        ipv6_pieces(&a, |p| match p {
+            Ipv6Piece::Colon => self.push_byte(b':'),
+            Ipv6Piece::Group(g) => self.push_hex(g as u64, false),
+            Ipv6Piece::V4(v4) => self.push_ipv4(v4),
+        });
+    }
+
     /// Appends an IPv4 address in dotted decimal.
     fn push_ipv4(&mut self, a: std::net::Ipv4Addr) {
         let mut buf = [0u8; 15];
@@ -363,6 +376,48 @@ mod tests {
         }
         want += "10.0.100.255 0.9.10.99";
         assert_eq!(s, want);
+    }
+
+    #[test]
+    fn ipv6_as_inet_ntop_writes_it() {
+        use std::net::Ipv6Addr;
+        let mut addrs: Vec<Ipv6Addr> = [
+            "::",
+            "::1",
+            "1::",
+            "::ffff:10.0.0.1",
+            "::10.0.0.1",
+            "2001:db8::4",
+            "fe80::1:0:0:1",
+            "1:0:0:2:0:0:0:3",
+            "1:0:2:0:3:0:4:0",
+            "0:0:1::",
+            "::ffff:0:1",
+            "1:2:3:4:5:6:7:8",
+        ]
+        .iter()
+        .map(|t| t.parse().unwrap())
+        .collect();
+        // Every pattern of zero and non-zero groups, with a few values.
+        for mask in 0u32..256 {
+            for v in [1u16, 0xffff, 0xabc] {
+                let mut g = [0u16; 8];
+                for (k, x) in g.iter_mut().enumerate() {
+                    if mask & (1 << k) != 0 {
+                        *x = v.wrapping_add(k as u16);
+                    }
+                }
+                addrs.push(Ipv6Addr::from(g));
+            }
+        }
+        for a in addrs {
+            let want = strata_scap::param::Ipv6Text(a).to_string();
+            let (mut s, mut v) = (String::new(), Vec::new());
+            s.push_ipv6(a);
+            v.push_ipv6(a);
+            assert_eq!(s, want, "{a:?}");
+            assert_eq!(v, want.as_bytes(), "{a:?}");
+        }
     }
 
     #[test]
