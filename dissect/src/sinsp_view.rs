@@ -20,8 +20,8 @@ use crate::value::{Value, is_printable, write_lossy};
 const EINPROGRESS: i64 = -115;
 
 impl StateView for EventCtx<'_> {
-    fn event(&self) -> Event<'_> {
-        *EventCtx::event(self)
+    fn event(&self) -> &Event<'_> {
+        EventCtx::event(self)
     }
 
     fn num(&self) -> u64 {
