@@ -104,16 +104,17 @@ fn run(args: Args) -> Result<(), String> {
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUF + 4096);
     let mut failure = None;
     while let Some(block) = reader.next_block() {
-        let block = match block {
-            Ok(b) => b,
+        // Matched in place: the event is not moved out of the reader's answer.
+        let ev = match &block {
+            Ok(Block::Event(ev)) => ev,
+            Ok(other) => {
+                insp.process_block(other);
+                continue;
+            }
             Err(e) => {
                 failure = Some(e.to_string());
                 break;
             }
-        };
-        let Block::Event(ev) = &block else {
-            insp.process_block(&block);
-            continue;
         };
         if let Some(d) = &mut decider {
             if let Some(flavor) = d.feed(ev) {

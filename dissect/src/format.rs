@@ -10,6 +10,7 @@ use crate::fields::FieldRef;
 use crate::registry::Registry;
 use crate::render::{Flavor, RenderOptions};
 use crate::state::{StateView, WithPrev};
+use crate::time::StampCache;
 
 /// The format of sysdig's default output line (when stdout is not a terminal).
 pub const SYSDIG_DEFAULT: &str =
@@ -53,6 +54,8 @@ pub struct Format {
     show_missing: bool,
     opts: RenderOptions,
     prev_ts: Option<u64>,
+    /// The text of the last second written, for the timestamp fields.
+    stamps: StampCache,
     scratch: String,
     line: Vec<u8>,
     /// Without `*`: the token of the field that last had no value. It is tried first, so a
@@ -112,6 +115,7 @@ impl Format {
             show_missing,
             opts,
             prev_ts: None,
+            stamps: StampCache::default(),
             scratch: String::new(),
             line: Vec::new(),
             likely_missing: None,
@@ -177,17 +181,28 @@ impl Format {
         let mut complete = true;
         for (i, tok) in self.tokens.iter().enumerate() {
             match tok {
-                Token::Lit(s) => out.extend_from_slice(s.as_bytes()),
+                // Most literals are a space or two: pushed, not copied by memcpy.
+                Token::Lit(s) => match s.as_bytes() {
+                    &[c] => out.push(c),
+                    &[c, d] => out.extend_from_slice(&[c, d]),
+                    b => out.extend_from_slice(b),
+                },
                 Token::Field { field, width } => {
                     let field_start = out.len();
-                    match field.extract(&view, &self.opts, &mut self.scratch) {
-                        Some(v) => v.write_to(out),
-                        None if self.show_missing => out.extend_from_slice(b"<NA>"),
-                        None => {
+                    let wrote = field.write_into(
+                        &view,
+                        &self.opts,
+                        &mut self.stamps,
+                        &mut self.scratch,
+                        out,
+                    );
+                    if !wrote {
+                        if !self.show_missing {
                             self.likely_missing = Some(i);
                             complete = false;
                             break;
                         }
+                        out.extend_from_slice(b"<NA>");
                     }
                     if let Some(w) = *width {
                         fit(out, field_start, w);

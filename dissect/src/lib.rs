@@ -44,6 +44,7 @@ pub mod state;
 mod syslog;
 #[cfg(test)]
 mod test_support;
+mod text;
 pub mod time;
 pub mod value;
 

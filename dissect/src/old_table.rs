@@ -154,6 +154,17 @@ pub(crate) fn param(ev: &Event<'_>, i: usize, flavor: Flavor) -> Option<&'static
     }
 }
 
+/// The parameters of `ev`'s type in `flavor`'s table (none for an unknown type).
+pub(crate) fn params(ev: &Event<'_>, flavor: Flavor) -> &'static [ParamInfo] {
+    match flavor {
+        Flavor::Sysdig029 => old()
+            .params
+            .get(ev.event_type as usize)
+            .map_or(&[], |p| p.as_slice()),
+        _ => ev.info().map_or(&[], |i| i.params),
+    }
+}
+
 /// The index of the parameter `name` of `ev` in `flavor`'s table.
 pub(crate) fn index(ev: &Event<'_>, name: &str, flavor: Flavor) -> Option<usize> {
     match flavor {

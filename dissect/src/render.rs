@@ -6,15 +6,19 @@
 //! [`ParamValue::resolved`]); fds, pids, uids, gids and relative paths go through the
 //! [`StateView`].
 
-use std::fmt::Write as _;
+use std::net::IpAddr;
 
-use strata_scap::param::{AbsTimeDisplay, PPM_AT_FDCWD, SockAddr, SockTuple};
-use strata_scap::table::{Direction, EventFlags, ParamInfo, ParamType};
+use strata_scap::param::{
+    AbsTimeDisplay, PPM_AT_FDCWD, SockAddr, SockTuple, enum_names, flag_names, mode_names,
+};
+use strata_scap::table::{
+    Direction, EventFlags, ParamInfo, ParamType, PrintFormat, errno_name, signal_name, syscall_name,
+};
 use strata_scap::{Event, ParamValue};
 
 use crate::state::StateView;
+use crate::text::{Text, is_printable};
 use crate::time::TimeZone;
-use crate::value::{is_printable, write_lossy, write_printable, write_sanitized};
 use strata_sinsp::paths::{self, PathRules};
 
 /// Codes of the generic syscall events (`PPME_GENERIC_E`/`_X`), named by their `ID` parameter.
@@ -243,8 +247,8 @@ pub enum OutputTime {
 }
 
 /// Writes the raw string of parameter `i` (`info`, decoded `pv`).
-pub(crate) fn write_raw<S: StateView + ?Sized>(
-    out: &mut String,
+pub(crate) fn write_raw<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
     view: &S,
     info: &ParamInfo,
     pv: ParamValue<'_>,
@@ -259,30 +263,34 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
         ParamValue::Empty if old && info.ty == ParamType::Sockaddr => out.push_str("NULL"),
         // sysdig 0.29 left out what is not printable from paths and unix socket paths.
         ParamValue::Path(p) | ParamValue::RelPath { path: p, .. } if old => {
-            let _ = write_sanitized(out, p);
+            out.push_sanitized(p);
         }
-        ParamValue::SockAddr(SockAddr::Unix(p)) if old => {
-            let _ = write_sanitized(out, p);
-        }
+        ParamValue::SockAddr(SockAddr::Unix(p)) if old => out.push_sanitized(p),
         ParamValue::SockTuple(SockTuple::Unix {
             src_ptr,
             dst_ptr,
             path,
         }) if old => {
-            let _ = write!(out, "{src_ptr:x}->{dst_ptr:x} ");
-            let _ = write_sanitized(out, path);
+            out.push_hex(src_ptr, false);
+            out.push_str("->");
+            out.push_hex(dst_ptr, false);
+            out.push_byte(b' ');
+            out.push_sanitized(path);
         }
         ParamValue::FdList(list) => {
             for (j, (fd, flags)) in list.iter().enumerate() {
                 if j > 0 {
-                    out.push(' ');
+                    out.push_byte(b' ');
                 }
                 let tch = view.fd(fd).map_or('?', |f| f.typechar as char);
-                let _ = write!(out, "{}:{tch}{:x}", fd, flags as i16 as i32);
+                out.push_i64(fd);
+                out.push_byte(b':');
+                out.push_char(tch);
+                out.push_hex(flags as i16 as i32 as u32 as u64, false);
             }
         }
         ParamValue::AbsTime(ns) => {
-            let _ = write!(
+            write!(
                 out,
                 "{}",
                 AbsTimeDisplay {
@@ -291,31 +299,175 @@ pub(crate) fn write_raw<S: StateView + ?Sized>(
                 }
             );
         }
-        _ => {
-            let _ = write!(out, "{}", pv.display_param(info));
+        _ => write_display(out, pv, info),
+    }
+}
+
+/// libsinsp's raw rendering of `pv` as parameter `info`: what
+/// [`ParamValue::display_param`] writes, the common kinds written directly.
+pub(crate) fn write_display<O: Text>(out: &mut O, pv: ParamValue<'_>, info: &ParamInfo) {
+    use ParamValue as V;
+    match pv {
+        V::Empty => out.push_str(match info.ty {
+            ParamType::Bytebuf
+            | ParamType::Socktuple
+            | ParamType::Fdlist
+            | ParamType::Charbufarray
+            | ParamType::CharbufPairArray
+            | ParamType::Dyn => "NULL",
+            _ => "<NA>",
+        }),
+        V::Int(v) => {
+            // C's `%X`/`%o` print INT8/16/32 as 32-bit ints.
+            let bits = match info.ty {
+                ParamType::Int8 | ParamType::Int16 | ParamType::Int32 => v as u64 & 0xffff_ffff,
+                _ => v as u64,
+            };
+            write_int(out, v, bits, info.fmt);
         }
+        // libsinsp prints unsigned integers through a signed conversion.
+        V::Uint(v) => {
+            let signed = match info.ty {
+                ParamType::Uint32 => v as u32 as i32 as i64,
+                _ => v as i64,
+            };
+            write_int(out, signed, v, info.fmt);
+        }
+        V::Errno(v) | V::Fd(v) | V::Pid(v) => out.push_i64(v),
+        V::Str(s) | V::Path(s) | V::RelPath { path: s, .. } => out.push_lossy(s),
+        V::Bytes(b) | V::Raw(b) => out.push_printable(b),
+        V::SockAddr(SockAddr::V4 { addr, port }) => write_endpoint(out, addr.into(), port),
+        V::SockAddr(SockAddr::V6 { addr, port }) => write_endpoint(out, addr.into(), port),
+        V::SockAddr(SockAddr::Unix(path)) => out.push_lossy(path),
+        V::SockTuple(t) => match (t.as_v4(), t) {
+            (Some((src, sport, dst, dport)), _) => {
+                write_tuple(out, src.into(), sport, dst.into(), dport);
+            }
+            // (An IPv4-mapped tuple prints in its IPv4 form, above.)
+            (
+                None,
+                SockTuple::V6 {
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                },
+            ) => write_tuple(out, src.into(), sport, dst.into(), dport),
+            _ => write!(out, "{}", pv.display_param(info)),
+        },
+        V::SyscallId(v) | V::Port(v) => out.push_u64(v as u64),
+        V::Signal(v) | V::L4Proto(v) | V::SockFamily(v) => out.push_u64(v as u64),
+        V::RelTime(u64::MAX) => out.push_str("none"),
+        V::RelTime(v) => out.push_u64(v),
+        V::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        V::Ipv4(a) | V::IpAddr(IpAddr::V4(a)) => out.push_ipv4(a),
+        V::Ipv6(a) | V::IpAddr(IpAddr::V6(a)) => out.push_ipv6(a),
+        V::Flags { value, .. } | V::EnumFlags { value, .. } => out.push_u64(value as u64),
+        V::Mode { value, .. } => write_int(out, value as i32 as i64, value as u64, info.fmt),
+        // `%d` of the u32: u32::MAX ("none") prints -1.
+        V::Uid(v) | V::Gid(v) => out.push_i64(v as i32 as i64),
+        _ => write!(out, "{}", pv.display_param(info)),
+    }
+}
+
+/// `ip:port`.
+fn write_endpoint<O: Text>(out: &mut O, ip: IpAddr, port: u16) {
+    match ip {
+        IpAddr::V4(a) => out.push_ipv4(a),
+        IpAddr::V6(a) => out.push_ipv6(a),
+    }
+    out.push_byte(b':');
+    out.push_u64(port as u64);
+}
+
+/// `src:sport->dst:dport`.
+fn write_tuple<O: Text>(out: &mut O, src: IpAddr, sport: u16, dst: IpAddr, dport: u16) {
+    write_endpoint(out, src, sport);
+    out.push_str("->");
+    write_endpoint(out, dst, dport);
+}
+
+/// An integer per print format, as libsinsp prints it: hex upper-case without `0x`, octal
+/// with a leading 0 (`%#o`), 9-digit zero padded, or decimal.
+fn write_int<O: Text>(out: &mut O, signed: i64, bits: u64, fmt: PrintFormat) {
+    match fmt {
+        PrintFormat::Hex => out.push_hex(bits, true),
+        PrintFormat::Oct if bits == 0 => out.push_byte(b'0'),
+        PrintFormat::Oct => {
+            out.push_byte(b'0');
+            out.push_oct(bits);
+        }
+        PrintFormat::PaddedDec => out.push_i64_padded(signed, 9),
+        _ => out.push_i64(signed),
     }
 }
 
 /// A data buffer: printable bytes, others as `.`, cut to `max` characters ending in `...`.
-pub(crate) fn write_buf(out: &mut String, b: &[u8], max: u32) {
+pub(crate) fn write_buf<O: Text>(out: &mut O, b: &[u8], max: u32) {
     let max = max as usize;
     if max != 0 && b.len() > max {
         if max > 3 {
-            let _ = write_printable(out, &b[..max - 3]);
+            out.push_printable(&b[..max - 3]);
             out.push_str("...");
         } else {
-            let _ = write_printable(out, &b[..max]);
+            out.push_printable(&b[..max]);
         }
     } else {
-        let _ = write_printable(out, b);
+        out.push_printable(b);
+    }
+}
+
+/// Writes the stateless resolved string of `pv`, if it has one: what
+/// [`ParamValue::resolved`] gives, written directly (the names of flags, modes and enums
+/// joined by `|`).
+fn write_stateless_resolved<O: Text>(out: &mut O, pv: ParamValue<'_>) {
+    use ParamValue as V;
+    fn join<O: Text>(out: &mut O, names: impl Iterator<Item = &'static str>) {
+        for (i, n) in names.enumerate() {
+            if i > 0 {
+                out.push_byte(b'|');
+            }
+            out.push_str(n);
+        }
+    }
+    let name = match pv {
+        V::Fd(PPM_AT_FDCWD) => Some("AT_FDCWD"),
+        V::Errno(v) | V::Fd(v) if v < 0 => errno_name(v.unsigned_abs()),
+        V::SyscallId(v) => syscall_name(v),
+        V::Signal(v) => signal_name(v as u64),
+        V::Flags {
+            value,
+            table: Some(t),
+        } => return join(out, flag_names(value, t)),
+        V::Mode {
+            value,
+            table: Some(t),
+        } => return join(out, mode_names(value, t)),
+        V::EnumFlags {
+            value,
+            table: Some(t),
+        } => return join(out, enum_names(value, t)),
+        V::RelTime(v) if v != u64::MAX => {
+            if let Some(r) = pv.resolved() {
+                write!(out, "{r}");
+            }
+            return;
+        }
+        V::Dyn(d) => match d.value() {
+            Ok(v) => return write_stateless_resolved(out, v),
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    if let Some(n) = name {
+        out.push_str(n);
     }
 }
 
 /// Writes the resolved string of parameter `i` of `ev`, if it has one; returns whether it
 /// wrote anything.
-pub(crate) fn write_resolved<S: StateView + ?Sized>(
-    out: &mut String,
+pub(crate) fn write_resolved<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
     view: &S,
     ev: &Event<'_>,
     pv: ParamValue<'_>,
@@ -331,43 +483,39 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
             }
             if fd >= 0 {
                 if let Some(f) = view.fd(fd) {
-                    out.push('<');
-                    out.push(f.typechar as char);
+                    out.push_byte(b'<');
+                    out.push_char(f.typechar as char);
                     if f.l4char != 0 {
-                        out.push(f.l4char as char);
+                        out.push_char(f.l4char as char);
                     }
-                    out.push('>');
+                    out.push_byte(b'>');
                     // sysdig 0.29 printed the name with what is not printable left out.
-                    let _ = if old {
-                        write_sanitized(out, f.name)
+                    if old {
+                        out.push_sanitized(f.name);
                     } else {
-                        write_lossy(out, f.name)
-                    };
+                        out.push_lossy(f.name);
+                    }
                 }
-            } else if let Some(r) = pv.resolved() {
-                let _ = write!(out, "{r}");
+            } else {
+                write_stateless_resolved(out, pv);
             }
         }
         ParamValue::Pid(pid) => {
             if let Some(comm) = view.comm(pid) {
-                let _ = write_lossy(out, comm);
+                out.push_lossy(comm);
             }
         }
         ParamValue::Uid(uid) => match uid {
             u32::MAX => out.push_str("<NONE>"),
             _ => match view.user_name(uid) {
-                Some(n) => {
-                    let _ = write_lossy(out, n);
-                }
+                Some(n) => out.push_lossy(n),
                 None => out.push_str("<NA>"),
             },
         },
         ParamValue::Gid(gid) => match gid {
             u32::MAX => out.push_str("<NONE>"),
             _ => match view.group_name(gid) {
-                Some(n) => {
-                    let _ = write_lossy(out, n);
-                }
+                Some(n) => out.push_lossy(n),
                 None => out.push_str("<NA>"),
             },
         },
@@ -397,19 +545,15 @@ pub(crate) fn write_resolved<S: StateView + ?Sized>(
                 return write_resolved(out, view, ev, v, flavor);
             }
         }
-        _ => {
-            if let Some(r) = pv.resolved() {
-                let _ = write!(out, "{r}");
-            }
-        }
+        _ => write_stateless_resolved(out, pv),
     }
     out.len() > start
 }
 
 /// The resolved form of a path: nothing when absolute or empty, the path itself when the
 /// thread is unknown (libsinsp's quirk), else `base` joined with it and normalized.
-fn write_abs_path<S: StateView + ?Sized>(
-    out: &mut String,
+fn write_abs_path<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
     view: &S,
     path: &[u8],
     base: Option<&[u8]>,
@@ -420,11 +564,11 @@ fn write_abs_path<S: StateView + ?Sized>(
     }
     let old = flavor == Flavor::Sysdig029;
     if !view.has_thread() {
-        let _ = if old {
-            write_sanitized(out, path)
+        if old {
+            out.push_sanitized(path);
         } else {
-            write_lossy(out, path)
-        };
+            out.push_lossy(path);
+        }
         return;
     }
     join_normalized(out, base.unwrap_or_default(), path, flavor.path_rules());
@@ -432,43 +576,52 @@ fn write_abs_path<S: StateView + ?Sized>(
 
 /// Appends `base` joined with `path`, normalized as libsinsp's `concatenate_paths` does in
 /// the era of `rules` (an empty `base`, a thread with no known cwd, leaves it relative).
-pub(crate) fn join_normalized(out: &mut String, base: &[u8], path: &[u8], rules: PathRules) {
+pub(crate) fn join_normalized<O: Text>(out: &mut O, base: &[u8], path: &[u8], rules: PathRules) {
     let mut joined = Vec::with_capacity(base.len() + path.len() + 1);
     paths::concat_into(&mut joined, base, path, rules);
     if joined.is_empty() && !base.is_empty() {
         joined.push(b'/');
     }
-    let _ = write_lossy(out, &joined);
+    out.push_lossy(&joined);
 }
 
 /// Writes `evt.args`: `name=raw` or `name=raw(resolved)`, each followed by a space, but for
 /// the last one in libsinsp 0.25 (sysdig 0.29 leaves it); nothing for generic syscall events,
 /// whose parameters are for internal use.
-pub(crate) fn write_args<S: StateView + ?Sized>(out: &mut String, view: &S, opts: &RenderOptions) {
+pub(crate) fn write_args<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
+    view: &S,
+    opts: &RenderOptions,
+) {
     let ev = view.event();
     if is_generic(ev.event_type) {
         return;
     }
     let Some(info) = ev.info() else { return };
+    let n = info.params.len().min(ev.nparams());
+    let pinfos = crate::old_table::params(&ev, opts.flavor);
     let start = out.len();
-    for i in 0..info.params.len().min(ev.nparams()) {
-        let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) else {
-            break;
-        };
+    // One walk of the length array for every parameter. A parameter past the end of the
+    // data (possible only in version 1 events, whose lengths are not all checked) prints
+    // nothing, and so do those after it.
+    let mut raws = ev.params_raw();
+    for pinfo in pinfos.iter().take(n) {
         out.push_str(pinfo.name);
-        out.push('=');
-        write_param(out, view, &ev, i, pinfo, true, opts);
-        out.push(' ');
+        out.push_byte(b'=');
+        if let Some(raw) = raws.next() {
+            write_param_bytes(out, view, &ev, raw, pinfo, true, opts);
+        }
+        out.push_byte(b' ');
     }
     if opts.flavor == Flavor::Libsinsp025 && out.len() > start {
-        out.pop();
+        out.truncate(out.len() - 1);
     }
 }
 
 /// Writes parameter `i`: raw, then `(resolved)` if `both`, else the resolved form when there
 /// is one and the raw one otherwise (`evt.arg`).
-pub(crate) fn write_param<S: StateView + ?Sized>(
-    out: &mut String,
+pub(crate) fn write_param<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
     view: &S,
     ev: &Event<'_>,
     i: usize,
@@ -476,35 +629,45 @@ pub(crate) fn write_param<S: StateView + ?Sized>(
     both: bool,
     opts: &RenderOptions,
 ) {
-    let pv = match ev
-        .param_raw(i)
-        .map(|raw| ParamValue::decode(pinfo, raw, ev.endian()))
-    {
-        Some(Ok(v)) => v,
-        _ => {
-            let _ = write_printable(out, ev.param_raw(i).unwrap_or_default());
-            return;
-        }
+    if let Some(raw) = ev.param_raw(i) {
+        write_param_bytes(out, view, ev, raw, pinfo, both, opts);
+    }
+}
+
+/// [`write_param`] for a parameter's bytes `raw`.
+fn write_param_bytes<O: Text, S: StateView + ?Sized>(
+    out: &mut O,
+    view: &S,
+    ev: &Event<'_>,
+    raw: &[u8],
+    pinfo: &ParamInfo,
+    both: bool,
+    opts: &RenderOptions,
+) {
+    let Ok(pv) = ParamValue::decode(pinfo, raw, ev.endian()) else {
+        out.push_printable(raw);
+        return;
     };
     if let (ParamValue::SyscallId(id), Flavor::Sysdig029) = (pv, opts.flavor) {
         let name = crate::old_table::syscall_name(id, opts.flavor);
         match (name, both) {
             (Some(n), true) => {
-                let _ = write!(out, "{id}({n})");
+                out.push_u64(id as u64);
+                out.push_byte(b'(');
+                out.push_str(n);
+                out.push_byte(b')');
             }
             (Some(n), false) => out.push_str(n),
-            (None, _) => {
-                let _ = write!(out, "{id}");
-            }
+            (None, _) => out.push_u64(id as u64),
         }
         return;
     }
     if both {
         write_raw(out, view, pinfo, pv, opts);
         let mark = out.len();
-        out.push('(');
+        out.push_byte(b'(');
         if write_resolved(out, view, ev, pv, opts.flavor) {
-            out.push(')');
+            out.push_byte(b')');
         } else {
             out.truncate(mark);
         }
@@ -607,6 +770,82 @@ mod tests {
             args(&view, Flavor::Sysdig029),
             "res=0 path=./testing_dir(/home/u/testing_dir) "
         );
+    }
+
+    /// Byte strings that decode as many kinds of value: integers of every width and sign,
+    /// socket addresses and tuples of each family, strings, lists.
+    fn samples() -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = vec![vec![]];
+        for n in [1usize, 2, 4, 8, 16] {
+            v.push(vec![0; n]);
+            v.push(vec![0xff; n]);
+            v.push((1..=n as u8).collect());
+            v.push((0..n).map(|i| 0x80 | (i as u8).wrapping_mul(37)).collect());
+        }
+        for x in [7u64, 100, 0o755, 0x4001, 1 << 31, u32::MAX as u64, 1 << 40] {
+            v.push(x.to_le_bytes().to_vec());
+            v.push((x as u32).to_le_bytes().to_vec());
+            v.push((x as u16).to_le_bytes().to_vec());
+            v.push(vec![x as u8]);
+        }
+        for family in [1u8, 2, 10, 3] {
+            for len in [7usize, 13, 19, 26, 38, 40] {
+                let mut b = vec![family];
+                b.extend((1..len as u8).map(|i| i.wrapping_mul(29)));
+                v.push(b);
+            }
+            // IPv4-mapped IPv6 tuple.
+            let mut b = vec![family];
+            for _ in 0..2 {
+                b.extend([0u8; 10]);
+                b.extend([0xff, 0xff, 10, 0, 0, 1]);
+            }
+            b.extend([0x50, 0, 0x51, 0]);
+            v.push(b);
+        }
+        v.push(b"/tmp/a\xff b\0".to_vec());
+        v.push(b"ab\0cd\0".to_vec());
+        v.push(b"\x02\x00\x03\x00\x00\x00\x00\x00\x00\x00\x01\x00".to_vec());
+        v
+    }
+
+    #[test]
+    fn raw_text_is_what_display_param_writes() {
+        let mut checked = 0;
+        for ev in strata_scap::table::events() {
+            for info in ev.params {
+                for raw in samples() {
+                    let Ok(pv) = ParamValue::decode(info, &raw, strata_scap::Endian::Little) else {
+                        continue;
+                    };
+                    let want = pv.display_param(info).to_string();
+                    let (mut s, mut b) = (String::new(), Vec::new());
+                    write_display(&mut s, pv, info);
+                    write_display(&mut b, pv, info);
+                    assert_eq!(s, want, "{} {} {pv:?}", ev.name, info.name);
+                    assert_eq!(b, want.as_bytes(), "{} {} {pv:?}", ev.name, info.name);
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    #[test]
+    fn resolved_text_is_what_resolved_displays() {
+        for ev in strata_scap::table::events() {
+            for info in ev.params {
+                for raw in samples() {
+                    let Ok(pv) = ParamValue::decode(info, &raw, strata_scap::Endian::Little) else {
+                        continue;
+                    };
+                    let want = pv.resolved().map(|r| r.to_string()).unwrap_or_default();
+                    let mut s = String::new();
+                    write_stateless_resolved(&mut s, pv);
+                    assert_eq!(s, want, "{} {} {pv:?}", ev.name, info.name);
+                }
+            }
+        }
     }
 
     #[test]

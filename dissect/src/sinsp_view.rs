@@ -17,8 +17,8 @@ use crate::state::{FdView, StateView};
 use crate::value::{Value, is_printable, write_lossy};
 
 impl StateView for EventCtx<'_> {
-    fn event(&self) -> Event<'_> {
-        *EventCtx::event(self)
+    fn event(&self) -> &Event<'_> {
+        EventCtx::event(self)
     }
 
     fn num(&self) -> u64 {

@@ -54,7 +54,7 @@ impl<'a> FdView<'a> {
 /// its own tables without copying.
 pub trait StateView {
     /// The event being dissected.
-    fn event(&self) -> Event<'_>;
+    fn event(&self) -> &Event<'_>;
 
     /// Its number in the capture, starting at 1 (every event block counts, including the ones
     /// sysdig does not print).
@@ -133,7 +133,7 @@ pub trait StateView {
             Some(Ok(p)) => p.as_i64(),
             _ => None,
         };
-        from(self.event()).or_else(|| self.enter_event().and_then(from))
+        from(*self.event()).or_else(|| self.enter_event().and_then(from))
     }
 
     /// The fd the event found itself, which `evt.category` reads: `None` when the state
@@ -210,8 +210,8 @@ impl<'a> Stateless<'a> {
 }
 
 impl StateView for Stateless<'_> {
-    fn event(&self) -> Event<'_> {
-        self.event
+    fn event(&self) -> &Event<'_> {
+        &self.event
     }
     fn num(&self) -> u64 {
         self.num
@@ -235,7 +235,7 @@ pub(crate) struct WithPrev<'v, S: ?Sized> {
 }
 
 impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
-    fn event(&self) -> Event<'_> {
+    fn event(&self) -> &Event<'_> {
         self.inner.event()
     }
     fn num(&self) -> u64 {

@@ -7,6 +7,8 @@
 //! capture's tables or renamed by a tuple, if its name then contained `/dev/log`; that is
 //! the fd's name at the write, which is what is checked here.
 
+use std::sync::OnceLock;
+
 use strata_scap::ParamValue;
 use strata_scap::table::{Direction, EventFlags};
 
@@ -108,12 +110,7 @@ pub(crate) fn of_event<S: StateView + ?Sized>(view: &S, flavor: Flavor) -> Optio
         return None;
     }
     let ev = view.event();
-    if ev.direction() != Direction::Exit
-        || !matches!(
-            ev.name(),
-            "write" | "send" | "sendto" | "sendmsg" | "writev" | "pwrite" | "pwritev"
-        )
-    {
+    if ev.direction() != Direction::Exit || !is_write_call(ev.event_type) {
         return None;
     }
     let res = ev.param(0)?.ok()?.as_i64()?;
@@ -125,6 +122,25 @@ pub(crate) fn of_event<S: StateView + ?Sized>(view: &S, flavor: Flavor) -> Optio
         ParamValue::Bytes(data) => parse(data),
         _ => None,
     }
+}
+
+/// Whether events of type `code` are those of the calls sysdig decoded syslog from: `write`,
+/// `send`, `sendto`, `sendmsg`, `writev`, `pwrite` and `pwritev` (by name, in the table;
+/// looked up once).
+fn is_write_call(code: u16) -> bool {
+    static WRITES: OnceLock<Vec<bool>> = OnceLock::new();
+    let writes = WRITES.get_or_init(|| {
+        strata_scap::table::events()
+            .iter()
+            .map(|e| {
+                matches!(
+                    e.name,
+                    "write" | "send" | "sendto" | "sendmsg" | "writev" | "pwrite" | "pwritev"
+                )
+            })
+            .collect()
+    });
+    writes.get(code as usize).copied().unwrap_or(false)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -39,8 +39,8 @@ impl<'a> View<'a> {
 }
 
 impl StateView for View<'_> {
-    fn event(&self) -> Event<'_> {
-        self.ev
+    fn event(&self) -> &Event<'_> {
+        &self.ev
     }
     fn num(&self) -> u64 {
         1

@@ -7,7 +7,7 @@
 //! its standard offset, and a zone name (`Europe/Paris`) falls back to UTC: use
 //! [`TimeZone::fixed`] when the offset is known some other way.
 
-use std::fmt;
+use crate::text::{Text, nine_digits, pair};
 
 /// A fixed offset east of UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -73,36 +73,55 @@ impl TimeZone {
         }
         Some(Self::fixed(sign * secs))
     }
+}
 
-    fn local(self, ns: u64) -> (Civil, u32) {
-        let secs = (ns / 1_000_000_000) as i64 + self.offset_secs as i64;
-        (Civil::from_unix(secs), (ns % 1_000_000_000) as u32)
+/// The text of one second, `YYYY-MM-DD HH:MM:SS`, kept while timestamps stay in that second
+/// (and its date while they stay in that day), so that a line's time costs a compare and a
+/// copy. It is keyed by the second in the zone's own count (seconds since the epoch plus the
+/// zone's offset), which is all the text depends on: any zone, and time going backwards,
+/// simply miss.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StampCache {
+    /// The local second `text` shows, and its day; `None` before the first use.
+    second: Option<i64>,
+    day: i64,
+    text: [u8; 19],
+}
+
+impl StampCache {
+    /// `YYYY-MM-DD HH:MM:SS` of the local second `secs`.
+    #[inline]
+    fn text(&mut self, secs: i64) -> &[u8; 19] {
+        if self.second != Some(secs) {
+            self.fill(secs);
+        }
+        &self.text
     }
-}
 
-/// A broken-down date and time.
-struct Civil {
-    year: i64,
-    month: u32,
-    day: u32,
-    hour: u32,
-    min: u32,
-    sec: u32,
-}
-
-impl Civil {
-    fn from_unix(secs: i64) -> Self {
+    #[inline(never)]
+    fn fill(&mut self, secs: i64) {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400) as u32;
-        let (year, month, day) = strata_scap::param::civil_from_days(days);
-        Civil {
-            year,
-            month,
-            day,
-            hour: rem / 3600,
-            min: rem / 60 % 60,
-            sec: rem % 60,
+        let t = &mut self.text;
+        if self.second.is_none() || self.day != days {
+            // Years stay within 1969..=2554 for u64 nanoseconds and offsets within a day.
+            let (year, month, day) = strata_scap::param::civil_from_days(days);
+            let year = year.clamp(0, 9999) as u32;
+            t[..2].copy_from_slice(&pair(year / 100));
+            t[2..4].copy_from_slice(&pair(year % 100));
+            t[4] = b'-';
+            t[5..7].copy_from_slice(&pair(month));
+            t[7] = b'-';
+            t[8..10].copy_from_slice(&pair(day));
+            t[10] = b' ';
+            self.day = days;
         }
+        t[11..13].copy_from_slice(&pair(rem / 3600));
+        t[13] = b':';
+        t[14..16].copy_from_slice(&pair(rem / 60 % 60));
+        t[16] = b':';
+        t[17..19].copy_from_slice(&pair(rem % 60));
+        self.second = Some(secs);
     }
 }
 
@@ -117,49 +136,69 @@ pub(crate) enum Stamp {
     Iso8601,
 }
 
-pub(crate) fn write_stamp(
-    w: &mut impl fmt::Write,
+/// Writes the timestamp `ns` in zone `tz` (UTC for ISO 8601), the second's text taken from
+/// `cache` when it holds it.
+#[inline]
+pub(crate) fn write_stamp<O: Text + ?Sized>(
+    out: &mut O,
     ns: u64,
     tz: TimeZone,
     what: Stamp,
-) -> fmt::Result {
-    let tz = if what == Stamp::Iso8601 {
-        TimeZone::UTC
+    cache: &mut StampCache,
+) {
+    let offset = if what == Stamp::Iso8601 {
+        0
     } else {
-        tz
+        tz.offset_secs
     };
-    let (c, frac) = tz.local(ns);
-    let nanos = match what {
-        Stamp::Time { nanos } => nanos,
+    let secs = (ns / 1_000_000_000) as i64 + offset as i64;
+    let frac = (ns % 1_000_000_000) as u32;
+    let text = cache.text(secs);
+    // The whole stamp is assembled here, then appended at once.
+    let mut buf = [0u8; 35];
+    let (mut n, nanos) = match what {
+        Stamp::Time { nanos } => {
+            buf[..8].copy_from_slice(&text[11..]);
+            (8, nanos)
+        }
         Stamp::DateTime { nanos } => {
-            write!(w, "{:04}-{:02}-{:02} ", c.year, c.month, c.day)?;
-            nanos
+            buf[..19].copy_from_slice(text);
+            (19, nanos)
         }
         Stamp::Iso8601 => {
-            write!(w, "{:04}-{:02}-{:02}T", c.year, c.month, c.day)?;
-            true
+            buf[..19].copy_from_slice(text);
+            buf[10] = b'T';
+            (19, true)
         }
     };
-    write!(w, "{:02}:{:02}:{:02}", c.hour, c.min, c.sec)?;
     if nanos {
-        write!(w, ".{frac:09}")?;
+        buf[n] = b'.';
+        buf[n + 1..n + 10].copy_from_slice(&nine_digits(frac));
+        n += 10;
     }
     if what == Stamp::Iso8601 {
-        w.write_str("+0000")?;
+        buf[n..n + 5].copy_from_slice(b"+0000");
+        n += 5;
     }
-    Ok(())
+    out.push_ascii(&buf[..n]);
 }
 
 /// A duration the way sysdig's `*.human` fields print it: `653ns`, `3.12us`, `1.50ms`, `2.00s`
 /// (two decimals, truncated).
-pub(crate) fn write_human_duration(w: &mut impl fmt::Write, ns: u64) -> fmt::Result {
+pub(crate) fn write_human_duration<O: Text>(w: &mut O, ns: u64) {
     let (unit, div) = match ns {
-        0..1_000 => return write!(w, "{ns}ns"),
+        0..1_000 => {
+            w.push_u64(ns);
+            return w.push_str("ns");
+        }
         1_000..1_000_000 => ("us", 1_000),
         1_000_000..1_000_000_000 => ("ms", 1_000_000),
         _ => ("s", 1_000_000_000),
     };
-    write!(w, "{}.{:02}{unit}", ns / div, ns % div * 100 / div)
+    w.push_u64(ns / div);
+    w.push_byte(b'.');
+    w.push_ascii(&pair((ns % div * 100 / div) as u32));
+    w.push_str(unit);
 }
 
 #[cfg(test)]
@@ -168,7 +207,7 @@ mod tests {
 
     fn s(ns: u64, tz: TimeZone, what: Stamp) -> String {
         let mut out = String::new();
-        write_stamp(&mut out, ns, tz, what).unwrap();
+        write_stamp(&mut out, ns, tz, what, &mut StampCache::default());
         out
     }
 
@@ -199,6 +238,76 @@ mod tests {
         );
     }
 
+    /// The stamp as `core::fmt` writes it, computed afresh.
+    fn reference(ns: u64, tz: TimeZone, what: Stamp) -> String {
+        let offset = if what == Stamp::Iso8601 {
+            0
+        } else {
+            tz.offset_secs()
+        };
+        let secs = (ns / 1_000_000_000) as i64 + offset as i64;
+        let (y, mo, d) = strata_scap::param::civil_from_days(secs.div_euclid(86_400));
+        let r = secs.rem_euclid(86_400);
+        let hms = format!("{:02}:{:02}:{:02}", r / 3600, r / 60 % 60, r % 60);
+        let frac = format!(".{:09}", ns % 1_000_000_000);
+        match what {
+            Stamp::Time { nanos } => format!("{hms}{}", if nanos { &frac[..] } else { "" }),
+            Stamp::DateTime { nanos } => {
+                format!(
+                    "{y:04}-{mo:02}-{d:02} {hms}{}",
+                    if nanos { &frac[..] } else { "" }
+                )
+            }
+            Stamp::Iso8601 => format!("{y:04}-{mo:02}-{d:02}T{hms}{frac}+0000"),
+        }
+    }
+
+    #[test]
+    fn the_cache_follows_zones_days_and_time_going_back() {
+        let t = 1_470_327_477_881_730_713u64;
+        let day = 86_400_000_000_000u64;
+        let times = [
+            t,
+            t + 1,
+            t + 118_269_287, // the next second
+            t - 1_000_000_000,
+            t,
+            t + day,
+            t - 400 * day,
+            t - 400 * day + 7,
+            0,
+            999_999_999,
+            u64::MAX,
+            t,
+        ];
+        let zones = [
+            TimeZone::UTC,
+            TimeZone::fixed(-18_000),
+            TimeZone::fixed(19_800),
+            TimeZone::fixed(-25 * 3600),
+            TimeZone::UTC,
+        ];
+        let kinds = [
+            Stamp::Time { nanos: true },
+            Stamp::Time { nanos: false },
+            Stamp::DateTime { nanos: true },
+            Stamp::DateTime { nanos: false },
+            Stamp::Iso8601,
+        ];
+        // One cache through every combination, in an order that moves back and forth.
+        let mut cache = StampCache::default();
+        for tz in zones {
+            for ns in times {
+                for what in kinds {
+                    let mut out = Vec::new();
+                    write_stamp(&mut out, ns, tz, what, &mut cache);
+                    let got = String::from_utf8(out).unwrap();
+                    assert_eq!(got, reference(ns, tz, what), "{ns} {tz:?} {what:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn posix_tz() {
         assert_eq!(TimeZone::parse_posix("UTC"), Some(TimeZone::UTC));
@@ -219,7 +328,7 @@ mod tests {
     fn human() {
         let h = |ns| {
             let mut o = String::new();
-            write_human_duration(&mut o, ns).unwrap();
+            write_human_duration(&mut o, ns);
             o
         };
         assert_eq!(h(0), "0ns");

@@ -7,6 +7,9 @@ use strata_scap::ParamValue;
 use strata_scap::param::Ipv6Text;
 use strata_scap::table::ParamInfo;
 
+use crate::text::Text;
+pub(crate) use crate::text::is_printable;
+
 /// One extracted value. Nothing is formatted until it is written; strings and buffers borrow
 /// from the event, the state, or the caller's scratch buffer.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -77,12 +80,13 @@ impl Value<'_> {
     pub fn write_to(&self, out: &mut Vec<u8>) {
         match *self {
             Value::Str(s) => out.extend_from_slice(s.as_bytes()),
-            Value::Bytes(b) => push_lossy(out, b),
-            Value::Buf(b) => push_printable(out, b),
-            Value::Sanitized(b) => push_sanitized(out, b),
-            Value::I64(v) => push_i64(out, v),
-            Value::U64(v) | Value::RelTime(v) | Value::AbsTime(v) => push_u64(out, v),
-            Value::Port(p) => push_u64(out, p as u64),
+            Value::Bytes(b) => out.push_lossy(b),
+            Value::Buf(b) => out.push_printable(b),
+            Value::Sanitized(b) => out.push_sanitized(b),
+            Value::I64(v) => out.push_i64(v),
+            Value::U64(v) | Value::RelTime(v) | Value::AbsTime(v) => out.push_u64(v),
+            Value::Port(p) => out.push_u64(p as u64),
+            Value::Ipv4(a) => out.push_ipv4(a),
             Value::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
             Value::List(items) => {
                 for (i, v) in items.iter().enumerate() {
@@ -92,54 +96,12 @@ impl Value<'_> {
                     v.write_to(out);
                 }
             }
-            _ => {
-                use std::io::Write as _;
-                let _ = write!(out, "{self}");
-            }
+            _ => Text::write_fmt(out, format_args!("{self}")),
         }
     }
 }
 
-/// Appends bytes as text: as they are when they are UTF-8 (the usual case, checked at
-/// memory speed), else with each invalid sequence replaced by U+FFFD like [`write_lossy`].
-pub(crate) fn push_lossy(out: &mut Vec<u8>, b: &[u8]) {
-    // `is_ascii` first: cheaper than full validation for the short names this usually gets.
-    if b.is_ascii() || std::str::from_utf8(b).is_ok() {
-        out.extend_from_slice(b);
-        return;
-    }
-    for chunk in b.utf8_chunks() {
-        out.extend_from_slice(chunk.valid().as_bytes());
-        if !chunk.invalid().is_empty() {
-            out.extend_from_slice("\u{fffd}".as_bytes());
-        }
-    }
-}
-
-/// Appends printable ASCII as it is and any other byte as `.`, like [`write_printable`].
-pub(crate) fn push_printable(out: &mut Vec<u8>, b: &[u8]) {
-    out.extend(
-        b.iter()
-            .map(|&c| if (0x20..0x7f).contains(&c) { c } else { b'.' }),
-    );
-}
-
-/// Whether libsinsp keeps byte `c` when it sanitizes a string: printable ASCII.
-pub(crate) const fn is_printable(c: u8) -> bool {
-    matches!(c, 0x20..=0x7e)
-}
-
-/// Appends the printable ASCII bytes of `b`, leaving out the others (libsinsp's
-/// `sanitize_string`); a name with nothing to leave out is copied at once.
-pub(crate) fn push_sanitized(out: &mut Vec<u8>, b: &[u8]) {
-    if b.iter().all(|&c| is_printable(c)) {
-        out.extend_from_slice(b);
-    } else {
-        out.extend(b.iter().copied().filter(|&c| is_printable(c)));
-    }
-}
-
-/// Writes the printable ASCII bytes of `b`, leaving out the others, like [`push_sanitized`].
+/// Writes the printable ASCII bytes of `b`, leaving out the others, like `Text::push_sanitized`.
 pub(crate) fn write_sanitized(w: &mut impl fmt::Write, b: &[u8]) -> fmt::Result {
     for part in b.split(|&c| !is_printable(c)) {
         if !part.is_empty() {
@@ -148,40 +110,6 @@ pub(crate) fn write_sanitized(w: &mut impl fmt::Write, b: &[u8]) -> fmt::Result 
         }
     }
     Ok(())
-}
-
-/// Appends `v` in decimal.
-pub(crate) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-        2021222324252627282930313233343536373839\
-        4041424344454647484950515253545556575859\
-        6061626364656667686970717273747576777879\
-        8081828384858687888990919293949596979899";
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    while v >= 100 {
-        let d = (v % 100) as usize * 2;
-        v /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    }
-    if v >= 10 {
-        let d = v as usize * 2;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
-    } else {
-        i -= 1;
-        buf[i] = b'0' + v as u8;
-    }
-    out.extend_from_slice(&buf[i..]);
-}
-
-/// Appends `v` in decimal, with a `-` when negative.
-pub(crate) fn push_i64(out: &mut Vec<u8>, v: i64) {
-    if v < 0 {
-        out.push(b'-');
-    }
-    push_u64(out, v.unsigned_abs());
 }
 
 impl fmt::Display for Value<'_> {
@@ -289,11 +217,6 @@ mod tests {
             let mut out = Vec::new();
             v.write_to(&mut out);
             assert_eq!(String::from_utf8(out).unwrap(), v.to_string(), "{v:?}");
-        }
-        for n in (0..100_000u64).step_by(7).chain([u64::MAX / 3, 1 << 63]) {
-            let mut out = Vec::new();
-            push_u64(&mut out, n);
-            assert_eq!(out, n.to_string().as_bytes());
         }
     }
 }

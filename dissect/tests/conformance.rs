@@ -48,8 +48,8 @@ struct View<'a> {
 }
 
 impl StateView for View<'_> {
-    fn event(&self) -> Event<'_> {
-        self.ev
+    fn event(&self) -> &Event<'_> {
+        &self.ev
     }
     fn num(&self) -> u64 {
         self.num

@@ -206,13 +206,13 @@ impl<'a> Event<'a> {
         let data_len = raw.len() - lens_end;
         let mut data_end = raw.len();
         if v2 {
-            if sum_lens(lens, nparams as usize, large, endian) > data_len as u64 {
+            if sum_lens(lens, large, endian, data_len as u64) > data_len as u64 {
                 return Err(ErrorKind::Malformed(
                     "event parameter lengths overrun the event",
                 ));
             }
         } else if hd.event_type == NOTIFICATION_E || hd.event_type == INFRASTRUCTURE_EVENT_E {
-            let sum = sum_lens(lens, nparams as usize, large, endian);
+            let sum = sum_lens(lens, large, endian, data_len as u64);
             data_end = lens_end + sum.min(data_len as u64) as usize;
         }
         Ok(Event {
@@ -483,29 +483,43 @@ impl<'a> Iterator for Params<'a> {
 
 impl std::iter::FusedIterator for Params<'_> {}
 
-#[inline]
-fn sum_lens(lens: &[u8], n: usize, large: bool, endian: Endian) -> u64 {
-    if !large && endian == Endian::Little {
-        if let Some(l) = lens.get(..n * 2) {
-            return l
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]) as u64)
-                .sum();
+/// The sum of a length array (every entry of `lens`, 2 or 4 bytes wide), or, as soon as it
+/// passes `limit`, the part summed so far.
+#[inline(always)]
+fn sum_lens(lens: &[u8], large: bool, endian: Endian, limit: u64) -> u64 {
+    // `endian` is a constant in each copy of `Event::parse_in`. The arrays are short: the
+    // early exit keeps this a plain loop rather than a vectorized one with its setup.
+    let mut sum = 0u64;
+    if large {
+        for c in lens.chunks_exact(4) {
+            let b = [c[0], c[1], c[2], c[3]];
+            sum += match endian {
+                Endian::Little => u32::from_le_bytes(b),
+                Endian::Big => u32::from_be_bytes(b),
+            } as u64;
+            if sum > limit {
+                break;
+            }
+        }
+    } else {
+        for c in lens.chunks_exact(2) {
+            let b = [c[0], c[1]];
+            sum += match endian {
+                Endian::Little => u16::from_le_bytes(b),
+                Endian::Big => u16::from_be_bytes(b),
+            } as u64;
+            if sum > limit {
+                break;
+            }
         }
     }
-    let mut total = 0u64;
-    for i in 0..n {
-        total += if large {
-            endian.u32(lens, i * 4).unwrap_or_default() as u64
-        } else {
-            endian.u16(lens, i * 2).unwrap_or_default() as u64
-        };
-    }
-    total
+    sum
 }
 
 /// Version 1 headers do not say how many parameters follow: like libscap, take the count (up to
 /// today's table's) whose lengths end exactly at the event's end; there is at most one.
+/// Inlined into each byte order's copy of `Event::parse_in`, where `endian` is a constant.
+#[inline(always)]
 fn infer_v1_nparams(
     raw: &[u8],
     event_type: u16,
@@ -522,13 +536,11 @@ fn infer_v1_nparams(
     let lens = raw.get(HEADER_V1_LEN..).unwrap_or_default();
     let avail = max.min(lens.len() / 2);
     let lens = &lens[..avail * 2];
-    let le = endian == Endian::Little;
     let at = |c: &[u8]| -> u64 {
         let b = [c[0], c[1]];
-        (if le {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
+        (match endian {
+            Endian::Little => u16::from_le_bytes(b),
+            Endian::Big => u16::from_be_bytes(b),
         }) as u64
     };
     // The size that `n` parameters make grows strictly with `n` (each adds at least its

@@ -1696,46 +1696,71 @@ pub struct Ipv6Text(pub Ipv6Addr);
 
 impl fmt::Display for Ipv6Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let w = self.0.segments();
-        let (mut best_base, mut best_len) = (usize::MAX, 0);
-        let mut i = 0;
-        while i < 8 {
-            if w[i] == 0 {
-                let start = i;
-                while i < 8 && w[i] == 0 {
-                    i += 1;
-                }
-                if i - start > best_len {
-                    (best_base, best_len) = (start, i - start);
-                }
-            } else {
+        let mut r = Ok(());
+        ipv6_pieces(&self.0, |p| {
+            if r.is_ok() {
+                r = match p {
+                    Ipv6Piece::Colon => f.write_char(':'),
+                    Ipv6Piece::Group(g) => write!(f, "{g:x}"),
+                    Ipv6Piece::V4(a) => a.fmt(f),
+                };
+            }
+        });
+        r
+    }
+}
+
+/// One piece of an IPv6 address's text; see [`ipv6_pieces`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ipv6Piece {
+    /// A `:`.
+    Colon,
+    /// A 16-bit group, written in lower-case hex without leading zeros.
+    Group(u16),
+    /// The last 32 bits as a dotted IPv4 address (IPv4-compatible and IPv4-mapped addresses).
+    V4(Ipv4Addr),
+}
+
+/// The pieces of `addr`'s text as [`Ipv6Text`] writes it, in order, for writers that do not go
+/// through `core::fmt`.
+pub fn ipv6_pieces(addr: &Ipv6Addr, mut emit: impl FnMut(Ipv6Piece)) {
+    let w = addr.segments();
+    let (mut best_base, mut best_len) = (usize::MAX, 0);
+    let mut i = 0;
+    while i < 8 {
+        if w[i] == 0 {
+            let start = i;
+            while i < 8 && w[i] == 0 {
                 i += 1;
             }
-        }
-        if best_len < 2 {
-            best_base = usize::MAX;
-        }
-        let in_run =
-            |i: usize| best_base != usize::MAX && i >= best_base && i < best_base + best_len;
-        for i in 0..8 {
-            if in_run(i) {
-                if i == best_base {
-                    f.write_char(':')?;
-                }
-                continue;
+            if i - start > best_len {
+                (best_base, best_len) = (start, i - start);
             }
-            if i != 0 {
-                f.write_char(':')?;
-            }
-            if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
-                return mapped_v4(&self.0).fmt(f);
-            }
-            write!(f, "{:x}", w[i])?;
+        } else {
+            i += 1;
         }
-        if best_base != usize::MAX && best_base + best_len == 8 {
-            f.write_char(':')?;
+    }
+    if best_len < 2 {
+        best_base = usize::MAX;
+    }
+    let in_run = |i: usize| best_base != usize::MAX && i >= best_base && i < best_base + best_len;
+    for i in 0..8 {
+        if in_run(i) {
+            if i == best_base {
+                emit(Ipv6Piece::Colon);
+            }
+            continue;
         }
-        Ok(())
+        if i != 0 {
+            emit(Ipv6Piece::Colon);
+        }
+        if i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            return emit(Ipv6Piece::V4(mapped_v4(addr)));
+        }
+        emit(Ipv6Piece::Group(w[i]));
+    }
+    if best_base != usize::MAX && best_base + best_len == 8 {
+        emit(Ipv6Piece::Colon);
     }
 }
 

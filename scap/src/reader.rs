@@ -274,6 +274,15 @@ impl<'a> Iterator for SliceReader<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        if !self.done {
+            let rest = &self.data[self.pos..];
+            if let Some((len, t)) = whole_event(rest, &self.state, &self.opts) {
+                let offset = self.pos as u64;
+                self.last = offset;
+                self.pos += len;
+                return Some(event_block(&rest[..len], t, self.state.endian, offset));
+            }
+        }
         let (t, block, endian) = match self.next_framed()? {
             Ok(x) => x,
             Err(e) => return Some(Err(e)),
@@ -320,6 +329,59 @@ fn is_event_block(t: u32) -> bool {
     )
 }
 
+/// The common case of both readers: an event block of the current section, whole in
+/// `avail` (which starts at the block). Returns its length and type, or `None` for anything
+/// else (a section header, metadata, a bad or cut length, no section yet), which the general
+/// path then frames and reports exactly as before.
+#[inline(always)]
+fn whole_event(avail: &[u8], state: &SectionState, opts: &ReadOptions) -> Option<(usize, u32)> {
+    if !state.started {
+        return None;
+    }
+    let head: &[u8; 8] = avail.first_chunk()?;
+    // Two whole-word loads, swapped for a big-endian section.
+    let t = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+    let len = u32::from_le_bytes([head[4], head[5], head[6], head[7]]);
+    let (t, len) = match state.endian {
+        Endian::Little => (t, len),
+        Endian::Big => (t.swap_bytes(), len.swap_bytes()),
+    };
+    // EV_V2, what today's writers produce, is tested first.
+    if !(t == types::EV_V2 || is_event_block(t)) || len < 12 || len as u64 > opts.max_block_size {
+        return None;
+    }
+    let len = len as usize;
+    (len <= avail.len()).then_some((len, t))
+}
+
+/// Decodes a framed event block (header and trailer included) at `offset`.
+#[inline(always)]
+fn event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
+    let body = &block[8..block.len() - 4];
+    // The block types of today's and of older writers get a decoder each, in which the
+    // layout of the header is a constant; what they cannot decode (rarer types, errors) is
+    // decoded again out of line, where the error is made.
+    let ev = match t {
+        types::EV_V2 => Event::parse(types::EV_V2, body, endian).ok(),
+        types::EV => Event::parse(types::EV, body, endian).ok(),
+        _ => None,
+    };
+    match ev {
+        Some(ev) => Ok(Block::Event(ev)),
+        None => other_event_block(body, t, endian, offset),
+    }
+}
+
+/// [`event_block`] for the rarer event block types and for malformed events, out of line.
+#[cold]
+#[inline(never)]
+fn other_event_block(body: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
+    match Event::parse(t, body, endian) {
+        Ok(ev) => Ok(Block::Event(ev)),
+        Err(k) => Err(Error::new(offset, Some(t), k)),
+    }
+}
+
 /// Reads blocks from any `io::Read`, through one buffer reused for every block.
 ///
 /// Gzip input is detected by its magic. Blocks borrow from the reader's buffer, so this is a
@@ -343,9 +405,12 @@ pub struct StreamReader<R: Read> {
     gzip_cut: bool,
 }
 
-/// Initial (and usual) buffer size: one read serves many blocks (large reads keep the
+/// Usual buffer size: one read serves many blocks (large reads keep the
 /// per-syscall cost low when the source is a plain file).
 const STREAM_BUF: usize = 256 << 10;
+
+/// The buffer's first size; it doubles as data arrives, up to [`STREAM_BUF`].
+const FIRST_BUF: usize = 8 << 10;
 
 enum Source<R: Read> {
     Plain(io::Chain<io::Cursor<Vec<u8>>, R>),
@@ -435,9 +500,12 @@ impl<R: Read> StreamReader<R> {
                     self.end -= self.start;
                     self.start = 0;
                 }
-                if self.end == self.buf.len() {
+                // Grown when full of unread data, and, from a small first size, every time it
+                // fills until it reaches its usual size: a short input (a fuzzer's) allocates
+                // and zeroes little.
+                if self.end == self.buf.len() || self.buf.len() < STREAM_BUF {
                     let grown = (self.buf.len() * 2)
-                        .max(STREAM_BUF)
+                        .max(FIRST_BUF)
                         .min(want.max(STREAM_BUF));
                     self.buf.resize(grown, 0);
                 }
@@ -458,6 +526,7 @@ impl<R: Read> StreamReader<R> {
     }
 
     /// The next block, or `None` at a clean end of input.
+    #[inline]
     pub fn next_block(&mut self) -> Option<Result<Block<'_>>> {
         if self.done {
             return None;
@@ -467,6 +536,21 @@ impl<R: Read> StreamReader<R> {
         self.pending = 0;
         let offset = self.offset;
         self.last = offset;
+        // Nearly every block: an event already whole in the buffer.
+        let avail = &self.buf[self.start..self.end];
+        if let Some((len, t)) = whole_event(avail, &self.state, &self.opts) {
+            self.pending = len;
+            let block = &self.buf[self.start..self.start + len];
+            return Some(event_block(block, t, self.state.endian, offset));
+        }
+        self.next_block_slow()
+    }
+
+    /// [`next_block`](Self::next_block) for everything but a whole event block: refills,
+    /// section headers, metadata, errors.
+    #[inline(never)]
+    fn next_block_slow(&mut self) -> Option<Result<Block<'_>>> {
+        let offset = self.offset;
         let io_err = |e: io::Error| Error::new(offset, None, e.into());
         let have = match self.fill(8) {
             Ok(n) => n,

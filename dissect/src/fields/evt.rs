@@ -1,8 +1,6 @@
 //! The fields this crate computes itself: `evt.*` from the event's bytes and the counters of
 //! the [`StateView`], plus the few process and fd fields its small lookups can answer.
 
-use std::fmt::Write as _;
-
 use strata_scap::table::{self, Direction, EventFlags};
 use strata_scap::{Event, ParamValue};
 
@@ -12,7 +10,8 @@ use crate::registry::Arg;
 use crate::render::{self, Flavor, OutputTime, RenderOptions};
 use crate::state::StateView;
 use crate::syslog;
-use crate::time::{Stamp, write_human_duration, write_stamp};
+use crate::text::{Text, nine_digits};
+use crate::time::{Stamp, StampCache, write_human_duration, write_stamp};
 use crate::value::Value;
 
 /// Whether the field is computed here rather than asked of the view.
@@ -24,6 +23,160 @@ pub(super) fn computes(b: B) -> bool {
         )
 }
 
+/// Whether the field's text is composed rather than borrowed: see [`compose`].
+pub(super) fn composes(b: B) -> bool {
+    matches!(
+        b,
+        B::EvtTime
+            | B::EvtTimeS
+            | B::EvtTimeIso8601
+            | B::EvtDatetime
+            | B::EvtDatetimeS
+            | B::EvtOutputtime
+            | B::EvtRawtimeNs
+            | B::EvtReltime
+            | B::EvtReltimeNs
+            | B::EvtLatencyNs
+            | B::EvtDeltatimeNs
+            | B::EvtLatencyHuman
+            | B::EvtInfo
+            | B::EvtArgs
+            | B::EvtArg
+            | B::EvtRes
+    )
+}
+
+/// Whether the field is a number or a fixed name that [`write_plain`] writes.
+pub(super) fn plain(b: B) -> bool {
+    matches!(
+        b,
+        B::EvtNum | B::EvtCpu | B::EvtDir | B::EvtType | B::ThreadTid | B::EvtRawtime
+    )
+}
+
+/// Writes a [`plain`] field, which always has a value: the text of the [`Value`] that
+/// [`extract`] gives, without building it.
+#[inline]
+pub(super) fn write_plain<O: Text, S: StateView + ?Sized>(
+    b: B,
+    view: &S,
+    opts: &RenderOptions,
+    out: &mut O,
+) {
+    match b {
+        B::EvtNum => out.push_u64(view.num()),
+        B::EvtCpu => out.push_u64(view.event().cpu as u64),
+        B::EvtDir => out.push_byte(match Direction::of(view.event().event_type) {
+            Direction::Enter => b'>',
+            Direction::Exit => b'<',
+        }),
+        B::EvtType => out.push_str(type_name_in(&view.event(), opts.flavor)),
+        B::ThreadTid => out.push_i64(view.event().tid as i64),
+        B::EvtRawtime => out.push_u64(view.event().ts),
+        _ => {}
+    }
+}
+
+/// `Some(whether it had a value)` when the field's text is composed rather than borrowed
+/// (times, `evt.args`, `evt.arg`, ...): it is then written to `out`, and nothing is written
+/// when it has no value. `None` for the other fields, which [`extract`] gives.
+pub(super) fn compose<O: Text, S: StateView + ?Sized>(
+    b: B,
+    arg: Option<&Arg>,
+    view: &S,
+    opts: &RenderOptions,
+    cache: &mut StampCache,
+    out: &mut O,
+) -> Option<bool> {
+    let ev = view.event();
+    let ts = ev.ts;
+    match b {
+        B::EvtTime => write_stamp(out, ts, opts.tz, Stamp::Time { nanos: true }, cache),
+        B::EvtTimeS => write_stamp(out, ts, opts.tz, Stamp::Time { nanos: false }, cache),
+        B::EvtTimeIso8601 => write_stamp(out, ts, opts.tz, Stamp::Iso8601, cache),
+        B::EvtDatetime => write_stamp(out, ts, opts.tz, Stamp::DateTime { nanos: true }, cache),
+        B::EvtDatetimeS => write_stamp(out, ts, opts.tz, Stamp::DateTime { nanos: false }, cache),
+        B::EvtOutputtime => match opts.output_time {
+            OutputTime::Human => write_stamp(out, ts, opts.tz, Stamp::Time { nanos: true }, cache),
+            mode => {
+                let ns = match mode {
+                    OutputTime::Relative => reltime(view),
+                    OutputTime::Delta => deltatime(view),
+                    _ => ts,
+                };
+                out.push_u64(ns / 1_000_000_000);
+                out.push_byte(b'.');
+                out.push_ascii(&nine_digits((ns % 1_000_000_000) as u32));
+            }
+        },
+        // Printed zero-padded to at least 9 digits (PF_10_PADDED_DEC).
+        B::EvtRawtimeNs => out.push_ascii(&nine_digits((ts % 1_000_000_000) as u32)),
+        B::EvtReltime => out.push_u64_padded(reltime(view), 9),
+        B::EvtReltimeNs => out.push_ascii(&nine_digits((reltime(view) % 1_000_000_000) as u32)),
+        B::EvtLatencyNs => out.push_ascii(&nine_digits(
+            (latency(view, opts.flavor) % 1_000_000_000) as u32,
+        )),
+        B::EvtDeltatimeNs => {
+            out.push_ascii(&nine_digits((deltatime(view) % 1_000_000_000) as u32));
+        }
+        B::EvtLatencyHuman => write_human_duration(out, latency(view, opts.flavor)),
+        B::EvtInfo if opts.flavor == Flavor::Sysdig029 => {
+            if let Some(s) = syslog::of_event(view, opts.flavor) {
+                out.push_str("syslog sev=");
+                out.push_str(s.severity_str());
+                out.push_str(" msg=");
+                out.push_lossy(s.message);
+            } else {
+                render::write_args(out, view, opts);
+            }
+        }
+        B::EvtArgs | B::EvtInfo => render::write_args(out, view, opts),
+        B::EvtArg => return Some(evt_arg(arg, view, &ev, opts, out).is_some()),
+        B::EvtRes => return Some(evt_res(view, &ev, opts, out).is_some()),
+        _ => return None,
+    }
+    Some(true)
+}
+
+/// `evt.arg`: the parameter named or numbered by `arg`, resolved if it can be.
+fn evt_arg<O: Text, S: StateView + ?Sized>(
+    arg: Option<&Arg>,
+    view: &S,
+    ev: &Event<'_>,
+    opts: &RenderOptions,
+    out: &mut O,
+) -> Option<()> {
+    let info = ev.info()?;
+    let i = match arg? {
+        Arg::Index(i) => usize::try_from(*i).ok()?,
+        Arg::Name(n) => old_table::index(ev, n, opts.flavor)?,
+    };
+    if i >= ev.nparams() || i >= info.params.len() {
+        return None;
+    }
+    let pinfo = old_table::param(ev, i, opts.flavor)?;
+    render::write_param(out, view, ev, i, pinfo, false, opts);
+    Some(())
+}
+
+/// `evt.res`: `SUCCESS`, or the error the result parameter resolves to.
+fn evt_res<O: Text, S: StateView + ?Sized>(
+    view: &S,
+    ev: &Event<'_>,
+    opts: &RenderOptions,
+    out: &mut O,
+) -> Option<()> {
+    let (idx, _) = render::result_param(ev)?;
+    let res = render::result_value(ev)?;
+    if res >= 0 {
+        out.push_str("SUCCESS");
+    } else {
+        let pinfo = &ev.info()?.params[idx];
+        render::write_param(out, view, ev, idx, pinfo, false, opts);
+    }
+    Some(())
+}
+
 /// `Some(value or None)` when the field is computed here; `None` to ask the view.
 pub(super) fn extract<'a, S: StateView + ?Sized>(
     b: B,
@@ -32,58 +185,23 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
     opts: &RenderOptions,
     scratch: &'a mut String,
 ) -> Option<Option<Value<'a>>> {
+    if composes(b) {
+        let some = compose(b, arg, view, opts, &mut StampCache::default(), scratch);
+        return Some((some == Some(true)).then_some(Value::Str(scratch.as_str())));
+    }
     let ev = view.event();
     let ts = ev.ts;
     let exit = ev.direction() == Direction::Exit;
-    let flags = old_table::flags(&ev, opts.flavor);
-    let text = |scratch: &'a mut String| Some(Value::Str(scratch.as_str()));
-    let stamp = |scratch: &'a mut String, what| {
-        let _ = write_stamp(scratch, ts, opts.tz, what);
-        Some(Value::Str(scratch.as_str()))
-    };
-    let padded = |scratch: &'a mut String, ns: u64| {
-        let _ = write!(scratch, "{:09}", ns % 1_000_000_000);
-        Some(Value::Str(scratch.as_str()))
-    };
+    let flags = || old_table::flags(&ev, opts.flavor);
     let v = match b {
         B::EvtNum => Some(Value::U64(view.num())),
-        B::EvtTime => stamp(scratch, Stamp::Time { nanos: true }),
-        B::EvtTimeS => stamp(scratch, Stamp::Time { nanos: false }),
-        B::EvtTimeIso8601 => stamp(scratch, Stamp::Iso8601),
-        B::EvtDatetime => stamp(scratch, Stamp::DateTime { nanos: true }),
-        B::EvtDatetimeS => stamp(scratch, Stamp::DateTime { nanos: false }),
         B::EvtRawtime => Some(Value::AbsTime(ts)),
         B::EvtRawtimeS => Some(Value::AbsTime(ts / 1_000_000_000)),
-        B::EvtRawtimeNs => padded(scratch, ts),
-        // Printed zero-padded to at least 9 digits (PF_10_PADDED_DEC).
-        B::EvtReltime => {
-            let _ = write!(scratch, "{:09}", reltime(view));
-            Some(Value::Str(scratch.as_str()))
-        }
         B::EvtReltimeS => Some(Value::RelTime(reltime(view) / 1_000_000_000)),
-        B::EvtReltimeNs => padded(scratch, reltime(view)),
         B::EvtLatency => Some(Value::RelTime(latency(view, opts.flavor))),
         B::EvtLatencyS => Some(Value::RelTime(latency(view, opts.flavor) / 1_000_000_000)),
-        B::EvtLatencyNs => padded(scratch, latency(view, opts.flavor)),
-        B::EvtLatencyHuman => {
-            let _ = write_human_duration(scratch, latency(view, opts.flavor));
-            text(scratch)
-        }
         B::EvtDeltatime => Some(Value::RelTime(deltatime(view))),
         B::EvtDeltatimeS => Some(Value::RelTime(deltatime(view) / 1_000_000_000)),
-        B::EvtDeltatimeNs => padded(scratch, deltatime(view)),
-        B::EvtOutputtime => match opts.output_time {
-            OutputTime::Human => stamp(scratch, Stamp::Time { nanos: true }),
-            mode => {
-                let ns = match mode {
-                    OutputTime::Relative => reltime(view),
-                    OutputTime::Delta => deltatime(view),
-                    _ => ts,
-                };
-                let _ = write!(scratch, "{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000);
-                text(scratch)
-            }
-        },
         B::EvtDir => Some(Value::Str(match ev.direction() {
             Direction::Enter => ">",
             Direction::Exit => "<",
@@ -101,19 +219,6 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         }
         B::EvtCategory => Some(Value::Str(category(view, &ev, opts.flavor))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
-        B::EvtInfo if opts.flavor == Flavor::Sysdig029 => {
-            if let Some(s) = syslog::of_event(view, opts.flavor) {
-                let _ = write!(scratch, "syslog sev={} msg=", s.severity_str());
-                let _ = crate::value::write_lossy(scratch, s.message);
-            } else {
-                render::write_args(scratch, view, opts);
-            }
-            text(scratch)
-        }
-        B::EvtArgs | B::EvtInfo => {
-            render::write_args(scratch, view, opts);
-            text(scratch)
-        }
         B::EvtIsSyslog => Some(Value::Bool(syslog::is_syslog_write(view))),
         B::SyslogFacility => Some(Value::U64(
             syslog::of_event(view, opts.flavor)?.facility().into(),
@@ -128,19 +233,6 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             syslog::of_event(view, opts.flavor)?.severity_str(),
         )),
         B::SyslogMessage => Some(Value::Bytes(syslog::of_event(view, opts.flavor)?.message)),
-        B::EvtArg => {
-            let info = ev.info()?;
-            let i = match arg? {
-                Arg::Index(i) => usize::try_from(*i).ok()?,
-                Arg::Name(n) => old_table::index(&ev, n, opts.flavor)?,
-            };
-            if i >= ev.nparams() || i >= info.params.len() {
-                return Some(None);
-            }
-            let pinfo = old_table::param(&ev, i, opts.flavor)?;
-            render::write_param(scratch, view, &ev, i, pinfo, false, opts);
-            text(scratch)
-        }
         B::EvtRawarg if opts.flavor == Flavor::Sysdig029 => {
             old_table::rawarg_029(&ev, arg?.name()?)
         }
@@ -159,37 +251,26 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Some(Ok(ParamValue::Bytes(b))) => Some(Value::Buf(b)),
             _ => None,
         },
-        B::EvtRes => {
-            let (idx, _) = render::result_param(&ev)?;
-            let res = render::result_value(&ev)?;
-            if res >= 0 {
-                Some(Value::Str("SUCCESS"))
-            } else {
-                let pinfo = &ev.info()?.params[idx];
-                render::write_param(scratch, view, &ev, idx, pinfo, false, opts);
-                text(scratch)
-            }
-        }
         B::EvtRawres => render::result_value(&ev).map(Value::I64),
         B::EvtFailed => Some(Value::Bool(failed(&ev))),
         B::EvtIsIo => Some(Value::Bool(
-            flags.0 & (EventFlags::READS_FROM_FD | EventFlags::WRITES_TO_FD) != 0,
+            flags().0 & (EventFlags::READS_FROM_FD | EventFlags::WRITES_TO_FD) != 0,
         )),
-        B::EvtIsIoRead => Some(Value::Bool(flags.contains(EventFlags::READS_FROM_FD))),
-        B::EvtIsIoWrite => Some(Value::Bool(flags.contains(EventFlags::WRITES_TO_FD))),
+        B::EvtIsIoRead => Some(Value::Bool(flags().contains(EventFlags::READS_FROM_FD))),
+        B::EvtIsIoWrite => Some(Value::Bool(flags().contains(EventFlags::WRITES_TO_FD))),
         B::EvtIoDir => {
-            if flags.contains(EventFlags::WRITES_TO_FD) {
+            if flags().contains(EventFlags::WRITES_TO_FD) {
                 Some(Value::Str("write"))
-            } else if flags.contains(EventFlags::READS_FROM_FD) {
+            } else if flags().contains(EventFlags::READS_FROM_FD) {
                 Some(Value::Str("read"))
             } else {
                 None
             }
         }
-        B::EvtIsWait => Some(Value::Bool(flags.contains(EventFlags::WAITS))),
+        B::EvtIsWait => Some(Value::Bool(flags().contains(EventFlags::WAITS))),
         // libsinsp 0.25 gives 0 for every event (the field is deprecated).
         B::EvtWaitLatency if opts.flavor == Flavor::Libsinsp025 => Some(Value::RelTime(0)),
-        B::EvtWaitLatency => (flags.contains(EventFlags::WAITS) && exit)
+        B::EvtWaitLatency => (flags().contains(EventFlags::WAITS) && exit)
             .then(|| Value::RelTime(latency(view, opts.flavor))),
         B::EvtCount => Some(Value::U64(1)),
         B::EvtCountExit => exit.then_some(Value::U64(1)),

@@ -9,6 +9,7 @@ pub use defs::Builtin;
 use crate::registry::{Arg, FieldId, FieldInfo, Registry};
 use crate::render::RenderOptions;
 use crate::state::StateView;
+use crate::time::StampCache;
 use crate::value::Value;
 
 /// A resolved field reference: which field, and its argument. Built once (by
@@ -22,6 +23,19 @@ pub struct FieldRef {
     info: FieldInfo,
     /// The built-in field computed here from the event (`evt.*`, `thread.tid`), decided once.
     local: Option<Builtin>,
+    /// How [`write_into`](Self::write_into) writes the field.
+    how: How,
+}
+
+/// How a field's text reaches an output line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum How {
+    /// Composed into the line ([`evt::compose`]).
+    Composed,
+    /// A number or name written directly ([`evt::write_plain`]).
+    Plain,
+    /// Extracted as a [`Value`], then written.
+    Value,
 }
 
 impl FieldRef {
@@ -40,6 +54,11 @@ impl FieldRef {
             arg,
             info,
             local,
+            how: match local {
+                Some(b) if evt::composes(b) => How::Composed,
+                Some(b) if evt::plain(b) => How::Plain,
+                _ => How::Value,
+            },
         }
     }
 
@@ -65,5 +84,42 @@ impl FieldRef {
             return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
         }
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
+    }
+
+    /// Appends the field's text to `out` (what [`extract`](Self::extract) then
+    /// [`Value::write_to`] give) and returns `true`, or returns `false` with `out` as it was
+    /// when the event has no value. Composed text (`evt.args`, `evt.time`, ...) is written
+    /// straight into `out`, the second of a timestamp taken from `cache`.
+    #[inline(always)]
+    pub(crate) fn write_into<S: StateView + ?Sized>(
+        &self,
+        view: &S,
+        opts: &RenderOptions,
+        cache: &mut StampCache,
+        scratch: &mut String,
+        out: &mut Vec<u8>,
+    ) -> bool {
+        match (self.local, self.how) {
+            (Some(b), How::Composed) => {
+                let start = out.len();
+                if evt::compose(b, self.arg.as_ref(), view, opts, cache, out) == Some(true) {
+                    return true;
+                }
+                out.truncate(start);
+                return false;
+            }
+            (Some(b), How::Plain) => {
+                evt::write_plain(b, view, opts, out);
+                return true;
+            }
+            _ => {}
+        }
+        match self.extract(view, opts, scratch) {
+            Some(v) => {
+                v.write_to(out);
+                true
+            }
+            None => false,
+        }
     }
 }
