@@ -599,7 +599,7 @@ pub(crate) fn write_args<O: Text, S: StateView + ?Sized>(
     }
     let Some(info) = ev.info() else { return };
     let n = info.params.len().min(ev.nparams());
-    let pinfos = crate::old_table::params(&ev, opts.flavor);
+    let pinfos = crate::old_table::params(ev, opts.flavor);
     let start = out.len();
     // One walk of the length array for every parameter. A parameter past the end of the
     // data (possible only in version 1 events, whose lengths are not all checked) prints
@@ -609,7 +609,7 @@ pub(crate) fn write_args<O: Text, S: StateView + ?Sized>(
         out.push_str(pinfo.name);
         out.push_byte(b'=');
         if let Some(raw) = raws.next() {
-            write_param_bytes(out, view, &ev, raw, pinfo, true, opts);
+            write_param_bytes(out, view, ev, raw, pinfo, true, opts);
         }
         out.push_byte(b' ');
     }

@@ -540,8 +540,8 @@ fn null_fd_name<'s, S: StateView + ?Sized>(
         _ => (false, 1),
     };
     if named && ev.nparams() > i {
-        if let Some(pinfo) = crate::old_table::param(&ev, i, opts.flavor) {
-            crate::render::write_param(out, view, &ev, i, pinfo, false, opts);
+        if let Some(pinfo) = crate::old_table::param(ev, i, opts.flavor) {
+            crate::render::write_param(out, view, ev, i, pinfo, false, opts);
         }
     }
     Some(Value::Str(out.as_str()))

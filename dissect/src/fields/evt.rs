@@ -70,7 +70,7 @@ pub(super) fn write_plain<O: Text, S: StateView + ?Sized>(
             Direction::Enter => b'>',
             Direction::Exit => b'<',
         }),
-        B::EvtType => out.push_str(type_name_in(&view.event(), opts.flavor)),
+        B::EvtType => out.push_str(type_name_in(view.event(), opts.flavor)),
         B::ThreadTid => out.push_i64(view.event().tid as i64),
         B::EvtRawtime => out.push_u64(view.event().ts),
         _ => {}
@@ -131,8 +131,8 @@ pub(super) fn compose<O: Text, S: StateView + ?Sized>(
             }
         }
         B::EvtArgs | B::EvtInfo => render::write_args(out, view, opts),
-        B::EvtArg => return Some(evt_arg(arg, view, &ev, opts, out).is_some()),
-        B::EvtRes => return Some(evt_res(view, &ev, opts, out).is_some()),
+        B::EvtArg => return Some(evt_arg(arg, view, ev, opts, out).is_some()),
+        B::EvtRes => return Some(evt_res(view, ev, opts, out).is_some()),
         _ => return None,
     }
     Some(true)
@@ -192,7 +192,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
     let ev = view.event();
     let ts = ev.ts;
     let exit = ev.direction() == Direction::Exit;
-    let flags = || old_table::flags(&ev, opts.flavor);
+    let flags = || old_table::flags(ev, opts.flavor);
     let v = match b {
         B::EvtNum => Some(Value::U64(view.num())),
         B::EvtRawtime => Some(Value::AbsTime(ts)),
@@ -206,18 +206,18 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Direction::Enter => ">",
             Direction::Exit => "<",
         })),
-        B::EvtType => Some(Value::Str(type_name_in(&ev, opts.flavor))),
+        B::EvtType => Some(Value::Str(type_name_in(ev, opts.flavor))),
         B::EvtTypeIs => {
-            let is = arg.and_then(Arg::name) == Some(type_name(&ev));
+            let is = arg.and_then(Arg::name) == Some(type_name(ev));
             Some(Value::U64(is as u64))
         }
         B::SyscallType => {
             let syscall = ev
                 .info()
                 .is_some_and(|i| i.category.source() & table::Category::SYSCALL != 0);
-            syscall.then(|| Value::Str(type_name(&ev)))
+            syscall.then(|| Value::Str(type_name(ev)))
         }
-        B::EvtCategory => Some(Value::Str(category(view, &ev, opts.flavor))),
+        B::EvtCategory => Some(Value::Str(category(view, ev, opts.flavor))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
         B::EvtIsSyslog => Some(Value::Bool(syslog::is_syslog_write(view))),
         B::SyslogFacility => Some(Value::U64(
@@ -233,12 +233,10 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             syslog::of_event(view, opts.flavor)?.severity_str(),
         )),
         B::SyslogMessage => Some(Value::Bytes(syslog::of_event(view, opts.flavor)?.message)),
-        B::EvtRawarg if opts.flavor == Flavor::Sysdig029 => {
-            old_table::rawarg_029(&ev, arg?.name()?)
-        }
+        B::EvtRawarg if opts.flavor == Flavor::Sysdig029 => old_table::rawarg_029(ev, arg?.name()?),
         B::EvtRawarg => {
-            let i = old_table::index(&ev, arg?.name()?, opts.flavor)?;
-            let pinfo = old_table::param(&ev, i, opts.flavor)?;
+            let i = old_table::index(ev, arg?.name()?, opts.flavor)?;
+            let pinfo = old_table::param(ev, i, opts.flavor)?;
             match ev
                 .param_raw(i)
                 .map(|raw| ParamValue::decode(pinfo, raw, ev.endian()))
@@ -251,8 +249,8 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Some(Ok(ParamValue::Bytes(b))) => Some(Value::Buf(b)),
             _ => None,
         },
-        B::EvtRawres => render::result_value(&ev).map(Value::I64),
-        B::EvtFailed => Some(Value::Bool(failed(&ev))),
+        B::EvtRawres => render::result_value(ev).map(Value::I64),
+        B::EvtFailed => Some(Value::Bool(failed(ev))),
         B::EvtIsIo => Some(Value::Bool(
             flags().0 & (EventFlags::READS_FROM_FD | EventFlags::WRITES_TO_FD) != 0,
         )),
@@ -274,10 +272,10 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             .then(|| Value::RelTime(latency(view, opts.flavor))),
         B::EvtCount => Some(Value::U64(1)),
         B::EvtCountExit => exit.then_some(Value::U64(1)),
-        B::EvtCountError => failed(&ev).then_some(Value::U64(1)),
+        B::EvtCountError => failed(ev).then_some(Value::U64(1)),
         B::EvtCountErrorMemory => {
             let memory = ev.info().is_some_and(|i| i.category.kind() == 5);
-            (memory && failed(&ev)).then_some(Value::U64(1))
+            (memory && failed(ev)).then_some(Value::U64(1))
         }
         B::EvtAround | B::EvtPluginname | B::EvtPlugininfo => None,
         B::ThreadTid => Some(Value::I64(ev.tid as i64)),
@@ -442,7 +440,7 @@ mod tests {
     }
 
     fn cat(view: &dyn StateView, flavor: Flavor) -> &'static str {
-        category(view, &view.event(), flavor)
+        category(view, view.event(), flavor)
     }
 
     #[test]
