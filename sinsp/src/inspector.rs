@@ -851,6 +851,12 @@ impl Inspector {
     /// the state and the event count move on exactly as with [`process`](Self::process),
     /// without the cost of building the event's context.
     pub fn skip(&mut self, ev: &Event<'_>) {
+        if self.is_inert(ev) {
+            self.advance(ev);
+            // As the bookkeeping of such an enter event leaves it.
+            self.unpaired_exit = false;
+            return;
+        }
         let _ = self.step(ev);
     }
 
@@ -892,37 +898,9 @@ impl Inspector {
 
     /// Applies one (counted) event to the state.
     fn apply(&mut self, ev: &Event<'_>) -> Applied {
-        self.evt_num += 1;
-        self.leading = self.leading && is_initial_state_event(ev.name());
-        let initial_state = self.leading;
-        let first_ts = if initial_state {
-            self.first_ts.unwrap_or(ev.ts)
-        } else {
-            *self.first_ts.get_or_insert(ev.ts)
-        };
-        let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
-        if let Some(tid) = self.pending_thread.take() {
-            self.remove_thread(tid);
-        }
-        if let Some((tid, fd)) = self.pending_close.take() {
-            if let Some(old) = self.fds_mut(tid).and_then(|t| t.remove(fd)) {
-                fds::recycle(&mut self.spare_fds, old);
-            }
-        }
-
+        let (initial_state, first_ts, prev_ts) = self.advance(ev);
         let code = ev.event_type;
-        let mut eflags = ev.info().map_or(0, |i| i.flags.0);
-        if self.cfg.switch_skips_pairing && ev.name() == "switch" {
-            eflags |= EventFlags::SKIP_PARSE_RESET;
-        }
-        if self.cfg.fd_flags_2022 {
-            eflags = event_flags_2022(code, eflags);
-        }
-        let handler = self
-            .handlers
-            .get(code as usize)
-            .copied()
-            .unwrap_or(Handler::None);
+        let (eflags, handler) = self.flags_and_handler(ev);
         let tid = ev.tid as i64;
         // (`contains` first: a known thread needs no second lookup.)
         if tid != -1 && handler.creates_thread_on_lookup() && !self.threads.contains(tid) {
@@ -985,6 +963,65 @@ impl Inspector {
             unpaired,
             container,
         }
+    }
+
+    /// What every counted event does first: its number, the capture's times, the thread
+    /// removal and fd close that the event before scheduled. Returns whether the event is
+    /// part of the leading initial state, the capture's first time, and the previous time.
+    fn advance(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
+        self.evt_num += 1;
+        self.leading = self.leading && is_initial_state_event(ev.name());
+        let initial_state = self.leading;
+        let first_ts = if initial_state {
+            self.first_ts.unwrap_or(ev.ts)
+        } else {
+            *self.first_ts.get_or_insert(ev.ts)
+        };
+        let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
+        if let Some(tid) = self.pending_thread.take() {
+            self.remove_thread(tid);
+        }
+        if let Some((tid, fd)) = self.pending_close.take() {
+            if let Some(old) = self.fds_mut(tid).and_then(|t| t.remove(fd)) {
+                fds::recycle(&mut self.spare_fds, old);
+            }
+        }
+        (initial_state, first_ts, prev_ts)
+    }
+
+    /// The event's flags as this behaviour's table has them, and its handler.
+    fn flags_and_handler(&self, ev: &Event<'_>) -> (u32, Handler) {
+        let code = ev.event_type;
+        let mut eflags = ev.info().map_or(0, |i| i.flags.0);
+        if self.cfg.switch_skips_pairing && ev.name() == "switch" {
+            eflags |= EventFlags::SKIP_PARSE_RESET;
+        }
+        if self.cfg.fd_flags_2022 {
+            eflags = event_flags_2022(code, eflags);
+        }
+        let handler = self
+            .handlers
+            .get(code as usize)
+            .copied()
+            .unwrap_or(Handler::None);
+        (eflags, handler)
+    }
+
+    /// Whether applying `ev` changes nothing but the counters: a metadata enter event outside
+    /// the enter/exit bookkeeping (`procinfo`, `drop`, ...) that records no container.
+    fn is_inert(&self, ev: &Event<'_>) -> bool {
+        if self.in_metadata
+            || self.cfg.drop_enter_events
+            || ev.direction() != Direction::Enter
+            || matches!(
+                ev.event_type,
+                CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E
+            )
+        {
+            return false;
+        }
+        let (eflags, handler) = self.flags_and_handler(ev);
+        handler == Handler::Meta && eflags & EventFlags::SKIP_PARSE_RESET != 0
     }
 
     /// The context of an event [`apply`](Self::apply) took in.

@@ -697,4 +697,33 @@ mod tests {
         // libsinsp 0.25 takes the event's ptid (1), and an unknown parent becomes 0.
         assert_eq!(today.thread(301).unwrap().ptid, 0);
     }
+
+    #[test]
+    fn skipping_an_event_moves_the_state_on_as_processing_it() {
+        use crate::Config;
+        let mut procinfo = vec![0u8, 0];
+        let z = 0u64.to_le_bytes();
+        encode_event(&mut procinfo, Endian::Little, 15, 200, 234, &[&z, &z]).unwrap();
+        for cfg in [Config::default(), Config::sysdig_029()] {
+            let (mut a, mut b) = (
+                Inspector::with_config(cfg.clone()),
+                Inspector::with_config(cfg),
+            );
+            let mut buf = Vec::new();
+            clone_x(&mut buf, 10, 100, 100, 200, 0);
+            run(&mut a, &buf);
+            run(&mut b, &buf);
+            let ev =
+                Event::parse(strata_scap::block::types::EV_V2, &procinfo, Endian::Little).unwrap();
+            let _ = a.process(&ev);
+            b.skip(&ev);
+            clone_x(&mut buf, 20, 200, 200, 300, 0);
+            run(&mut a, &buf);
+            run(&mut b, &buf);
+            assert_eq!(a.events_seen(), 3);
+            assert_eq!(a.events_seen(), b.events_seen());
+            assert_eq!(a.threads().len(), b.threads().len());
+            assert_eq!(a.thread(300).map(|t| t.ptid), b.thread(300).map(|t| t.ptid));
+        }
+    }
 }
