@@ -1,0 +1,618 @@
+//! [`Expr`] to [`Program`]: every field resolved through a [`Schema`], every operator checked
+//! against its field's type, every constant parsed once.
+
+use std::ops::Range;
+
+use crate::ast::{Check, Expr, Field, Func, Modifier, Op, Operand, Rhs, TArg, Transform};
+use crate::glob::PrefixTree;
+use crate::program::{EventTypes, Leaf, Node, Program, Quant, Right, Source};
+use crate::schema::{FieldError, FieldSpec, Multi, Schema, Type};
+use crate::value::{Owned, parse_constant};
+use crate::Error;
+
+/// A remark on a filter that compiles but may not mean what was meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// What may be wrong.
+    pub message: String,
+    /// Where, in bytes of the filter text.
+    pub span: Range<usize>,
+}
+
+/// Compiles `expr` against the fields of `schema`.
+///
+/// ```
+/// use strata_filter::{compile, parse, FieldSpec, FieldError, Record, Schema, Type, Value};
+///
+/// struct Fields;
+/// impl Schema for Fields {
+///     type Field = u8;
+///     fn resolve(&self, name: &str, _arg: Option<&str>) -> Result<FieldSpec<u8>, FieldError> {
+///         match name {
+///             "proc.name" => Ok(FieldSpec::new(0, Type::Charbuf)),
+///             "proc.pid" => Ok(FieldSpec::new(1, Type::Int(64))),
+///             _ => Err(FieldError::Unknown),
+///         }
+///     }
+/// }
+/// struct Ev(&'static str, i64);
+/// impl Record for Ev {
+///     type Field = u8;
+///     fn extract(&mut self, f: &u8, each: &mut dyn FnMut(Value<'_>) -> bool) -> bool {
+///         each(if *f == 0 { Value::Bytes(self.0.as_bytes()) } else { Value::Int(self.1) });
+///         true
+///     }
+/// }
+///
+/// let p = compile(&Fields, &parse("proc.name in (bash, sh) and proc.pid > 100").unwrap()).unwrap();
+/// assert!(p.matches(&mut Ev("bash", 101)));
+/// assert!(!p.matches(&mut Ev("zsh", 101)));
+/// let err = compile(&Fields, &parse("proc.pid contains 1").unwrap()).unwrap_err();
+/// assert_eq!(err.message, "'contains' operator not supported for numeric filters");
+/// ```
+pub fn compile<S: Schema>(schema: &S, expr: &Expr) -> Result<Program<S::Field>, Error> {
+    let mut c = Compiler {
+        schema,
+        warnings: Vec::new(),
+    };
+    let root = c.node(expr)?;
+    let types = event_types(schema, expr, false, &root);
+    Ok(Program::new(root, types, c.warnings))
+}
+
+struct Compiler<'s, S: Schema> {
+    schema: &'s S,
+    warnings: Vec<Warning>,
+}
+
+/// The type and list-ness of a source.
+#[derive(Clone, Copy)]
+struct Shape {
+    ty: Type,
+    list: bool,
+}
+
+impl<S: Schema> Compiler<'_, S> {
+    fn node(&mut self, e: &Expr) -> Result<Node<S::Field>, Error> {
+        Ok(match e {
+            Expr::And(c, _) => Node::And(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?),
+            Expr::Or(c, _) => Node::Or(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?),
+            Expr::Not(x, _) => Node::Not(Box::new(self.node(x)?)),
+            Expr::Ident(name, span) => {
+                return Err(Error::check(
+                    format!("unexpected identifier '{name}' (an undefined macro?)"),
+                    span.clone(),
+                ));
+            }
+            Expr::Check(c) => Node::Leaf(Box::new(self.check(c)?)),
+        })
+    }
+
+    fn resolve(&mut self, f: &Field) -> Result<FieldSpec<S::Field>, Error> {
+        self.schema
+            .resolve(&f.name, f.arg.as_deref())
+            .map_err(|e| match e {
+                FieldError::Unknown => {
+                    let full = f.to_string();
+                    let mut msg = format!("unknown field \"{full}\"");
+                    if let Some(s) = suggest(&f.name, &self.schema.names()) {
+                        msg.push_str(&format!("; did you mean \"{s}\"?"));
+                    }
+                    Error::check(msg, f.span.clone())
+                }
+                FieldError::BadArgument(why) => {
+                    Error::check(format!("field \"{f}\": {why}"), f.span.clone())
+                }
+            })
+    }
+
+    /// A source with its shape; `plain` is the spec when it is a bare field.
+    #[allow(clippy::type_complexity)]
+    fn operand(
+        &mut self,
+        o: &Operand,
+    ) -> Result<(Source<S::Field>, Shape, Option<FieldSpec<S::Field>>), Error> {
+        match o {
+            Operand::Field(f) => {
+                let spec = self.resolve(f)?;
+                let shape = Shape {
+                    ty: spec.ty,
+                    list: spec.multi == Multi::List,
+                };
+                Ok((Source::Field(spec.field.clone()), shape, Some(spec)))
+            }
+            Operand::Transform(t) => {
+                let (s, shape) = self.transform(t)?;
+                // `val(field)` is the field itself.
+                if t.func == Func::Val {
+                    if let [TArg::Field(f)] = t.args.as_slice() {
+                        let spec = self.resolve(f)?;
+                        return Ok((s, shape, Some(spec)));
+                    }
+                }
+                Ok((s, shape, None))
+            }
+        }
+    }
+
+    fn targ(&mut self, a: &TArg) -> Result<(Source<S::Field>, Shape), Error> {
+        match a {
+            TArg::Field(f) => {
+                let spec = self.resolve(f)?;
+                if spec.no_transformer {
+                    return Err(Error::check(
+                        format!("field '{f}' does not support transformers"),
+                        f.span.clone(),
+                    ));
+                }
+                let shape = Shape {
+                    ty: spec.ty,
+                    list: spec.multi == Multi::List,
+                };
+                Ok((Source::Field(spec.field), shape))
+            }
+            TArg::Transform(t) => self.transform(t),
+            TArg::Value(v, _) => Ok((
+                Source::Const(Owned::Bytes(v.as_bytes().into())),
+                Shape {
+                    ty: Type::Charbuf,
+                    list: false,
+                },
+            )),
+            TArg::List(items, span) => {
+                let mut v = Vec::with_capacity(items.len());
+                for i in items {
+                    let (s, shape) = self.targ(i)?;
+                    if shape.list || !shape.ty.is_text() {
+                        return Err(Error::check(
+                            "a transformer list holds strings and string fields",
+                            span.clone(),
+                        ));
+                    }
+                    v.push(s);
+                }
+                Ok((
+                    Source::List(v),
+                    Shape {
+                        ty: Type::Charbuf,
+                        list: true,
+                    },
+                ))
+            }
+        }
+    }
+
+    fn transform(&mut self, t: &Transform) -> Result<(Source<S::Field>, Shape), Error> {
+        let name = t.func.as_str();
+        let bad = |msg: String| Error::check(msg, t.span.clone());
+        if t.arg.is_some() && t.func != Func::Getopt {
+            return Err(bad(format!("transformer '{name}' does not take an argument")));
+        }
+        if t.func == Func::Val {
+            let [TArg::Field(f)] = t.args.as_slice() else {
+                return Err(bad("'val' takes exactly one field".into()));
+            };
+            let spec = self.resolve(f)?;
+            if spec.no_rhs {
+                return Err(Error::check(
+                    format!("field '{f}' cannot be compared with another field"),
+                    f.span.clone(),
+                ));
+            }
+            let shape = Shape {
+                ty: spec.ty,
+                list: spec.multi == Multi::List,
+            };
+            return Ok((Source::Field(spec.field), shape));
+        }
+        let mut args = Vec::with_capacity(t.args.len());
+        let mut shapes = Vec::with_capacity(t.args.len());
+        for a in &t.args {
+            let (s, sh) = self.targ(a)?;
+            args.push(s);
+            shapes.push(sh);
+        }
+        let incompatible = |sh: Shape| {
+            bad(format!(
+                "field type '{}' is not supported by '{name}' transformer",
+                sh.ty
+            ))
+        };
+        let one = |n: usize| -> Result<Shape, Error> {
+            if shapes.len() != n {
+                return Err(bad(format!(
+                    "transformer '{name}' takes {n} argument{}",
+                    if n == 1 { "" } else { "s" }
+                )));
+            }
+            Ok(shapes[0])
+        };
+        let out = match t.func {
+            Func::ToLower | Func::ToUpper | Func::Basename => {
+                let sh = one(1)?;
+                if !sh.ty.is_text() {
+                    return Err(incompatible(sh));
+                }
+                sh
+            }
+            Func::B64 => {
+                let sh = one(1)?;
+                if !(sh.ty.is_text() || sh.ty == Type::Bytebuf) {
+                    return Err(incompatible(sh));
+                }
+                sh
+            }
+            Func::Len => {
+                let sh = one(1)?;
+                if !(sh.list || sh.ty.is_text() || sh.ty == Type::Bytebuf) {
+                    return Err(incompatible(sh));
+                }
+                Shape {
+                    ty: Type::Uint(64),
+                    list: false,
+                }
+            }
+            Func::Join => {
+                if shapes.len() != 2 {
+                    return Err(bad("transformer 'join' takes a separator and a list".into()));
+                }
+                if shapes[0].list || !shapes[0].ty.is_text() {
+                    return Err(bad("the separator of 'join' must be a string".into()));
+                }
+                if !shapes[1].list || !shapes[1].ty.is_text() {
+                    return Err(bad("the second argument of 'join' must be a list of strings".into()));
+                }
+                Shape {
+                    ty: Type::Charbuf,
+                    list: false,
+                }
+            }
+            Func::Concat => {
+                if shapes.len() < 2 {
+                    return Err(bad("transformer 'concat' takes at least two arguments".into()));
+                }
+                if let Some(sh) = shapes.iter().find(|s| s.list || !s.ty.is_text()) {
+                    return Err(incompatible(*sh));
+                }
+                Shape {
+                    ty: Type::Charbuf,
+                    list: false,
+                }
+            }
+            Func::Getopt => {
+                return Err(bad("the 'getopt' transformer is not supported yet".into()));
+            }
+            Func::Val => unreachable!("handled above"),
+        };
+        if t.func == Func::Len && shapes[0].list {
+            let arg = args.pop().expect("one argument");
+            return Ok((Source::Count(Box::new(arg)), out));
+        }
+        Ok((Source::Transform(t.func, args), out))
+    }
+
+    fn check(&mut self, c: &Check) -> Result<Leaf<S::Field>, Error> {
+        let (lhs, shape, spec) = self.operand(&c.left)?;
+        let op = c.op;
+        let op_err = |msg: String| Error::check(msg, c.op_span.clone());
+        let multi = match (&spec, &c.left) {
+            (Some(s), Operand::Field(_)) => s.multi,
+            _ if shape.list => Multi::List,
+            _ => Multi::Single,
+        };
+        if let (Some(s), Operand::Field(_)) = (&spec, &c.left) {
+            if s.eq_only && op != Op::Eq {
+                return Err(op_err(format!(
+                    "field '{}' only supports the '=' operator",
+                    c.left
+                )));
+            }
+        }
+        comparable(op, c.modifier, shape).map_err(op_err)?;
+        let event_type = matches!((&spec, &c.left), (Some(s), Operand::Field(_)) if s.event_type);
+        let quant = match multi {
+            Multi::List if op == Op::In => Quant::All,
+            Multi::Either if op == Op::Ne && c.modifier.is_none() => Quant::All,
+            _ => Quant::Any,
+        };
+        let right = match &c.right {
+            Rhs::None => Right::Exists,
+            Rhs::Operand(o) => {
+                if matches!(op, Op::PMatch | Op::Regex) {
+                    return Err(op_err(format!(
+                        "operator '{}' cannot compare with a field",
+                        op.as_str()
+                    )));
+                }
+                if let Some(s) = &spec {
+                    if s.no_rhs {
+                        return Err(Error::check(
+                            format!("field '{}' cannot be compared with another field", c.left),
+                            c.left.span(),
+                        ));
+                    }
+                }
+                let (src, rshape, _) = self.operand(o)?;
+                let same = rshape.list == shape.list
+                    && (rshape.ty == shape.ty || (rshape.ty.is_text() && shape.ty.is_text()));
+                if !same || matches!(shape.ty, Type::IpNet | Type::Ipv4Net | Type::Ipv6Net) {
+                    return Err(Error::check(
+                        format!(
+                            "field '{}' has type '{}{}' while the right-hand side field '{}' has incompatible type '{}{}'",
+                            c.left,
+                            shape.ty,
+                            if shape.list { " (list)" } else { "" },
+                            o,
+                            rshape.ty,
+                            if rshape.list { " (list)" } else { "" },
+                        ),
+                        o.span(),
+                    ));
+                }
+                Right::Source(src)
+            }
+            Rhs::Value(v, span) => {
+                if op.takes_list() || c.modifier.is_some() {
+                    // A single name after a list operator: a one-item list.
+                    self.constants(op, shape.ty, event_type, std::slice::from_ref(&(v.clone(), span.clone())))?
+                } else {
+                    self.warn_field_value(v, span);
+                    self.constants(op, shape.ty, event_type, std::slice::from_ref(&(v.clone(), span.clone())))?
+                }
+            }
+            Rhs::ListName(n, span) => {
+                self.constants(op, shape.ty, event_type, std::slice::from_ref(&(n.clone(), span.clone())))?
+            }
+            Rhs::List(items, _) => {
+                if !op.takes_list() && c.modifier.is_none() {
+                    return Err(op_err(format!(
+                        "operator '{}' does not take a list",
+                        op.as_str()
+                    )));
+                }
+                for (v, s) in items {
+                    self.warn_field_value(v, s);
+                }
+                self.constants(op, shape.ty, event_type, items)?
+            }
+        };
+        let right = match (right, op) {
+            (Right::Consts(cs), Op::PMatch) => {
+                let mut t = PrefixTree::default();
+                for c in cs.iter() {
+                    if let Owned::Bytes(b) = c {
+                        t.add(b);
+                    }
+                }
+                Right::PMatch(t)
+            }
+            (Right::Consts(cs), Op::Regex) => {
+                let Some(Owned::Bytes(b)) = cs.first() else {
+                    return Err(op_err("regex needs a pattern".into()));
+                };
+                let pat = String::from_utf8_lossy(b);
+                let re = regex::bytes::RegexBuilder::new(&format!("^(?:{pat})$"))
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        let span = match &c.right {
+                            Rhs::Value(_, s) => s.clone(),
+                            _ => c.span.clone(),
+                        };
+                        Error::check(format!("invalid regex pattern: {e}"), span)
+                    })?;
+                Right::Regex(Box::new(re))
+            }
+            (r, _) => r,
+        };
+        Ok(Leaf {
+            lhs,
+            ty: shape.ty,
+            op,
+            modifier: c.modifier,
+            quant,
+            right,
+        })
+    }
+
+    fn constants(
+        &mut self,
+        op: Op,
+        ty: Type,
+        event_type: bool,
+        items: &[(String, Range<usize>)],
+    ) -> Result<Right<S::Field>, Error> {
+        let mut out = Vec::with_capacity(items.len());
+        // pmatch and glob patterns, and regexes, are text whatever the field.
+        for (v, span) in items {
+            if event_type
+                && self.schema.strict_event_types()
+                && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects)
+                && self.schema.event_codes(v).is_none()
+            {
+                return Err(Error::check(format!("unknown event type {v}"), span.clone()));
+            }
+            let c = parse_constant(v, ty, op).map_err(|m| Error::check(m, span.clone()))?;
+            out.push(c);
+        }
+        Ok(Right::Consts(out.into_boxed_slice()))
+    }
+
+    fn warn_field_value(&mut self, v: &str, span: &Range<usize>) {
+        let looks_like_field = {
+            let mut lx = crate::lex::Lexer::new(v);
+            lx.field_name().is_some_and(|n| n.len() == v.len())
+        };
+        if looks_like_field && self.schema.resolve(v, None).is_ok() {
+            self.warnings.push(Warning {
+                message: format!("'{v}' may be a valid field misused as a const string value"),
+                span: span.clone(),
+            });
+        }
+    }
+}
+
+/// libsinsp's `flt_is_comparable`: whether `op` applies to values of `shape`.
+fn comparable(op: Op, modifier: Option<Modifier>, shape: Shape) -> Result<(), String> {
+    if op == Op::Exists {
+        return Ok(());
+    }
+    let name = op.as_str();
+    if shape.list {
+        let types_ok = matches!(
+            shape.ty,
+            Type::Charbuf
+                | Type::Fspath
+                | Type::Uint(64)
+                | Type::RelTime
+                | Type::AbsTime
+                | Type::Bool
+                | Type::IpAddr
+                | Type::IpNet
+        );
+        if !types_ok {
+            return Err(format!("list filters are not supported for type '{}'", shape.ty));
+        }
+        return match op {
+            Op::In | Op::Intersects if modifier.is_none() => Ok(()),
+            _ => Err(format!("'{name}' operator not supported list filters")),
+        };
+    }
+    let ok = match shape.ty {
+        t if t.is_numeric() => matches!(
+            op,
+            Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge | Op::In | Op::Intersects
+        ),
+        Type::Bool => matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects),
+        t if t.is_text() => !matches!(op, Op::BContains | Op::BStartsWith),
+        Type::Bytebuf => matches!(
+            op,
+            Op::Eq
+                | Op::Ne
+                | Op::Contains
+                | Op::In
+                | Op::StartsWith
+                | Op::EndsWith
+                | Op::Intersects
+                | Op::BContains
+                | Op::BStartsWith
+        ),
+        t if t.is_ip() => {
+            if modifier.is_some() && !matches!(op, Op::Eq | Op::Ne) {
+                return Err(format!(
+                    "'{name}' with modifier not supported for ip address and network filters"
+                ));
+            }
+            matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects)
+        }
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let kind = match shape.ty {
+        t if t.is_numeric() || t == Type::Bool => "numeric",
+        t if t.is_text() => "string",
+        Type::Bytebuf => "buffer",
+        _ => "ip address and network",
+    };
+    Err(format!("'{name}' operator not supported for {kind} filters"))
+}
+
+/// The closest known name to `name` by edit distance, if close enough to be a typo.
+fn suggest(name: &str, names: &[String]) -> Option<String> {
+    let limit = (name.len() / 3).clamp(1, 3);
+    names
+        .iter()
+        .map(|n| (edit_distance(name.as_bytes(), n.as_bytes()), n))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, n)| (*d, n.len()))
+        .map(|(_, n)| n.clone())
+}
+
+fn edit_distance(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, &ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// libsinsp's `ppm_event_codes`: the event types on which `e` can be true, `not` pushed down
+/// to the leaves; only `evt.type` leaves with `=`, `!=`, `in` and constants narrow the set.
+fn event_types<S: Schema>(
+    schema: &S,
+    e: &Expr,
+    negated: bool,
+    _root: &Node<S::Field>,
+) -> EventTypes {
+    let n = schema.event_code_count();
+    fn walk<S: Schema>(schema: &S, e: &Expr, negated: bool, n: usize) -> EventTypes {
+        match e {
+            Expr::And(c, _) | Expr::Or(c, _) => {
+                let intersect = matches!(e, Expr::And(..)) != negated;
+                let mut it = c.iter().map(|x| walk(schema, x, negated, n));
+                let first = it.next().unwrap_or_else(|| EventTypes::all(n));
+                it.fold(first, |acc, s| {
+                    if intersect {
+                        acc.intersection(&s)
+                    } else {
+                        acc.union(&s)
+                    }
+                })
+            }
+            Expr::Not(x, _) => walk(schema, x, !negated, n),
+            Expr::Ident(..) => EventTypes::all(n),
+            Expr::Check(c) => {
+                let Operand::Field(f) = &c.left else {
+                    return EventTypes::all(n);
+                };
+                let is_type = schema
+                    .resolve(&f.name, f.arg.as_deref())
+                    .is_ok_and(|s| s.event_type);
+                if !is_type || c.modifier.is_some() {
+                    return EventTypes::all(n);
+                }
+                let values: Vec<&str> = match (&c.op, &c.right) {
+                    (Op::Eq | Op::Ne, Rhs::Value(v, _)) => vec![v],
+                    (Op::In, Rhs::List(items, _)) => items.iter().map(|(v, _)| v.as_str()).collect(),
+                    (Op::In, Rhs::Value(v, _) | Rhs::ListName(v, _)) => vec![v],
+                    _ => return EventTypes::all(n),
+                };
+                let mut set = EventTypes::none(n);
+                for v in values {
+                    for code in schema.event_codes(v).unwrap_or_default() {
+                        set.insert(code);
+                    }
+                }
+                if c.op == Op::Ne {
+                    set = set.complement();
+                }
+                if negated {
+                    set = set.complement();
+                }
+                set
+            }
+        }
+    }
+    walk(schema, e, negated, n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions() {
+        let names = vec!["proc.name".to_string(), "proc.pname".into(), "fd.name".into()];
+        assert_eq!(suggest("proc.nmae", &names).as_deref(), Some("proc.name"));
+        assert_eq!(suggest("proc.nam", &names).as_deref(), Some("proc.name"));
+        assert_eq!(suggest("zzz.qqq", &names), None);
+    }
+}

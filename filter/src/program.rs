@@ -1,0 +1,636 @@
+//! A compiled filter and its evaluation: a tree of leaves, short-circuited, with constants
+//! parsed, patterns compiled and nothing allocated per event (values copied out of an event,
+//! for field comparisons and transformers, stay inline unless they are long).
+
+use std::cmp::Ordering;
+use std::net::IpAddr;
+
+use smallvec::SmallVec;
+
+use crate::ast::{Func, Modifier, Op};
+use crate::compile::Warning;
+use crate::glob::{PrefixTree, fnmatch};
+use crate::schema::Type;
+use crate::value::{Owned, Record, Value, truncate_signed, truncate_unsigned};
+
+/// A compiled filter. Build it with [`compile`](crate::compile); run it on events with
+/// [`matches`](Program::matches).
+#[derive(Debug, Clone)]
+pub struct Program<F> {
+    root: Node<F>,
+    types: EventTypes,
+    warnings: Vec<Warning>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Node<F> {
+    And(Box<[Node<F>]>),
+    Or(Box<[Node<F>]>),
+    Not(Box<Node<F>>),
+    Leaf(Box<Leaf<F>>),
+}
+
+/// Where values come from.
+#[derive(Debug, Clone)]
+pub(crate) enum Source<F> {
+    Field(F),
+    Const(Owned),
+    List(Vec<Source<F>>),
+    Transform(Func, Vec<Source<F>>),
+    /// `len()` of a list: how many values it has.
+    Count(Box<Source<F>>),
+}
+
+/// Whether some or every value of the left side must pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quant {
+    Any,
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Right<F> {
+    Exists,
+    Consts(Box<[Owned]>),
+    Regex(Box<regex::bytes::Regex>),
+    PMatch(PrefixTree),
+    Source(Source<F>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Leaf<F> {
+    pub lhs: Source<F>,
+    /// The left side's type after transformers.
+    pub ty: Type,
+    pub op: Op,
+    pub modifier: Option<Modifier>,
+    pub quant: Quant,
+    pub right: Right<F>,
+}
+
+type Values = SmallVec<[Owned; 4]>;
+
+impl<F> Program<F> {
+    pub(crate) fn new(root: Node<F>, types: EventTypes, warnings: Vec<Warning>) -> Self {
+        Program {
+            root,
+            types,
+            warnings,
+        }
+    }
+
+    /// Whether the event `rec` passes the filter.
+    pub fn matches<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        self.root.eval(rec)
+    }
+
+    /// The event types on which the filter can be true (a superset): an event of another type
+    /// never passes, so it need not be evaluated. Only `evt.type` checks with `=`, `!=` and
+    /// `in` narrow it, through `and`, `or` and `not`, as libsinsp and Falco compute it.
+    pub fn event_types(&self) -> &EventTypes {
+        &self.types
+    }
+
+    /// Remarks on the filter (a constant that names a field, ...).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+}
+
+impl<F> Node<F> {
+    fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        match self {
+            Node::And(c) => c.iter().all(|n| n.eval(rec)),
+            Node::Or(c) => c.iter().any(|n| n.eval(rec)),
+            Node::Not(n) => !n.eval(rec),
+            Node::Leaf(l) => l.eval(rec),
+        }
+    }
+}
+
+impl<F> Leaf<F> {
+    fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        let rhs_values: Values;
+        let consts: &[Owned] = match &self.right {
+            Right::Source(src) => {
+                let mut v = Values::new();
+                if !collect(src, rec, &mut v) || v.is_empty() {
+                    return false;
+                }
+                rhs_values = v;
+                &rhs_values
+            }
+            Right::Consts(c) => c,
+            _ => &[],
+        };
+        let exists = matches!(self.right, Right::Exists);
+        let all = self.quant == Quant::All;
+        // Any: starts false, the first passing value decides. All: starts true, the first
+        // failing value decides.
+        let mut result = all;
+        let mut test = |v: Value<'_>| -> bool {
+            if exists {
+                return false;
+            }
+            if self.test(v, consts) != all {
+                result = !all;
+                return false;
+            }
+            true
+        };
+        let found = match &self.lhs {
+            Source::Field(f) => rec.extract(f, &mut test),
+            other => {
+                let mut v = Values::new();
+                let ok = collect(other, rec, &mut v);
+                if ok {
+                    for x in &v {
+                        if !test(x.as_value()) {
+                            break;
+                        }
+                    }
+                }
+                ok
+            }
+        };
+        found && (exists || result)
+    }
+
+    /// Whether one value of the left side passes.
+    fn test(&self, v: Value<'_>, consts: &[Owned]) -> bool {
+        match &self.right {
+            Right::Regex(re) => match v {
+                Value::Bytes(b) => re.is_match(cstr(b)),
+                _ => false,
+            },
+            Right::PMatch(t) => match v {
+                Value::Bytes(b) => t.matches(cstr(b)),
+                _ => false,
+            },
+            _ => {
+                if let Some(m) = self.modifier {
+                    let n = consts.iter().filter(|c| scalar(self.op, self.ty, v, c)).count();
+                    return match m {
+                        Modifier::OneOf => n == 1,
+                        Modifier::AnyOf => n >= 1,
+                        Modifier::AllOf => n == consts.len() && n > 0,
+                    };
+                }
+                match self.op {
+                    Op::In | Op::Intersects => consts.iter().any(|c| scalar(Op::Eq, self.ty, v, c)),
+                    op => consts.first().is_some_and(|c| scalar(op, self.ty, v, c)),
+                }
+            }
+        }
+    }
+}
+
+/// Text as C sees it: up to the first NUL.
+fn cstr(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == 0) {
+        Some(i) => &b[..i],
+        None => b,
+    }
+}
+
+fn as_i64(v: Value<'_>) -> Option<i64> {
+    Some(match v {
+        Value::Int(x) => x,
+        Value::Uint(x) => x as i64,
+        Value::Double(x) => x as i64,
+        Value::Bool(b) => b as i64,
+        _ => return None,
+    })
+}
+
+fn as_u64(v: Value<'_>) -> Option<u64> {
+    Some(match v {
+        Value::Int(x) => x as u64,
+        Value::Uint(x) => x,
+        Value::Double(x) => x as u64,
+        Value::Bool(b) => b as u64,
+        _ => return None,
+    })
+}
+
+fn ordered(op: Op, o: Option<Ordering>) -> bool {
+    let Some(o) = o else { return op == Op::Ne };
+    match op {
+        Op::Eq | Op::In | Op::Intersects => o == Ordering::Equal,
+        Op::Ne => o != Ordering::Equal,
+        Op::Lt => o == Ordering::Less,
+        Op::Le => o != Ordering::Greater,
+        Op::Gt => o == Ordering::Greater,
+        Op::Ge => o != Ordering::Less,
+        _ => false,
+    }
+}
+
+/// One comparison of a value with one constant, by the left side's type (libsinsp's
+/// `flt_compare`).
+fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
+    match ty {
+        Type::Int(bits) => {
+            let (Some(a), Some(b)) = (as_i64(v), as_i64(c.as_value())) else {
+                return false;
+            };
+            ordered(op, Some(truncate_signed(a, bits).cmp(&truncate_signed(b, bits))))
+        }
+        Type::Uint(_) | Type::Port | Type::RelTime | Type::AbsTime => {
+            let bits = match ty {
+                Type::Uint(b) => b,
+                Type::Port => 16,
+                _ => 64,
+            };
+            let (Some(a), Some(b)) = (as_u64(v), as_u64(c.as_value())) else {
+                return false;
+            };
+            ordered(op, Some(truncate_unsigned(a, bits).cmp(&truncate_unsigned(b, bits))))
+        }
+        Type::Double => {
+            let a = match v {
+                Value::Double(x) => x,
+                other => match as_i64(other) {
+                    Some(x) => x as f64,
+                    None => return false,
+                },
+            };
+            let b = match c {
+                Owned::Double(x) => *x,
+                other => match as_i64(other.as_value()) {
+                    Some(x) => x as f64,
+                    None => return false,
+                },
+            };
+            ordered(op, a.partial_cmp(&b))
+        }
+        Type::Bool => {
+            let (Some(a), Some(b)) = (as_u64(v), as_u64(c.as_value())) else {
+                return false;
+            };
+            ordered(op, Some((a != 0).cmp(&(b != 0))))
+        }
+        Type::Charbuf | Type::Fspath => {
+            let (Value::Bytes(a), Owned::Bytes(b)) = (v, c) else {
+                return false;
+            };
+            text(op, cstr(a), cstr(b))
+        }
+        Type::Bytebuf => {
+            let (Value::Bytes(a), Owned::Bytes(b)) = (v, c) else {
+                return false;
+            };
+            buffer(op, a, b)
+        }
+        Type::Ipv4Addr | Type::Ipv6Addr | Type::IpAddr | Type::Ipv4Net | Type::Ipv6Net
+        | Type::IpNet => {
+            let a = match v {
+                Value::Ipv4(a) => IpAddr::V4(a),
+                Value::Ipv6(a) => IpAddr::V6(a),
+                _ => return false,
+            };
+            let equal = match c {
+                Owned::Ip(b) => a == *b,
+                Owned::Net(b, len) => in_net(a, *b, *len),
+                _ => return false,
+            };
+            match op {
+                Op::Ne => !equal,
+                _ => equal,
+            }
+        }
+    }
+}
+
+fn in_net(a: IpAddr, net: IpAddr, len: u8) -> bool {
+    match (a, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) => {
+            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len as u32) };
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) => {
+            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len as u32) };
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn text(op: Op, a: &[u8], b: &[u8]) -> bool {
+    match op {
+        Op::Eq | Op::In | Op::Intersects => a == b,
+        Op::Ne => a != b,
+        Op::Lt => a < b,
+        Op::Le => a <= b,
+        Op::Gt => a > b,
+        Op::Ge => a >= b,
+        Op::Contains => find(a, b),
+        Op::IContains => {
+            b.is_empty() || a.windows(b.len()).any(|w| w.eq_ignore_ascii_case(b))
+        }
+        Op::StartsWith => a.starts_with(b),
+        Op::EndsWith => a.ends_with(b),
+        Op::Glob => fnmatch(b, a, false),
+        Op::IGlob => fnmatch(b, a, true),
+        _ => false,
+    }
+}
+
+fn buffer(op: Op, a: &[u8], b: &[u8]) -> bool {
+    match op {
+        Op::Eq | Op::In | Op::Intersects => a == b,
+        Op::Ne => a != b,
+        Op::Contains | Op::BContains => find(a, b),
+        Op::StartsWith | Op::BStartsWith => a.starts_with(b),
+        Op::EndsWith => a.ends_with(b),
+        _ => false,
+    }
+}
+
+/// Collects the values of `src` into `out`; `false` if a field has no value or a
+/// transformer fails.
+fn collect<F, R: Record<Field = F> + ?Sized>(src: &Source<F>, rec: &mut R, out: &mut Values) -> bool {
+    match src {
+        Source::Field(f) => rec.extract(f, &mut |v| {
+            out.push(Owned::from_value(v));
+            true
+        }),
+        Source::Const(c) => {
+            out.push(c.clone());
+            true
+        }
+        Source::List(items) => items.iter().all(|s| collect(s, rec, out)),
+        Source::Transform(func, args) => transform(*func, args, rec, out),
+        Source::Count(inner) => {
+            let mut v = Values::new();
+            if !collect(inner, rec, &mut v) {
+                return false;
+            }
+            out.push(Owned::Uint(v.len() as u64));
+            true
+        }
+    }
+}
+
+fn bytes_of(o: &Owned) -> Option<&[u8]> {
+    match o {
+        Owned::Bytes(b) => Some(b),
+        _ => None,
+    }
+}
+
+fn transform<F, R: Record<Field = F> + ?Sized>(
+    func: Func,
+    args: &[Source<F>],
+    rec: &mut R,
+    out: &mut Values,
+) -> bool {
+    let mut vals = Values::new();
+    match func {
+        Func::Join => {
+            let mut sep = Values::new();
+            if !collect(&args[0], rec, &mut sep) || !collect(&args[1], rec, &mut vals) {
+                return false;
+            }
+            let Some(sep) = sep.first().and_then(bytes_of) else {
+                return false;
+            };
+            let mut s = SmallVec::<[u8; 32]>::new();
+            for (i, v) in vals.iter().enumerate() {
+                if i > 0 {
+                    s.extend_from_slice(sep);
+                }
+                s.extend_from_slice(cstr(bytes_of(v).unwrap_or_default()));
+            }
+            out.push(Owned::Bytes(s));
+            true
+        }
+        Func::Concat => {
+            let mut s = SmallVec::<[u8; 32]>::new();
+            for a in args {
+                vals.clear();
+                if !collect(a, rec, &mut vals) {
+                    return false;
+                }
+                let Some(b) = vals.first().and_then(bytes_of) else {
+                    return false;
+                };
+                s.extend_from_slice(cstr(b));
+            }
+            out.push(Owned::Bytes(s));
+            true
+        }
+        Func::Len => {
+            if !collect(&args[0], rec, &mut vals) {
+                return false;
+            }
+            let n = match vals.first() {
+                Some(Owned::Bytes(b)) => cstr(b).len(),
+                _ => return false,
+            };
+            out.push(Owned::Uint(n as u64));
+            true
+        }
+        _ => {
+            if !collect(&args[0], rec, &mut vals) {
+                return false;
+            }
+            for v in vals {
+                let Owned::Bytes(b) = v else {
+                    return false;
+                };
+                let mapped: SmallVec<[u8; 32]> = match func {
+                    Func::ToLower => b.iter().map(u8::to_ascii_lowercase).collect(),
+                    Func::ToUpper => b.iter().map(u8::to_ascii_uppercase).collect(),
+                    Func::Basename => {
+                        let t = cstr(&b);
+                        let start = t.iter().rposition(|&c| c == b'/').map_or(0, |i| i + 1);
+                        SmallVec::from_slice(&t[start..])
+                    }
+                    Func::B64 => match b64_decode(cstr(&b)) {
+                        Some(d) => d,
+                        None => return false,
+                    },
+                    _ => b,
+                };
+                out.push(Owned::Bytes(mapped));
+            }
+            true
+        }
+    }
+}
+
+fn b64_decode(s: &[u8]) -> Option<SmallVec<[u8; 32]>> {
+    let val = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => (c - b'A') as u32,
+            b'a'..=b'z' => (c - b'a' + 26) as u32,
+            b'0'..=b'9' => (c - b'0' + 52) as u32,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    if s.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = SmallVec::new();
+    for (k, chunk) in s.chunks(4).enumerate() {
+        let last = k == s.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = (n << 6) | val(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
+/// A set of event codes: the answer of [`Program::event_types`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventTypes {
+    words: Vec<u64>,
+    universe: usize,
+}
+
+impl EventTypes {
+    /// Every code below `universe`.
+    pub fn all(universe: usize) -> Self {
+        let mut s = Self::none(universe);
+        for w in &mut s.words {
+            *w = u64::MAX;
+        }
+        s.trim();
+        s
+    }
+
+    /// No code.
+    pub fn none(universe: usize) -> Self {
+        EventTypes {
+            words: vec![0; universe.div_ceil(64)],
+            universe,
+        }
+    }
+
+    fn trim(&mut self) {
+        let r = self.universe % 64;
+        if r != 0 {
+            if let Some(w) = self.words.last_mut() {
+                *w &= (1u64 << r) - 1;
+            }
+        }
+    }
+
+    /// Adds `code` (ignored when outside the universe).
+    pub fn insert(&mut self, code: u16) {
+        let c = code as usize;
+        if c < self.universe {
+            self.words[c / 64] |= 1 << (c % 64);
+        }
+    }
+
+    /// Whether `code` is in the set. With an empty universe (a schema without event types)
+    /// every code is.
+    pub fn contains(&self, code: u16) -> bool {
+        let c = code as usize;
+        if self.universe == 0 {
+            return true;
+        }
+        c < self.universe && self.words[c / 64] & (1 << (c % 64)) != 0
+    }
+
+    /// Whether every code is in the set.
+    pub fn is_all(&self) -> bool {
+        self.len() == self.universe
+    }
+
+    /// How many codes are in the set.
+    pub fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether no code is in the set.
+    pub fn is_empty(&self) -> bool {
+        self.universe > 0 && self.len() == 0
+    }
+
+    /// The codes in the set, in order.
+    pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
+        (0..self.universe).filter(|&c| self.words[c / 64] & (1 << (c % 64)) != 0).map(|c| c as u16)
+    }
+
+    pub(crate) fn union(&self, o: &Self) -> Self {
+        EventTypes {
+            words: self.words.iter().zip(&o.words).map(|(a, b)| a | b).collect(),
+            universe: self.universe,
+        }
+    }
+
+    pub(crate) fn intersection(&self, o: &Self) -> Self {
+        EventTypes {
+            words: self.words.iter().zip(&o.words).map(|(a, b)| a & b).collect(),
+            universe: self.universe,
+        }
+    }
+
+    pub(crate) fn complement(&self) -> Self {
+        let mut s = EventTypes {
+            words: self.words.iter().map(|w| !w).collect(),
+            universe: self.universe,
+        };
+        s.trim();
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64() {
+        assert_eq!(b64_decode(b"aGVsbG8=").unwrap().as_slice(), b"hello");
+        assert_eq!(b64_decode(b"aGk=").unwrap().as_slice(), b"hi");
+        assert_eq!(b64_decode(b"").unwrap().as_slice(), b"");
+        assert!(b64_decode(b"aGk").is_none());
+        assert!(b64_decode(b"a=Gk").is_none());
+    }
+
+    #[test]
+    fn sets() {
+        let mut a = EventTypes::none(100);
+        a.insert(3);
+        a.insert(99);
+        assert_eq!(a.iter().collect::<Vec<_>>(), [3, 99]);
+        assert_eq!(a.complement().len(), 98);
+        assert!(EventTypes::all(100).is_all());
+        assert!(EventTypes::all(0).contains(7));
+    }
+
+    #[test]
+    fn comparisons() {
+        let b = |s: &str| Owned::Bytes(s.as_bytes().into());
+        assert!(scalar(Op::Lt, Type::Charbuf, Value::Bytes(b"abc"), &b("abd")));
+        assert!(scalar(Op::Eq, Type::Charbuf, Value::Bytes(b"ab\0c"), &b("ab")));
+        assert!(scalar(Op::IContains, Type::Charbuf, Value::Bytes(b"/USR/lib"), &b("usr")));
+        assert!(scalar(Op::StartsWith, Type::Charbuf, Value::Bytes(b"x"), &b("")));
+        assert!(scalar(Op::Gt, Type::Int(64), Value::Int(-1), &Owned::Int(-2)));
+        assert!(scalar(Op::Eq, Type::Uint(16), Value::Uint(70000), &Owned::Uint(4464)));
+        let net = Owned::Net("10.0.0.0".parse().unwrap(), 8);
+        assert!(scalar(Op::Eq, Type::IpNet, Value::Ipv4([10, 1, 2, 3].into()), &net));
+        assert!(scalar(Op::Ne, Type::IpNet, Value::Ipv4([11, 1, 2, 3].into()), &net));
+        let v6 = Owned::Ip("::1".parse().unwrap());
+        assert!(!scalar(Op::Eq, Type::IpAddr, Value::Ipv4([127, 0, 0, 1].into()), &v6));
+        assert!(scalar(Op::Ne, Type::IpAddr, Value::Ipv4([127, 0, 0, 1].into()), &v6));
+    }
+}
