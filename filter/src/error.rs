@@ -23,7 +23,7 @@ pub enum Stage {
 /// let text = "proc.name = bash and";
 /// let err = parse(text).unwrap_err();
 /// assert_eq!(err.render(text), "\
-/// expected a '(' token, a field check, or an identifier
+/// expected blank or '(' after 'and'
 /// proc.name = bash and
 ///                     ^");
 /// ```
