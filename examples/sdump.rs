@@ -1,7 +1,7 @@
 //! Prints a capture's events as `sysdig -r` does: the default line, or a `-p` format.
 //!
 //! ```text
-//! cargo run --release --example sdump -- [-r FILE] [-p FORMAT] [--flavor F]
+//! cargo run --release --example sdump -- [-r FILE] [-p FORMAT] [--flavor F] [FILTER...]
 //! ```
 //!
 //! Without `-r` it reads the built-in demo capture. Times are in the zone of `TZ`. Like sysdig,
@@ -15,24 +15,31 @@
 //! `FlavorDecider`): one written by today's libsinsp (`useradded`/`groupadded` among its
 //! leading metadata events) as libsinsp 0.25 does, any other as sysdig 0.29.3 does.
 //! `--flavor sysdig-0.29` or `--flavor libsinsp-0.25` forces one. sysdig 0.29's ways are
-//! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields. A filter
-//! argument is refused: the filter language comes later. On a bad file it prints every event
-//! it could read, then the error on stderr, and exits 1.
+//! `Config::sysdig_029` for the state and `Flavor::Sysdig029` for the fields.
+//!
+//! The arguments after the options, joined by spaces, are a filter, as sysdig takes it
+//! (`sdump -r f.scap proc.name = curl and fd.type = ipv4`); a bad one prints the error with a
+//! caret under the fault and exits 2. On a bad file it prints every event it could read,
+//! then the error on stderr, and exits 1.
+//!
+//! It is a thin user of [`strata::Events`], the library's front door.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::process::ExitCode;
 
-use strata::dissect::{Flavor, FlavorDecider, Format, Registry, RenderOptions};
-use strata::scap::{Block, StreamReader};
-use strata::sinsp::{Config, Inspector};
+use strata::dissect::{Flavor, Format, Registry};
+use strata::{Error, Events};
 
-const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]";
+const USAGE: &str =
+    "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25] [FILTER...]";
 
 struct Args {
     file: Option<String>,
     format: Option<String>,
     /// `None`: decided by the capture's leading events.
     flavor: Option<Flavor>,
+    /// The filter, if any.
+    filter: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -40,6 +47,7 @@ fn parse_args() -> Result<Args, String> {
         file: None,
         format: None,
         flavor: None,
+        filter: None,
     };
     let mut filter = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -69,78 +77,77 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if !filter.is_empty() {
-        return Err(format!(
-            "filters are not supported yet (the filter language is a later step): {:?}",
-            filter.join(" ")
-        ));
+        a.filter = Some(filter.join(" "));
     }
     Ok(a)
 }
 
-fn run(args: Args) -> Result<(), String> {
-    let opts = RenderOptions::default().with_flavor(args.flavor.unwrap_or_default());
+/// What stopped the dump.
+enum Failure {
+    /// Bad arguments or a bad file: exit 1.
+    Other(String),
+    /// A filter that does not compile: exit 2.
+    Filter(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Filter { .. } => Failure::Filter(e.to_string()),
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), Failure> {
+    let mut events = match &args.file {
+        Some(f) => Events::open(f)?,
+        None => Events::demo(),
+    };
+    if let Some(flavor) = args.flavor {
+        events = events.with_flavor(flavor);
+    }
+    if let Some(f) = &args.filter {
+        events = events.filter(f)?;
+    }
     let reg = Registry::builtin();
+    let opts = *events.options();
     let mut format = match &args.format {
-        Some(p) => Format::compile(reg, p, opts).map_err(|e| format!("-p {p:?}: {e}"))?,
+        Some(p) => {
+            Format::compile(reg, p, opts).map_err(|e| Failure::Other(format!("-p {p:?}: {e}")))?
+        }
         None => Format::sysdig_default(reg, opts),
     };
-    let input: Box<dyn Read> = match &args.file {
-        Some(f) => Box::new(std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?),
-        None => Box::new(io::Cursor::new(strata::scap::demo::capture())),
-    };
-    // StreamReader buffers itself: a BufReader in between would only add a copy.
-    let mut reader = StreamReader::new(input).map_err(|e| format!("reading: {e}"))?;
-    let behaviour = |f: Flavor| match f {
-        Flavor::Sysdig029 => Config::sysdig_029(),
-        _ => Config::default(),
-    };
-    let mut insp = Inspector::with_config(behaviour(args.flavor.unwrap_or_default()));
-    // With no flavor asked for, the leading events decide.
-    let mut decider = args.flavor.is_none().then(FlavorDecider::new);
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let io_err = |e: io::Error| Failure::Other(e.to_string());
     // Lines are rendered straight into one output buffer, written out when it is full.
     const OUT_BUF: usize = 64 << 10;
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUF + 4096);
     let mut failure = None;
-    while let Some(block) = reader.next_block() {
-        // Matched in place: the event is not moved out of the reader's answer.
-        let ev = match &block {
-            Ok(Block::Event(ev)) => ev,
-            Ok(other) => {
-                insp.process_block(other);
-                continue;
-            }
+    while let Some(ev) = events.next() {
+        let ev = match ev {
+            Ok(ev) => ev,
             Err(e) => {
-                failure = Some(e.to_string());
+                failure = Some(Failure::from(e));
                 break;
             }
         };
-        if let Some(d) = &mut decider {
-            if let Some(flavor) = d.feed(ev) {
-                decider = None;
-                insp.set_behaviour(&behaviour(flavor));
-                format.set_flavor(flavor);
-            }
+        // The flavor is decided by the leading events, before any is handed out.
+        let flavor = ev.options().flavor;
+        if format.options().flavor != flavor {
+            format.set_flavor(flavor);
         }
-        if format.options().flavor.hides(ev) {
-            insp.skip(ev);
-            continue;
-        }
-        let ctx = insp.process(ev);
-        if ctx.is_hidden() {
-            continue;
-        }
-        if format.render_into(&ctx, &mut buf) {
+        if format.render_into(ev.ctx(), &mut buf) {
             buf.push(b'\n');
             if buf.len() >= OUT_BUF {
-                out.write_all(&buf).map_err(|e| e.to_string())?;
+                out.write_all(&buf).map_err(io_err)?;
                 buf.clear();
             }
         }
     }
-    out.write_all(&buf).map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())?;
+    out.write_all(&buf).map_err(io_err)?;
+    out.flush().map_err(io_err)?;
     match failure {
         Some(e) => Err(e),
         None => Ok(()),
@@ -148,11 +155,16 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match parse_args().and_then(run) {
+    let result = parse_args().map_err(Failure::Other).and_then(run);
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
+        Err(Failure::Other(e)) => {
             eprintln!("sdump: {e}");
             ExitCode::FAILURE
+        }
+        Err(Failure::Filter(e)) => {
+            eprintln!("sdump: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -98,18 +98,31 @@ fn sdump_prints_the_libsinsp_golden_lines_of_wild_captures() {
 }
 
 #[test]
-fn sdump_refuses_filters_and_reads_the_demo() {
-    let out = Command::new(common::example("sdump"))
-        .arg("proc.name=curl")
-        .output()
-        .expect("run sdump");
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("filters are not supported"));
-    let out = Command::new(common::example("sdump"))
-        .env("TZ", "UTC")
-        .output()
-        .expect("run sdump");
+fn sdump_filters_and_reads_the_demo() {
+    let run = |args: &[&str]| {
+        Command::new(common::example("sdump"))
+            .env("TZ", "UTC")
+            .args(args)
+            .output()
+            .expect("run sdump")
+    };
+    let out = run(&[]);
     assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.lines().count() > 10 && text.contains("curl"), "{text}");
+    let all = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(all.lines().count() > 10 && all.contains("curl"), "{all}");
+    // A filter selects the lines whose event type is connect, and only those.
+    let out = run(&["evt.type", "=", "connect"]);
+    assert!(out.status.success());
+    let some = String::from_utf8_lossy(&out.stdout);
+    let expected: Vec<&str> = all.lines().filter(|l| l.contains(" connect ")).collect();
+    assert!(!expected.is_empty());
+    assert_eq!(some.lines().collect::<Vec<_>>(), expected);
+    // A bad filter: exit 2, the message with a caret under the fault.
+    let out = run(&["proc.nmae=curl"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did you mean \"proc.name\"") && err.contains("^^^^^^^^^"),
+        "{err}"
+    );
 }

@@ -34,6 +34,7 @@
 
 pub mod error;
 pub mod fields;
+mod filter;
 pub mod format;
 pub mod fuzzing;
 mod old_table;
@@ -50,6 +51,7 @@ pub mod value;
 
 pub use error::Error;
 pub use fields::{Builtin, FieldRef};
+pub use filter::{FilterField, FilterRecord, FilterSchema};
 pub use format::{Format, SYSDIG_DEFAULT};
 pub use registry::{Arg, ArgKind, Class, FieldId, FieldInfo, FieldType, Registry};
 pub use render::{Flavor, FlavorDecider, OutputTime, RenderOptions};

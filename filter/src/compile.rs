@@ -3,12 +3,12 @@
 
 use std::ops::Range;
 
+use crate::Error;
 use crate::ast::{Check, Expr, Field, Func, Modifier, Op, Operand, Rhs, TArg, Transform};
 use crate::glob::PrefixTree;
 use crate::program::{EventTypes, Leaf, Node, Program, Quant, Right, Source};
 use crate::schema::{FieldError, FieldSpec, Multi, Schema, Type};
 use crate::value::{Owned, parse_constant};
-use crate::Error;
 
 /// A remark on a filter that compiles but may not mean what was meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,7 +186,9 @@ impl<S: Schema> Compiler<'_, S> {
         let name = t.func.as_str();
         let bad = |msg: String| Error::check(msg, t.span.clone());
         if t.arg.is_some() && t.func != Func::Getopt {
-            return Err(bad(format!("transformer '{name}' does not take an argument")));
+            return Err(bad(format!(
+                "transformer '{name}' does not take an argument"
+            )));
         }
         if t.func == Func::Val {
             let [TArg::Field(f)] = t.args.as_slice() else {
@@ -260,7 +262,9 @@ impl<S: Schema> Compiler<'_, S> {
                     return Err(bad("the separator of 'join' must be a string".into()));
                 }
                 if !shapes[1].list || !shapes[1].ty.is_text() {
-                    return Err(bad("the second argument of 'join' must be a list of strings".into()));
+                    return Err(bad(
+                        "the second argument of 'join' must be a list of strings".into(),
+                    ));
                 }
                 Shape {
                     ty: Type::Charbuf,
@@ -269,7 +273,9 @@ impl<S: Schema> Compiler<'_, S> {
             }
             Func::Concat => {
                 if shapes.len() < 2 {
-                    return Err(bad("transformer 'concat' takes at least two arguments".into()));
+                    return Err(bad(
+                        "transformer 'concat' takes at least two arguments".into()
+                    ));
                 }
                 if let Some(sh) = shapes.iter().find(|s| s.list || !s.ty.is_text()) {
                     return Err(incompatible(*sh));
@@ -354,15 +360,28 @@ impl<S: Schema> Compiler<'_, S> {
             Rhs::Value(v, span) => {
                 if op.takes_list() || c.modifier.is_some() {
                     // A single name after a list operator: a one-item list.
-                    self.constants(op, shape.ty, event_type, std::slice::from_ref(&(v.clone(), span.clone())))?
+                    self.constants(
+                        op,
+                        shape.ty,
+                        event_type,
+                        std::slice::from_ref(&(v.clone(), span.clone())),
+                    )?
                 } else {
                     self.warn_field_value(v, span);
-                    self.constants(op, shape.ty, event_type, std::slice::from_ref(&(v.clone(), span.clone())))?
+                    self.constants(
+                        op,
+                        shape.ty,
+                        event_type,
+                        std::slice::from_ref(&(v.clone(), span.clone())),
+                    )?
                 }
             }
-            Rhs::ListName(n, span) => {
-                self.constants(op, shape.ty, event_type, std::slice::from_ref(&(n.clone(), span.clone())))?
-            }
+            Rhs::ListName(n, span) => self.constants(
+                op,
+                shape.ty,
+                event_type,
+                std::slice::from_ref(&(n.clone(), span.clone())),
+            )?,
             Rhs::List(items, _) => {
                 if !op.takes_list() && c.modifier.is_none() {
                     return Err(op_err(format!(
@@ -430,7 +449,10 @@ impl<S: Schema> Compiler<'_, S> {
                 && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects)
                 && self.schema.event_codes(v).is_none()
             {
-                return Err(Error::check(format!("unknown event type {v}"), span.clone()));
+                return Err(Error::check(
+                    format!("unknown event type {v}"),
+                    span.clone(),
+                ));
             }
             let c = parse_constant(v, ty, op).map_err(|m| Error::check(m, span.clone()))?;
             out.push(c);
@@ -471,7 +493,10 @@ fn comparable(op: Op, modifier: Option<Modifier>, shape: Shape) -> Result<(), St
                 | Type::IpNet
         );
         if !types_ok {
-            return Err(format!("list filters are not supported for type '{}'", shape.ty));
+            return Err(format!(
+                "list filters are not supported for type '{}'",
+                shape.ty
+            ));
         }
         return match op {
             Op::In | Op::Intersects if modifier.is_none() => Ok(()),
@@ -516,7 +541,9 @@ fn comparable(op: Op, modifier: Option<Modifier>, shape: Shape) -> Result<(), St
         Type::Bytebuf => "buffer",
         _ => "ip address and network",
     };
-    Err(format!("'{name}' operator not supported for {kind} filters"))
+    Err(format!(
+        "'{name}' operator not supported for {kind} filters"
+    ))
 }
 
 /// The closest known name to `name` by edit distance, if close enough to be a typo.
@@ -581,7 +608,9 @@ fn event_types<S: Schema>(
                 }
                 let values: Vec<&str> = match (&c.op, &c.right) {
                     (Op::Eq | Op::Ne, Rhs::Value(v, _)) => vec![v],
-                    (Op::In, Rhs::List(items, _)) => items.iter().map(|(v, _)| v.as_str()).collect(),
+                    (Op::In, Rhs::List(items, _)) => {
+                        items.iter().map(|(v, _)| v.as_str()).collect()
+                    }
                     (Op::In, Rhs::Value(v, _) | Rhs::ListName(v, _)) => vec![v],
                     _ => return EventTypes::all(n),
                 };
@@ -610,7 +639,11 @@ mod tests {
 
     #[test]
     fn suggestions() {
-        let names = vec!["proc.name".to_string(), "proc.pname".into(), "fd.name".into()];
+        let names = vec![
+            "proc.name".to_string(),
+            "proc.pname".into(),
+            "fd.name".into(),
+        ];
         assert_eq!(suggest("proc.nmae", &names).as_deref(), Some("proc.name"));
         assert_eq!(suggest("proc.nam", &names).as_deref(), Some("proc.name"));
         assert_eq!(suggest("zzz.qqq", &names), None);

@@ -44,13 +44,12 @@ pub(crate) fn fnmatch(pat: &[u8], s: &[u8], fold: bool) -> bool {
                         continue;
                     }
                 }
-                b'\\' if p + 1 < pat.len() => {
-                    if i < s.len() && eq(pat[p + 1], s[i]) {
-                        p += 2;
-                        i += 1;
-                        continue;
-                    }
+                b'\\' if p + 1 < pat.len() && i < s.len() && eq(pat[p + 1], s[i]) => {
+                    p += 2;
+                    i += 1;
+                    continue;
                 }
+                b'\\' if p + 1 < pat.len() => {}
                 c if i < s.len() && c != b'?' && c != b'[' && eq(c, s[i]) => {
                     p += 1;
                     i += 1;
@@ -94,7 +93,8 @@ fn bracket(pat: &[u8], p: usize, c: u8, fold: bool) -> Option<(bool, usize)> {
         if b == b'[' && pat.get(j + 1) == Some(&b':') {
             if let Some(end) = pat[j + 2..].windows(2).position(|w| w == b":]") {
                 let name = &pat[j + 2..j + 2 + end];
-                matched |= class(name, c) || (fold && (class(name, lc) || class(name, c.to_ascii_uppercase())));
+                matched |= class(name, c)
+                    || (fold && (class(name, lc) || class(name, c.to_ascii_uppercase())));
                 j += 2 + end + 2;
                 continue;
             }

@@ -100,7 +100,11 @@ impl<'t> Lexer<'t> {
         if letters == 0 {
             return 0;
         }
-        letters + b[letters..].iter().take_while(|&&c| is_ident_rest(c)).count()
+        letters
+            + b[letters..]
+                .iter()
+                .take_while(|&&c| is_ident_rest(c))
+                .count()
     }
 
     pub fn identifier(&mut self) -> Option<&'t str> {
@@ -247,9 +251,14 @@ pub(crate) fn unescape(s: &str, quote: u8, base: usize) -> Result<String, Error>
             b'"' => return Err(Error::syntax("invalid \\\" escape in '-quoted string", at)),
             b'\'' => return Err(Error::syntax("invalid \\' escape in \"-quoted string", at)),
             b'x' => {
-                let hex = b.get(i + 2..i + 4).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+                let hex = b
+                    .get(i + 2..i + 4)
+                    .filter(|h| h.iter().all(u8::is_ascii_hexdigit));
                 let Some(h) = hex else {
-                    return Err(Error::syntax("truncated or invalid hex char escape sequence", at));
+                    return Err(Error::syntax(
+                        "truncated or invalid hex char escape sequence",
+                        at,
+                    ));
                 };
                 let v = u8::from_str_radix(std::str::from_utf8(h).unwrap_or("0"), 16).unwrap_or(0);
                 out.push(v);
@@ -283,7 +292,8 @@ pub(crate) fn unescape_legacy(s: &str) -> String {
                     continue;
                 }
                 Some(b'x')
-                    if b.get(i + 2..i + 4).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+                    if b.get(i + 2..i + 4)
+                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
                 {
                     let h = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("0");
                     out.push(u8::from_str_radix(h, 16).unwrap_or(0));

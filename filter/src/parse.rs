@@ -207,9 +207,15 @@ impl<'t> Parser<'t> {
             let save = self.lx.pos;
             if self.lx.lit("not")
                 && self.lx.peek() != 0
-                && matches!(self.lx.peek(), b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+                && matches!(
+                    self.lx.peek(),
+                    b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'
+                )
             {
-                while matches!(self.lx.peek(), b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+                while matches!(
+                    self.lx.peek(),
+                    b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'
+                ) {
                     self.lx.pos += 1;
                 }
                 negate = !negate;
@@ -299,9 +305,8 @@ impl<'t> Parser<'t> {
             None => match self.lx.field_arg_bare() {
                 Some(s) => s.to_string(),
                 None => {
-                    return Err(self.err(
-                        "expected a valid field argument: a quoted string or a bare string",
-                    ));
+                    return Err(self
+                        .err("expected a valid field argument: a quoted string or a bare string"));
                 }
             },
         };
@@ -684,11 +689,20 @@ mod tests {
 
     #[test]
     fn precedence_and_flattening() {
-        assert_eq!(ok("a.b=1 or c.d=2 and e.f=3"), "(a.b = 1 or (c.d = 2 and e.f = 3))");
-        assert_eq!(ok("a.b=1 and c.d=2 and e.f=3"), "(a.b = 1 and c.d = 2 and e.f = 3)");
+        assert_eq!(
+            ok("a.b=1 or c.d=2 and e.f=3"),
+            "(a.b = 1 or (c.d = 2 and e.f = 3))"
+        );
+        assert_eq!(
+            ok("a.b=1 and c.d=2 and e.f=3"),
+            "(a.b = 1 and c.d = 2 and e.f = 3)"
+        );
         assert_eq!(ok("not not a.b exists"), "a.b exists");
         assert_eq!(ok("not(a.b exists)"), "not a.b exists");
-        assert_eq!(ok("a.b exists and(c.d exists)"), "(a.b exists and c.d exists)");
+        assert_eq!(
+            ok("a.b exists and(c.d exists)"),
+            "(a.b exists and c.d exists)"
+        );
         assert_eq!(ok("x.y existsand m"), "(x.y exists and m)");
         assert_eq!(ok("notb"), "notb");
         assert_eq!(ok("not_macro"), "not_macro");
@@ -703,7 +717,10 @@ mod tests {
         assert_eq!(ok("a.b pmatch(/x)"), "a.b pmatch (/x)");
         assert_eq!(ok("a.b = 'x y'"), "a.b = \"x y\"");
         assert_eq!(ok("a.b = oneof (x, y)"), "a.b = oneof (x, y)");
-        assert_eq!(ok("a.b = oneof and c.d exists"), "(a.b = oneof and c.d exists)");
+        assert_eq!(
+            ok("a.b = oneof and c.d exists"),
+            "(a.b = oneof and c.d exists)"
+        );
         assert_eq!(ok("a.b[1] = x"), "a.b[1] = x");
         assert_eq!(ok("a.b[\"\"] exists"), "a.b[\"\"] exists");
         assert_eq!(ok("a.b < -0.5e+3"), "a.b < -0.5e+3");

@@ -169,7 +169,10 @@ impl<F> Leaf<F> {
             },
             _ => {
                 if let Some(m) = self.modifier {
-                    let n = consts.iter().filter(|c| scalar(self.op, self.ty, v, c)).count();
+                    let n = consts
+                        .iter()
+                        .filter(|c| scalar(self.op, self.ty, v, c))
+                        .count();
                     return match m {
                         Modifier::OneOf => n == 1,
                         Modifier::AnyOf => n >= 1,
@@ -234,7 +237,10 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
             let (Some(a), Some(b)) = (as_i64(v), as_i64(c.as_value())) else {
                 return false;
             };
-            ordered(op, Some(truncate_signed(a, bits).cmp(&truncate_signed(b, bits))))
+            ordered(
+                op,
+                Some(truncate_signed(a, bits).cmp(&truncate_signed(b, bits))),
+            )
         }
         Type::Uint(_) | Type::Port | Type::RelTime | Type::AbsTime => {
             let bits = match ty {
@@ -245,7 +251,10 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
             let (Some(a), Some(b)) = (as_u64(v), as_u64(c.as_value())) else {
                 return false;
             };
-            ordered(op, Some(truncate_unsigned(a, bits).cmp(&truncate_unsigned(b, bits))))
+            ordered(
+                op,
+                Some(truncate_unsigned(a, bits).cmp(&truncate_unsigned(b, bits))),
+            )
         }
         Type::Double => {
             let a = match v {
@@ -282,7 +291,11 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
             };
             buffer(op, a, b)
         }
-        Type::Ipv4Addr | Type::Ipv6Addr | Type::IpAddr | Type::Ipv4Net | Type::Ipv6Net
+        Type::Ipv4Addr
+        | Type::Ipv6Addr
+        | Type::IpAddr
+        | Type::Ipv4Net
+        | Type::Ipv6Net
         | Type::IpNet => {
             let a = match v {
                 Value::Ipv4(a) => IpAddr::V4(a),
@@ -305,11 +318,19 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
 fn in_net(a: IpAddr, net: IpAddr, len: u8) -> bool {
     match (a, net) {
         (IpAddr::V4(a), IpAddr::V4(n)) => {
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len as u32) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - len as u32)
+            };
             u32::from(a) & mask == u32::from(n) & mask
         }
         (IpAddr::V6(a), IpAddr::V6(n)) => {
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len as u32) };
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - len as u32)
+            };
             u128::from(a) & mask == u128::from(n) & mask
         }
         _ => false,
@@ -329,9 +350,7 @@ fn text(op: Op, a: &[u8], b: &[u8]) -> bool {
         Op::Gt => a > b,
         Op::Ge => a >= b,
         Op::Contains => find(a, b),
-        Op::IContains => {
-            b.is_empty() || a.windows(b.len()).any(|w| w.eq_ignore_ascii_case(b))
-        }
+        Op::IContains => b.is_empty() || a.windows(b.len()).any(|w| w.eq_ignore_ascii_case(b)),
         Op::StartsWith => a.starts_with(b),
         Op::EndsWith => a.ends_with(b),
         Op::Glob => fnmatch(b, a, false),
@@ -353,7 +372,11 @@ fn buffer(op: Op, a: &[u8], b: &[u8]) -> bool {
 
 /// Collects the values of `src` into `out`; `false` if a field has no value or a
 /// transformer fails.
-fn collect<F, R: Record<Field = F> + ?Sized>(src: &Source<F>, rec: &mut R, out: &mut Values) -> bool {
+fn collect<F, R: Record<Field = F> + ?Sized>(
+    src: &Source<F>,
+    rec: &mut R,
+    out: &mut Values,
+) -> bool {
     match src {
         Source::Field(f) => rec.extract(f, &mut |v| {
             out.push(Owned::from_value(v));
@@ -566,19 +589,31 @@ impl EventTypes {
 
     /// The codes in the set, in order.
     pub fn iter(&self) -> impl Iterator<Item = u16> + '_ {
-        (0..self.universe).filter(|&c| self.words[c / 64] & (1 << (c % 64)) != 0).map(|c| c as u16)
+        (0..self.universe)
+            .filter(|&c| self.words[c / 64] & (1 << (c % 64)) != 0)
+            .map(|c| c as u16)
     }
 
     pub(crate) fn union(&self, o: &Self) -> Self {
         EventTypes {
-            words: self.words.iter().zip(&o.words).map(|(a, b)| a | b).collect(),
+            words: self
+                .words
+                .iter()
+                .zip(&o.words)
+                .map(|(a, b)| a | b)
+                .collect(),
             universe: self.universe,
         }
     }
 
     pub(crate) fn intersection(&self, o: &Self) -> Self {
         EventTypes {
-            words: self.words.iter().zip(&o.words).map(|(a, b)| a & b).collect(),
+            words: self
+                .words
+                .iter()
+                .zip(&o.words)
+                .map(|(a, b)| a & b)
+                .collect(),
             universe: self.universe,
         }
     }
@@ -620,17 +655,67 @@ mod tests {
     #[test]
     fn comparisons() {
         let b = |s: &str| Owned::Bytes(s.as_bytes().into());
-        assert!(scalar(Op::Lt, Type::Charbuf, Value::Bytes(b"abc"), &b("abd")));
-        assert!(scalar(Op::Eq, Type::Charbuf, Value::Bytes(b"ab\0c"), &b("ab")));
-        assert!(scalar(Op::IContains, Type::Charbuf, Value::Bytes(b"/USR/lib"), &b("usr")));
-        assert!(scalar(Op::StartsWith, Type::Charbuf, Value::Bytes(b"x"), &b("")));
-        assert!(scalar(Op::Gt, Type::Int(64), Value::Int(-1), &Owned::Int(-2)));
-        assert!(scalar(Op::Eq, Type::Uint(16), Value::Uint(70000), &Owned::Uint(4464)));
+        assert!(scalar(
+            Op::Lt,
+            Type::Charbuf,
+            Value::Bytes(b"abc"),
+            &b("abd")
+        ));
+        assert!(scalar(
+            Op::Eq,
+            Type::Charbuf,
+            Value::Bytes(b"ab\0c"),
+            &b("ab")
+        ));
+        assert!(scalar(
+            Op::IContains,
+            Type::Charbuf,
+            Value::Bytes(b"/USR/lib"),
+            &b("usr")
+        ));
+        assert!(scalar(
+            Op::StartsWith,
+            Type::Charbuf,
+            Value::Bytes(b"x"),
+            &b("")
+        ));
+        assert!(scalar(
+            Op::Gt,
+            Type::Int(64),
+            Value::Int(-1),
+            &Owned::Int(-2)
+        ));
+        assert!(scalar(
+            Op::Eq,
+            Type::Uint(16),
+            Value::Uint(70000),
+            &Owned::Uint(4464)
+        ));
         let net = Owned::Net("10.0.0.0".parse().unwrap(), 8);
-        assert!(scalar(Op::Eq, Type::IpNet, Value::Ipv4([10, 1, 2, 3].into()), &net));
-        assert!(scalar(Op::Ne, Type::IpNet, Value::Ipv4([11, 1, 2, 3].into()), &net));
+        assert!(scalar(
+            Op::Eq,
+            Type::IpNet,
+            Value::Ipv4([10, 1, 2, 3].into()),
+            &net
+        ));
+        assert!(scalar(
+            Op::Ne,
+            Type::IpNet,
+            Value::Ipv4([11, 1, 2, 3].into()),
+            &net
+        ));
         let v6 = Owned::Ip("::1".parse().unwrap());
-        assert!(!scalar(Op::Eq, Type::IpAddr, Value::Ipv4([127, 0, 0, 1].into()), &v6));
-        assert!(scalar(Op::Ne, Type::IpAddr, Value::Ipv4([127, 0, 0, 1].into()), &v6));
+        assert!(!scalar(
+            Op::Eq,
+            Type::IpAddr,
+            Value::Ipv4([127, 0, 0, 1].into()),
+            &v6
+        ));
+        assert!(scalar(
+            Op::Ne,
+            Type::IpAddr,
+            Value::Ipv4([127, 0, 0, 1].into()),
+            &v6
+        ));
     }
 }

@@ -115,8 +115,13 @@ pub(crate) fn parse_constant(text: &str, ty: Type, op: Op) -> Result<Owned, Stri
             let v: i64 = text.parse().map_err(|_| not_number())?;
             Ok(Owned::Int(truncate_signed(v, bits)))
         }
-        Type::Uint(bits) => Ok(Owned::Uint(truncate_unsigned(parse_unsigned(text).ok_or_else(not_number)?, bits))),
-        Type::RelTime | Type::AbsTime => Ok(Owned::Uint(parse_unsigned(text).ok_or_else(not_number)?)),
+        Type::Uint(bits) => Ok(Owned::Uint(truncate_unsigned(
+            parse_unsigned(text).ok_or_else(not_number)?,
+            bits,
+        ))),
+        Type::RelTime | Type::AbsTime => {
+            Ok(Owned::Uint(parse_unsigned(text).ok_or_else(not_number)?))
+        }
         Type::Double => {
             // libsinsp reads a DOUBLE constant as a 32-bit integer.
             let v: i32 = text.parse().map_err(|_| not_number())?;

@@ -525,6 +525,21 @@ impl<R: Read> StreamReader<R> {
         Ok(self.end - self.start)
     }
 
+    /// The event block [`next_block`](Self::next_block) returned last, decoded again from
+    /// the buffer that still holds it; `None` if that was not an event (or an error).
+    ///
+    /// A reader that looks at each event and hands out only some (a filter) cannot return
+    /// the borrow of `next_block` from inside its loop; it stops the loop, then takes the
+    /// event again here.
+    pub fn current_event(&self) -> Option<Event<'_>> {
+        let block = self.buf.get(self.start..self.start + self.pending)?;
+        let t = self.state.endian.u32(block, 0)?;
+        match event_block(block, t, self.state.endian, self.last) {
+            Ok(Block::Event(ev)) => Some(ev),
+            _ => None,
+        }
+    }
+
     /// The next block, or `None` at a clean end of input.
     #[inline]
     pub fn next_block(&mut self) -> Option<Result<Block<'_>>> {

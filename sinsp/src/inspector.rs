@@ -92,6 +92,14 @@ pub struct Config {
     /// execve keeps the fds opened with `O_CLOEXEC` and the process's other threads, as
     /// sysdig 0.29 did; libsinsp 0.25 drops both, as the kernel does.
     pub execve_keeps_state: bool,
+    /// A filter given to [`Inspector::update_filtered`] runs inside the state engine, as
+    /// sysdig 0.29's did: on an event whose type does not modify state (no
+    /// `EF_MODIFIES_STATE` in the 2022 table), right after the thread and pairing
+    /// bookkeeping and before the event's own parsing; an event it refuses is not parsed, and
+    /// an enter it refuses leaves its exit unpaired. So with a filter, sysdig 0.29's state
+    /// (and what later events show) depends on the filter. libsinsp 0.25 filters after
+    /// parsing, leaving the state alone.
+    pub filter_in_parser: bool,
 }
 
 impl Config {
@@ -100,7 +108,7 @@ impl Config {
     /// parent of new threads, vtid/vpid of placeholders, the destination of a second connect,
     /// the thread of a container event, the names of a clone's unknown caller, the fd of an
     /// unpaired exit, which children a clone's caller adds, the event table's fd flags, an
-    /// unchanged id given to setresuid/setresgid, the path rules, what execve drops, every enter event kept as it is.
+    /// unchanged id given to setresuid/setresgid, the path rules, what execve drops, every enter event kept as it is, filters run inside the state engine.
     pub fn sysdig_029() -> Self {
         Config {
             placeholder_pid_is_tid: true,
@@ -118,6 +126,7 @@ impl Config {
             setres_keeps_unchanged_id: true,
             path_rules: PathRules::Sysdig029,
             execve_keeps_state: true,
+            filter_in_parser: true,
             ..Config::default()
         }
     }
@@ -146,6 +155,7 @@ impl Default for Config {
             setres_keeps_unchanged_id: false,
             path_rules: PathRules::Libsinsp025,
             execve_keeps_state: false,
+            filter_in_parser: false,
         }
     }
 }
@@ -245,6 +255,7 @@ const CONTAINER_E: u16 = 228;
 const CONTAINER_JSON_2_E: u16 = 324;
 
 /// What reading one event did.
+#[derive(Debug, Clone, Copy)]
 enum Step {
     /// The flavor's reader drops it: not counted, not applied.
     Dropped,
@@ -327,6 +338,7 @@ impl Inspector {
             setres_keeps_unchanged_id,
             path_rules,
             execve_keeps_state,
+            filter_in_parser,
         } = *cfg;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -342,6 +354,7 @@ impl Inspector {
         self.cfg.setres_keeps_unchanged_id = setres_keeps_unchanged_id;
         self.cfg.path_rules = path_rules;
         self.cfg.execve_keeps_state = execve_keeps_state;
+        self.cfg.filter_in_parser = filter_in_parser;
         self.cfg.drop_enter_events = drop_enter_events;
         // Threads read from the tables before the first event (leading user, group and
         // container events aside) start as the new behaviour's do.
@@ -824,7 +837,36 @@ impl Inspector {
     /// [`EventCtx::is_hidden`] say so, and an exit that lacked parameters comes back
     /// completed from its enter event.
     pub fn process<'a>(&'a mut self, ev: &Event<'a>) -> EventCtx<'a> {
-        match self.step(ev) {
+        let p = self.update(ev);
+        self.context_of(ev, p)
+    }
+
+    /// The first half of [`process`](Self::process): updates the state with `ev` and says
+    /// what it did, without building the context. [`context_of`](Self::context_of) builds it,
+    /// from a shared borrow, until the next event is applied. The split lets a reader that
+    /// decides per event whether to hand it out (a filter) take the inspector mutably in a
+    /// loop and return the context of the event it stops at.
+    pub fn update(&mut self, ev: &Event<'_>) -> Processed {
+        Processed(self.step(ev, None))
+    }
+
+    /// [`update`](Self::update) for a reader with a filter. With
+    /// [`Config::filter_in_parser`] (sysdig 0.29), `filter` runs where sysdig 0.29 ran it,
+    /// inside the state engine, on the events that do not modify state, and decides whether
+    /// they are parsed ([`Processed::prefiltered`] gives its answer); on other events (and
+    /// without that switch) it is not called, and the caller filters the context.
+    pub fn update_filtered(
+        &mut self,
+        ev: &Event<'_>,
+        filter: &mut dyn FnMut(&EventCtx<'_>) -> bool,
+    ) -> Processed {
+        Processed(self.step(ev, Some(filter)))
+    }
+
+    /// The context of the event last given to [`update`](Self::update), which returned `p`.
+    /// `ev` must be that event.
+    pub fn context_of<'a>(&'a self, ev: &Event<'a>, p: Processed) -> EventCtx<'a> {
+        match p.0 {
             Step::Dropped => {
                 let t = self.threads.get(ev.tid as i64);
                 let first_ts = self.first_ts.unwrap_or(ev.ts);
@@ -857,11 +899,11 @@ impl Inspector {
             self.unpaired_exit = false;
             return;
         }
-        let _ = self.step(ev);
+        let _ = self.step(ev, None);
     }
 
     /// Reads one event as the flavor's capture reader would, and applies it unless dropped.
-    fn step(&mut self, ev: &Event<'_>) -> Step {
+    fn step(&mut self, ev: &Event<'_>, filter: Option<Prefilter<'_>>) -> Step {
         if self.in_metadata {
             self.finish_metadata();
         }
@@ -874,7 +916,7 @@ impl Inspector {
                 _ => None,
             };
             if let Some(conv) = converted {
-                let applied = self.apply(&conv);
+                let applied = self.apply(&conv, filter);
                 self.conv_buf = buf;
                 return Step::Applied {
                     applied,
@@ -890,14 +932,14 @@ impl Inspector {
             }
         }
         Step::Applied {
-            applied: self.apply(ev),
+            applied: self.apply(ev, filter),
             converted: false,
             hidden,
         }
     }
 
     /// Applies one (counted) event to the state.
-    fn apply(&mut self, ev: &Event<'_>) -> Applied {
+    fn apply(&mut self, ev: &Event<'_>, filter: Option<Prefilter<'_>>) -> Applied {
         let (initial_state, first_ts, prev_ts) = self.advance(ev);
         let code = ev.event_type;
         let (eflags, handler) = self.flags_and_handler(ev);
@@ -915,6 +957,41 @@ impl Inspector {
         // sysdig 0.29 found no fd for an exit without its enter, so its parsers of fd changes
         // and of calls that needed their enter's parameters did nothing.
         let unpaired = self.cfg.unpaired_exit_keeps_fd && self.unpaired_exit;
+        let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        let mut prefiltered = None;
+        if let Some(f) = filter {
+            if self.cfg.filter_in_parser && eflags & EventFlags::MODIFIES_STATE == 0 {
+                let before = Applied {
+                    tid,
+                    uses_fd: eflags & fd_flags != 0,
+                    enter_valid,
+                    prev_ts,
+                    first_ts,
+                    initial_state,
+                    unpaired,
+                    container: false,
+                    prefiltered: None,
+                };
+                let pass = f(&self.context(*ev, before));
+                prefiltered = Some(pass);
+                if !pass {
+                    // sysdig 0.29 forgot the thread's last event, so the exit of a refused
+                    // enter is unpaired, and did not parse the event.
+                    if let Some(t) = self.threads.get_mut(tid) {
+                        if eflags & EventFlags::SKIP_PARSE_RESET == 0 {
+                            t.lastevent_type = u16::MAX;
+                        }
+                        if ev.direction() == Direction::Exit {
+                            t.enter.valid = false;
+                        }
+                    }
+                    return Applied {
+                        prefiltered,
+                        ..before
+                    };
+                }
+            }
+        }
         let skip = unpaired && !handler.runs_unpaired_in_sysdig_029();
         // Events without a handler (most of them) need neither the enter copy nor its parse.
         if !skip && !matches!(handler, Handler::None | Handler::Meta) {
@@ -941,7 +1018,6 @@ impl Inspector {
                 t.enter.valid = false;
             }
         }
-        let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
         if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
             self.record_container(ev);
         }
@@ -962,6 +1038,7 @@ impl Inspector {
             initial_state,
             unpaired,
             container,
+            prefiltered,
         }
     }
 
@@ -1122,6 +1199,34 @@ impl Inspector {
     }
 }
 
+/// A filter that runs inside the state engine.
+type Prefilter<'f> = &'f mut dyn FnMut(&EventCtx<'_>) -> bool;
+
+/// What [`Inspector::update`] did with one event: enough to build its context.
+#[derive(Debug, Clone, Copy)]
+pub struct Processed(Step);
+
+impl Processed {
+    /// Whether the event's context will say [`is_hidden`](EventCtx::is_hidden).
+    pub fn is_hidden(&self) -> bool {
+        match self.0 {
+            Step::Dropped => true,
+            Step::Applied {
+                applied, hidden, ..
+            } => hidden || applied.initial_state,
+        }
+    }
+
+    /// What a filter given to [`Inspector::update_filtered`] answered inside the state
+    /// engine; `None` where it did not run there (the caller then filters the context).
+    pub fn prefiltered(&self) -> Option<bool> {
+        match self.0 {
+            Step::Dropped => None,
+            Step::Applied { applied, .. } => applied.prefiltered,
+        }
+    }
+}
+
 /// What applying an event found, for its context.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Applied {
@@ -1137,12 +1242,16 @@ pub(crate) struct Applied {
     pub(crate) unpaired: bool,
     /// The event gets sysdig 0.29's container thread.
     pub(crate) container: bool,
+    /// The answer of a filter run inside the state engine ([`Config::filter_in_parser`]).
+    pub(crate) prefiltered: Option<bool>,
 }
 
 /// `flags` of event type `code` as sysdig 0.29's event table (falcosecurity libs of 2022)
 /// gave them, where they differ in a way state or fields see (the fd and I/O flags): that
 /// table flagged none of mmap, mmap2, sendmmsg, recvmmsg, symlinkat, unlinkat, mkdirat,
-/// fchmodat and fchmod as using an fd, and fstat64's exit as using one.
+/// fchmodat and fchmod as using an fd, and fstat64's exit as using one; and whether an event
+/// modifies state (which decides where sysdig 0.29 ran a filter): setpgid did, the exits of
+/// sendmmsg and recvmmsg did not.
 pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
     const CHANGED: &[(u16, u32)] = &[
         (51, 0),                   // sendmmsg exit: today uses an fd, writes, modifies state
@@ -1160,6 +1269,8 @@ pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
     ];
     match CHANGED.iter().find(|(c, _)| *c == code) {
         Some(&(_, old)) => old,
+        // setpgid modified state in the 2022 table (it decides where a filter runs).
+        None if matches!(code, 294 | 295) => flags | EventFlags::MODIFIES_STATE,
         None => flags,
     }
 }

@@ -24,6 +24,6 @@ pub mod users;
 
 pub use ctx::EventCtx;
 pub use fds::{FdInfo, FdTable, FdType, SockInfo};
-pub use inspector::{Config, Inspector, Machine, event_flags_2022};
+pub use inspector::{Config, Inspector, Machine, Processed, event_flags_2022};
 pub use threads::{ThreadInfo, ThreadTable};
 pub use users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};

@@ -1,0 +1,349 @@
+//! The built-in fields as a filter [`Schema`], and an event seen through a [`StateView`] as a
+//! filter [`Record`]: what `strata-filter` needs to run sysdig and Falco conditions.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use strata_filter::{FieldError, FieldSpec, Multi, Record, Schema, Type, Value as FValue};
+use strata_scap::table::{self, ParamType};
+
+use crate::fields::{Builtin as B, FieldRef};
+use crate::registry::{Arg, FieldType, Registry};
+use crate::render::{Flavor, RenderOptions};
+use crate::state::StateView;
+use crate::value::Value;
+
+/// How many ancestors a check on `proc.aname` (no index) walks at most.
+const MAX_ANCESTORS: usize = 64;
+
+/// A field as the filter layer holds it.
+#[derive(Debug, Clone)]
+pub struct FilterField {
+    kind: Kind,
+    ty: Type,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    /// One value.
+    One(FieldRef),
+    /// `proc.aname`, `proc.apid` without an index: the parent, the grandparent, ...
+    Ancestors(Arc<[FieldRef]>),
+    /// `fd.ip`, `fd.port`, ...: the client's value and the server's.
+    Either(FieldRef, FieldRef),
+}
+
+/// The fields of a [`Registry`] for filters, read as the tools of `flavor`'s era read them.
+///
+/// ```
+/// use strata_dissect::{FilterSchema, Flavor, Registry};
+/// let schema = FilterSchema::new(Registry::builtin(), Flavor::default());
+/// let expr = strata_filter::parse("evt.type in (open, openat) and fd.name contains /etc").unwrap();
+/// let program = strata_filter::compile(&schema, &expr).unwrap();
+/// // Only opens can pass: the events of other types need not be looked at.
+/// let types = program.event_types();
+/// assert!(types.contains(3) && !types.contains(7)); // open's exit, read's exit
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct FilterSchema<'r> {
+    reg: &'r Registry,
+    flavor: Flavor,
+}
+
+impl<'r> FilterSchema<'r> {
+    /// The fields of `reg`, in `flavor`'s reading.
+    pub fn new(reg: &'r Registry, flavor: Flavor) -> Self {
+        FilterSchema { reg, flavor }
+    }
+}
+
+fn field_type(ty: FieldType) -> Type {
+    match ty {
+        FieldType::Int16 => Type::Int(16),
+        FieldType::Int32 => Type::Int(32),
+        FieldType::Int64 => Type::Int(64),
+        FieldType::Uint32 => Type::Uint(32),
+        FieldType::Uint64 => Type::Uint(64),
+        FieldType::Charbuf => Type::Charbuf,
+        FieldType::Bytebuf => Type::Bytebuf,
+        FieldType::Bool => Type::Bool,
+        FieldType::AbsTime => Type::AbsTime,
+        FieldType::RelTime => Type::RelTime,
+        FieldType::Double => Type::Double,
+        FieldType::IpAddr => Type::IpAddr,
+        FieldType::IpNet => Type::IpNet,
+        FieldType::Port => Type::Port,
+        _ => Type::Charbuf,
+    }
+}
+
+/// The filter type of an event parameter's raw value.
+fn param_type(t: ParamType) -> Type {
+    use ParamType as P;
+    match t {
+        P::Int8 => Type::Int(8),
+        P::Int16 => Type::Int(16),
+        P::Int32 => Type::Int(32),
+        P::Int64 | P::Errno | P::Fd | P::Pid => Type::Int(64),
+        P::Uint8 | P::Flags8 | P::Sigtype | P::L4proto | P::Sockfamily => Type::Uint(8),
+        P::Uint16 | P::Flags16 | P::Syscallid => Type::Uint(16),
+        P::Port => Type::Port,
+        P::Uint32 | P::Flags32 | P::Uid | P::Gid | P::Mode | P::Sigset => Type::Uint(32),
+        P::Uint64 => Type::Uint(64),
+        P::Reltime => Type::RelTime,
+        P::Abstime => Type::AbsTime,
+        P::Bool => Type::Bool,
+        P::Double => Type::Double,
+        P::Bytebuf => Type::Bytebuf,
+        P::Ipv4addr => Type::Ipv4Addr,
+        P::Ipv6addr => Type::Ipv6Addr,
+        P::Ipaddr => Type::IpAddr,
+        _ => Type::Charbuf,
+    }
+}
+
+/// The type of the first parameter called `name` in the event table.
+fn rawarg_type(name: &str) -> Option<Type> {
+    (0..table::PPM_EVENT_MAX)
+        .filter_map(table::event_info)
+        .flat_map(|e| e.params.iter())
+        .find(|p| p.name == name)
+        .map(|p| param_type(p.ty))
+}
+
+/// Event codes by the names `evt.type` gives them: every event's name, and every syscall
+/// name (a syscall without an event of its own arrives as a generic event).
+fn codes_by_name() -> &'static HashMap<&'static str, Vec<u16>> {
+    static MAP: OnceLock<HashMap<&'static str, Vec<u16>>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut m: HashMap<&'static str, Vec<u16>> = HashMap::new();
+        for code in 0..table::PPM_EVENT_MAX {
+            if let Some(e) = table::event_info(code) {
+                m.entry(e.name).or_default().push(code);
+            }
+        }
+        for sc in 0..=u16::MAX {
+            let Some(name) = table::syscall_name(sc) else {
+                if sc > 1024 {
+                    break;
+                }
+                continue;
+            };
+            let e = m.entry(name).or_default();
+            for generic in [0, 1] {
+                if !e.contains(&generic) {
+                    e.push(generic);
+                }
+            }
+        }
+        m
+    })
+}
+
+impl Schema for FilterSchema<'_> {
+    type Field = FilterField;
+
+    fn resolve(&self, name: &str, arg: Option<&str>) -> Result<FieldSpec<FilterField>, FieldError> {
+        let text = match arg {
+            Some(a) => format!("{name}[{a}]"),
+            None => name.to_string(),
+        };
+        let (id, parsed) = self.reg.resolve(&text).map_err(|e| match e {
+            crate::Error::UnknownField { .. } => FieldError::Unknown,
+            other => FieldError::BadArgument(other.to_string()),
+        })?;
+        let info = self.reg.info(id);
+        let mut ty = field_type(info.ty);
+        if info.ty == FieldType::Dynamic {
+            let pname = parsed.as_ref().and_then(Arg::name).unwrap_or_default();
+            ty = rawarg_type(pname).ok_or_else(|| {
+                FieldError::BadArgument(format!("no event has a parameter called '{pname}'"))
+            })?;
+        }
+        let one = |id, arg| FieldRef::new(self.reg, id, arg);
+        let by_name = |n: &str| self.reg.id(n).map(|id| one(id, None));
+        let (kind, multi, plain) = match (info.builtin, &parsed) {
+            (Some(B::ProcAname | B::ProcApid), None) => {
+                let refs: Arc<[FieldRef]> = (1..=MAX_ANCESTORS as i64)
+                    .map(|i| one(id, Some(Arg::Index(i))))
+                    .collect();
+                (Kind::Ancestors(refs), Multi::Any, true)
+            }
+            (Some(b @ (B::FdIp | B::FdPort | B::FdNet | B::FdProto)), _) => {
+                let (c, s) = match b {
+                    B::FdIp | B::FdNet => ("fd.cip", "fd.sip"),
+                    B::FdPort => ("fd.cport", "fd.sport"),
+                    _ => ("fd.cproto", "fd.sproto"),
+                };
+                let (Some(c), Some(s)) = (by_name(c), by_name(s)) else {
+                    return Err(FieldError::Unknown);
+                };
+                if b == B::FdProto {
+                    ty = Type::Charbuf;
+                }
+                (Kind::Either(c, s), Multi::Either, true)
+            }
+            _ => (
+                Kind::One(one(id, parsed.clone())),
+                Multi::Single,
+                info.ty == FieldType::Dynamic,
+            ),
+        };
+        let mut spec = FieldSpec::new(FilterField { kind, ty }, ty).with_multi(multi);
+        if plain {
+            spec = spec.plain_only();
+        }
+        if matches!(info.builtin, Some(B::EvtType)) {
+            spec = spec.as_event_type();
+        }
+        Ok(spec)
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.reg.iter().map(|(_, f)| f.name.to_string()).collect()
+    }
+
+    fn event_codes(&self, name: &str) -> Option<Vec<u16>> {
+        codes_by_name().get(name).cloned()
+    }
+
+    fn event_code_count(&self) -> usize {
+        table::PPM_EVENT_MAX as usize
+    }
+
+    fn strict_event_types(&self) -> bool {
+        self.flavor != Flavor::Sysdig029
+    }
+}
+
+/// One event, with its state, as filters see it.
+///
+/// ```
+/// use strata_dissect::{FilterRecord, FilterSchema, Flavor, Registry, RenderOptions, Stateless};
+/// use strata_scap::{Block, Capture};
+///
+/// let schema = FilterSchema::new(Registry::builtin(), Flavor::default());
+/// let program = strata_filter::compile(&schema, &strata_filter::parse("evt.dir = '<'").unwrap()).unwrap();
+/// let opts = RenderOptions::default();
+/// let capture = Capture::from_bytes(strata_scap::demo::capture()).unwrap();
+/// let mut exits = 0;
+/// for (i, block) in capture.blocks().enumerate() {
+///     if let Ok(Block::Event(ev)) = block {
+///         let view = Stateless::new(ev, i as u64 + 1);
+///         exits += program.matches(&mut FilterRecord::new(&view, &opts)) as usize;
+///     }
+/// }
+/// assert!(exits > 0);
+/// ```
+pub struct FilterRecord<'v, S: StateView + ?Sized> {
+    view: &'v S,
+    opts: &'v RenderOptions,
+    scratch: String,
+}
+
+impl<'v, S: StateView + ?Sized> FilterRecord<'v, S> {
+    /// The event of `view`, its fields extracted with `opts`.
+    pub fn new(view: &'v S, opts: &'v RenderOptions) -> Self {
+        FilterRecord {
+            view,
+            opts,
+            scratch: String::new(),
+        }
+    }
+
+    /// The same with a scratch buffer to reuse (composed values are written there), so a
+    /// caller that keeps one allocates nothing per event.
+    pub fn with_scratch(view: &'v S, opts: &'v RenderOptions, scratch: String) -> Self {
+        FilterRecord {
+            view,
+            opts,
+            scratch,
+        }
+    }
+
+    /// The scratch buffer, to reuse for the next event.
+    pub fn into_scratch(self) -> String {
+        self.scratch
+    }
+}
+
+/// Hands `v` to `each` as the filter's value of a field of type `ty`; `false` to stop.
+fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
+    let fv = match v {
+        Value::Str(s) => FValue::Bytes(s.as_bytes()),
+        Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b) => FValue::Bytes(b),
+        Value::I64(x) => FValue::Int(x),
+        Value::U64(x) | Value::RelTime(x) | Value::AbsTime(x) => FValue::Uint(x),
+        Value::Port(p) => FValue::Uint(p as u64),
+        Value::Bool(b) => FValue::Bool(b),
+        Value::Double(d) => FValue::Double(d),
+        Value::Ipv4(a) => FValue::Ipv4(a),
+        Value::Ipv6(a) => FValue::Ipv6(a),
+        Value::Param(p, _) => match ty {
+            Type::Int(_) => match p.as_i64() {
+                Some(x) => FValue::Int(x),
+                None => return true,
+            },
+            t if t.is_numeric() || t == Type::Bool => {
+                match p.as_u64().or_else(|| p.as_i64().map(|x| x as u64)) {
+                    Some(x) => FValue::Uint(x),
+                    None => return true,
+                }
+            }
+            _ => match p.as_bytes() {
+                Some(b) => FValue::Bytes(b),
+                None => return true,
+            },
+        },
+        Value::List(items) => {
+            for &i in items {
+                if !hand(i, ty, each) {
+                    return false;
+                }
+            }
+            return true;
+        }
+    };
+    each(fv)
+}
+
+impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
+    type Field = FilterField;
+
+    fn extract(&mut self, field: &FilterField, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
+        match &field.kind {
+            Kind::One(r) => match r.extract(self.view, self.opts, &mut self.scratch) {
+                Some(v) => {
+                    hand(v, field.ty, each);
+                    true
+                }
+                None => false,
+            },
+            Kind::Ancestors(refs) => {
+                let mut any = false;
+                for r in refs.iter() {
+                    let Some(v) = r.extract(self.view, self.opts, &mut self.scratch) else {
+                        break;
+                    };
+                    any = true;
+                    if !hand(v, field.ty, each) {
+                        break;
+                    }
+                }
+                any
+            }
+            Kind::Either(c, s) => {
+                let mut any = false;
+                for r in [c, s] {
+                    if let Some(v) = r.extract(self.view, self.opts, &mut self.scratch) {
+                        any = true;
+                        if !hand(v, field.ty, each) {
+                            break;
+                        }
+                    }
+                }
+                any
+            }
+        }
+    }
+}

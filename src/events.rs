@@ -1,0 +1,311 @@
+//! The front door: a capture in, its events out, each with its state, optionally filtered.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use strata_dissect::{
+    FieldRef, FilterField, FilterRecord, FilterSchema, Flavor, FlavorDecider, Registry,
+    RenderOptions,
+};
+use strata_filter::{Dialect, ParseOptions, Program};
+use strata_scap::{Block, StreamReader};
+use strata_sinsp::{Config, EventCtx, Inspector};
+
+use crate::Error;
+
+/// A capture's events, read as the tools of its era read them, with their state.
+///
+/// The flavor (`sysdig` 0.29 or libsinsp 0.25) is decided from the capture's leading events
+/// unless [`with_flavor`](Events::with_flavor) forces one; `procinfo` events and the leading
+/// events that libsinsp takes as initial state are taken in but not handed out, as
+/// `sysdig -r` does. Events are lent one at a time by [`next`](Events::next) (each borrows the
+/// reader and its state until the next one):
+///
+/// ```
+/// let mut events = strata::Events::demo().filter("evt.type = connect")?;
+/// while let Some(ev) = events.next() {
+///     let ev = ev?;
+///     println!("{} {} {}", ev.num(), ev.field("proc.name")?.unwrap_or_default(), ev.field("fd.name")?.unwrap_or_default());
+/// }
+/// # Ok::<(), strata::Error>(())
+/// ```
+pub struct Events {
+    reader: StreamReader<Box<dyn Read>>,
+    insp: Inspector,
+    opts: RenderOptions,
+    decider: Option<FlavorDecider>,
+    filter: Option<Filter>,
+    scratch: String,
+    done: bool,
+}
+
+/// A filter compiled for each era, the one in use picked once the era is known.
+struct Filter {
+    text: String,
+    libsinsp: Result<Program<FilterField>, strata_filter::Error>,
+    sysdig: Result<Program<FilterField>, strata_filter::Error>,
+}
+
+impl Filter {
+    fn compile(text: &str, flavor: Flavor) -> Result<Program<FilterField>, strata_filter::Error> {
+        let dialect = match flavor {
+            Flavor::Sysdig029 => Dialect::Sysdig029,
+            _ => Dialect::Libsinsp,
+        };
+        let expr = strata_filter::parse_with(text, ParseOptions::default().with_dialect(dialect))?;
+        strata_filter::compile(&FilterSchema::new(Registry::builtin(), flavor), &expr)
+    }
+
+    fn for_flavor(&self, flavor: Flavor) -> &Result<Program<FilterField>, strata_filter::Error> {
+        match flavor {
+            Flavor::Sysdig029 => &self.sysdig,
+            _ => &self.libsinsp,
+        }
+    }
+}
+
+fn config(flavor: Flavor) -> Config {
+    match flavor {
+        Flavor::Sysdig029 => Config::sysdig_029(),
+        _ => Config::default(),
+    }
+}
+
+impl Events {
+    /// Reads the capture at `path` (gzip'd or not).
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|source| Error::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_reader(file).map_err(|e| match e {
+            Error::Io(source) => Error::Open {
+                path: path.to_path_buf(),
+                source,
+            },
+            other => other,
+        })
+    }
+
+    /// Reads a capture held in memory (gzip'd or not).
+    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Result<Self, Error> {
+        Self::from_reader(io::Cursor::new(bytes.into()))
+    }
+
+    /// Reads a capture from any reader (gzip'd or not), as it arrives.
+    pub fn from_reader(reader: impl Read + 'static) -> Result<Self, Error> {
+        let boxed: Box<dyn Read> = Box::new(reader);
+        let flavor = Flavor::default();
+        Ok(Events {
+            reader: StreamReader::new(boxed)?,
+            insp: Inspector::with_config(config(flavor)),
+            opts: RenderOptions::default().with_flavor(flavor),
+            decider: Some(FlavorDecider::new()),
+            filter: None,
+            scratch: String::new(),
+            done: false,
+        })
+    }
+
+    /// The built-in demo capture (a shell running `curl`).
+    pub fn demo() -> Self {
+        Self::from_bytes(strata_scap::demo::capture()).expect("the demo capture reads")
+    }
+
+    /// Reads the capture as the tools of `flavor`'s era do, whatever its leading events say.
+    pub fn with_flavor(mut self, flavor: Flavor) -> Self {
+        self.decider = None;
+        self.set_flavor(flavor);
+        self
+    }
+
+    /// Hands out only the events that pass `filter` (libsinsp's filter language; on a
+    /// capture read as sysdig 0.29 reads it, as sysdig 0.29.3 took it). The filter is
+    /// compiled for each era the capture may turn out to be from; it is an error here if it
+    /// compiles for none (or not for a forced flavor), and an error from [`next`](Self::next)
+    /// if the capture turns out to be of an era it does not compile for.
+    pub fn filter(mut self, filter: &str) -> Result<Self, Error> {
+        let f = Filter {
+            text: filter.to_string(),
+            libsinsp: Filter::compile(filter, Flavor::Libsinsp025),
+            sysdig: Filter::compile(filter, Flavor::Sysdig029),
+        };
+        let err = |e: &strata_filter::Error| Error::Filter {
+            text: filter.to_string(),
+            error: e.clone(),
+        };
+        match (&self.decider, f.for_flavor(self.opts.flavor)) {
+            (None, Err(e)) => return Err(err(e)),
+            (Some(_), Err(e)) if f.for_flavor(Flavor::Sysdig029).is_err() => return Err(err(e)),
+            _ => {}
+        }
+        self.filter = Some(f);
+        Ok(self)
+    }
+
+    fn set_flavor(&mut self, flavor: Flavor) {
+        self.opts.flavor = flavor;
+        self.insp.set_behaviour(&config(flavor));
+    }
+
+    /// The flavor events are read in (the default until the leading events decide it).
+    pub fn flavor(&self) -> Flavor {
+        self.opts.flavor
+    }
+
+    /// The options fields are rendered with (their flavor is [`flavor`](Self::flavor)).
+    pub fn options(&self) -> &RenderOptions {
+        &self.opts
+    }
+
+    /// The state engine, as it stands after the last event handed out.
+    pub fn inspector(&self) -> &Inspector {
+        &self.insp
+    }
+
+    /// The next event that passes the filter, or `None` at the end of the capture. After an
+    /// error (a bad block, or a filter that does not compile for the capture's era), `None`.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
+        let processed = loop {
+            if self.done {
+                return None;
+            }
+            let block = match self.reader.next_block() {
+                None => {
+                    self.done = true;
+                    return None;
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e.into()));
+                }
+                Some(Ok(b)) => b,
+            };
+            let ev = match &block {
+                Block::Event(ev) => ev,
+                other => {
+                    self.insp.process_block(other);
+                    continue;
+                }
+            };
+            if let Some(d) = &mut self.decider {
+                if let Some(flavor) = d.feed(ev) {
+                    self.decider = None;
+                    self.opts.flavor = flavor;
+                    self.insp.set_behaviour(&config(flavor));
+                    if let Some(Err(e)) = self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
+                        self.done = true;
+                        let text = self
+                            .filter
+                            .as_ref()
+                            .map(|f| f.text.clone())
+                            .unwrap_or_default();
+                        return Some(Err(Error::Filter {
+                            text,
+                            error: e.clone(),
+                        }));
+                    }
+                }
+            }
+            if self.opts.flavor.hides(ev) {
+                self.insp.skip(ev);
+                continue;
+            }
+            let program = match self.filter.as_ref().map(|f| f.for_flavor(self.opts.flavor)) {
+                Some(Ok(p)) => Some(p),
+                _ => None,
+            };
+            let Some(program) = program else {
+                let p = self.insp.update(ev);
+                if p.is_hidden() {
+                    continue;
+                }
+                break p;
+            };
+            let (opts, scratch) = (&self.opts, &mut self.scratch);
+            let mut run = |ctx: &EventCtx<'_>| passes(program, ctx, opts, scratch);
+            // sysdig 0.29 ran filters inside its state engine; the inspector knows where.
+            let p = self.insp.update_filtered(ev, &mut run);
+            if p.is_hidden() {
+                continue;
+            }
+            match p.prefiltered() {
+                Some(true) => break p,
+                Some(false) => continue,
+                None => {}
+            }
+            let ctx = self.insp.context_of(ev, p);
+            if !passes(program, &ctx, &self.opts, &mut self.scratch) {
+                continue;
+            }
+            break p;
+        };
+        let ev = self.reader.current_event()?;
+        let ctx = self.insp.context_of(&ev, processed);
+        Some(Ok(EventView {
+            ctx,
+            opts: &self.opts,
+        }))
+    }
+}
+
+/// Whether the event of `ctx` passes `program`.
+fn passes(
+    program: &Program<FilterField>,
+    ctx: &EventCtx<'_>,
+    opts: &RenderOptions,
+    scratch: &mut String,
+) -> bool {
+    if !program.event_types().contains(ctx.event().event_type) {
+        return false;
+    }
+    let mut rec = FilterRecord::with_scratch(ctx, opts, std::mem::take(scratch));
+    let keep = program.matches(&mut rec);
+    *scratch = rec.into_scratch();
+    keep
+}
+
+/// One event handed out by [`Events`], with its state.
+pub struct EventView<'a> {
+    ctx: EventCtx<'a>,
+    opts: &'a RenderOptions,
+}
+
+impl<'a> EventView<'a> {
+    /// The event with its state: threads, fds, users, as the state engine has them.
+    pub fn ctx(&self) -> &EventCtx<'a> {
+        &self.ctx
+    }
+
+    /// The event as the capture holds it (or as libsinsp 0.25 completes it).
+    pub fn event(&self) -> &strata_scap::Event<'a> {
+        self.ctx.event()
+    }
+
+    /// Its number in the capture, from 1 (`evt.num`).
+    pub fn num(&self) -> u64 {
+        self.ctx.num()
+    }
+
+    /// The options its fields render with.
+    pub fn options(&self) -> &'a RenderOptions {
+        self.opts
+    }
+
+    /// The text of field `name` (`proc.name`, `proc.aname[2]`, `evt.arg.fd`) as sysdig
+    /// prints it; `None` where sysdig prints `<NA>`. An error for an unknown field.
+    pub fn field(&self, name: &str) -> Result<Option<String>, Error> {
+        let f = FieldRef::parse(Registry::builtin(), name)?;
+        Ok(self.value(&f))
+    }
+
+    /// The text of an already resolved field (cheaper than [`field`](Self::field) in a loop).
+    pub fn value(&self, field: &FieldRef) -> Option<String> {
+        let mut scratch = String::new();
+        field
+            .extract(&self.ctx, self.opts, &mut scratch)
+            .map(|v| v.to_string())
+    }
+}
