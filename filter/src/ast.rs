@@ -85,8 +85,8 @@ pub enum TArg {
     Field(Field),
     /// A nested transformer.
     Transform(Transform),
-    /// A quoted string or a number.
-    Value(String, Span),
+    /// A quoted string (its bytes, unescaped) or a number.
+    Value(Vec<u8>, Span),
     /// A parenthesised list of the other kinds.
     List(Vec<TArg>, Span),
 }
@@ -117,10 +117,10 @@ impl Operand {
 pub enum Rhs {
     /// Nothing (`exists`).
     None,
-    /// One value, unescaped.
-    Value(String, Span),
+    /// One value: its bytes, unescaped (`"\xff"` is one byte).
+    Value(Vec<u8>, Span),
     /// `(a, b, c)`: values with their spans, and the list's span.
-    List(Vec<(String, Span)>, Span),
+    List(Vec<(Vec<u8>, Span)>, Span),
     /// A list given by name (`in shell_binaries`), for a layer above to substitute.
     ListName(String, Span),
     /// A field (`val(proc.pid)`) or a transformer.
@@ -266,11 +266,13 @@ impl Func {
     }
 }
 
-/// Writes `s` as libsinsp's `escape_str` does: quoted with `"` only when it holds a blank,
-/// `=`, a backslash, a quote or NUL, and those escaped.
-pub fn write_value(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    let needs = s.is_empty()
-        || s.bytes().any(|c| {
+/// Writes value `s` so that the parser reads it back: bare when it can be, else quoted with
+/// `"` and escaped (libsinsp's `escape_str`, plus `\xHH` for bytes that are not UTF-8 text).
+pub fn write_value(f: &mut impl fmt::Write, s: &[u8]) -> fmt::Result {
+    let text = std::str::from_utf8(s).ok();
+    let needs = text.is_none()
+        || s.is_empty()
+        || s.iter().any(|&c| {
             matches!(
                 c,
                 b'\x08'
@@ -284,27 +286,33 @@ pub fn write_value(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
                     | b'\\'
                     | b'"'
                     | b'\''
+                    | b'('
+                    | b')'
+                    | b','
                     | 0
             )
-        })
-        || s.starts_with(['(', ')', ','])
-        || s.contains(['(', ')', ',']);
+        });
     if !needs {
-        return f.write_str(s);
+        return f.write_str(text.unwrap_or_default());
     }
     f.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '\x08' => f.write_str("\\b")?,
-            '\x0c' => f.write_str("\\f")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            '\\' => f.write_str("\\\\")?,
-            '"' => f.write_str("\\\"")?,
-            '\0' => f.write_str("\\x00")?,
-            '\x0b' => f.write_str("\\x0b")?,
-            c => f.write_char(c)?,
+    for chunk in s.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\x08' => f.write_str("\\b")?,
+                '\x0c' => f.write_str("\\f")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                '\\' => f.write_str("\\\\")?,
+                '"' => f.write_str("\\\"")?,
+                '\0' => f.write_str("\\x00")?,
+                '\x0b' => f.write_str("\\x0b")?,
+                c => f.write_char(c)?,
+            }
+        }
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
         }
     }
     f.write_char('"')
@@ -316,10 +324,7 @@ impl fmt::Display for Field {
         if let Some(a) = &self.arg {
             f.write_char('[')?;
             if a.is_empty() || a.contains(['[', ']', '"', '\'', ' ', '\t', '\n', '\r', '\\']) {
-                write_value(f, a)?;
-                if a.is_empty() {
-                    // write_value quotes the empty string.
-                }
+                write_value(f, a.as_bytes())?;
             } else {
                 f.write_str(a)?;
             }
@@ -338,8 +343,8 @@ impl fmt::Display for TArg {
             TArg::Transform(t) => t.fmt(f),
             TArg::Value(v, _) => {
                 // Numbers print bare, strings quoted: a transformer argument is a quoted string.
-                if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
-                    f.write_str(v)
+                if !v.is_empty() && v.iter().all(|c| c.is_ascii_digit()) {
+                    f.write_str(std::str::from_utf8(v).unwrap_or_default())
                 } else {
                     f.write_char('"')?;
                     let mut tmp = String::new();
@@ -378,7 +383,7 @@ impl fmt::Display for Transform {
         f.write_char(')')?;
         if let Some(a) = &self.arg {
             f.write_char('[')?;
-            write_value(f, a)?;
+            write_value(f, a.as_bytes())?;
             f.write_char(']')?;
         }
         Ok(())

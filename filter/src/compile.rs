@@ -153,7 +153,7 @@ impl<S: Schema> Compiler<'_, S> {
             }
             TArg::Transform(t) => self.transform(t),
             TArg::Value(v, _) => Ok((
-                Source::Const(Owned::Bytes(v.as_bytes().into())),
+                Source::Const(Owned::Bytes(v.as_slice().into())),
                 Shape {
                     ty: Type::Charbuf,
                     list: false,
@@ -163,9 +163,9 @@ impl<S: Schema> Compiler<'_, S> {
                 let mut v = Vec::with_capacity(items.len());
                 for i in items {
                     let (s, shape) = self.targ(i)?;
-                    if shape.list || !shape.ty.is_text() {
+                    if shape.list {
                         return Err(Error::check(
-                            "a transformer list holds strings and string fields",
+                            "a transformer list holds single values, not lists",
                             span.clone(),
                         ));
                     }
@@ -286,7 +286,35 @@ impl<S: Schema> Compiler<'_, S> {
                 }
             }
             Func::Getopt => {
-                return Err(bad("the 'getopt' transformer is not supported yet".into()));
+                if shapes.len() != 2 {
+                    return Err(bad(
+                        "transformer 'getopt' takes a list of arguments and an option string"
+                            .into(),
+                    ));
+                }
+                if !shapes[0].list
+                    || !shapes[0].ty.is_text()
+                    || shapes[1].list
+                    || !shapes[1].ty.is_text()
+                {
+                    return Err(bad(
+                        "transformer 'getopt' takes a list of strings and a string".into(),
+                    ));
+                }
+                let opt = match &t.arg {
+                    Some(o) if o.is_empty() => {
+                        return Err(bad("getopt's [option] must name an option".into()));
+                    }
+                    Some(o) => Some(o.as_bytes().to_vec()),
+                    None => None,
+                };
+                let shape = Shape {
+                    ty: Type::Charbuf,
+                    list: opt.is_none(),
+                };
+                let mut it = args.into_iter();
+                let (a, o) = (it.next().expect("two"), it.next().expect("two"));
+                return Ok((Source::Getopt(Box::new(a), Box::new(o), opt), shape));
             }
             Func::Val => unreachable!("handled above"),
         };
@@ -358,29 +386,17 @@ impl<S: Schema> Compiler<'_, S> {
                 Right::Source(src)
             }
             Rhs::Value(v, span) => {
-                if op.takes_list() || c.modifier.is_some() {
-                    // A single name after a list operator: a one-item list.
-                    self.constants(
-                        op,
-                        shape.ty,
-                        event_type,
-                        std::slice::from_ref(&(v.clone(), span.clone())),
-                    )?
-                } else {
+                // A single name after a list operator is a one-item list.
+                if !op.takes_list() && c.modifier.is_none() {
                     self.warn_field_value(v, span);
-                    self.constants(
-                        op,
-                        shape.ty,
-                        event_type,
-                        std::slice::from_ref(&(v.clone(), span.clone())),
-                    )?
                 }
+                self.constants(op, shape.ty, event_type, &[(v.clone(), span.clone())])?
             }
             Rhs::ListName(n, span) => self.constants(
                 op,
                 shape.ty,
                 event_type,
-                std::slice::from_ref(&(n.clone(), span.clone())),
+                &[(n.as_bytes().to_vec(), span.clone())],
             )?,
             Rhs::List(items, _) => {
                 if !op.takes_list() && c.modifier.is_none() {
@@ -405,23 +421,6 @@ impl<S: Schema> Compiler<'_, S> {
                 }
                 Right::PMatch(t)
             }
-            (Right::Consts(cs), Op::Regex) => {
-                let Some(Owned::Bytes(b)) = cs.first() else {
-                    return Err(op_err("regex needs a pattern".into()));
-                };
-                let pat = String::from_utf8_lossy(b);
-                let re = regex::bytes::RegexBuilder::new(&format!("^(?:{pat})$"))
-                    .size_limit(1 << 20)
-                    .build()
-                    .map_err(|e| {
-                        let span = match &c.right {
-                            Rhs::Value(_, s) => s.clone(),
-                            _ => c.span.clone(),
-                        };
-                        Error::check(format!("invalid regex pattern: {e}"), span)
-                    })?;
-                Right::Regex(Box::new(re))
-            }
             (r, _) => r,
         };
         Ok(Leaf {
@@ -439,28 +438,53 @@ impl<S: Schema> Compiler<'_, S> {
         op: Op,
         ty: Type,
         event_type: bool,
-        items: &[(String, Range<usize>)],
+        items: &[(Vec<u8>, Range<usize>)],
     ) -> Result<Right<S::Field>, Error> {
         let mut out = Vec::with_capacity(items.len());
-        // pmatch and glob patterns, and regexes, are text whatever the field.
         for (v, span) in items {
-            if event_type
-                && self.schema.strict_event_types()
-                && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects)
-                && self.schema.event_codes(v).is_none()
-            {
-                return Err(Error::check(
-                    format!("unknown event type {v}"),
-                    span.clone(),
-                ));
+            let bad = |m: String| Error::check(m, span.clone());
+            if event_type && self.schema.strict_event_types() {
+                let name = std::str::from_utf8(v).unwrap_or_default();
+                if self.schema.event_codes(name).is_none() {
+                    return Err(bad(format!(
+                        "unknown event type {}",
+                        String::from_utf8_lossy(v)
+                    )));
+                }
             }
-            let c = parse_constant(v, ty, op).map_err(|m| Error::check(m, span.clone()))?;
-            out.push(c);
+            // libsinsp keeps constants in buffers of at most 256 bytes.
+            if v.len() > MAX_CONSTANT {
+                return Err(bad(format!(
+                    "filter parameter too long: {}...",
+                    String::from_utf8_lossy(&v[..32])
+                )));
+            }
+            out.push(parse_constant(v, ty, op).map_err(bad)?);
+        }
+        if op == Op::Regex {
+            let mut res = Vec::with_capacity(out.len());
+            for (c, (_, span)) in out.iter().zip(items) {
+                let Owned::Bytes(b) = c else {
+                    continue;
+                };
+                let pat = String::from_utf8_lossy(b);
+                let re = regex::RegexBuilder::new(&format!("^(?:{pat})$"))
+                    .size_limit(1 << 20)
+                    .build()
+                    .map_err(|e| {
+                        Error::check(format!("invalid regex pattern: {e}"), span.clone())
+                    })?;
+                res.push(re);
+            }
+            return Ok(Right::Regex(res.into_boxed_slice()));
         }
         Ok(Right::Consts(out.into_boxed_slice()))
     }
 
-    fn warn_field_value(&mut self, v: &str, span: &Range<usize>) {
+    fn warn_field_value(&mut self, v: &[u8], span: &Range<usize>) {
+        let Ok(v) = std::str::from_utf8(v) else {
+            return;
+        };
         let looks_like_field = {
             let mut lx = crate::lex::Lexer::new(v);
             lx.field_name().is_some_and(|n| n.len() == v.len())
@@ -473,6 +497,9 @@ impl<S: Schema> Compiler<'_, S> {
         }
     }
 }
+
+/// The longest constant libsinsp takes (its value buffers stop at 256 bytes, NUL included).
+const MAX_CONSTANT: usize = 255;
 
 /// libsinsp's `flt_is_comparable`: whether `op` applies to values of `shape`.
 fn comparable(op: Op, modifier: Option<Modifier>, shape: Shape) -> Result<(), String> {
@@ -606,17 +633,17 @@ fn event_types<S: Schema>(
                 if !is_type || c.modifier.is_some() {
                     return EventTypes::all(n);
                 }
-                let values: Vec<&str> = match (&c.op, &c.right) {
+                let values: Vec<&[u8]> = match (&c.op, &c.right) {
                     (Op::Eq | Op::Ne, Rhs::Value(v, _)) => vec![v],
-                    (Op::In, Rhs::List(items, _)) => {
-                        items.iter().map(|(v, _)| v.as_str()).collect()
-                    }
-                    (Op::In, Rhs::Value(v, _) | Rhs::ListName(v, _)) => vec![v],
+                    (Op::In, Rhs::List(items, _)) => items.iter().map(|(v, _)| &v[..]).collect(),
+                    (Op::In, Rhs::Value(v, _)) => vec![v],
+                    (Op::In, Rhs::ListName(v, _)) => vec![v.as_bytes()],
                     _ => return EventTypes::all(n),
                 };
                 let mut set = EventTypes::none(n);
                 for v in values {
-                    for code in schema.event_codes(v).unwrap_or_default() {
+                    let name = std::str::from_utf8(v).unwrap_or_default();
+                    for code in schema.event_codes(name).unwrap_or_default() {
                         set.insert(code);
                     }
                 }

@@ -193,7 +193,7 @@ impl<'t> Lexer<'t> {
 
     /// A quoted string, unescaped. `Ok(None)` when no quote is at the cursor or the string
     /// is not closed (libsinsp then tries other tokens); an error for a bad escape.
-    pub fn quoted(&mut self, legacy: bool) -> Result<Option<String>, Error> {
+    pub fn quoted(&mut self, legacy: bool) -> Result<Option<Vec<u8>>, Error> {
         let b = self.bytes();
         let Some(&q) = b.first().filter(|&&c| c == b'"' || c == b'\'') else {
             return Ok(None);
@@ -222,7 +222,7 @@ impl<'t> Lexer<'t> {
 
 /// libsinsp 0.25's string escapes: `\b \f \n \r \t \\ \/ \xHH`, the quote of the string,
 /// and `\ ` (a legacy spelling of a backslash).
-pub(crate) fn unescape(s: &str, quote: u8, base: usize) -> Result<String, Error> {
+pub(crate) fn unescape(s: &str, quote: u8, base: usize) -> Result<Vec<u8>, Error> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -274,12 +274,12 @@ pub(crate) fn unescape(s: &str, quote: u8, base: usize) -> Result<String, Error>
         }
         i += 2;
     }
-    Ok(String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into()))
+    Ok(out)
 }
 
 /// sysdig 0.29's escapes in values: `\\`, `\"` and `\xHH`; any other backslash pair is kept
 /// as it is.
-pub(crate) fn unescape_legacy(s: &str) -> String {
+pub(crate) fn unescape_legacy(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -306,7 +306,7 @@ pub(crate) fn unescape_legacy(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into())
+    out
 }
 
 #[cfg(test)]
@@ -332,7 +332,11 @@ mod tests {
 
     #[test]
     fn quoted() {
-        let q = |s: &str| Lexer::new(s).quoted(false);
+        let q = |s: &str| {
+            Lexer::new(s)
+                .quoted(false)
+                .map(|o| o.map(|b| String::from_utf8(b).unwrap()))
+        };
         assert_eq!(q(r#""a\tb""#).unwrap().as_deref(), Some("a\tb"));
         assert_eq!(q(r#"'it\'s'"#).unwrap().as_deref(), Some("it's"));
         assert_eq!(q(r#""\x41\x00""#).unwrap().as_deref(), Some("A\0"));
@@ -344,6 +348,10 @@ mod tests {
         assert_eq!(q("x").unwrap(), None);
         // A quote after a backslash does not close, even after an escaped backslash.
         assert_eq!(q(r#""a\\" b""#).unwrap().as_deref(), Some("a\\\" b"));
-        assert_eq!(unescape_legacy(r#"a\nb\\c\"d\x41"#), "a\\nb\\c\"dA");
+        assert_eq!(unescape_legacy(r#"a\nb\\c\"d\x41"#), b"a\\nb\\c\"dA");
+        assert_eq!(
+            Lexer::new(r#""\xff""#).quoted(false).unwrap(),
+            Some(vec![0xff])
+        );
     }
 }

@@ -301,7 +301,7 @@ impl<'t> Parser<'t> {
             return Ok(None);
         }
         let arg = match self.lx.quoted(false)? {
-            Some(q) => q,
+            Some(q) => String::from_utf8_lossy(&q).into_owned(),
             None => match self.lx.field_arg_bare() {
                 Some(s) => s.to_string(),
                 None => {
@@ -348,7 +348,7 @@ impl<'t> Parser<'t> {
         self.lx.blank();
         let start = self.lx.pos;
         let a = if let Some(n) = self.lx.hex_number().or_else(|| self.lx.number()) {
-            TArg::Value(n.to_string(), start..self.lx.pos)
+            TArg::Value(n.as_bytes().to_vec(), start..self.lx.pos)
         } else if let Some(q) = self.lx.quoted(false)? {
             TArg::Value(q, start..self.lx.pos)
         } else if self.token("(") {
@@ -386,7 +386,7 @@ impl<'t> Parser<'t> {
             } else if let Some(q) = self.lx.quoted(false)? {
                 TArg::Value(q, at..self.lx.pos)
             } else if let Some(n) = self.lx.hex_number().or_else(|| self.lx.number()) {
-                TArg::Value(n.to_string(), at..self.lx.pos)
+                TArg::Value(n.as_bytes().to_vec(), at..self.lx.pos)
             } else {
                 return Err(self.err(
                     "expected transformer list argument: field, transformer, quoted string, or number",
@@ -525,14 +525,14 @@ impl<'t> Parser<'t> {
         None
     }
 
-    fn value(&mut self) -> Result<Option<String>, Error> {
+    fn value(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let legacy = self.opts.dialect == Dialect::Sysdig029;
         if let Some(q) = self.lx.quoted(legacy)? {
-            self.last = q.clone();
+            self.last = String::from_utf8_lossy(&q).into_owned();
             return Ok(Some(q));
         }
         let b = self.lx.bare_string();
-        Ok(self.got(b))
+        Ok(self.got(b).map(String::into_bytes))
     }
 
     fn num_value_or_operand(&mut self) -> Result<Rhs, Error> {
@@ -550,7 +550,7 @@ impl<'t> Parser<'t> {
         };
         let n = self.got(Some(n)).unwrap_or_default();
         self.leave();
-        Ok(Rhs::Value(n, start..self.lx.pos))
+        Ok(Rhs::Value(n.into_bytes(), start..self.lx.pos))
     }
 
     fn str_value_or_operand(&mut self) -> Result<Rhs, Error> {

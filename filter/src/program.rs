@@ -39,6 +39,8 @@ pub(crate) enum Source<F> {
     Transform(Func, Vec<Source<F>>),
     /// `len()` of a list: how many values it has.
     Count(Box<Source<F>>),
+    /// `getopt(args, optstring)`, or with `[o]` the value of option `o`.
+    Getopt(Box<Source<F>>, Box<Source<F>>, Option<Vec<u8>>),
 }
 
 /// Whether some or every value of the left side must pass.
@@ -52,7 +54,7 @@ pub(crate) enum Quant {
 pub(crate) enum Right<F> {
     Exists,
     Consts(Box<[Owned]>),
-    Regex(Box<regex::bytes::Regex>),
+    Regex(Box<[regex::Regex]>),
     PMatch(PrefixTree),
     Source(Source<F>),
 }
@@ -159,10 +161,20 @@ impl<F> Leaf<F> {
     /// Whether one value of the left side passes.
     fn test(&self, v: Value<'_>, consts: &[Owned]) -> bool {
         match &self.right {
-            Right::Regex(re) => match v {
-                Value::Bytes(b) => re.is_match(cstr(b)),
-                _ => false,
-            },
+            Right::Regex(res) => {
+                let Value::Bytes(b) = v else {
+                    return false;
+                };
+                // libsinsp matches text with invalid UTF-8 replaced by U+FFFD.
+                let text = String::from_utf8_lossy(cstr(b));
+                match self.modifier {
+                    None => res.first().is_some_and(|re| re.is_match(&text)),
+                    Some(m) => {
+                        let n = res.iter().filter(|re| re.is_match(&text)).count();
+                        count_passes(m, n, res.len())
+                    }
+                }
+            }
             Right::PMatch(t) => match v {
                 Value::Bytes(b) => t.matches(cstr(b)),
                 _ => false,
@@ -185,6 +197,15 @@ impl<F> Leaf<F> {
                 }
             }
         }
+    }
+}
+
+/// Whether `n` passing values out of `of` satisfy modifier `m`.
+fn count_passes(m: Modifier, n: usize, of: usize) -> bool {
+    match m {
+        Modifier::OneOf => n == 1,
+        Modifier::AnyOf => n >= 1,
+        Modifier::AllOf => n == of && n > 0,
     }
 }
 
@@ -388,6 +409,18 @@ fn collect<F, R: Record<Field = F> + ?Sized>(
         }
         Source::List(items) => items.iter().all(|s| collect(s, rec, out)),
         Source::Transform(func, args) => transform(*func, args, rec, out),
+        Source::Getopt(args, optstring, opt) => {
+            let (mut a, mut o) = (Values::new(), Values::new());
+            if !collect(args, rec, &mut a) || !collect(optstring, rec, &mut o) {
+                return false;
+            }
+            let Some(optstring) = o.first().and_then(bytes_of) else {
+                return false;
+            };
+            let args: SmallVec<[&[u8]; 8]> =
+                a.iter().map(|v| bytes_of(v).unwrap_or_default()).collect();
+            getopt(&args, optstring, opt.as_deref(), out)
+        }
         Source::Count(inner) => {
             let mut v = Values::new();
             if !collect(inner, rec, &mut v) {
@@ -396,6 +429,100 @@ fn collect<F, R: Record<Field = F> + ?Sized>(
             out.push(Owned::Uint(v.len() as u64));
             true
         }
+    }
+}
+
+/// A value as text (numbers in decimal, addresses as usual), as `join` writes it.
+fn write_text(v: &Owned, out: &mut SmallVec<[u8; 32]>) {
+    use std::io::Write as _;
+    let mut w = Vec::new();
+    let _ = match v {
+        Owned::Bytes(b) => {
+            out.extend_from_slice(cstr(b));
+            return;
+        }
+        Owned::Int(x) => write!(w, "{x}"),
+        Owned::Uint(x) => write!(w, "{x}"),
+        Owned::Double(x) => write!(w, "{x}"),
+        Owned::Bool(b) => write!(w, "{b}"),
+        Owned::Ip(a) => write!(w, "{a}"),
+        Owned::Net(a, l) => write!(w, "{a}/{l}"),
+    };
+    out.extend_from_slice(&w);
+}
+
+/// getopt(3) over `args` with `optstring`, as libsinsp's transformer gives it: the options
+/// found and their arguments in order (`?` for an unknown option, `""` for a missing
+/// argument); or, with `opt`, the argument of the last `opt` (its own name for a flag).
+/// Parsing stops at `--` or at the first argument that is not an option; `--long` options
+/// are passed over.
+fn getopt(args: &[&[u8]], optstring: &[u8], opt: Option<&[u8]>, out: &mut Values) -> bool {
+    let spec = optstring.strip_prefix(b":").unwrap_or(optstring);
+    let mut found: Option<SmallVec<[u8; 32]>> = None;
+    let mut push = |name: Option<u8>, value: Option<&[u8]>, out: &mut Values| match opt {
+        None => {
+            if let Some(n) = name {
+                out.push(Owned::Bytes(SmallVec::from_slice(&[n])));
+            }
+            if let Some(v) = value {
+                out.push(Owned::Bytes(SmallVec::from_slice(v)));
+            }
+        }
+        Some(o) => {
+            if let Some(n) = name.filter(|&n| o == [n]) {
+                found = Some(SmallVec::from_slice(value.unwrap_or(&[n])));
+            }
+        }
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i];
+        if a == b"--" {
+            break;
+        }
+        if a.starts_with(b"--") {
+            i += 1;
+            continue;
+        }
+        if a.len() < 2 || a[0] != b'-' {
+            break;
+        }
+        let mut j = 1;
+        while j < a.len() {
+            let c = a[j];
+            let pos = spec.iter().position(|&x| x == c && c != b':');
+            let Some(pos) = pos else {
+                push(Some(b'?'), None, out);
+                j += 1;
+                continue;
+            };
+            if spec.get(pos + 1) == Some(&b':') {
+                if j + 1 < a.len() {
+                    push(Some(c), Some(&a[j + 1..]), out);
+                } else if i + 1 < args.len() {
+                    push(Some(c), Some(args[i + 1]), out);
+                    i += 1;
+                } else {
+                    // A missing argument: an empty value, and no name.
+                    let name = opt.map(|_| c);
+                    push(name, Some(b""), out);
+                }
+                break;
+            }
+            push(Some(c), None, out);
+            j += 1;
+        }
+        i += 1;
+    }
+    match opt {
+        None => true,
+        Some(_) => match found {
+            Some(v) => {
+                out.push(Owned::Bytes(v));
+                true
+            }
+            None => false,
+        },
     }
 }
 
@@ -427,7 +554,7 @@ fn transform<F, R: Record<Field = F> + ?Sized>(
                 if i > 0 {
                     s.extend_from_slice(sep);
                 }
-                s.extend_from_slice(cstr(bytes_of(v).unwrap_or_default()));
+                write_text(v, &mut s);
             }
             out.push(Owned::Bytes(s));
             true
@@ -498,13 +625,15 @@ fn b64_decode(s: &[u8]) -> Option<SmallVec<[u8; 32]>> {
             _ => return None,
         })
     };
-    if s.len() % 4 != 0 {
+    // Padding may be left out; a lone sixth-bit character cannot end the text.
+    if s.len() % 4 == 1 {
         return None;
     }
     let mut out = SmallVec::new();
+    let chunks = s.len().div_ceil(4);
     for (k, chunk) in s.chunks(4).enumerate() {
-        let last = k == s.len() / 4 - 1;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        let last = k + 1 == chunks;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count() + (4 - chunk.len());
         if pad > 2 || (pad > 0 && !last) {
             return None;
         }
@@ -637,7 +766,8 @@ mod tests {
         assert_eq!(b64_decode(b"aGVsbG8=").unwrap().as_slice(), b"hello");
         assert_eq!(b64_decode(b"aGk=").unwrap().as_slice(), b"hi");
         assert_eq!(b64_decode(b"").unwrap().as_slice(), b"");
-        assert!(b64_decode(b"aGk").is_none());
+        assert_eq!(b64_decode(b"aGk").unwrap().as_slice(), b"hi");
+        assert!(b64_decode(b"aGkxa").is_none());
         assert!(b64_decode(b"a=Gk").is_none());
     }
 

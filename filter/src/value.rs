@@ -105,7 +105,17 @@ impl Owned {
 
 /// Parses constant `text` for a field of type `ty` compared with `op`, as libsinsp's value
 /// parser does; the error says why not.
-pub(crate) fn parse_constant(text: &str, ty: Type, op: Op) -> Result<Owned, String> {
+pub(crate) fn parse_constant(raw: &[u8], ty: Type, op: Op) -> Result<Owned, String> {
+    if matches!(ty, Type::Charbuf | Type::Fspath | Type::Bytebuf)
+        && !matches!(op, Op::BContains | Op::BStartsWith)
+    {
+        if ty != Type::Bytebuf && raw.contains(&0) {
+            return Err("filter value cannot contain a NUL byte (\\x00)".into());
+        }
+        return Ok(Owned::Bytes(SmallVec::from_slice(raw)));
+    }
+    let lossy = String::from_utf8_lossy(raw);
+    let text: &str = &lossy;
     let not_number = || format!("{text} is not a valid number");
     if op == Op::BContains || op == Op::BStartsWith {
         return hex_bytes(text).map(|b| Owned::Bytes(SmallVec::from_vec(b)));
@@ -139,9 +149,6 @@ pub(crate) fn parse_constant(text: &str, ty: Type, op: Op) -> Result<Owned, Stri
                 .ok_or_else(|| format!("unrecognized port {text}")),
         },
         Type::Charbuf | Type::Fspath | Type::Bytebuf => {
-            if ty != Type::Bytebuf && text.as_bytes().contains(&0) {
-                return Err("filter value cannot contain a NUL byte (\\x00)".into());
-            }
             Ok(Owned::Bytes(SmallVec::from_slice(text.as_bytes())))
         }
         Type::Ipv4Addr => text
@@ -154,9 +161,9 @@ pub(crate) fn parse_constant(text: &str, ty: Type, op: Op) -> Result<Owned, Stri
             .map_err(|_| format!("unrecognized IPv6 address {text}")),
         Type::IpAddr => {
             if text.contains('.') {
-                parse_constant(text, Type::Ipv4Addr, op)
+                parse_constant(raw, Type::Ipv4Addr, op)
             } else {
-                parse_constant(text, Type::Ipv6Addr, op)
+                parse_constant(raw, Type::Ipv6Addr, op)
             }
         }
         Type::Ipv4Net | Type::Ipv6Net | Type::IpNet => {
@@ -236,7 +243,7 @@ mod tests {
 
     #[test]
     fn constants() {
-        let p = |t, ty| parse_constant(t, ty, Op::Eq);
+        let p = |t: &str, ty| parse_constant(t.as_bytes(), ty, Op::Eq);
         assert_eq!(p("-3", Type::Int(64)), Ok(Owned::Int(-3)));
         assert!(p("0x10", Type::Int(64)).is_err());
         assert!(p("3x", Type::Int(64)).is_err());
@@ -249,10 +256,10 @@ mod tests {
         assert!(p("10.0.0.0", Type::IpNet).is_err());
         assert!(p("::ffff:1.2.3.4", Type::IpAddr).is_err());
         assert_eq!(
-            parse_constant("6869", Type::Bytebuf, Op::BContains),
+            parse_constant(b"6869", Type::Bytebuf, Op::BContains),
             Ok(Owned::Bytes(SmallVec::from_slice(b"hi")))
         );
-        assert!(parse_constant("686", Type::Bytebuf, Op::BContains).is_err());
+        assert!(parse_constant(b"686", Type::Bytebuf, Op::BContains).is_err());
         assert!(p("a\0b", Type::Charbuf).is_err());
     }
 }
