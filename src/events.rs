@@ -238,6 +238,7 @@ impl Events {
             }
             let ctx = self.insp.context_of(ev, p);
             if !passes(program, &ctx, &self.opts, &mut self.scratch) {
+                self.insp.refused();
                 continue;
             }
             break p;

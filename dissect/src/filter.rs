@@ -29,8 +29,12 @@ enum Kind {
     One(FieldRef),
     /// `proc.aname`, `proc.apid` without an index: the parent, the grandparent, ...
     Ancestors(Arc<[FieldRef]>),
-    /// `fd.ip`, `fd.port`, ...: the client's value and the server's.
-    Either(FieldRef, FieldRef),
+    /// `evt.rawarg.NAME` as sysdig 0.29 compared it: the parameter's bytes read at the full
+    /// width of the type its table gave the first parameter of that name.
+    RawArg029(Box<str>),
+    /// `fd.ip`, `fd.net` (addresses) or `fd.port`, `fd.proto` (ports): the client's and the
+    /// server's, from [`StateView::fd_ends`].
+    Ends { ports: bool },
 }
 
 /// The fields of a [`Registry`] for filters, read as the tools of `flavor`'s era read them.
@@ -154,14 +158,19 @@ impl Schema for FilterSchema<'_> {
         })?;
         let info = self.reg.info(id);
         let mut ty = field_type(info.ty);
+        let rawarg_029 = info.ty == FieldType::Dynamic && self.flavor == Flavor::Sysdig029;
         if info.ty == FieldType::Dynamic {
             let pname = parsed.as_ref().and_then(Arg::name).unwrap_or_default();
-            ty = rawarg_type(pname).ok_or_else(|| {
+            let found = if rawarg_029 {
+                crate::old_table::rawarg_type_029(pname).map(param_type)
+            } else {
+                rawarg_type(pname)
+            };
+            ty = found.ok_or_else(|| {
                 FieldError::BadArgument(format!("no event has a parameter called '{pname}'"))
             })?;
         }
         let one = |id, arg| FieldRef::new(self.reg, id, arg);
-        let by_name = |n: &str| self.reg.id(n).map(|id| one(id, None));
         let (kind, multi, plain) = match (info.builtin, &parsed) {
             (Some(B::ProcAname | B::ProcApid), None) => {
                 let refs: Arc<[FieldRef]> = (1..=MAX_ANCESTORS as i64)
@@ -169,20 +178,25 @@ impl Schema for FilterSchema<'_> {
                     .collect();
                 (Kind::Ancestors(refs), Multi::Any, true)
             }
-            (Some(b @ (B::FdIp | B::FdPort | B::FdNet | B::FdProto)), _) => {
-                let (c, s) = match b {
-                    B::FdIp | B::FdNet => ("fd.cip", "fd.sip"),
-                    B::FdPort => ("fd.cport", "fd.sport"),
-                    _ => ("fd.cproto", "fd.sproto"),
-                };
-                let (Some(c), Some(s)) = (by_name(c), by_name(s)) else {
-                    return Err(FieldError::Unknown);
-                };
-                if b == B::FdProto {
-                    ty = Type::Charbuf;
-                }
-                (Kind::Either(c, s), Multi::Either, true)
-            }
+            // fd.proto compares ports too, in both eras (`fd.proto=http` is port 80).
+            (Some(b @ (B::FdIp | B::FdPort | B::FdNet | B::FdProto)), _) => (
+                Kind::Ends {
+                    ports: matches!(b, B::FdPort | B::FdProto),
+                },
+                Multi::Either,
+                true,
+            ),
+            _ if rawarg_029 => (
+                Kind::RawArg029(
+                    parsed
+                        .as_ref()
+                        .and_then(Arg::name)
+                        .unwrap_or_default()
+                        .into(),
+                ),
+                Multi::Single,
+                true,
+            ),
             _ => (
                 Kind::One(one(id, parsed.clone())),
                 Multi::Single,
@@ -204,15 +218,29 @@ impl Schema for FilterSchema<'_> {
     }
 
     fn event_codes(&self, name: &str) -> Option<Vec<u16>> {
-        codes_by_name().get(name).cloned()
+        if let Some(codes) = codes_by_name().get(name) {
+            return Some(codes.clone());
+        }
+        // Names only sysdig 0.29's tables had: its name of generic events whose syscall it
+        // did not know, its unused slots, and two old syscall names.
+        match (self.flavor, name) {
+            (Flavor::Sysdig029, "<unknown>" | "newselect") => Some(vec![0, 1]),
+            (Flavor::Sysdig029, "NA1" | "NA2" | "NA3" | "NA4" | "NA5" | "sysdigevent") => {
+                Some(Vec::new())
+            }
+            _ => None,
+        }
     }
 
     fn event_code_count(&self) -> usize {
         table::PPM_EVENT_MAX as usize
     }
 
-    fn strict_event_types(&self) -> bool {
-        self.flavor != Flavor::Sysdig029
+    fn dialect(&self) -> strata_filter::Dialect {
+        match self.flavor {
+            Flavor::Sysdig029 => strata_filter::Dialect::Sysdig029,
+            _ => strata_filter::Dialect::Libsinsp,
+        }
     }
 }
 
@@ -264,6 +292,16 @@ impl<'v, S: StateView + ?Sized> FilterRecord<'v, S> {
     /// The scratch buffer, to reuse for the next event.
     pub fn into_scratch(self) -> String {
         self.scratch
+    }
+}
+
+/// `u`'s low `bits` as a signed number.
+fn sign_extend(u: u64, bits: u8) -> i64 {
+    match bits {
+        8 => u as u8 as i8 as i64,
+        16 => u as u16 as i16 as i64,
+        32 => u as u32 as i32 as i64,
+        _ => u as i64,
     }
 }
 
@@ -332,17 +370,57 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
                 }
                 any
             }
-            Kind::Either(c, s) => {
-                let mut any = false;
-                for r in [c, s] {
-                    if let Some(v) = r.extract(self.view, self.opts, &mut self.scratch) {
-                        any = true;
-                        if !hand(v, field.ty, each) {
-                            break;
+            Kind::RawArg029(name) => {
+                let ev = self.view.event();
+                let Some(raw) = crate::old_table::rawarg_raw_029(ev, name) else {
+                    return false;
+                };
+                let endian = ev.endian();
+                // Read at the type's full width; bytes the parameter lacks read as 0.
+                let mut wide = [0u8; 8];
+                let n = raw.len().min(8);
+                wide[..n].copy_from_slice(&raw[..n]);
+                let v = match field.ty {
+                    Type::Int(bits) | Type::Uint(bits) => {
+                        let u = match bits {
+                            8 => wide[0] as u64,
+                            16 => endian.u16(&wide, 0).unwrap_or(0) as u64,
+                            32 => endian.u32(&wide, 0).unwrap_or(0) as u64,
+                            _ => endian.u64(&wide, 0).unwrap_or(0),
+                        };
+                        match field.ty {
+                            Type::Int(_) => FValue::Int(sign_extend(u, bits)),
+                            _ => FValue::Uint(u),
                         }
                     }
+                    Type::Port => FValue::Uint(endian.u16(&wide, 0).unwrap_or(0) as u64),
+                    t if t.is_numeric() || t == Type::Bool => {
+                        FValue::Uint(endian.u64(&wide, 0).unwrap_or(0))
+                    }
+                    _ => {
+                        let end = raw.iter().position(|&c| c == 0).unwrap_or(raw.len());
+                        FValue::Bytes(&raw[..end])
+                    }
+                };
+                each(v);
+                true
+            }
+            Kind::Ends { ports } => {
+                let Some(ends) = self.view.fd_ends() else {
+                    return false;
+                };
+                for i in 0..2 {
+                    let v = match (ports, ends.ips[i], ends.ports[i]) {
+                        (true, _, Some(p)) => FValue::Uint(p as u64),
+                        (false, Some(std::net::IpAddr::V4(a)), _) => FValue::Ipv4(a),
+                        (false, Some(std::net::IpAddr::V6(a)), _) => FValue::Ipv6(a),
+                        _ => continue,
+                    };
+                    if !each(v) {
+                        break;
+                    }
                 }
-                any
+                true
             }
         }
     }

@@ -55,6 +55,6 @@ pub use filter::{FilterField, FilterRecord, FilterSchema};
 pub use format::{Format, SYSDIG_DEFAULT};
 pub use registry::{Arg, ArgKind, Class, FieldId, FieldInfo, FieldType, Registry};
 pub use render::{Flavor, FlavorDecider, OutputTime, RenderOptions};
-pub use state::{FdView, StateView, Stateless};
+pub use state::{FdEnds, FdView, StateView, Stateless};
 pub use time::TimeZone;
 pub use value::Value;

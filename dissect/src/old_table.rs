@@ -181,16 +181,8 @@ pub(crate) fn index(ev: &Event<'_>, name: &str, flavor: Flavor) -> Option<usize>
 /// table, and printed with no print format. That leaves 64-bit signed numbers (in decimal) and
 /// strings; every other type printed nothing (or stopped sysdig), here `None`.
 pub(crate) fn rawarg_029<'e>(ev: &Event<'e>, name: &str) -> Option<Value<'e>> {
-    static FIRST: OnceLock<HashMap<&'static str, T>> = OnceLock::new();
-    let first = FIRST.get_or_init(|| {
-        let mut m = HashMap::new();
-        for p in old().params.iter().flatten() {
-            m.entry(p.name).or_insert(p.ty);
-        }
-        m
-    });
-    let raw = ev.param_raw(index(ev, name, Flavor::Sysdig029)?)?;
-    match first.get(name)? {
+    let raw = rawarg_raw_029(ev, name)?;
+    match rawarg_type_029(name)? {
         T::Int64 | T::Pid | T::Errno => {
             let v = ev.endian().u64(raw, 0)?;
             Some(Value::I64(v as i64))
@@ -201,6 +193,25 @@ pub(crate) fn rawarg_029<'e>(ev: &Event<'e>, name: &str) -> Option<Value<'e>> {
         }
         _ => None,
     }
+}
+
+/// The type sysdig 0.29 gave `evt.rawarg.NAME`: that of the first parameter called `name` in
+/// its table.
+pub(crate) fn rawarg_type_029(name: &str) -> Option<T> {
+    static FIRST: OnceLock<HashMap<&'static str, T>> = OnceLock::new();
+    let first = FIRST.get_or_init(|| {
+        let mut m = HashMap::new();
+        for p in old().params.iter().flatten() {
+            m.entry(p.name).or_insert(p.ty);
+        }
+        m
+    });
+    first.get(name).copied()
+}
+
+/// The bytes of the event's parameter `name` as sysdig 0.29's table places it.
+pub(crate) fn rawarg_raw_029<'e>(ev: &Event<'e>, name: &str) -> Option<&'e [u8]> {
+    ev.param_raw(index(ev, name, Flavor::Sysdig029)?)
 }
 
 /// Syscall codes (`ppm_sc`) whose name differs in sysdig 0.29.3's table, which ended at 329.

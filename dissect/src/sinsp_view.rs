@@ -13,7 +13,7 @@ use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 use crate::fields::Builtin as B;
 use crate::registry::{Arg, FieldId, FieldInfo};
 use crate::render::{Flavor, RenderOptions};
-use crate::state::{FdView, StateView};
+use crate::state::{FdEnds, FdView, StateView};
 use crate::value::{Value, is_printable, write_lossy};
 
 impl StateView for EventCtx<'_> {
@@ -79,6 +79,58 @@ impl StateView for EventCtx<'_> {
     fn event_fd_info(&self) -> Option<FdView<'_>> {
         self.thread()?;
         self.event_fd_found().map(fd_view)
+    }
+
+    fn fd_ends(&self) -> Option<FdEnds> {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        self.fd_num()?;
+        let f = self.fd()?;
+        let conn = |a: IpAddr, ap, b: IpAddr, bp| FdEnds {
+            ips: [Some(a), Some(b)],
+            ports: [Some(ap), Some(bp)],
+        };
+        let server = |a: IpAddr, p| FdEnds {
+            ips: [Some(a), None],
+            ports: [Some(p), None],
+        };
+        Some(match (f.ty, f.sock) {
+            (
+                FdType::Ipv4Sock,
+                SockInfo::V4 {
+                    sip,
+                    sport,
+                    dip,
+                    dport,
+                },
+            ) => conn(sip.into(), sport, dip.into(), dport),
+            (
+                FdType::Ipv6Sock,
+                SockInfo::V6 {
+                    sip,
+                    sport,
+                    dip,
+                    dport,
+                },
+            ) => conn(sip.into(), sport, dip.into(), dport),
+            // libsinsp compares the zeroed tuple of a socket it knows nothing of yet.
+            (FdType::Ipv4Sock, _) => conn(
+                Ipv4Addr::UNSPECIFIED.into(),
+                0,
+                Ipv4Addr::UNSPECIFIED.into(),
+                0,
+            ),
+            (FdType::Ipv6Sock, _) => conn(
+                Ipv6Addr::UNSPECIFIED.into(),
+                0,
+                Ipv6Addr::UNSPECIFIED.into(),
+                0,
+            ),
+            (FdType::Ipv4ServSock, SockInfo::V4Server { ip, port }) => server(ip.into(), port),
+            (FdType::Ipv6ServSock, SockInfo::V6Server { ip, port }) => server(ip.into(), port),
+            (FdType::Ipv4ServSock, _) => server(Ipv4Addr::UNSPECIFIED.into(), 0),
+            (FdType::Ipv6ServSock, _) => server(Ipv6Addr::UNSPECIFIED.into(), 0),
+            _ => return None,
+        })
     }
 
     fn field<'s>(

@@ -44,6 +44,18 @@ impl<'a> FdView<'a> {
     }
 }
 
+/// The ends of the event's IP socket as libsinsp's filter-only fields `fd.ip`, `fd.port`,
+/// `fd.net` and `fd.proto` compare them: a connection's client and server (the unspecified
+/// address and port 0 while not known), or a server socket's own address and port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FdEnds {
+    /// The addresses: client and server, or the server socket's one.
+    pub ips: [Option<std::net::IpAddr>; 2],
+    /// The ports, in the same order.
+    pub ports: [Option<u16>; 2],
+}
+
 /// One event together with whatever state is known about it.
 ///
 /// Only [`event`](StateView::event) and [`num`](StateView::num) are required; every other
@@ -141,6 +153,12 @@ pub trait StateView {
     /// without their enter). The default looks `event_fd` up.
     fn event_fd_info(&self) -> Option<FdView<'_>> {
         self.fd(self.event_fd()?)
+    }
+
+    /// The ends of the event's fd if it is an IP socket ([`FdEnds`]); `None` otherwise, or
+    /// when not known.
+    fn fd_ends(&self) -> Option<FdEnds> {
+        None
     }
 
     /// Any field this crate does not compute itself (`proc.*`, `fd.*`, `user.*`,

@@ -3,12 +3,12 @@
 
 use std::ops::Range;
 
-use crate::Error;
 use crate::ast::{Check, Expr, Field, Func, Modifier, Op, Operand, Rhs, TArg, Transform};
 use crate::glob::PrefixTree;
 use crate::program::{EventTypes, Leaf, Node, Program, Quant, Right, Source};
 use crate::schema::{FieldError, FieldSpec, Multi, Schema, Type};
 use crate::value::{Owned, parse_constant};
+use crate::{Dialect, Error};
 
 /// A remark on a filter that compiles but may not mean what was meant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -342,7 +342,15 @@ impl<S: Schema> Compiler<'_, S> {
                 )));
             }
         }
-        comparable(op, c.modifier, shape).map_err(op_err)?;
+        let legacy = self.schema.dialect() == Dialect::Sysdig029;
+        // sysdig 0.29 ordered booleans and IPv4 addresses as numbers.
+        let ordered_2022 = legacy
+            && matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge)
+            && matches!(shape.ty, Type::Bool | Type::Ipv4Addr | Type::IpAddr)
+            && !shape.list;
+        if !ordered_2022 {
+            comparable(op, c.modifier, shape).map_err(op_err)?;
+        }
         let event_type = matches!((&spec, &c.left), (Some(s), Operand::Field(_)) if s.event_type);
         let quant = match multi {
             Multi::List if op == Op::In => Quant::All,
@@ -413,7 +421,8 @@ impl<S: Schema> Compiler<'_, S> {
         };
         let right = match (right, op) {
             (Right::Consts(cs), Op::PMatch) => {
-                let mut t = PrefixTree::default();
+                // sysdig 0.29 compared path components exactly; today's take globs.
+                let mut t = PrefixTree::new(!legacy);
                 for c in cs.iter() {
                     if let Owned::Bytes(b) = c {
                         t.add(b);

@@ -146,6 +146,9 @@ fn class(name: &[u8], c: u8) -> bool {
 pub(crate) struct PrefixTree {
     dirs: HashMap<Vec<u8>, Entry>,
     globs: Vec<(Vec<u8>, Entry)>,
+    /// Whether components with `?`, `*` or `[` are patterns (libsinsp 0.25) or plain text
+    /// (sysdig 0.29).
+    with_globs: bool,
 }
 
 /// A component: the subtree below it, or `None` when a path ends here.
@@ -159,13 +162,20 @@ fn components(path: &[u8]) -> Vec<&[u8]> {
 }
 
 impl PrefixTree {
+    pub fn new(with_globs: bool) -> Self {
+        PrefixTree {
+            with_globs,
+            ..Default::default()
+        }
+    }
+
     pub fn add(&mut self, path: &[u8]) {
         self.add_components(&components(path));
     }
 
     fn add_components(&mut self, comps: &[&[u8]]) {
         let (first, rest) = (comps[0], &comps[1..]);
-        let is_glob = first.iter().any(|c| matches!(c, b'?' | b'*' | b'['));
+        let is_glob = self.with_globs && first.iter().any(|c| matches!(c, b'?' | b'*' | b'['));
         let slot = if is_glob {
             match self.globs.iter().position(|(k, _)| k == first) {
                 Some(i) => Some(&mut self.globs[i].1),
@@ -176,8 +186,9 @@ impl PrefixTree {
         };
         match slot {
             None => {
+                let with_globs = self.with_globs;
                 let sub = (!rest.is_empty()).then(|| {
-                    let mut t = PrefixTree::default();
+                    let mut t = PrefixTree::new(with_globs);
                     t.add_components(rest);
                     Box::new(t)
                 });
@@ -251,7 +262,11 @@ mod tests {
 
     #[test]
     fn prefixes() {
-        let mut t = PrefixTree::default();
+        let mut exact = PrefixTree::new(false);
+        exact.add(b"/etc/*");
+        assert!(!exact.matches(b"/etc/passwd"));
+        assert!(exact.matches(b"/etc/*/x"));
+        let mut t = PrefixTree::new(true);
         for p in ["/opt/dir", "/usr/lib", "/var/*/x", "/srv/di?"] {
             t.add(p.as_bytes());
         }
@@ -266,7 +281,7 @@ mod tests {
         assert!(m("/srv/dix/a"));
         t.add(b"/usr");
         assert!(t.matches(b"/usr/bin"));
-        let mut root = PrefixTree::default();
+        let mut root = PrefixTree::new(true);
         root.add(b"/");
         assert!(root.matches(b"/anything"));
     }

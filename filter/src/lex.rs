@@ -193,7 +193,7 @@ impl<'t> Lexer<'t> {
 
     /// A quoted string, unescaped. `Ok(None)` when no quote is at the cursor or the string
     /// is not closed (libsinsp then tries other tokens); an error for a bad escape.
-    pub fn quoted(&mut self, legacy: bool) -> Result<Option<Vec<u8>>, Error> {
+    pub fn quoted(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let b = self.bytes();
         let Some(&q) = b.first().filter(|&&c| c == b'"' || c == b'\'') else {
             return Ok(None);
@@ -208,11 +208,7 @@ impl<'t> Lexer<'t> {
                 let raw = &self.text[self.pos..self.pos + i + 1];
                 self.pos += i + 1;
                 let inner = &raw[1..raw.len() - 1];
-                return if legacy {
-                    Ok(Some(unescape_legacy(inner)))
-                } else {
-                    unescape(inner, q, start + 1).map(Some)
-                };
+                return unescape(inner, q, start + 1).map(Some);
             }
             prev = c;
         }
@@ -277,38 +273,6 @@ pub(crate) fn unescape(s: &str, quote: u8, base: usize) -> Result<Vec<u8>, Error
     Ok(out)
 }
 
-/// sysdig 0.29's escapes in values: `\\`, `\"` and `\xHH`; any other backslash pair is kept
-/// as it is.
-pub(crate) fn unescape_legacy(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' {
-            match b.get(i + 1) {
-                Some(b'\\') | Some(b'"') => {
-                    out.push(b[i + 1]);
-                    i += 2;
-                    continue;
-                }
-                Some(b'x')
-                    if b.get(i + 2..i + 4)
-                        .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
-                {
-                    let h = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("0");
-                    out.push(u8::from_str_radix(h, 16).unwrap_or(0));
-                    i += 4;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,7 +298,7 @@ mod tests {
     fn quoted() {
         let q = |s: &str| {
             Lexer::new(s)
-                .quoted(false)
+                .quoted()
                 .map(|o| o.map(|b| String::from_utf8(b).unwrap()))
         };
         assert_eq!(q(r#""a\tb""#).unwrap().as_deref(), Some("a\tb"));
@@ -348,10 +312,6 @@ mod tests {
         assert_eq!(q("x").unwrap(), None);
         // A quote after a backslash does not close, even after an escaped backslash.
         assert_eq!(q(r#""a\\" b""#).unwrap().as_deref(), Some("a\\\" b"));
-        assert_eq!(unescape_legacy(r#"a\nb\\c\"d\x41"#), b"a\\nb\\c\"dA");
-        assert_eq!(
-            Lexer::new(r#""\xff""#).quoted(false).unwrap(),
-            Some(vec![0xff])
-        );
+        assert_eq!(Lexer::new(r#""\xff""#).quoted().unwrap(), Some(vec![0xff]));
     }
 }

@@ -72,6 +72,7 @@ pub mod ast;
 mod compile;
 mod error;
 mod glob;
+mod legacy;
 mod lex;
 mod parse;
 mod program;

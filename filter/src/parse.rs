@@ -64,8 +64,14 @@ pub fn parse(text: &str) -> Result<Expr, Error> {
     parse_with(text, ParseOptions::default())
 }
 
-/// Parses a filter.
+/// Parses a filter. In [`Dialect::Sysdig029`], the text is read as sysdig 0.29.3 read it
+/// when that reading accepts it, else with today's grammar.
 pub fn parse_with(text: &str, opts: ParseOptions) -> Result<Expr, Error> {
+    if opts.dialect == Dialect::Sysdig029 {
+        if let Ok(e) = crate::legacy::parse_legacy(text, opts.max_depth) {
+            return Ok(e);
+        }
+    }
     if text.is_empty() {
         return Err(Error::syntax("filter input string is empty", 0));
     }
@@ -300,7 +306,7 @@ impl<'t> Parser<'t> {
         if !self.token("[") {
             return Ok(None);
         }
-        let arg = match self.lx.quoted(false)? {
+        let arg = match self.lx.quoted()? {
             Some(q) => String::from_utf8_lossy(&q).into_owned(),
             None => match self.lx.field_arg_bare() {
                 Some(s) => s.to_string(),
@@ -349,7 +355,7 @@ impl<'t> Parser<'t> {
         let start = self.lx.pos;
         let a = if let Some(n) = self.lx.hex_number().or_else(|| self.lx.number()) {
             TArg::Value(n.as_bytes().to_vec(), start..self.lx.pos)
-        } else if let Some(q) = self.lx.quoted(false)? {
+        } else if let Some(q) = self.lx.quoted()? {
             TArg::Value(q, start..self.lx.pos)
         } else if self.token("(") {
             self.transform_list(start)?
@@ -383,7 +389,7 @@ impl<'t> Parser<'t> {
             } else if let Some(func) = self.transformer_open() {
                 self.lx.blank();
                 TArg::Transform(self.transform_rest(func, at)?)
-            } else if let Some(q) = self.lx.quoted(false)? {
+            } else if let Some(q) = self.lx.quoted()? {
                 TArg::Value(q, at..self.lx.pos)
             } else if let Some(n) = self.lx.hex_number().or_else(|| self.lx.number()) {
                 TArg::Value(n.as_bytes().to_vec(), at..self.lx.pos)
@@ -408,17 +414,11 @@ impl<'t> Parser<'t> {
         self.enter()?;
         self.lx.blank();
         let op_start = self.lx.pos;
-        let legacy = self.opts.dialect == Dialect::Sysdig029;
         let mut modifier = None;
         let (op, right) = if self.token("exists") {
             (Op::Exists, Rhs::None)
         } else if let Some(op) = self.num_op() {
-            let r = if legacy {
-                self.str_value_or_operand()?
-            } else {
-                self.num_value_or_operand()?
-            };
-            (op, r)
+            (op, self.num_value_or_operand()?)
         } else if let Some(op) = self.str_op() {
             let symbol = matches!(op, Op::Eq | Op::Ne);
             let had_blank = !symbol || self.lx.blank();
@@ -526,8 +526,7 @@ impl<'t> Parser<'t> {
     }
 
     fn value(&mut self) -> Result<Option<Vec<u8>>, Error> {
-        let legacy = self.opts.dialect == Dialect::Sysdig029;
-        if let Some(q) = self.lx.quoted(legacy)? {
+        if let Some(q) = self.lx.quoted()? {
             self.last = String::from_utf8_lossy(&q).into_owned();
             return Ok(Some(q));
         }

@@ -323,6 +323,14 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
                 Value::Ipv6(a) => IpAddr::V6(a),
                 _ => return false,
             };
+            // Only sysdig 0.29 filters get here with an order: it compared the address bytes
+            // as a host (little-endian) number.
+            if let (IpAddr::V4(x), Owned::Ip(IpAddr::V4(y)), Op::Lt | Op::Le | Op::Gt | Op::Ge) =
+                (a, c, op)
+            {
+                let key = |a: std::net::Ipv4Addr| u32::from_le_bytes(a.octets());
+                return ordered(op, Some(key(x).cmp(&key(*y))));
+            }
             let equal = match c {
                 Owned::Ip(b) => a == *b,
                 Owned::Net(b, len) => in_net(a, *b, *len),

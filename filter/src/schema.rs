@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use crate::Dialect;
+
 /// The type of a field's values, as libsinsp declares it (`PT_*`). It decides how constants
 /// are parsed and which operators apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -223,9 +225,15 @@ pub trait Schema {
         0
     }
 
-    /// Whether a value naming no event type is an error (libsinsp 0.25) or simply matches no
-    /// event (sysdig 0.29).
+    /// Whether a value naming no event type is an error (as in libsinsp, both eras) or
+    /// simply matches no event.
     fn strict_event_types(&self) -> bool {
         true
+    }
+
+    /// Which era's meaning the fields' comparisons have (see the crate docs for what
+    /// [`Dialect::Sysdig029`] changes).
+    fn dialect(&self) -> Dialect {
+        Dialect::Libsinsp
     }
 }

@@ -98,7 +98,8 @@ pub struct Config {
     /// bookkeeping and before the event's own parsing; an event it refuses is not parsed, and
     /// an enter it refuses leaves its exit unpaired. So with a filter, sysdig 0.29's state
     /// (and what later events show) depends on the filter. libsinsp 0.25 filters after
-    /// parsing, leaving the state alone.
+    /// parsing, leaving the state alone. It also measures `evt.latency` of every exit from
+    /// the thread's last enter, as sysdig 0.29 did (which only a filter makes visible).
     pub filter_in_parser: bool,
 }
 
@@ -234,6 +235,11 @@ pub struct Inspector {
     conv: Converter,
     /// The last exit the reader completed.
     conv_buf: Vec<u8>,
+    /// A filter runs inside the state engine ([`Inspector::update_filtered`] with
+    /// [`Config::filter_in_parser`]).
+    filtering: bool,
+    /// The thread whose kept enter the last exit frees, unless the filter refuses that exit.
+    pending_free: Option<i64>,
 }
 
 impl Default for Inspector {
@@ -253,6 +259,7 @@ const CONTAINER_JSON_E: u16 = 272;
 /// The older container event: id, type, name, image; no address.
 const CONTAINER_E: u16 = 228;
 const CONTAINER_JSON_2_E: u16 = 324;
+const WRITE_X: u16 = 9;
 
 /// What reading one event did.
 #[derive(Debug, Clone, Copy)]
@@ -298,6 +305,8 @@ impl Inspector {
             container_thread: None,
             containers,
             unpaired_exit: false,
+            filtering: false,
+            pending_free: None,
             conv: Converter::new(cfg.max_enter_event_bytes, cfg.max_threads),
             conv_buf: Vec::new(),
             cfg,
@@ -860,7 +869,17 @@ impl Inspector {
         ev: &Event<'_>,
         filter: &mut dyn FnMut(&EventCtx<'_>) -> bool,
     ) -> Processed {
+        self.filtering |= self.cfg.filter_in_parser;
         Processed(self.step(ev, Some(filter)))
+    }
+
+    /// Tells the inspector that the filter refused the event last given to
+    /// [`update_filtered`](Self::update_filtered) after it was parsed (its
+    /// [`Processed::prefiltered`] was `None`). With [`Config::filter_in_parser`], as in
+    /// sysdig 0.29, an exit the filter refuses does not free the enter kept for it, which the
+    /// next exit of the same type then takes as its own.
+    pub fn refused(&mut self) {
+        self.pending_free = None;
     }
 
     /// The context of the event last given to [`update`](Self::update), which returned `p`.
@@ -956,7 +975,11 @@ impl Inspector {
 
         // sysdig 0.29 found no fd for an exit without its enter, so its parsers of fd changes
         // and of calls that needed their enter's parameters did nothing.
-        let unpaired = self.cfg.unpaired_exit_keeps_fd && self.unpaired_exit;
+        // Under a filter, sysdig 0.29 looked up a write exit's fd even when unpaired (to tell
+        // tracer writes apart), so its parser ran as for a paired one.
+        let unpaired = self.cfg.unpaired_exit_keeps_fd
+            && self.unpaired_exit
+            && !(self.filtering && code == WRITE_X);
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
         let mut prefiltered = None;
         if let Some(f) = filter {
@@ -998,7 +1021,20 @@ impl Inspector {
             let mut buf = std::mem::take(&mut self.enter_buf);
             buf.clear();
             let mut enter = None;
-            if enter_valid {
+            if self.filtering {
+                // sysdig 0.29's parser under a filter: the enter it kept, if of this exit's
+                // type and the exit is paired.
+                if ev.direction() == Direction::Exit && !self.unpaired_exit {
+                    if let Some(t) = self.threads.get(tid) {
+                        if t.kept_2022.valid {
+                            buf.extend_from_slice(&t.kept_2022.body);
+                            enter = Event::parse(t.kept_2022.block_type, &buf, t.kept_2022.endian)
+                                .ok()
+                                .filter(|e| e.event_type.wrapping_add(1) == code);
+                        }
+                    }
+                }
+            } else if enter_valid {
                 if let Some(t) = self.threads.get(tid) {
                     buf.extend_from_slice(&t.enter.body);
                     enter = Event::parse(t.enter.block_type, &buf, t.enter.endian).ok();
@@ -1016,6 +1052,14 @@ impl Inspector {
         if ev.direction() == Direction::Exit {
             if let Some(t) = self.threads.get_mut(tid) {
                 t.enter.valid = false;
+            }
+            if self.filtering {
+                self.pending_free = Some(tid);
+            }
+        } else if self.filtering && stored_by_2022_parser(ev) {
+            let max = self.cfg.max_enter_event_bytes;
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.kept_2022.keep(ev, max);
             }
         }
         if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
@@ -1055,6 +1099,11 @@ impl Inspector {
             *self.first_ts.get_or_insert(ev.ts)
         };
         let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
+        if let Some(tid) = self.pending_free.take() {
+            if let Some(t) = self.threads.get_mut(tid) {
+                t.kept_2022.valid = false;
+            }
+        }
         if let Some(tid) = self.pending_thread.take() {
             self.remove_thread(tid);
         }
@@ -1178,7 +1227,10 @@ impl Inspector {
         if !valid && !keep_fd {
             t.lastevent_fd = -1;
         }
-        t.latency = if t.lastevent_type.wrapping_add(1) == code
+        // sysdig 0.29 measured every exit from the thread's last enter, paired or not.
+        let since_last_enter = self.cfg.filter_in_parser && t.lastevent_ts != 0;
+        t.latency = if since_last_enter
+            || t.lastevent_type.wrapping_add(1) == code
             || (code == EXECVE_19_X && t.lastevent_type == EXECVEAT_E)
         {
             ev.ts.saturating_sub(t.lastevent_ts)
@@ -1197,6 +1249,55 @@ impl Inspector {
         t.lastevent_type = u16::MAX;
         valid
     }
+}
+
+/// Whether sysdig 0.29's parser kept a copy of enter event `ev` for its exit: the enters of
+/// the calls whose exit parsers read them, and `fcntl` when it duplicates an fd.
+fn stored_by_2022_parser(ev: &Event<'_>) -> bool {
+    static STORED: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let codes = STORED.get_or_init(|| {
+        const NAMES: &[&str] = &[
+            "PPME_SOCKET_SENDTO_E",
+            "PPME_SYSCALL_OPEN_E",
+            "PPME_SYSCALL_CREAT_E",
+            "PPME_SYSCALL_OPENAT_E",
+            "PPME_SYSCALL_OPENAT_2_E",
+            "PPME_SYSCALL_OPENAT2_E",
+            "PPME_SOCKET_SOCKET_E",
+            "PPME_SYSCALL_EVENTFD_E",
+            "PPME_SYSCALL_CHDIR_E",
+            "PPME_SYSCALL_FCHDIR_E",
+            "PPME_SOCKET_SHUTDOWN_E",
+            "PPME_SYSCALL_GETRLIMIT_E",
+            "PPME_SYSCALL_SETRLIMIT_E",
+            "PPME_SYSCALL_PRLIMIT_E",
+            "PPME_SOCKET_SENDMSG_E",
+            "PPME_SYSCALL_SENDFILE_E",
+            "PPME_SYSCALL_SETRESUID_E",
+            "PPME_SYSCALL_SETRESGID_E",
+            "PPME_SYSCALL_SETUID_E",
+            "PPME_SYSCALL_SETGID_E",
+            "PPME_SYSCALL_EXECVE_18_E",
+            "PPME_SYSCALL_EXECVE_19_E",
+            "PPME_SYSCALL_EXECVEAT_E",
+            "PPME_SYSCALL_SETPGID_E",
+        ];
+        (0..strata_scap::table::PPM_EVENT_MAX)
+            .filter(|&c| {
+                strata_scap::table::event_info(c).is_some_and(|e| NAMES.contains(&e.enum_name))
+            })
+            .collect()
+    });
+    if codes.contains(&ev.event_type) {
+        return true;
+    }
+    // fcntl's enter, kept when its command (F_DUPFD 1, F_DUPFD_CLOEXEC 26) duplicates an fd.
+    ev.info()
+        .is_some_and(|i| i.enum_name == "PPME_SYSCALL_FCNTL_E")
+        && matches!(
+            ev.param(1).and_then(Result::ok).and_then(|p| p.as_u64()),
+            Some(1 | 26)
+        )
 }
 
 /// A filter that runs inside the state engine.

@@ -123,6 +123,10 @@ pub struct ThreadInfo {
     pub(crate) lastevent_fd: i64,
     pub(crate) lastevent_type: u16,
     pub(crate) enter: EnterStore,
+    /// The enter event sysdig 0.29 would have kept for the exit's parser, when a filter runs
+    /// inside the state engine ([`Config::filter_in_parser`](crate::Config)): only the enters
+    /// its parser stored, freed by an exit the filter let through.
+    pub(crate) kept_2022: EnterStore,
     pub(crate) seq: u64,
     /// Timestamp of the last enter event.
     pub(crate) lastevent_ts: u64,

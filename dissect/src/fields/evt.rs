@@ -250,6 +250,15 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             _ => None,
         },
         B::EvtRawres => render::result_value(ev).map(Value::I64),
+        // An I/O exit on a known fd: its non-negative result, the bytes moved.
+        B::EvtBuflen => {
+            let io = ev.info().is_some_and(|i| i.category.kind() & 32 != 0);
+            if !(exit && io && view.event_fd_info().is_some()) {
+                return None;
+            }
+            let res = ev.param(0)?.ok()?.as_i64()?;
+            (res >= 0).then_some(Value::U64(res as u64))
+        }
         B::EvtFailed => Some(Value::Bool(failed(ev))),
         B::EvtIsIo => Some(Value::Bool(
             flags().0 & (EventFlags::READS_FROM_FD | EventFlags::WRITES_TO_FD) != 0,
