@@ -133,12 +133,9 @@ fn codes_by_name() -> &'static HashMap<&'static str, Vec<u16>> {
                 }
                 continue;
             };
-            let e = m.entry(name).or_default();
-            for generic in [0, 1] {
-                if !e.contains(&generic) {
-                    e.push(generic);
-                }
-            }
+            // A syscall without an event of its own arrives as a generic event (an uncertain
+            // code, which event-type sets always keep).
+            m.entry(name).or_default();
         }
         m
     })
@@ -172,7 +169,8 @@ impl Schema for FilterSchema<'_> {
         }
         let one = |id, arg| FieldRef::new(self.reg, id, arg);
         let (kind, multi, plain) = match (info.builtin, &parsed) {
-            (Some(B::ProcAname | B::ProcApid), None) => {
+            // No index, or −1: any ancestor.
+            (Some(B::ProcAname | B::ProcApid), None | Some(Arg::Index(-1))) => {
                 let refs: Arc<[FieldRef]> = (1..=MAX_ANCESTORS as i64)
                     .map(|i| one(id, Some(Arg::Index(i))))
                     .collect();
@@ -224,12 +222,17 @@ impl Schema for FilterSchema<'_> {
         // Names only sysdig 0.29's tables had: its name of generic events whose syscall it
         // did not know, its unused slots, and two old syscall names.
         match (self.flavor, name) {
-            (Flavor::Sysdig029, "<unknown>" | "newselect") => Some(vec![0, 1]),
-            (Flavor::Sysdig029, "NA1" | "NA2" | "NA3" | "NA4" | "NA5" | "sysdigevent") => {
-                Some(Vec::new())
-            }
+            (
+                Flavor::Sysdig029,
+                "<unknown>" | "newselect" | "NA1" | "NA2" | "NA3" | "NA4" | "NA5" | "sysdigevent",
+            ) => Some(Vec::new()),
             _ => None,
         }
+    }
+
+    fn uncertain_event_codes(&self) -> Vec<u16> {
+        // Generic syscall events: their type name is that of the syscall they carry.
+        vec![0, 1]
     }
 
     fn event_code_count(&self) -> usize {
@@ -308,6 +311,12 @@ fn sign_extend(u: u64, bits: u8) -> i64 {
 /// Hands `v` to `each` as the filter's value of a field of type `ty`; `false` to stop.
 fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
     let fv = match v {
+        // A number composed as text (`evt.reltime`, ...).
+        Value::Str(s) if ty.is_numeric() => match (s.parse::<u64>(), s.parse::<i64>()) {
+            (Ok(u), _) => FValue::Uint(u),
+            (_, Ok(i)) => FValue::Int(i),
+            _ => return true,
+        },
         Value::Str(s) => FValue::Bytes(s.as_bytes()),
         Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b) => FValue::Bytes(b),
         Value::I64(x) => FValue::Int(x),

@@ -1,4 +1,5 @@
-//! The body of the `inspect` fuzz target, here so `cargo test` can replay it too.
+//! The bodies of the `inspect` and `filter` fuzz targets, here so `cargo test` can replay
+//! them too.
 //!
 //! Bytes are read as a capture; every block goes through an [`Inspector`] and every event is
 //! rendered with every built-in field, in both flavors. Whatever the input, this must return:
@@ -64,6 +65,50 @@ pub fn inspect(data: &[u8]) {
             all.render_into(&ctx, &mut line);
             default.render_into(&ctx, &mut line);
             assert!(std::str::from_utf8(&line).is_ok(), "lines are UTF-8");
+        }
+    }
+}
+
+/// The body of the `filter` fuzz target: `data` as filter text, read in both eras' dialects,
+/// compiled against the built-in fields of both flavors, and run on the demo capture's
+/// events. Whatever the text: an error or a program, never a panic or a hang. A filter that
+/// parses prints back (`Display`) as text that parses to the same tree.
+pub fn filter(data: &[u8]) {
+    use crate::filter::{FilterRecord, FilterSchema};
+    use crate::state::Stateless;
+    use strata_filter::{Dialect, ParseOptions, compile, parse_with};
+
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    static DEMO: OnceLock<Vec<u8>> = OnceLock::new();
+    let demo = DEMO.get_or_init(strata_scap::demo::capture);
+    for (dialect, flavor) in [
+        (Dialect::Libsinsp, Flavor::Libsinsp025),
+        (Dialect::Sysdig029, Flavor::Sysdig029),
+    ] {
+        let Ok(expr) = parse_with(text, ParseOptions::default().with_dialect(dialect)) else {
+            continue;
+        };
+        if dialect == Dialect::Libsinsp {
+            let printed = expr.to_string();
+            let again = strata_filter::parse(&printed).unwrap_or_else(|e| {
+                panic!("{text:?} printed as {printed:?}: {}", e.render(&printed))
+            });
+            assert_eq!(again.to_string(), printed, "{text:?}");
+        }
+        let schema = FilterSchema::new(Registry::builtin(), flavor);
+        let Ok(program) = compile(&schema, &expr) else {
+            continue;
+        };
+        let opts = RenderOptions::default()
+            .with_tz(TimeZone::UTC)
+            .with_flavor(flavor);
+        for (i, block) in SliceReader::new(demo).enumerate() {
+            if let Ok(Block::Event(ev)) = block {
+                let view = Stateless::new(ev, i as u64 + 1);
+                let _ = program.matches(&mut FilterRecord::new(&view, &opts));
+            }
         }
     }
 }

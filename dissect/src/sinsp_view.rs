@@ -401,12 +401,13 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             B::FdDirectory if f.ty == FdType::Directory => text(&f.name),
             B::FdDirectory if is_file => text(file_directory(&f.name, sanitized)),
             B::FdFilename if is_file => text(file_filename(&f.name, sanitized)),
-            B::FdCip => match f.sock {
+            // The networks compare the address (a filter gives them a network).
+            B::FdCip | B::FdCnet => match f.sock {
                 SockInfo::V4 { sip, .. } => Value::Ipv4(sip),
                 SockInfo::V6 { sip, .. } => Value::Ipv6(sip),
                 _ => return None,
             },
-            B::FdSip => match f.sock {
+            B::FdSip | B::FdSnet => match f.sock {
                 SockInfo::V4 { dip, .. } => Value::Ipv4(dip),
                 SockInfo::V6 { dip, .. } => Value::Ipv6(dip),
                 SockInfo::V4Server { ip, .. } => Value::Ipv4(ip),

@@ -439,6 +439,7 @@ impl<S: Schema> Compiler<'_, S> {
             modifier: c.modifier,
             quant,
             right,
+            legacy,
         })
     }
 
@@ -616,11 +617,12 @@ fn event_types<S: Schema>(
     _root: &Node<S::Field>,
 ) -> EventTypes {
     let n = schema.event_code_count();
-    fn walk<S: Schema>(schema: &S, e: &Expr, negated: bool, n: usize) -> EventTypes {
+    let uncertain = schema.uncertain_event_codes();
+    fn walk<S: Schema>(schema: &S, e: &Expr, negated: bool, n: usize, u: &[u16]) -> EventTypes {
         match e {
             Expr::And(c, _) | Expr::Or(c, _) => {
                 let intersect = matches!(e, Expr::And(..)) != negated;
-                let mut it = c.iter().map(|x| walk(schema, x, negated, n));
+                let mut it = c.iter().map(|x| walk(schema, x, negated, n, u));
                 let first = it.next().unwrap_or_else(|| EventTypes::all(n));
                 it.fold(first, |acc, s| {
                     if intersect {
@@ -630,7 +632,7 @@ fn event_types<S: Schema>(
                     }
                 })
             }
-            Expr::Not(x, _) => walk(schema, x, !negated, n),
+            Expr::Not(x, _) => walk(schema, x, !negated, n, u),
             Expr::Ident(..) => EventTypes::all(n),
             Expr::Check(c) => {
                 let Operand::Field(f) = &c.left else {
@@ -662,11 +664,14 @@ fn event_types<S: Schema>(
                 if negated {
                     set = set.complement();
                 }
+                for &code in u {
+                    set.insert(code);
+                }
                 set
             }
         }
     }
-    walk(schema, e, negated, n)
+    walk(schema, e, negated, n, &uncertain)
 }
 
 #[cfg(test)]

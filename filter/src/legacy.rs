@@ -164,9 +164,7 @@ impl Scanner<'_> {
             };
             self.pos += 1;
         }
-        if esc != Esc::Normal {
-            return Err(self.bad_escape(start));
-        }
+        // A backslash (or \x) the text ends in is dropped.
         if quoted {
             return Err(self.err("filter error: unclosed quotes"));
         }
@@ -313,7 +311,7 @@ fn check(s: &mut Scanner<'_>) -> Result<(Expr, Option<BoolOp>), Error> {
     let name_bytes = s.operand(true, false)?;
     let name = String::from_utf8_lossy(&name_bytes).into_owned();
     let name_end = s.pos.max(0) as usize;
-    let field = split_field(name, start..name_end);
+    let mut field = split_field(name, start..name_end);
     let op_start = if is_blank(s.cur()) {
         // The operator starts after the blanks.
         let mut i = s.pos;
@@ -326,6 +324,12 @@ fn check(s: &mut Scanner<'_>) -> Result<(Expr, Option<BoolOp>), Error> {
     };
     let op = s.operator()?;
     let op_span = op_start..s.pos.max(0) as usize;
+    // The 2022 compiler rewrote `in` on a field that is not text into `=` checks on copies
+    // of the field that lost what its name said: `proc.apid[N] in (...)` compared the
+    // process's own pid.
+    if op == Op::In && field.name == "proc.apid" {
+        field.arg = Some("0".into());
+    }
     let right = match op {
         Op::In | Op::Intersects | Op::PMatch => {
             if is_blank(s.cur()) {
@@ -471,6 +475,8 @@ mod tests {
         assert!(parse_legacy_100("a.b intersects (x)").is_err());
         assert!(parse_legacy_100("a.b=\"x").is_err());
         assert!(parse_legacy_100("a.b=x\\ y").is_err());
+        assert_eq!(ok("proc.name contains \\"), "proc.name contains \"\"");
+        assert_eq!(ok("proc.apid[2] in (1)"), "proc.apid[0] in (1)");
         assert!(parse_legacy_100("a.b=1) and c.d=2").is_err());
         let deep = "(".repeat(50_000) + "a.b=1" + &")".repeat(50_000);
         assert!(parse_legacy(&deep, 100).is_err());

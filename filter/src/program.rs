@@ -68,6 +68,8 @@ pub(crate) struct Leaf<F> {
     pub modifier: Option<Modifier>,
     pub quant: Quant,
     pub right: Right<F>,
+    /// Addresses compare as sysdig 0.29 compared them (raw bytes across families).
+    pub legacy: bool,
 }
 
 type Values = SmallVec<[Owned; 4]>;
@@ -190,6 +192,11 @@ impl<F> Leaf<F> {
                         Modifier::AnyOf => n >= 1,
                         Modifier::AllOf => n == consts.len() && n > 0,
                     };
+                }
+                if self.legacy && self.ty.is_ip() {
+                    if let Some(r) = ip_2022(self.op, v, consts) {
+                        return r;
+                    }
                 }
                 match self.op {
                     Op::In | Op::Intersects => consts.iter().any(|c| scalar(Op::Eq, self.ty, v, c)),
@@ -342,6 +349,39 @@ fn scalar(op: Op, ty: Type, v: Value<'_>, c: &Owned) -> bool {
             }
         }
     }
+}
+
+/// sysdig 0.29's `=`/`!=`/`in` of an address and address constants of the other family: it
+/// compared as many bytes as the event's address has with the constant's storage (its bytes,
+/// then zeros). `None` where the families agree (the usual comparison applies).
+fn ip_2022(op: Op, v: Value<'_>, consts: &[Owned]) -> Option<bool> {
+    let (vb, v6): (SmallVec<[u8; 16]>, bool) = match v {
+        Value::Ipv4(a) => (SmallVec::from_slice(&a.octets()), false),
+        Value::Ipv6(a) => (SmallVec::from_slice(&a.octets()), true),
+        _ => return None,
+    };
+    let raw = |c: &Owned| -> Option<[u8; 16]> {
+        let mut b = [0u8; 16];
+        match c {
+            Owned::Ip(IpAddr::V4(a)) if v6 => b[..4].copy_from_slice(&a.octets()),
+            Owned::Ip(IpAddr::V6(a)) if !v6 => b.copy_from_slice(&a.octets()),
+            _ => return None,
+        }
+        Some(b)
+    };
+    if consts.iter().all(|c| raw(c).is_none()) {
+        return None;
+    }
+    let eq = |c: &Owned| match raw(c) {
+        Some(b) => b[..vb.len()] == vb[..],
+        None => scalar(Op::Eq, crate::schema::Type::IpAddr, v, c),
+    };
+    Some(match op {
+        Op::Ne => !consts.first().is_some_and(eq),
+        Op::Eq => consts.first().is_some_and(eq),
+        Op::In | Op::Intersects => consts.iter().any(eq),
+        _ => return None,
+    })
 }
 
 fn in_net(a: IpAddr, net: IpAddr, len: u8) -> bool {

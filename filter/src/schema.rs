@@ -219,6 +219,13 @@ pub trait Schema {
         None
     }
 
+    /// Codes of events whose type name is not known from the code alone (a generic syscall
+    /// event names its syscall in a parameter): every event-type check may match them, so
+    /// [`Program::event_types`](crate::Program::event_types) always keeps them.
+    fn uncertain_event_codes(&self) -> Vec<u16> {
+        Vec::new()
+    }
+
     /// How many event codes there are (the universe of
     /// [`Program::event_types`](crate::Program::event_types)); 0 when the source has none.
     fn event_code_count(&self) -> usize {

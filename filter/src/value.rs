@@ -122,7 +122,7 @@ pub(crate) fn parse_constant(raw: &[u8], ty: Type, op: Op) -> Result<Owned, Stri
     }
     match ty {
         Type::Int(bits) => {
-            let v: i64 = text.parse().map_err(|_| not_number())?;
+            let v = parse_signed(text).ok_or_else(not_number)?;
             Ok(Owned::Int(truncate_signed(v, bits)))
         }
         Type::Uint(bits) => Ok(Owned::Uint(truncate_unsigned(
@@ -142,7 +142,12 @@ pub(crate) fn parse_constant(raw: &[u8], ty: Type, op: Op) -> Result<Owned, Stri
             "false" => Ok(Owned::Bool(false)),
             _ => Err(format!("{text} is not a valid boolean")),
         },
-        Type::Port => match parse_unsigned(text) {
+        Type::Port => match text
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| parse_unsigned(text))
+            .flatten()
+        {
             Some(v) => Ok(Owned::Uint(truncate_unsigned(v, 16))),
             None => service_port(text)
                 .map(|p| Owned::Uint(p as u64))
@@ -188,13 +193,38 @@ pub(crate) fn parse_constant(raw: &[u8], ty: Type, op: Op) -> Result<Owned, Stri
     }
 }
 
-/// A decimal unsigned number; a leading `-` wraps as C's `%u` does.
-fn parse_unsigned(text: &str) -> Option<u64> {
-    if let Some(neg) = text.strip_prefix('-') {
-        let v: u64 = neg.parse().ok()?;
-        return Some(v.wrapping_neg());
+/// The digits of a number as libsinsp's `sscanf` reads them: leading blanks and a sign
+/// allowed, nothing after; the sign and whether the digits overflow 64 bits.
+fn digits(text: &str) -> Option<(bool, Option<u64>)> {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, d) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if d.is_empty() || !d.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
     }
-    text.strip_prefix('+').unwrap_or(text).parse().ok()
+    Some((neg, d.parse::<u64>().ok()))
+}
+
+/// A decimal signed number; out of range it saturates, as `strtoll` does.
+fn parse_signed(text: &str) -> Option<i64> {
+    let (neg, v) = digits(text)?;
+    Some(match (neg, v) {
+        (false, Some(v)) => i64::try_from(v).unwrap_or(i64::MAX),
+        (true, Some(v)) if v <= i64::MAX as u64 + 1 => (v as i128).wrapping_neg() as i64,
+        (false, None) => i64::MAX,
+        (true, _) => i64::MIN,
+    })
+}
+
+/// A decimal unsigned number; a leading `-` wraps as C's `%u` does, and out of range it
+/// saturates.
+fn parse_unsigned(text: &str) -> Option<u64> {
+    let (neg, v) = digits(text)?;
+    let v = v.unwrap_or(u64::MAX);
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 pub(crate) fn truncate_signed(v: i64, bits: u8) -> i64 {
