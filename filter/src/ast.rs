@@ -304,7 +304,9 @@ pub fn write_value(f: &mut impl fmt::Write, s: &[u8]) -> fmt::Result {
                 '\n' => f.write_str("\\n")?,
                 '\r' => f.write_str("\\r")?,
                 '\t' => f.write_str("\\t")?,
-                '\\' => f.write_str("\\\\")?,
+                // Not `\\\\`: libsinsp's lexer never ends a quoted string at a quote that
+                // follows a backslash, so a value ending in one could not be read back.
+                '\\' => f.write_str("\\x5c")?,
                 '"' => f.write_str("\\\"")?,
                 '\0' => f.write_str("\\x00")?,
                 '\x0b' => f.write_str("\\x0b")?,
@@ -419,7 +421,8 @@ impl fmt::Display for Expr {
                 }
                 f.write_char(')')
             }
-            Expr::Not(e, _) => write!(f, "not {e}"),
+            // Parenthesised: `not not x` would read back as `x`.
+            Expr::Not(e, _) => write!(f, "not ({e})"),
             Expr::Ident(n, _) => f.write_str(n),
             Expr::Check(c) => {
                 write!(f, "{} {}", c.left, c.op.as_str())?;

@@ -453,11 +453,11 @@ mod tests {
             ok("evt.num>1 a n d evt.num<5"),
             "(evt.num > 1 and evt.num < 5)"
         );
-        assert_eq!(ok("not not proc.name=x"), "not proc.name = x");
+        assert_eq!(ok("not not proc.name=x"), "not (proc.name = x)");
         assert_eq!(ok("evt.num<1060 not evt.num>1050"), "evt.num < 1060");
         assert_eq!(
             ok("a.b=1 and c.d=2 not e.f=3"),
-            "(a.b = 1 and c.d = 2 and not e.f = 3)"
+            "(a.b = 1 and c.d = 2 and not (e.f = 3))"
         );
         assert_eq!(ok("(a.b=1 and) c.d=2"), "(a.b = 1 and c.d = 2)");
         assert_eq!(ok("proc.name containscurl"), "proc.name contains curl");
@@ -465,7 +465,7 @@ mod tests {
         assert_eq!(ok("fd.name in (,x)"), "fd.name in (\"\", x)");
         assert_eq!(ok("proc.name='curl\""), "proc.name = curl");
         assert_eq!(ok("proc.name=c\\x75rl"), "proc.name = curl");
-        assert_eq!(ok("proc.name=\"a\\tb\""), "proc.name = \"a\\\\tb\"");
+        assert_eq!(ok("proc.name=\"a\\tb\""), "proc.name = \"a\\x5ctb\"");
         assert_eq!(ok("proc.name="), "proc.name = \"\"");
         assert_eq!(ok("x.y exists and a.b=1"), "(x.y exists and a.b = 1)");
         assert_eq!(ok("x.y existsand a.b=1"), "(x.y exists and a.b = 1)");

@@ -58,7 +58,7 @@ impl ParseOptions {
 /// use strata_filter::{parse, ast::Expr};
 /// let e = parse("proc.name = bash and not fd.name contains /etc").unwrap();
 /// assert!(matches!(e, Expr::And(ref c, _) if c.len() == 2));
-/// assert_eq!(e.to_string(), "(proc.name = bash and not fd.name contains /etc)");
+/// assert_eq!(e.to_string(), "(proc.name = bash and not (fd.name contains /etc))");
 /// ```
 pub fn parse(text: &str) -> Result<Expr, Error> {
     parse_with(text, ParseOptions::default())
@@ -697,7 +697,7 @@ mod tests {
             "(a.b = 1 and c.d = 2 and e.f = 3)"
         );
         assert_eq!(ok("not not a.b exists"), "a.b exists");
-        assert_eq!(ok("not(a.b exists)"), "not a.b exists");
+        assert_eq!(ok("not(a.b exists)"), "not (a.b exists)");
         assert_eq!(
             ok("a.b exists and(c.d exists)"),
             "(a.b exists and c.d exists)"
