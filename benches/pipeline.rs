@@ -5,8 +5,12 @@
 //! - `pipeline/format`: state, then the format rendered into one reused buffer (hidden events
 //!   skipped as sdump skips them).
 //! - `pipeline/fd-name-contains`: state, then `fd.name` extracted and searched for a substring
-//!   that never matches, by hand (what a `fd.name contains X` filter will do; the filter
-//!   language does not exist yet).
+//!   that never matches, by hand (the floor under a `fd.name contains X` filter).
+//! - `pipeline/filter`: the front door, `strata::Events` with the filter
+//!   `evt.type in (open, openat) and fd.name contains /zzz` (what `sdump FILTER` does).
+//! - `filter-eval/NAME`: the evaluation alone of ten typical filters, per event (each event's
+//!   context is built untimed; the time is that of `Program::matches`, averaged over 16
+//!   calls per event).
 //!
 //! - `vs-sysdig/sysdig` and `vs-sysdig/sdump`: whole processes, `sysdig -r FILE -p FORMAT` and
 //!   `sdump -r FILE -p FORMAT` (the release example, built first) on the same larger capture
@@ -185,6 +189,91 @@ fn pipeline(c: &mut Criterion) {
             ))
         })
     });
+
+    let bytes = std::fs::read(capture_path("STRATA_PIPELINE_COPIES", 40)).expect("read");
+    g.bench_function("filter", |b| {
+        b.iter(|| {
+            let mut events = strata::Events::from_bytes(bytes.clone())
+                .and_then(|e| e.filter(PIPELINE_FILTER))
+                .expect("filter compiles");
+            let mut n = 0u64;
+            while let Some(ev) = events.next() {
+                n += ev.expect("valid capture").num();
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
+const PIPELINE_FILTER: &str = "evt.type in (open, openat) and fd.name contains /zzz";
+
+/// Ten filters of the kinds people write, by name.
+const FILTERS: &[(&str, &str)] = &[
+    ("type", "evt.type = open"),
+    ("type-and-contains", PIPELINE_FILTER),
+    ("proc-name", "proc.name = curl"),
+    ("fd-startswith", "fd.name startswith /etc"),
+    ("socket-port", "fd.typechar = 4 and fd.sport = 80"),
+    ("no-fd", "not fd.name exists"),
+    (
+        "name-list",
+        "proc.name in (bash, sh, zsh, curl, wget) and evt.dir = <",
+    ),
+    ("glob", "fd.name glob '/usr/lib/*.so*'"),
+    ("ancestor", "proc.aname = bash"),
+    ("failed-file", "evt.failed = true and fd.type = file"),
+];
+
+fn filter_eval(c: &mut Criterion) {
+    use strata_dissect::{FilterRecord, FilterSchema};
+    use strata_filter::{compile, parse};
+    let cap = capture();
+    let events = cap
+        .blocks()
+        .filter(|b| matches!(b, Ok(Block::Event(_))))
+        .count() as u64;
+    let opts = RenderOptions::default().with_tz(TimeZone::UTC);
+    let schema = FilterSchema::new(Registry::builtin(), opts.flavor);
+    let mut g = c.benchmark_group("filter-eval");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(events));
+    const REPEAT: u32 = 16;
+    for (name, text) in FILTERS {
+        let program = compile(&schema, &parse(text).expect("parses")).expect("compiles");
+        g.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                let mut scratch = String::new();
+                for _ in 0..iters {
+                    let mut insp = Inspector::new();
+                    for block in cap.blocks() {
+                        match block.expect("valid capture") {
+                            Block::Event(ev) => {
+                                let ctx = insp.process(&ev);
+                                let start = std::time::Instant::now();
+                                for _ in 0..REPEAT {
+                                    let mut rec = FilterRecord::with_scratch(
+                                        &ctx,
+                                        &opts,
+                                        std::mem::take(&mut scratch),
+                                    );
+                                    black_box(program.matches(&mut rec));
+                                    scratch = rec.into_scratch();
+                                }
+                                total += start.elapsed();
+                            }
+                            other => insp.process_block(&other),
+                        }
+                    }
+                }
+                total / REPEAT
+            })
+        });
+    }
     g.finish();
 }
 
@@ -236,5 +325,5 @@ fn vs_sysdig(c: &mut Criterion) {
     g.finish();
 }
 
-criterion::criterion_group!(benches, pipeline, vs_sysdig);
+criterion::criterion_group!(benches, pipeline, filter_eval, vs_sysdig);
 criterion::criterion_main!(benches);

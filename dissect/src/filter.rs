@@ -107,12 +107,26 @@ fn param_type(t: ParamType) -> Type {
 }
 
 /// The type of the first parameter called `name` in the event table.
-fn rawarg_type(name: &str) -> Option<Type> {
+fn first_param_type(name: &str) -> Option<ParamType> {
     (0..table::PPM_EVENT_MAX)
         .filter_map(table::event_info)
         .flat_map(|e| e.params.iter())
         .find(|p| p.name == name)
-        .map(|p| param_type(p.ty))
+        .map(|p| p.ty)
+}
+
+fn rawarg_type(name: &str) -> Option<Type> {
+    first_param_type(name).map(param_type)
+}
+
+/// Whether some event has a parameter called `name`.
+fn param_name_exists(name: &str) -> bool {
+    first_param_type(name).is_some() || crate::old_table::rawarg_type_029(name).is_some()
+}
+
+/// The first event code called `name` (`evt.type.is.NAME` matches it and the next code).
+pub(crate) fn first_code(name: &str) -> Option<u16> {
+    codes_by_name().get(name)?.first().copied()
 }
 
 /// Event codes by the names `evt.type` gives them: every event's name, and every syscall
@@ -154,6 +168,23 @@ impl Schema for FilterSchema<'_> {
             other => FieldError::BadArgument(other.to_string()),
         })?;
         let info = self.reg.info(id);
+        let bad = |why: String| Err(FieldError::BadArgument(why));
+        // What libsinsp's field parsers refuse (in both eras).
+        match (info.builtin, &parsed) {
+            (Some(B::EvtArg | B::EvtRawarg), Some(Arg::Name(n))) if !param_name_exists(n) => {
+                return bad(format!("unknown event argument {n}"));
+            }
+            // `evt.arg[x]`: a bracket argument must be a number.
+            (Some(B::EvtArg), Some(Arg::Name(_))) if arg.is_some() => {
+                return bad("the index of evt.arg[N] must be a number".into());
+            }
+            (Some(B::EvtTypeIs), Some(Arg::Name(n)))
+                if n.parse::<u16>().is_err() && first_code(n).is_none() =>
+            {
+                return bad(format!("unknown event type {n}"));
+            }
+            _ => {}
+        }
         let mut ty = field_type(info.ty);
         let rawarg_029 = info.ty == FieldType::Dynamic && self.flavor == Flavor::Sysdig029;
         if info.ty == FieldType::Dynamic {
@@ -166,6 +197,22 @@ impl Schema for FilterSchema<'_> {
             ty = found.ok_or_else(|| {
                 FieldError::BadArgument(format!("no event has a parameter called '{pname}'"))
             })?;
+            // Parameters whose values libsinsp cannot compare.
+            let first = if rawarg_029 {
+                crate::old_table::rawarg_type_029(pname)
+            } else {
+                first_param_type(pname)
+            };
+            let refused = match first {
+                Some(ParamType::Bytebuf | ParamType::Sigtype | ParamType::Double) => true,
+                Some(ParamType::Pid) => rawarg_029,
+                _ => false,
+            };
+            if refused {
+                return bad(format!(
+                    "evt.rawarg.{pname}: its type has no filter comparison"
+                ));
+            }
         }
         let one = |id, arg| FieldRef::new(self.reg, id, arg);
         let (kind, multi, plain) = match (info.builtin, &parsed) {
@@ -208,6 +255,8 @@ impl Schema for FilterSchema<'_> {
         if matches!(info.builtin, Some(B::EvtType)) {
             spec = spec.as_event_type();
         }
+        // A filter-only field that takes `=` alone.
+        spec.eq_only = matches!(info.builtin, Some(B::EvtAround));
         Ok(spec)
     }
 

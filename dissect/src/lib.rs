@@ -34,7 +34,7 @@
 
 pub mod error;
 pub mod fields;
-mod filter;
+pub(crate) mod filter;
 pub mod format;
 pub mod fuzzing;
 mod old_table;

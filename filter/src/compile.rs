@@ -343,10 +343,11 @@ impl<S: Schema> Compiler<'_, S> {
             }
         }
         let legacy = self.schema.dialect() == Dialect::Sysdig029;
-        // sysdig 0.29 ordered booleans and IPv4 addresses as numbers.
+        // sysdig 0.29 ordered booleans as numbers (addresses too, but only until an IPv6
+        // socket stopped it with an error: refused here).
         let ordered_2022 = legacy
             && matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge)
-            && matches!(shape.ty, Type::Bool | Type::Ipv4Addr | Type::IpAddr)
+            && shape.ty == Type::Bool
             && !shape.list;
         if !ordered_2022 {
             comparable(op, c.modifier, shape).map_err(op_err)?;

@@ -142,17 +142,19 @@ pub(crate) fn parse_constant(raw: &[u8], ty: Type, op: Op) -> Result<Owned, Stri
             "false" => Ok(Owned::Bool(false)),
             _ => Err(format!("{text} is not a valid boolean")),
         },
-        Type::Port => match text
-            .bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| parse_unsigned(text))
-            .flatten()
-        {
-            Some(v) => Ok(Owned::Uint(truncate_unsigned(v, 16))),
-            None => service_port(text)
-                .map(|p| Owned::Uint(p as u64))
-                .ok_or_else(|| format!("unrecognized port {text}")),
-        },
+        // Digits go through a C++ int (an error beyond it), then 16 bits; else a service name.
+        Type::Port if text.is_empty() => Ok(Owned::Uint(0)),
+        Type::Port => {
+            match (!text.is_empty() && text.bytes().all(|c| c.is_ascii_digit())).then(|| {
+                text.parse::<i32>()
+                    .map_err(|_| format!("{text} is not a valid port"))
+            }) {
+                Some(v) => Ok(Owned::Uint(truncate_unsigned(v? as u64, 16))),
+                None => service_port(text)
+                    .map(|p| Owned::Uint(p as u64))
+                    .ok_or_else(|| format!("unrecognized port {text}")),
+            }
+        }
         Type::Charbuf | Type::Fspath | Type::Bytebuf => {
             Ok(Owned::Bytes(SmallVec::from_slice(text.as_bytes())))
         }

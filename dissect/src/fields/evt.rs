@@ -207,8 +207,16 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Direction::Exit => "<",
         })),
         B::EvtType => Some(Value::Str(type_name_in(ev, opts.flavor))),
+        // libsinsp: a number names one event code; a name, its first code and the next one
+        // (its enter and exit).
         B::EvtTypeIs => {
-            let is = arg.and_then(Arg::name) == Some(type_name(ev));
+            let name = arg.and_then(Arg::name)?;
+            let code = ev.event_type;
+            let is = match name.parse::<u16>() {
+                Ok(n) => code == n,
+                Err(_) => crate::filter::first_code(name)
+                    .is_some_and(|j| code == j || code == j.wrapping_add(1)),
+            };
             Some(Value::U64(is as u64))
         }
         B::SyscallType => {
