@@ -224,6 +224,14 @@ impl Events {
                 }
                 break p;
             };
+            // An event of a type the filter cannot match: refused without looking at it.
+            if !program.event_types().contains(ev.event_type) {
+                let p = self.insp.update_refused(ev);
+                if !p.is_hidden() && p.prefiltered().is_none() {
+                    self.insp.refused();
+                }
+                continue;
+            }
             let (opts, scratch) = (&self.opts, &mut self.scratch);
             let mut run = |ctx: &EventCtx<'_>| passes(program, ctx, opts, scratch);
             // sysdig 0.29 ran filters inside its state engine; the inspector knows where.

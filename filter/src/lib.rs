@@ -17,23 +17,31 @@
 //! operators `= == != < <= > >= contains icontains bcontains startswith bstartswith endswith
 //! glob iglob regex in intersects pmatch exists`; value lists `(a, 'b c', 3)`; quoted strings
 //! with `\b \f \n \r \t \\ \/ \xHH` and the quote's escape; field arguments (`proc.aname[2]`,
-//! `evt.arg.fd`); transformers `tolower toupper b64 basename len join concat` and `val()` for
+//! `evt.arg.fd`); transformers `tolower toupper b64 basename len join concat getopt` and `val()` for
 //! comparing two fields; the `oneof anyof allof` modifiers. A missing field makes every
 //! comparison false, `!=` included; `not` is how to ask for its absence. Nesting is bounded
-//! ([`ParseOptions::max_depth`]). Not supported yet: the `getopt` transformer.
+//! ([`ParseOptions::max_depth`]).
 //!
 //! # Two eras
 //!
-//! [`Dialect::Sysdig029`] reads filters as sysdig 0.29.3 (libsinsp of 2022) did where the
-//! same text meant something else then; everything only today's language has is accepted
-//! too. The differences:
+//! [`Dialect::Sysdig029`] (given to [`parse_with`], and answered by a schema's
+//! [`Schema::dialect`]) reads and compares filters as sysdig 0.29.3 (libsinsp of 2022) did,
+//! where the same text meant something else then; everything only today's language has is
+//! accepted too. Reading: the text is first read by the 2022 scanner (its rules are on the
+//! `legacy` module: keywords found letter by letter, a `not` that does not toggle, no
+//! precedence, `==` as `=` with a value starting with `=`, values up to the next blank or
+//! bracket with `\\`, `\"` and `\xHH` escapes in all of them, empty values, `in` on
+//! `proc.apid` comparing the process's own pid), and only if it refuses the text, by today's
+//! grammar. Comparing:
 //!
-//! * string escapes in values: only `\\`, `\"` and `\xHH`; any other backslash pair is kept
-//!   as written;
-//! * `<`, `<=`, `>`, `>=` take any value (a string field compares as text), where today's
-//!   parser wants a number;
-//! * unknown event type names in `evt.type` checks match nothing instead of being an error
-//!   (a [`Schema::strict_event_types`] decision of the event source).
+//! * `pmatch` compares path components exactly (today's treats `?`, `*`, `[` as globs);
+//! * booleans may be ordered (`evt.failed > false`);
+//! * an address and a constant of the other family compare their raw bytes as sysdig 0.29
+//!   did (`fd.ip = ::` matches 0.0.0.0); today's: `=` false, `!=` true.
+//!
+//! Not reproduced (sysdig 0.29 accepted these, today's libsinsp refuses them, and so does
+//! this crate): IPv6 networks without a prefix length (`fd.net = 2600::`, which sysdig 0.29
+//! read as a /64), and `<`/`>` on addresses.
 //!
 //! ```
 //! use strata_filter::{compile, parse, FieldError, FieldSpec, Record, Schema, Type, Value};

@@ -870,7 +870,16 @@ impl Inspector {
         filter: &mut dyn FnMut(&EventCtx<'_>) -> bool,
     ) -> Processed {
         self.filtering |= self.cfg.filter_in_parser;
-        Processed(self.step(ev, Some(filter)))
+        Processed(self.step(ev, Some(Prefilter::Ask(filter))))
+    }
+
+    /// [`update_filtered`](Self::update_filtered) for an event the caller knows the filter
+    /// refuses (one of a type the filter cannot match), without building a context to ask
+    /// it. Call [`refused`](Self::refused) after it if it was parsed anyway
+    /// ([`Processed::prefiltered`] is `None`).
+    pub fn update_refused(&mut self, ev: &Event<'_>) -> Processed {
+        self.filtering |= self.cfg.filter_in_parser;
+        Processed(self.step(ev, Some(Prefilter::Refused)))
     }
 
     /// Tells the inspector that the filter refused the event last given to
@@ -995,7 +1004,10 @@ impl Inspector {
                     container: false,
                     prefiltered: None,
                 };
-                let pass = f(&self.context(*ev, before));
+                let pass = match f {
+                    Prefilter::Ask(f) => f(&self.context(*ev, before)),
+                    Prefilter::Refused => false,
+                };
                 prefiltered = Some(pass);
                 if !pass {
                     // sysdig 0.29 forgot the thread's last event, so the exit of a refused
@@ -1301,7 +1313,12 @@ fn stored_by_2022_parser(ev: &Event<'_>) -> bool {
 }
 
 /// A filter that runs inside the state engine.
-type Prefilter<'f> = &'f mut dyn FnMut(&EventCtx<'_>) -> bool;
+enum Prefilter<'f> {
+    /// Asks the filter.
+    Ask(&'f mut dyn FnMut(&EventCtx<'_>) -> bool),
+    /// The caller knows the filter refuses the event (its type cannot match).
+    Refused,
+}
 
 /// What [`Inspector::update`] did with one event: enough to build its context.
 #[derive(Debug, Clone, Copy)]
