@@ -406,6 +406,10 @@ fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> boo
 impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
     type Field = FilterField;
 
+    fn event_code(&self) -> Option<u16> {
+        Some(self.view.event().event_type)
+    }
+
     fn extract(&mut self, field: &FilterField, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
         match &field.kind {
             Kind::One(r) => match r.extract(self.view, self.opts, &mut self.scratch) {

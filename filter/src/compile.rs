@@ -433,7 +433,14 @@ impl<S: Schema> Compiler<'_, S> {
             }
             (r, _) => r,
         };
+        let codes = (event_type
+            && c.modifier.is_none()
+            && matches!(op, Op::Eq | Op::Ne | Op::In)
+            && self.schema.event_code_count() > 0)
+            .then(|| self.code_sets(&c.right))
+            .flatten();
         Ok(Leaf {
+            codes,
             lhs,
             ty: shape.ty,
             op,
@@ -490,6 +497,30 @@ impl<S: Schema> Compiler<'_, S> {
             return Ok(Right::Regex(res.into_boxed_slice()));
         }
         Ok(Right::Consts(out.into_boxed_slice()))
+    }
+
+    /// The codes an event-type check's values name, and the uncertain codes; `None` when a
+    /// value names none the schema knows (the check then compares names).
+    #[allow(clippy::type_complexity)]
+    fn code_sets(&self, right: &Rhs) -> Option<Box<(EventTypes, EventTypes)>> {
+        let n = self.schema.event_code_count();
+        let values: Vec<&[u8]> = match right {
+            Rhs::Value(v, _) => vec![v],
+            Rhs::List(items, _) => items.iter().map(|(v, _)| &v[..]).collect(),
+            Rhs::ListName(v, _) => vec![v.as_bytes()],
+            _ => return None,
+        };
+        let mut named = EventTypes::none(n);
+        for v in values {
+            for code in self.schema.event_codes(std::str::from_utf8(v).ok()?)? {
+                named.insert(code);
+            }
+        }
+        let mut uncertain = EventTypes::none(n);
+        for code in self.schema.uncertain_event_codes() {
+            uncertain.insert(code);
+        }
+        Some(Box::new((named, uncertain)))
     }
 
     fn warn_field_value(&mut self, v: &[u8], span: &Range<usize>) {

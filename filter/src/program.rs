@@ -70,6 +70,9 @@ pub(crate) struct Leaf<F> {
     pub right: Right<F>,
     /// Addresses compare as sysdig 0.29 compared them (raw bytes across families).
     pub legacy: bool,
+    /// For `evt.type =`/`!=`/`in` on the field itself: the codes the names name and the
+    /// uncertain codes, so that the check is a lookup.
+    pub codes: Option<Box<(EventTypes, EventTypes)>>,
 }
 
 type Values = SmallVec<[Owned; 4]>;
@@ -114,6 +117,13 @@ impl<F> Node<F> {
 
 impl<F> Leaf<F> {
     fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        if let (Some(sets), Some(code)) = (&self.codes, rec.event_code()) {
+            let (named, uncertain) = &**sets;
+            if !uncertain.contains_exact(code) {
+                let member = named.contains_exact(code);
+                return if self.op == Op::Ne { !member } else { member };
+            }
+        }
         let rhs_values: Values;
         let consts: &[Owned] = match &self.right {
             Right::Source(src) => {
@@ -746,6 +756,12 @@ impl EventTypes {
         if self.universe == 0 {
             return true;
         }
+        c < self.universe && self.words[c / 64] & (1 << (c % 64)) != 0
+    }
+
+    /// Whether `code` is in the set (none when the universe is empty).
+    pub(crate) fn contains_exact(&self, code: u16) -> bool {
+        let c = code as usize;
         c < self.universe && self.words[c / 64] & (1 << (c % 64)) != 0
     }
 

@@ -52,6 +52,13 @@ pub trait Record {
     /// extraction, which makes every comparison false). A single-valued field calls `each`
     /// once; a list may call it any number of times, including none.
     fn extract(&mut self, field: &Self::Field, each: &mut dyn FnMut(Value<'_>) -> bool) -> bool;
+
+    /// The event's type code, if the source has codes (the ones of
+    /// [`Schema::event_codes`](crate::Schema::event_codes)): an event-type check then tests
+    /// the code instead of comparing names.
+    fn event_code(&self) -> Option<u16> {
+        None
+    }
 }
 
 /// A value that owns its bytes: constants, and values copied out of an event when two fields
