@@ -135,12 +135,7 @@ const AWAITING_FIELDS: &[(&str, &str)] = &[
     ("fd.uid exists", "fd.uid is not implemented"),
     ("fd.cproto exists", "fd.cproto is not implemented"),
     ("fd.dev>0", "fd.dev is not implemented"),
-    ("fd.lip=127.0.0.1", "fd.lip/fd.rip are not implemented"),
-    ("fd.lip=172.17.0.4", "fd.lip/fd.rip are not implemented"),
-    ("fd.rip!=127.0.0.1", "fd.lip/fd.rip are not implemented"),
     ("fd.sip.name != foo", "fd.*ip.name are not implemented"),
-    ("fd.rnet=172.0.0.0/8", "fd.lnet/fd.rnet are not implemented"),
-    ("fd.lport=47192", "fd.lport/fd.rport are not implemented"),
     ("fdlist.names contains /dev", "fdlist.* are not implemented"),
     ("fdlist.nums contains 3", "fdlist.* are not implemented"),
     (

@@ -303,6 +303,11 @@ fn fd_view(f: &FdInfo) -> FdView<'_> {
 trait CtxExt<'a> {
     fn parent(&self, t: &ThreadInfo) -> Option<&'a ThreadInfo>;
     fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
+    /// Whether an IPv4 address is this machine's (see the implementation).
+    fn is_local_v4(&self, addr: std::net::Ipv4Addr, opts: &RenderOptions) -> bool;
+    /// Whether an IPv6 address is this machine's.
+    fn is_local_v6(&self, addr: std::net::Ipv6Addr) -> bool;
+
     fn fd_field<'s>(
         &'s self,
         b: B,
@@ -334,6 +339,35 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             steps += 1;
         }
         Some(leader)
+    }
+
+    /// Whether an IPv4 address is this machine's: an interface's, or for sysdig 0.29 also
+    /// the address of the thread's container (or of any container when it has none).
+    fn is_local_v4(&self, addr: std::net::Ipv4Addr, opts: &RenderOptions) -> bool {
+        let in_container = opts.flavor == Flavor::Sysdig029
+            && self.thread().is_some_and(|t| {
+                !t.container_id.is_empty()
+                    && self
+                        .inspector()
+                        .containers()
+                        .is_local_ipv4(&t.container_id, addr)
+            });
+        in_container
+            || self
+                .inspector()
+                .interfaces()
+                .iter()
+                .any(|i| matches!(i.addr, InterfaceAddr::V4 { addr: a, .. } if a == addr))
+    }
+
+    /// Whether an IPv6 address is in the /64 of one of this machine's (never inside a
+    /// container).
+    fn is_local_v6(&self, addr: std::net::Ipv6Addr) -> bool {
+        self.thread().is_some_and(|t| t.container_id.is_empty())
+            && self.inspector().interfaces().iter().any(|i| {
+                matches!(i.addr, InterfaceAddr::V6 { addr: a, .. }
+                    if a.octets()[..8] == addr.octets()[..8])
+            })
     }
 
     fn fd_field<'s>(
@@ -460,34 +494,71 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                         SockInfo::V4 { dip, .. } => dip,
                         _ => std::net::Ipv4Addr::UNSPECIFIED,
                     };
-                    // sysdig 0.29 also counted the address of the thread's container (or,
-                    // when it has none, of any container) as the machine's.
-                    let in_container = opts.flavor == Flavor::Sysdig029
-                        && self.thread().is_some_and(|t| {
-                            !t.container_id.is_empty()
-                                && self
-                                    .inspector()
-                                    .containers()
-                                    .is_local_ipv4(&t.container_id, dip)
-                        });
-                    in_container
-                        || self.inspector().interfaces().iter().any(
-                            |i| matches!(i.addr, InterfaceAddr::V4 { addr, .. } if addr == dip),
-                        )
+                    self.is_local_v4(dip, opts)
                 }
                 (FdType::Ipv6Sock, sock) => {
                     let dip = match sock {
                         SockInfo::V6 { dip, .. } => dip,
                         _ => std::net::Ipv6Addr::UNSPECIFIED,
                     };
-                    self.thread().is_some_and(|t| t.container_id.is_empty())
-                        && self.inspector().interfaces().iter().any(|i| {
-                            matches!(i.addr, InterfaceAddr::V6 { addr, .. }
-                                if addr.octets()[..8] == dip.octets()[..8])
-                        })
+                    self.is_local_v6(dip)
                 }
                 _ => false,
             }),
+            // Local and remote ends of a connection with a role: the client's address is
+            // this machine's (as `fd.is_server` tells it) or not.
+            B::FdLip | B::FdRip | B::FdLnet | B::FdRnet | B::FdLport | B::FdRport
+                if f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) != 0 =>
+            {
+                let local_wanted = matches!(b, B::FdLip | B::FdLnet | B::FdLport);
+                let port = matches!(b, B::FdLport | B::FdRport);
+                let (sip, sport, dip, dport, client_local) = match (f.ty, f.sock) {
+                    (FdType::Ipv4Sock, sock) => {
+                        let (sip, sport, dip, dport) = match sock {
+                            SockInfo::V4 {
+                                sip,
+                                sport,
+                                dip,
+                                dport,
+                            } => (sip, sport, dip, dport),
+                            _ => (
+                                std::net::Ipv4Addr::UNSPECIFIED,
+                                0,
+                                std::net::Ipv4Addr::UNSPECIFIED,
+                                0,
+                            ),
+                        };
+                        let l = self.is_local_v4(sip, opts);
+                        (Value::Ipv4(sip), sport, Value::Ipv4(dip), dport, l)
+                    }
+                    (FdType::Ipv6Sock, sock) => {
+                        let (sip, sport, dip, dport) = match sock {
+                            SockInfo::V6 {
+                                sip,
+                                sport,
+                                dip,
+                                dport,
+                            } => (sip, sport, dip, dport),
+                            _ => (
+                                std::net::Ipv6Addr::UNSPECIFIED,
+                                0,
+                                std::net::Ipv6Addr::UNSPECIFIED,
+                                0,
+                            ),
+                        };
+                        let l = self.is_local_v6(sip);
+                        (Value::Ipv6(sip), sport, Value::Ipv6(dip), dport, l)
+                    }
+                    _ => return None,
+                };
+                let client_side = local_wanted == client_local;
+                match (port, client_side) {
+                    (false, true) => sip,
+                    (false, false) => dip,
+                    (true, true) => Value::Port(sport),
+                    (true, false) => Value::Port(dport),
+                }
+            }
             _ => return None,
         };
         Some(v)
