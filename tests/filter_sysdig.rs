@@ -226,19 +226,6 @@ fn sysdig_only() -> bool {
     std::env::var_os("STRATA_FILTER_SYSDIG_ONLY").is_some_and(|v| v == "1")
 }
 
-/// The old-format captures: all of `../shared/corpus`, and those of `../shared/corpus-wild`
-/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format);
-/// `None` (skipped) without them.
-fn old_format_captures() -> Option<Vec<PathBuf>> {
-    let mut files = common::corpus("corpus")?;
-    files.extend(
-        common::corpus("corpus-wild")?
-            .into_iter()
-            .filter(|f| !f.with_extension("state.txt").exists()),
-    );
-    Some(files)
-}
-
 fn stem(file: &Path) -> String {
     file.file_stem().unwrap().to_string_lossy().into_owned()
 }
@@ -354,7 +341,7 @@ fn report(text: &str) {
 
 #[test]
 fn filters_select_what_sysdig_selects() {
-    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
+    let (Some(files), Some(sysdig)) = (common::old_format_captures(), common::sysdig()) else {
         return;
     };
     let mut filters = accepted();
@@ -527,7 +514,7 @@ fn sysdig_refusal(sysdig: &Path, files: &[PathBuf], filter: &str) -> Option<Stri
 
 #[test]
 fn refused_filters_are_refused() {
-    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
+    let (Some(files), Some(sysdig)) = (common::old_format_captures(), common::sysdig()) else {
         return;
     };
     let mut filters = refused();

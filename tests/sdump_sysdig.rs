@@ -126,7 +126,7 @@ fn run_sdump(file: &Path, format: Option<&str>) -> String {
 
 #[test]
 fn sdump_matches_sysdig_0_29() {
-    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
+    let (Some(files), Some(sysdig)) = (common::old_format_captures(), common::sysdig()) else {
         return;
     };
     let mut failures = String::new();
@@ -188,19 +188,6 @@ fn sdump_matches_sysdig_0_29() {
     );
 }
 
-/// The old-format captures: all of `../shared/corpus`, and those of `../shared/corpus-wild`
-/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format);
-/// `None` (skipped) without them.
-fn old_format_captures() -> Option<Vec<std::path::PathBuf>> {
-    let mut files = common::corpus("corpus")?;
-    files.extend(
-        common::corpus("corpus-wild")?
-            .into_iter()
-            .filter(|f| !f.with_extension("state.txt").exists()),
-    );
-    Some(files)
-}
-
 /// `bytes` (a little-endian capture) with the event blocks `drop` picks (given their index
 /// from 0 and their event type) left out; every other block is kept, so the tables at its
 /// start still describe the machine as it was then.
@@ -244,7 +231,7 @@ fn drop_events(bytes: &[u8], drop: impl Fn(usize, u16) -> bool) -> Vec<u8> {
 #[test]
 fn sdump_matches_sysdig_0_29_on_derived_captures() {
     const PROCINFO_E: u16 = 234;
-    let (Some(files), Some(sysdig)) = (old_format_captures(), common::sysdig()) else {
+    let (Some(files), Some(sysdig)) = (common::old_format_captures(), common::sysdig()) else {
         return;
     };
     let dir = std::env::temp_dir().join(format!("strata-derived-{}", std::process::id()));

@@ -508,55 +508,24 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             // Local and remote ends of a connection with a role: the client's address is
             // this machine's (as `fd.is_server` tells it) or not.
             B::FdLip | B::FdRip | B::FdLnet | B::FdRnet | B::FdLport | B::FdRport
-                if f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) != 0 =>
+                if matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock)
+                    && f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) != 0 =>
             {
-                let local_wanted = matches!(b, B::FdLip | B::FdLnet | B::FdLport);
-                let port = matches!(b, B::FdLport | B::FdRport);
-                let (sip, sport, dip, dport, client_local) = match (f.ty, f.sock) {
-                    (FdType::Ipv4Sock, sock) => {
-                        let (sip, sport, dip, dport) = match sock {
-                            SockInfo::V4 {
-                                sip,
-                                sport,
-                                dip,
-                                dport,
-                            } => (sip, sport, dip, dport),
-                            _ => (
-                                std::net::Ipv4Addr::UNSPECIFIED,
-                                0,
-                                std::net::Ipv4Addr::UNSPECIFIED,
-                                0,
-                            ),
-                        };
-                        let l = self.is_local_v4(sip, opts);
-                        (Value::Ipv4(sip), sport, Value::Ipv4(dip), dport, l)
-                    }
-                    (FdType::Ipv6Sock, sock) => {
-                        let (sip, sport, dip, dport) = match sock {
-                            SockInfo::V6 {
-                                sip,
-                                sport,
-                                dip,
-                                dport,
-                            } => (sip, sport, dip, dport),
-                            _ => (
-                                std::net::Ipv6Addr::UNSPECIFIED,
-                                0,
-                                std::net::Ipv6Addr::UNSPECIFIED,
-                                0,
-                            ),
-                        };
-                        let l = self.is_local_v6(sip);
-                        (Value::Ipv6(sip), sport, Value::Ipv6(dip), dport, l)
-                    }
-                    _ => return None,
+                let ends = StateView::fd_ends(self)?;
+                let client_local = match ends.ips[0]? {
+                    std::net::IpAddr::V4(a) => self.is_local_v4(a, opts),
+                    std::net::IpAddr::V6(a) => self.is_local_v6(a),
                 };
-                let client_side = local_wanted == client_local;
-                match (port, client_side) {
-                    (false, true) => sip,
-                    (false, false) => dip,
-                    (true, true) => Value::Port(sport),
-                    (true, false) => Value::Port(dport),
+                let local_wanted = matches!(b, B::FdLip | B::FdLnet | B::FdLport);
+                // End 0 is the client, end 1 the server.
+                let end = usize::from(local_wanted != client_local);
+                if matches!(b, B::FdLport | B::FdRport) {
+                    Value::Port(ends.ports[end]?)
+                } else {
+                    match ends.ips[end]? {
+                        std::net::IpAddr::V4(a) => Value::Ipv4(a),
+                        std::net::IpAddr::V6(a) => Value::Ipv6(a),
+                    }
                 }
             }
             _ => return None,

@@ -155,43 +155,32 @@ impl<'t> Parser<'t> {
     }
 
     fn or(&mut self) -> Result<Expr, Error> {
-        self.enter()?;
-        let start = self.lx.pos;
-        self.lx.blank();
-        let mut children = vec![self.and()?];
-        self.lx.blank();
-        while self.token("or") {
-            let child = if self.lx.blank() {
-                self.and()?
-            } else if self.token("(") {
-                self.embedded()?
-            } else {
-                return Err(self.err("expected blank or '(' after 'or'"));
-            };
-            children.push(child);
-            self.lx.blank();
-        }
-        self.leave();
-        Ok(if children.len() == 1 {
-            children.pop().expect("one child")
-        } else {
-            Expr::Or(children, start..self.lx.pos)
-        })
+        self.chain("or", Self::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, Error> {
+        self.chain("and", Self::not, Expr::And)
+    }
+
+    /// `next { word (Blank next | '(' Or ')') }`, flattened into one `make` node.
+    fn chain(
+        &mut self,
+        word: &'static str,
+        next: fn(&mut Self) -> Result<Expr, Error>,
+        make: fn(Vec<Expr>, crate::ast::Span) -> Expr,
+    ) -> Result<Expr, Error> {
         self.enter()?;
         let start = self.lx.pos;
         self.lx.blank();
-        let mut children = vec![self.not()?];
+        let mut children = vec![next(self)?];
         self.lx.blank();
-        while self.token("and") {
+        while self.token(word) {
             let child = if self.lx.blank() {
-                self.not()?
+                next(self)?
             } else if self.token("(") {
                 self.embedded()?
             } else {
-                return Err(self.err("expected blank or '(' after 'and'"));
+                return Err(self.err(format!("expected blank or '(' after '{word}'")));
             };
             children.push(child);
             self.lx.blank();
@@ -200,7 +189,7 @@ impl<'t> Parser<'t> {
         Ok(if children.len() == 1 {
             children.pop().expect("one child")
         } else {
-            Expr::And(children, start..self.lx.pos)
+            make(children, start..self.lx.pos)
         })
     }
 

@@ -990,20 +990,20 @@ impl Inspector {
             && self.unpaired_exit
             && !(self.filtering && code == WRITE_X);
         let fd_flags = EventFlags::CREATES_FD | EventFlags::USES_FD | EventFlags::DESTROYS_FD;
+        let before = Applied {
+            tid,
+            uses_fd: eflags & fd_flags != 0,
+            enter_valid,
+            prev_ts,
+            first_ts,
+            initial_state,
+            unpaired,
+            container: false,
+            prefiltered: None,
+        };
         let mut prefiltered = None;
         if let Some(f) = filter {
             if self.cfg.filter_in_parser && eflags & EventFlags::MODIFIES_STATE == 0 {
-                let before = Applied {
-                    tid,
-                    uses_fd: eflags & fd_flags != 0,
-                    enter_valid,
-                    prev_ts,
-                    first_ts,
-                    initial_state,
-                    unpaired,
-                    container: false,
-                    prefiltered: None,
-                };
                 let pass = match f {
                     Prefilter::Ask(f) => f(&self.context(*ev, before)),
                     Prefilter::Refused => false,
@@ -1086,15 +1086,9 @@ impl Inspector {
             container_event_thread(t, ev);
         }
         Applied {
-            tid,
-            uses_fd: eflags & fd_flags != 0,
-            enter_valid,
-            prev_ts,
-            first_ts,
-            initial_state,
-            unpaired,
             container,
             prefiltered,
+            ..before
         }
     }
 

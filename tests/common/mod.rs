@@ -78,3 +78,16 @@ pub fn run_sysdig(sysdig: &Path, file: &Path, args: &[&str]) -> String {
         .expect("run sysdig");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The old-format captures: all of `../shared/corpus`, and those of `../shared/corpus-wild`
+/// that have no libsinsp answers beside them (`NAME.state.txt` marks libsinsp's own format);
+/// `None` (skipped) without them.
+pub fn old_format_captures() -> Option<Vec<PathBuf>> {
+    let mut files = corpus("corpus")?;
+    files.extend(
+        corpus("corpus-wild")?
+            .into_iter()
+            .filter(|f| !f.with_extension("state.txt").exists()),
+    );
+    Some(files)
+}
