@@ -28,6 +28,9 @@ pub enum Error {
         /// What is wrong, and where.
         error: strata_filter::Error,
     },
+    /// Rules files that do not load or compile (Falco's report of them).
+    #[error("{0}")]
+    Rules(String),
     /// A field name that names no field.
     #[error(transparent)]
     Field(#[from] strata_dissect::Error),

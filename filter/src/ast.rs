@@ -34,6 +34,73 @@ impl Expr {
             Expr::Check(c) => c.span.clone(),
         }
     }
+
+    /// Moves every span of the tree `by` bytes on: for a layer that splices trees parsed
+    /// from several texts into one (Falco's macros) and keeps each text at its own offset,
+    /// so that an error's span still says which text, and where in it.
+    pub fn offset_spans(&mut self, by: usize) {
+        fn sp(s: &mut Span, by: usize) {
+            s.start += by;
+            s.end += by;
+        }
+        fn field(f: &mut Field, by: usize) {
+            sp(&mut f.span, by);
+        }
+        fn transform(t: &mut Transform, by: usize) {
+            sp(&mut t.span, by);
+            for a in &mut t.args {
+                targ(a, by);
+            }
+        }
+        fn targ(a: &mut TArg, by: usize) {
+            match a {
+                TArg::Field(f) => field(f, by),
+                TArg::Transform(t) => transform(t, by),
+                TArg::Value(_, s) => sp(s, by),
+                TArg::List(items, s) => {
+                    sp(s, by);
+                    for i in items {
+                        targ(i, by);
+                    }
+                }
+            }
+        }
+        fn operand(o: &mut Operand, by: usize) {
+            match o {
+                Operand::Field(f) => field(f, by),
+                Operand::Transform(t) => transform(t, by),
+            }
+        }
+        match self {
+            Expr::And(c, s) | Expr::Or(c, s) => {
+                sp(s, by);
+                for x in c {
+                    x.offset_spans(by);
+                }
+            }
+            Expr::Not(x, s) => {
+                sp(s, by);
+                x.offset_spans(by);
+            }
+            Expr::Ident(_, s) => sp(s, by),
+            Expr::Check(c) => {
+                sp(&mut c.span, by);
+                sp(&mut c.op_span, by);
+                operand(&mut c.left, by);
+                match &mut c.right {
+                    Rhs::None => {}
+                    Rhs::Value(_, s) | Rhs::ListName(_, s) => sp(s, by),
+                    Rhs::List(items, s) => {
+                        sp(s, by);
+                        for (_, s) in items {
+                            sp(s, by);
+                        }
+                    }
+                    Rhs::Operand(o) => operand(o, by),
+                }
+            }
+        }
+    }
 }
 
 /// `LEFT OP [MODIFIER] RIGHT`, or `LEFT exists`.
