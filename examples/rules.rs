@@ -15,6 +15,10 @@
 //! zone of `TZ`), or with `-j` Falco's JSON. Rules of event sources other than `syscall` are
 //! listed on stderr as not runnable here. `--no-index` tries every rule on every event (the
 //! same alerts, to measure what the event-type index saves).
+//!
+//! `--conditions` prints each enabled rule's compiled condition (lists, exceptions and macros
+//! in place), `NAME<TAB>CONDITION` a line, as the era of `--flavor` (default `libsinsp-0.25`,
+//! or `sysdig-0.29`) compiled it: what `sysdig -r CAPTURE CONDITION` can be asked to compare.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -22,7 +26,7 @@ use std::process::ExitCode;
 use strata::rules::Priority;
 use strata::{Events, Rules};
 
-const USAGE: &str = "usage: rules -V [-v] RULES.yaml...\n       rules -r CAPTURE [-j] [--min-priority P] [--no-index] RULES.yaml...";
+const USAGE: &str = "usage: rules -V [-v] RULES.yaml...\n       rules -r CAPTURE [-j] [--min-priority P] [--no-index] RULES.yaml...\n       rules --conditions [--flavor sysdig-0.29|libsinsp-0.25] RULES.yaml...";
 
 fn main() -> ExitCode {
     let mut validate = false;
@@ -31,6 +35,8 @@ fn main() -> ExitCode {
     let mut json = false;
     let mut index = true;
     let mut min = None;
+    let mut conditions = false;
+    let mut flavor = strata::dissect::Flavor::Libsinsp025;
     let mut files = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -39,6 +45,15 @@ fn main() -> ExitCode {
             "-v" => verbose = true,
             "-j" => json = true,
             "--no-index" => index = false,
+            "--conditions" => conditions = true,
+            "--flavor" => match args.next().as_deref() {
+                Some("sysdig-0.29") => flavor = strata::dissect::Flavor::Sysdig029,
+                Some("libsinsp-0.25") => flavor = strata::dissect::Flavor::Libsinsp025,
+                _ => {
+                    eprintln!("--flavor needs sysdig-0.29 or libsinsp-0.25");
+                    return ExitCode::from(2);
+                }
+            },
             "-r" => capture = args.next(),
             "--min-priority" => match args.next().map(|p| p.parse::<Priority>()) {
                 Some(Ok(p)) => min = Some(p),
@@ -58,7 +73,7 @@ fn main() -> ExitCode {
             _ => files.push(a),
         }
     }
-    if files.is_empty() || validate == capture.is_some() {
+    if files.is_empty() || [validate, capture.is_some(), conditions].iter().filter(|&&b| b).count() != 1 {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
@@ -95,6 +110,13 @@ fn main() -> ExitCode {
     };
     if let Some(p) = min {
         rules.set_min_priority(p);
+    }
+    if conditions {
+        for r in rules.rule_set(flavor).rules().iter().filter(|r| r.enabled) {
+            let _ = writeln!(out, "{}\t{}", r.name, r.condition);
+        }
+        let _ = out.flush();
+        return ExitCode::SUCCESS;
     }
     let path = capture.unwrap_or_default();
     let events = match Events::open(&path) {
