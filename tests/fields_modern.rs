@@ -1,7 +1,7 @@
 //! The libsinsp 0.25 fields Falco's rules use that sysdig 0.29.3 lacked (`proc.pexe`,
-//! `proc.aexe`, `fd.nameraw`, `thread.cap_effective`, `proc.exe_ino`, ...), with the related
-//! ones they build on (`proc.exepath`, `proc.vpgid`), against libsinsp 0.25's own values: for
-//! every event of every capture of `../shared/corpus-modern` (answers in
+//! `proc.aexe`, `fd.nameraw`, `thread.cap_effective`, `proc.exe_ino`, `fs.path.nameraw`, ...),
+//! with the related ones they build on (`proc.exepath`, `proc.vpgid`), against libsinsp 0.25's
+//! own values: for every event of every capture of `../shared/corpus-modern` (answers in
 //! `../shared/golden-modern/NAME.fields.json.gz`) and of the libsinsp-format captures of
 //! `../shared/corpus-wild` (answers beside them), each field's typed value through
 //! `strata::Events` equals libsinsp's: `null` where it has none, booleans, numbers, text.
@@ -46,6 +46,7 @@ const FIELDS: &[&str] = &[
     "fd.nameraw",
     "fd.is_upper_layer",
     "fd.is_lower_layer",
+    "fs.path.nameraw",
 ];
 
 /// (capture, answers) pairs.

@@ -96,6 +96,8 @@ pub enum Class {
     Span,
     /// `evtin.*`: events inside tracer spans.
     EvtIn,
+    /// `fs.path.*`: the path a file-system call acts on (libsinsp 0.25).
+    FsPath,
 }
 
 impl Class {
@@ -114,6 +116,7 @@ impl Class {
             Class::Mesos => "mesos",
             Class::Span => "span",
             Class::EvtIn => "evtin",
+            Class::FsPath => "fs.path",
         }
     }
 }
@@ -469,7 +472,7 @@ mod tests {
     #[test]
     fn every_tsv_field_is_registered() {
         let reg = Registry::builtin();
-        assert_eq!(reg.len(), 256 + 21);
+        assert_eq!(reg.len(), 256 + 22);
         let aexe = reg.info(reg.id("proc.aexe").unwrap());
         assert_eq!((aexe.arg, aexe.arg_required), (ArgKind::Index, false));
         assert_eq!(reg.info(reg.id("evt.cpu").unwrap()).ty, FieldType::Int16);

@@ -146,6 +146,9 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
+        if b == B::FsPathNameraw {
+            return fs_path_raw(self, opts, scratch);
+        }
         let t = self.thread()?;
         let insp = self.inspector();
         let main = self.main_thread();
@@ -749,6 +752,40 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
+/// `fs.path.nameraw`: the path parameter of a file-system call, as given, when the call
+/// succeeded by libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open
+/// failing with another error still counts); fchmod and fchown give their fd's name.
+fn fs_path_raw<'s>(
+    ctx: &'s EventCtx<'_>,
+    opts: &RenderOptions,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = *EventCtx::event(ctx);
+    if ev.direction() != Direction::Exit {
+        return None;
+    }
+    let (ok_param, path_param) = match ev.name() {
+        "open" | "openat" | "openat2" => ("fd", "name"),
+        "mkdir" | "mkdirat" | "rmdir" | "unlink" | "chown" | "lchown" => ("res", "path"),
+        "unlinkat" => ("res", "name"),
+        "fchmodat" | "chmod" => ("res", "filename"),
+        "fchownat" => ("res", "pathname"),
+        "quotactl" => ("res", "special"),
+        "fchmod" | "fchown" => ("res", ""),
+        _ => return None,
+    };
+    let info = ev.info()?;
+    let arg = |name| ev.param(info.param_index(name)?)?.ok();
+    let ok = arg(ok_param)?.as_i64()?;
+    if (ok_param == "fd" && ok == -1) || (ok_param == "res" && ok != 0) {
+        return None;
+    }
+    if path_param.is_empty() {
+        return ctx.fd_field(B::FdName, opts, scratch);
+    }
+    Some(Value::Bytes(arg(path_param)?.as_bytes()?))
+}
+
 /// `fd.directory` of a file: its name up to the last `/`, the name itself when it ends with
 /// one, `/` when the only `/` is the first character or there is none. With `sanitized`, as
 /// if the name had its unprintable bytes removed first (sysdig 0.29).
@@ -1181,6 +1218,23 @@ mod modern_field_tests {
             got[1].ends_with("CAP_BPF CAP_CHECKPOINT_RESTORE"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn fs_path_nameraw_takes_opens_failing_with_another_fd_than_minus_1() {
+        const OPENAT_2_X: u16 = 307;
+        let openat = |fd: i64| {
+            let at = (-100i64).to_le_bytes().to_vec();
+            vec![i(fd), at, b"a//b\0".to_vec(), u(0), u(0), u(0), q(0)]
+        };
+        let fmt = "*%fs.path.nameraw %fd.nameraw";
+        let got = lines(
+            fmt,
+            &[(OPENAT_2_X, 1, openat(3)), (OPENAT_2_X, 2, openat(-2))],
+        );
+        assert_eq!(got, ["a//b a/b", "a//b a/b"]);
+        let got = lines(fmt, &[(OPENAT_2_X, 1, openat(-1))]);
+        assert_eq!(got, ["<NA> a/b"]);
     }
 
     #[test]

@@ -288,6 +288,7 @@ pub enum Builtin {
     FdNameraw,
     FdIsUpperLayer,
     FdIsLowerLayer,
+    FsPathNameraw,
 }
 
 /// Static description of a built-in field.

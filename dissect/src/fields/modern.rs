@@ -47,7 +47,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 21] = [
+pub(crate) static MODERN: [Def; 22] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -172,4 +172,13 @@ pub(crate) static MODERN: [Def; 21] = [
         "True if the open said the file is in an overlayfs lower layer.",
         B::FdIsLowerLayer,
     ),
+    Def {
+        name: "fs.path.nameraw",
+        class: Class::FsPath,
+        ty: T::Charbuf,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc: "The path a file-system call (open, mkdir, unlink, chmod, chown, ...) was given, unresolved, when it succeeded.",
+        id: B::FsPathNameraw,
+    },
 ];
