@@ -27,7 +27,8 @@ pub struct FilterField {
 enum Kind {
     /// One value.
     One(FieldRef),
-    /// `proc.aname`, `proc.apid` without an index: the parent, the grandparent, ...
+    /// `proc.aname`, `proc.apid`, `proc.aexe`, `proc.aexepath` without an index: the parent,
+    /// the grandparent, ...
     Ancestors(Arc<[FieldRef]>),
     /// `evt.rawarg.NAME` as sysdig 0.29 compared it: the parameter's bytes read at the full
     /// width of the type its table gave the first parameter of that name.
@@ -217,7 +218,10 @@ impl Schema for FilterSchema<'_> {
         let one = |id, arg| FieldRef::new(self.reg, id, arg);
         let (kind, multi, plain) = match (info.builtin, &parsed) {
             // No index, or −1: any ancestor.
-            (Some(B::ProcAname | B::ProcApid), None | Some(Arg::Index(-1))) => {
+            (
+                Some(B::ProcAname | B::ProcApid | B::ProcAexe | B::ProcAexepath),
+                None | Some(Arg::Index(-1)),
+            ) => {
                 let refs: Arc<[FieldRef]> = (1..=MAX_ANCESTORS as i64)
                     .map(|i| one(id, Some(Arg::Index(i))))
                     .collect();

@@ -1,7 +1,9 @@
 //! `strata-dissect`: the fields of events, their values, and sysdig's text output.
 //!
-//! * [`Registry`]: every field sysdig 0.29.3 knows (`evt.*`, `proc.*`, `fd.*`, ...), with
-//!   class, type, argument syntax and a doc line; user fields can be added.
+//! * [`Registry`]: every field sysdig 0.29.3 knows (`evt.*`, `proc.*`, `fd.*`, ...), and the
+//!   libsinsp 0.25 fields Falco's rules use that it lacks (`proc.aexe[N]`, `fd.nameraw`,
+//!   `thread.cap_effective`, ...), with class, type, argument syntax and a doc line; user
+//!   fields can be added.
 //! * [`FieldRef::extract`]: a field's typed [`Value`] for one event. The event and everything
 //!   that needs state (fd names, process names, users, the enter event) come through the
 //!   [`StateView`] trait, which `strata-sinsp` implements; [`Stateless`] is the no-state one.

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::error::Error;
-use crate::fields::defs::{BUILTINS, Builtin};
+use crate::fields::defs::{BUILTINS, Builtin, Def};
+use crate::fields::modern::MODERN;
 
 /// The type of a field's values, as sysdig declares it (`PT_*` names in libsinsp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +96,8 @@ pub enum Class {
     Span,
     /// `evtin.*`: events inside tracer spans.
     EvtIn,
+    /// `fs.path.*`: the path a file-system call acts on (libsinsp 0.25).
+    FsPath,
 }
 
 impl Class {
@@ -113,6 +116,7 @@ impl Class {
             Class::Mesos => "mesos",
             Class::Span => "span",
             Class::EvtIn => "evtin",
+            Class::FsPath => "fs.path",
         }
     }
 }
@@ -256,13 +260,24 @@ fn is_ident(c: u8) -> bool {
 }
 
 impl Registry {
-    /// A registry holding the built-in fields (sysdig 0.29.3's list).
+    /// A registry holding the built-in fields: sysdig 0.29.3's list, then the libsinsp 0.25
+    /// fields Falco's rules use that it lacks (`proc.pexe`, `proc.aexe[N]`, `fd.nameraw`,
+    /// `thread.cap_effective`, `proc.exe_ino`, ...).
+    ///
+    /// The later fields are known in every [`Flavor`](crate::Flavor): sysdig 0.29 refused
+    /// them, but no filter it accepted changes meaning, and a user of today's libsinsp gets
+    /// libsinsp 0.25's answer on any capture. On captures whose events lack the parameters
+    /// behind them (before 2022) that answer is libsinsp 0.25's there too: `<NA>` for the
+    /// executable's inode and times, no capabilities, `false` for the executable's flags.
     pub fn new() -> Self {
+        let all = || BUILTINS.iter().chain(MODERN.iter());
+        let n = BUILTINS.len() + MODERN.len();
         let mut reg = Registry {
-            fields: Vec::with_capacity(BUILTINS.len()),
-            by_name: HashMap::with_capacity(BUILTINS.len()),
+            fields: Vec::with_capacity(n),
+            by_name: HashMap::with_capacity(n),
         };
-        for d in BUILTINS.iter() {
+        for d in all() {
+            let d: &Def = d;
             let id = FieldId(reg.fields.len() as u32);
             reg.fields.push(FieldInfo {
                 name: Cow::Borrowed(d.name),
@@ -446,9 +461,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn builtins_are_in_registry_order() {
+        let reg = Registry::builtin();
+        for (_, f) in reg.iter() {
+            let b = f.builtin.unwrap();
+            assert_eq!(crate::fields::def(b).name, f.name);
+        }
+    }
+
+    #[test]
     fn every_tsv_field_is_registered() {
         let reg = Registry::builtin();
-        assert_eq!(reg.len(), 256);
+        assert_eq!(reg.len(), 256 + 22);
+        let aexe = reg.info(reg.id("proc.aexe").unwrap());
+        assert_eq!((aexe.arg, aexe.arg_required), (ArgKind::Index, false));
         assert_eq!(reg.info(reg.id("evt.cpu").unwrap()).ty, FieldType::Int16);
         assert_eq!(reg.info(reg.id("fd.cip").unwrap()).class, "fd");
         assert_eq!(reg.info(reg.id("thread.tid").unwrap()).class, "process");

@@ -7,7 +7,10 @@
 
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
-use strata_sinsp::fds::{FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4};
+use strata_sinsp::fds::{
+    FLAG_OVERLAY_LOWER, FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4,
+};
+use strata_sinsp::threads::flags::CHILD_IN_PIDNS;
 use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
 
 use crate::fields::Builtin as B;
@@ -143,6 +146,9 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
+        if b == B::FsPathNameraw {
+            return fs_path_raw(self, opts, scratch);
+        }
         let t = self.thread()?;
         let insp = self.inspector();
         let main = self.main_thread();
@@ -246,6 +252,67 @@ impl StateView for EventCtx<'_> {
             }
             B::GroupGid => Value::U64(t.gid as u64),
             B::GroupName => Value::Bytes(&users.group(&t.container_id, t.gid)?.name),
+            B::ProcPexe => Value::Bytes(&self.ancestor(t, 1)?.exe),
+            B::ProcPexepath => Value::Bytes(&self.ancestor(t, 1)?.exepath),
+            B::ProcAexe | B::ProcAexepath => {
+                let exe = b == B::ProcAexe;
+                let pick = |a: &'s ThreadInfo| if exe { &a.exe } else { &a.exepath };
+                match arg {
+                    Some(&Arg::Index(n)) if n >= 0 => Value::Bytes(pick(self.ancestor(t, n)?)),
+                    // No index (or −1): every ancestor's, space-separated.
+                    None | Some(Arg::Index(-1)) => {
+                        let main = self.inspector().main_thread(t)?;
+                        self.each_ancestor(main, |a| {
+                            if !scratch.is_empty() {
+                                scratch.push(' ');
+                            }
+                            let _ = write_lossy(scratch, pick(a));
+                            true
+                        });
+                        if scratch.is_empty() {
+                            return None;
+                        }
+                        Value::Str(scratch.as_str())
+                    }
+                    _ => return None,
+                }
+            }
+            B::ProcVpgidName | B::ProcVpgidExe | B::ProcVpgidExepath => {
+                // libsinsp answers an empty name when there is no leader.
+                let Some(l) = self.group_leader(t) else {
+                    return Some(Value::Str(""));
+                };
+                Value::Bytes(match b {
+                    B::ProcVpgidName => &l.comm,
+                    B::ProcVpgidExe => &l.exe,
+                    _ => &l.exepath,
+                })
+            }
+            B::ProcIsVpgidLeader => Value::Bool(t.vpgid == t.vpid),
+            B::ProcIsExeWritable => Value::Bool(t.exe_writable),
+            B::ProcIsExeUpperLayer => Value::Bool(t.exe_upper_layer),
+            B::ProcIsExeLowerLayer => Value::Bool(t.exe_lower_layer),
+            B::ProcIsExeFromMemfd => Value::Bool(t.exe_from_memfd),
+            // 0 is libsinsp's "unknown" for the inode and its times.
+            B::ProcExeIno if t.exe_ino != 0 => Value::I64(t.exe_ino as i64),
+            B::ProcExeInoCtime if t.exe_ino_ctime != 0 => Value::AbsTime(t.exe_ino_ctime),
+            B::ProcExeInoMtime if t.exe_ino_mtime != 0 => Value::AbsTime(t.exe_ino_mtime),
+            B::ProcExeInoCtimeDurationProcStart if t.exe_ino_ctime_duration_clone_ts != 0 => {
+                Value::AbsTime(t.exe_ino_ctime_duration_clone_ts)
+            }
+            B::ThreadCapPermitted | B::ThreadCapInheritable | B::ThreadCapEffective => {
+                let caps = match b {
+                    B::ThreadCapPermitted => t.cap_permitted,
+                    B::ThreadCapInheritable => t.cap_inheritable,
+                    _ => t.cap_effective,
+                };
+                write_caps(scratch, caps);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcExeIno
+            | B::ProcExeInoCtime
+            | B::ProcExeInoMtime
+            | B::ProcExeInoCtimeDurationProcStart => return None,
             B::ContainerId => match t.container_id.as_slice() {
                 b"" => Value::Str("host"),
                 id => Value::Bytes(id),
@@ -258,6 +325,74 @@ impl StateView for EventCtx<'_> {
 
 /// Parent chains longer than this are taken as loops.
 const MAX_ANCESTORS: usize = 1024;
+
+/// Linux's capabilities by bit, as `thread.cap_*` name them.
+const CAPABILITIES: [&str; 41] = [
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+];
+
+/// The names of the capabilities set in `caps`, space-separated, lowest bit first (bits
+/// past the last known capability are not named).
+fn write_caps(out: &mut String, caps: u64) {
+    for (bit, name) in CAPABILITIES.iter().enumerate() {
+        if caps & 1 << bit != 0 {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(name);
+        }
+    }
+}
+
+/// `s` with each run of `/` made one (libsinsp's light clean-up of raw paths).
+fn squeeze_slashes(s: &mut String) {
+    let mut prev_slash = false;
+    s.retain(|c| {
+        let keep = !(prev_slash && c == '/');
+        prev_slash = c == '/';
+        keep
+    });
+}
 
 /// `prefix arg1 arg2 ...` (or the arguments alone), space-separated.
 fn join_args(out: &mut String, prefix: Option<&[u8]>, t: &ThreadInfo) {
@@ -302,6 +437,14 @@ fn fd_view(f: &FdInfo) -> FdView<'_> {
 /// Helpers over the context's thread and fd.
 trait CtxExt<'a> {
     fn parent(&self, t: &ThreadInfo) -> Option<&'a ThreadInfo>;
+    /// The `n`th ancestor process of `t` (0: its own process), hopping from main thread to
+    /// main thread, as libsinsp's `get_ancestor_process` does.
+    fn ancestor(&self, t: &'a ThreadInfo, n: i64) -> Option<&'a ThreadInfo>;
+    /// Calls `visit` on each ancestor of `t` by parent thread id, nearest first, until it
+    /// returns false, the chain ends, or it loops (libsinsp's `traverse_parent_state`).
+    fn each_ancestor(&self, t: &ThreadInfo, visit: impl FnMut(&'a ThreadInfo) -> bool);
+    /// The leader of `t`'s process group in its pid namespace (`proc.vpgid.*`).
+    fn group_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
     fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
     /// Whether an IPv4 address is this machine's (see the implementation).
     fn is_local_v4(&self, addr: std::net::Ipv4Addr, opts: &RenderOptions) -> bool;
@@ -320,6 +463,65 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     /// The parent thread (by `ptid`), as libsinsp looks it up: without creating one.
     fn parent(&self, t: &ThreadInfo) -> Option<&'a ThreadInfo> {
         self.inspector().thread(t.ptid)
+    }
+
+    fn ancestor(&self, t: &'a ThreadInfo, n: i64) -> Option<&'a ThreadInfo> {
+        let insp = self.inspector();
+        let mut a = insp.main_thread(t)?;
+        // A longer chain is a loop; libsinsp would walk it round and round.
+        if n > MAX_ANCESTORS as i64 {
+            return None;
+        }
+        for _ in 0..n {
+            a = insp.main_thread(insp.thread(a.ptid)?)?;
+        }
+        Some(a)
+    }
+
+    fn each_ancestor(&self, t: &ThreadInfo, mut visit: impl FnMut(&'a ThreadInfo) -> bool) {
+        let insp = self.inspector();
+        let up = |x: Option<&'a ThreadInfo>| x.and_then(|x| insp.thread(x.ptid));
+        // Floyd's two pointers: `fast` meeting `slow` (or a thread its own parent) is a loop.
+        let mut slow = insp.thread(t.ptid);
+        let mut fast = up(slow);
+        while let Some(s) = slow.filter(|s| s.tid != -1) {
+            if !visit(s) {
+                return;
+            }
+            slow = up(slow);
+            for _ in 0..2 {
+                fast = up(fast);
+                if let Some(s) = slow {
+                    if fast.is_some_and(|f| f.tid == s.tid) || s.tid == s.ptid {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The thread whose tid is the vpgid (when `t` is not in a pid namespace, where tids are
+    /// vpgids), else the eldest of the unbroken line of ancestors with `t`'s vpgid.
+    fn group_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo> {
+        let id = t.vpgid;
+        if id == -1 {
+            return None;
+        }
+        let in_pidns = t.flags & CHILD_IN_PIDNS != 0 || (t.tid != t.vtid && t.vtid >= 0);
+        if !in_pidns {
+            if let Some(l) = self.inspector().thread(id) {
+                return Some(l);
+            }
+        }
+        let mut leader = None;
+        self.each_ancestor(t, |a| {
+            if a.vpgid != id {
+                return false;
+            }
+            leader = Some(a);
+            true
+        });
+        leader
     }
 
     /// The session leader: the thread whose tid is the session id, else the oldest ancestor
@@ -409,6 +611,11 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                     scratch.push(null_fd_typechar(&ev, flavor));
                     Some(Value::Str(scratch.as_str()))
                 }
+                B::FdNameraw => {
+                    null_name_raw(self, opts, &mut *scratch)?;
+                    squeeze_slashes(scratch);
+                    Some(Value::Str(scratch.as_str()))
+                }
                 _ => None,
             };
         };
@@ -431,6 +638,17 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdType => Value::Str(f.ty.name()),
+            B::FdNameraw => {
+                let raw = f.raw_name();
+                if !raw.windows(2).any(|w| w == b"//") {
+                    return Some(Value::Bytes(raw));
+                }
+                let _ = write_lossy(scratch, raw);
+                squeeze_slashes(scratch);
+                Value::Str(scratch.as_str())
+            }
+            B::FdIsUpperLayer => Value::Bool(f.is_overlay_upper()),
+            B::FdIsLowerLayer => Value::Bool(f.flags & FLAG_OVERLAY_LOWER != 0),
             // A directory's own name is its directory.
             B::FdDirectory if f.ty == FdType::Directory => text(&f.name),
             B::FdDirectory if is_file => text(file_directory(&f.name, sanitized)),
@@ -534,6 +752,40 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
+/// `fs.path.nameraw`: the path parameter of a file-system call, as given, when the call
+/// succeeded by libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open
+/// failing with another error still counts); fchmod and fchown give their fd's name.
+fn fs_path_raw<'s>(
+    ctx: &'s EventCtx<'_>,
+    opts: &RenderOptions,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = *EventCtx::event(ctx);
+    if ev.direction() != Direction::Exit {
+        return None;
+    }
+    let (ok_param, path_param) = match ev.name() {
+        "open" | "openat" | "openat2" => ("fd", "name"),
+        "mkdir" | "mkdirat" | "rmdir" | "unlink" | "chown" | "lchown" => ("res", "path"),
+        "unlinkat" => ("res", "name"),
+        "fchmodat" | "chmod" => ("res", "filename"),
+        "fchownat" => ("res", "pathname"),
+        "quotactl" => ("res", "special"),
+        "fchmod" | "fchown" => ("res", ""),
+        _ => return None,
+    };
+    let info = ev.info()?;
+    let arg = |name| ev.param(info.param_index(name)?)?.ok();
+    let ok = arg(ok_param)?.as_i64()?;
+    if (ok_param == "fd" && ok == -1) || (ok_param == "res" && ok != 0) {
+        return None;
+    }
+    if path_param.is_empty() {
+        return ctx.fd_field(B::FdName, opts, scratch);
+    }
+    Some(Value::Bytes(arg(path_param)?.as_bytes()?))
+}
+
 /// `fd.directory` of a file: its name up to the last `/`, the name itself when it ends with
 /// one, `/` when the only `/` is the first character or there is none. With `sanitized`, as
 /// if the name had its unprintable bytes removed first (sysdig 0.29).
@@ -591,6 +843,23 @@ fn null_name<'s>(
     let at = matches!(ev.name(), "openat" | "openat2") && ev.direction() == Direction::Exit;
     if at && opts.flavor == Flavor::Libsinsp025 {
         return opened_at_name(ctx, &ev, out);
+    }
+    null_fd_name(ctx, opts, out)
+}
+
+/// `fd.nameraw` of an event whose fd is not in the table: as `fd.name`, but an openat's or
+/// openat2's path as the event gives it, unresolved (libsinsp 0.25's answer in both flavors:
+/// sysdig 0.29 had no `fd.nameraw`).
+fn null_name_raw<'s>(
+    ctx: &EventCtx<'_>,
+    opts: &RenderOptions,
+    out: &'s mut String,
+) -> Option<Value<'s>> {
+    let ev = *EventCtx::event(ctx);
+    if matches!(ev.name(), "openat" | "openat2") && ev.direction() == Direction::Exit {
+        let path = ev.param(2)?.ok()?.as_bytes().filter(|p| !p.is_empty())?;
+        let _ = write_lossy(out, path);
+        return Some(Value::Str(out.as_str()));
     }
     null_fd_name(ctx, opts, out)
 }
@@ -783,5 +1052,209 @@ mod era_tests {
         assert_eq!(lib, ["openat 0 0"], "the enter is hidden, the latency 0");
         let old = lines(Flavor::Sysdig029, format, &open);
         assert_eq!(old, ["openat 0 <NA>", "openat 50 <NA>"]);
+    }
+}
+
+#[cfg(test)]
+mod modern_field_tests {
+    use strata_scap::block::types::EV_V2;
+    use strata_scap::event::encode_event;
+    use strata_scap::{Endian, Event};
+    use strata_sinsp::Inspector;
+
+    use super::{squeeze_slashes, write_caps};
+    use crate::{Flavor, Format, Registry, RenderOptions};
+
+    const CLONE_20_X: u16 = 223;
+    const EXECVE_19_X: u16 = 293;
+    const UNSHARE_X: u16 = 285;
+
+    fn i(v: i64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+    fn u(v: u32) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+    fn q(v: u64) -> Vec<u8> {
+        v.to_le_bytes().to_vec()
+    }
+
+    /// The child's side of a clone of process 7 (res 0), its parent 1.
+    fn clone_child() -> Vec<Vec<u8>> {
+        let (sh, args, cwd) = (b"sh\0".to_vec(), b"\0".to_vec(), b"/\0".to_vec());
+        vec![
+            i(0),
+            sh.clone(),
+            args,
+            i(7),
+            i(7),
+            i(1),
+            cwd,
+            i(1024),
+            q(0),
+            q(0),
+            u(0),
+            u(0),
+            u(0),
+            sh,
+            Vec::new(),
+            u(0),
+            u(0),
+            u(0),
+            i(7),
+            i(7),
+            q(0),
+        ]
+    }
+
+    /// execve's exit (today's version) of thread 7: `flags` (`PPM_EXE_*`), the three
+    /// capability sets, and the executable's inode with its ctime and mtime.
+    fn execve(flags: u32, caps: [u64; 3], ino: u64, ctime: u64, mtime: u64) -> Vec<Vec<u8>> {
+        let exe = b"/usr/bin/curl\0".to_vec();
+        vec![
+            i(0),
+            exe.clone(),
+            b"x\0".to_vec(),
+            i(7),
+            i(7),
+            i(1),
+            b"/\0".to_vec(),
+            q(1024),
+            q(0),
+            q(0),
+            u(0),
+            u(0),
+            u(0),
+            b"curl\0".to_vec(),
+            Vec::new(),
+            Vec::new(),
+            u(0),
+            i(7),
+            u(1000),
+            u(flags),
+            q(caps[0]),
+            q(caps[1]),
+            q(caps[2]),
+            q(ino),
+            q(ctime),
+            q(mtime),
+            u(1000),
+            exe.clone(),
+            i(7),
+            u(1000),
+            exe,
+        ]
+    }
+
+    /// The lines `format` renders for `events` (code, timestamp, parameters) of thread 7.
+    fn lines(format: &str, events: &[(u16, u64, Vec<Vec<u8>>)]) -> Vec<String> {
+        let mut insp = Inspector::new();
+        let opts = RenderOptions::default().with_flavor(Flavor::Libsinsp025);
+        let mut f = Format::compile(Registry::builtin(), format, opts).unwrap();
+        let mut out = Vec::new();
+        for (code, ts, params) in events {
+            let refs: Vec<&[u8]> = params.iter().map(Vec::as_slice).collect();
+            let mut b = 0u16.to_le_bytes().to_vec();
+            encode_event(&mut b, Endian::Little, *ts, 7, *code, &refs).unwrap();
+            let ev = Event::parse(EV_V2, &b, Endian::Little).unwrap();
+            let ctx = insp.process(&ev);
+            let mut line = String::new();
+            if !ctx.is_hidden() && f.render(&ctx, &mut line) {
+                out.push(line);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn ctime_duration_proc_start_is_measured_from_the_clone() {
+        let fmt = "*%proc.exe_ino.ctime_duration_proc_start %proc.exe_ino %proc.exe_ino.ctime \
+                   %proc.exe_ino.mtime";
+        // Cloned at 5000, runs a file changed at 1200: 3800 ns between.
+        let run = [
+            (CLONE_20_X, 5_000, clone_child()),
+            (EXECVE_19_X, 6_000, execve(0, [0; 3], 42, 1_200, 1_100)),
+        ];
+        let got = lines(fmt, &run);
+        assert_eq!(got, ["<NA> <NA> <NA> <NA>", "3800 42 1200 1100"]);
+        // A process the capture did not see start has no clone time: nothing to measure.
+        let got = lines(fmt, &run[1..]);
+        assert_eq!(got, ["<NA> 42 1200 1100"]);
+        // A file changed after the clone: libsinsp's unsigned difference wraps.
+        let late = [
+            (CLONE_20_X, 5_000, clone_child()),
+            (EXECVE_19_X, 6_000, execve(0, [0; 3], 42, 5_500, 5_500)),
+        ];
+        assert_eq!(
+            lines(fmt, &late)[1],
+            format!("{} 42 5500 5500", u64::MAX - 499)
+        );
+    }
+
+    #[test]
+    fn execve_gives_the_executable_flags_and_capabilities() {
+        let fmt = "%proc.is_exe_writable %proc.is_exe_upper_layer %proc.is_exe_lower_layer \
+                   %proc.is_exe_from_memfd|%thread.cap_inheritable|%thread.cap_permitted|\
+                   %thread.cap_effective";
+        let caps = [0, 1 << 21 | 1, 1 << 21];
+        let got = lines(fmt, &[(EXECVE_19_X, 10, execve(0b0101, caps, 1, 1, 1))]);
+        assert_eq!(
+            got,
+            ["true false false true||CAP_CHOWN CAP_SYS_ADMIN|CAP_SYS_ADMIN"]
+        );
+        let got = lines(fmt, &[(EXECVE_19_X, 10, execve(0b1010, caps, 1, 1, 1))]);
+        assert!(got[0].starts_with("false true true false|"), "{got:?}");
+        // unshare(CLONE_NEWUSER) gives every capability in the new namespace.
+        let unshare = vec![i(0), u(1 << 20)];
+        let got = lines(
+            "%thread.cap_effective",
+            &[
+                (EXECVE_19_X, 10, execve(0, caps, 1, 1, 1)),
+                (UNSHARE_X, 20, unshare),
+            ],
+        );
+        assert_eq!(got[1].split(' ').count(), 41);
+        assert!(
+            got[1].ends_with("CAP_BPF CAP_CHECKPOINT_RESTORE"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn fs_path_nameraw_takes_opens_failing_with_another_fd_than_minus_1() {
+        const OPENAT_2_X: u16 = 307;
+        let openat = |fd: i64| {
+            let at = (-100i64).to_le_bytes().to_vec();
+            vec![i(fd), at, b"a//b\0".to_vec(), u(0), u(0), u(0), q(0)]
+        };
+        let fmt = "*%fs.path.nameraw %fd.nameraw";
+        let got = lines(
+            fmt,
+            &[(OPENAT_2_X, 1, openat(3)), (OPENAT_2_X, 2, openat(-2))],
+        );
+        assert_eq!(got, ["a//b a/b", "a//b a/b"]);
+        let got = lines(fmt, &[(OPENAT_2_X, 1, openat(-1))]);
+        assert_eq!(got, ["<NA> a/b"]);
+    }
+
+    #[test]
+    fn capability_names_and_raw_paths() {
+        let caps = |c| {
+            let mut s = String::new();
+            write_caps(&mut s, c);
+            s
+        };
+        assert_eq!(caps(0), "");
+        assert_eq!(
+            caps(1 | 1 << 40 | 1 << 63),
+            "CAP_CHOWN CAP_CHECKPOINT_RESTORE"
+        );
+        let squeezed = |p: &str| {
+            let mut s = p.to_string();
+            squeeze_slashes(&mut s);
+            s
+        };
+        assert_eq!(squeezed("//etc///hosts/"), "/etc/hosts/");
+        assert_eq!(squeezed("a/../b"), "a/../b");
     }
 }

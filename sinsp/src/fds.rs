@@ -23,6 +23,13 @@ pub const FLAG_ROLE_SERVER: u32 = 1 << 3;
 pub const FLAG_SOCKET_CONNECTED: u32 = 1 << 13;
 /// fd flag: the fd was copied from the parent by clone/fork.
 pub const FLAG_IS_CLONED: u32 = 1 << 14;
+/// fd flag: the path the open call gave is `name` itself (then `name_raw` stays empty, which
+/// spares a copy for the common absolute path); see [`FdInfo::raw_name`].
+pub const FLAG_RAW_IS_NAME: u32 = 1 << 15;
+/// fd flag: the open said the file is in an overlayfs upper layer.
+pub const FLAG_OVERLAY_UPPER: u32 = 1 << 17;
+/// fd flag: the open said the file is in an overlayfs lower layer.
+pub const FLAG_OVERLAY_LOWER: u32 = 1 << 18;
 
 /// The kind of an fd (`scap_fd_type`), codes 0 to 21.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -248,6 +255,10 @@ pub struct FdInfo {
     /// The name as libsinsp gives it (`fd.name`): a normalized path, `sip:sport->dip:dport`,
     /// `srchex->dsthex path`, ... Bytes, since paths need not be UTF-8.
     pub name: Vec<u8>,
+    /// The path as the open call gave it, unresolved (`fd.nameraw`), unless
+    /// [`FLAG_RAW_IS_NAME`] says it is `name`; empty for fds not opened by a path. Read it
+    /// with [`FdInfo::raw_name`].
+    pub name_raw: Vec<u8>,
     /// `PPM_O_*` open flags.
     pub open_flags: u32,
     /// fd flags (`FLAG_*`: origin, client/server role, connection state).
@@ -268,6 +279,21 @@ impl FdInfo {
     /// The character `fd.typechar` prints.
     pub fn typechar(&self) -> char {
         self.ty.typechar()
+    }
+
+    /// The path the open call gave, as it gave it (`fd.nameraw`); empty for fds that were
+    /// not opened by a path (sockets, pipes, fds of the capture's fd list).
+    pub fn raw_name(&self) -> &[u8] {
+        if self.flags & FLAG_RAW_IS_NAME != 0 {
+            &self.name
+        } else {
+            &self.name_raw
+        }
+    }
+
+    /// Whether the open said the file is in an overlayfs upper layer.
+    pub fn is_overlay_upper(&self) -> bool {
+        self.flags & FLAG_OVERLAY_UPPER != 0
     }
 
     /// Whether this side of the socket is the server.
@@ -563,12 +589,17 @@ pub(crate) fn recycle(spare: &mut Vec<FdInfo>, f: FdInfo) {
 
 /// A blank fd, reusing a spare one's name buffer when there is one.
 pub(crate) fn blank_fd(spare: &mut Vec<FdInfo>, fd: i64, ty: FdType) -> FdInfo {
-    let mut name = spare.pop().map(|f| f.name).unwrap_or_default();
+    let (mut name, mut name_raw) = spare
+        .pop()
+        .map(|f| (f.name, f.name_raw))
+        .unwrap_or_default();
     name.clear();
+    name_raw.clear();
     FdInfo {
         fd,
         ty,
         name,
+        name_raw,
         ..Default::default()
     }
 }

@@ -92,6 +92,10 @@ pub struct Config {
     /// execve keeps the fds opened with `O_CLOEXEC` and the process's other threads, as
     /// sysdig 0.29 did; libsinsp 0.25 drops both, as the kernel does.
     pub execve_keeps_state: bool,
+    /// An executable path ending in ` (deleted)` (the kernel's mark for a file removed since
+    /// it was run) keeps the mark, as sysdig 0.29 did; libsinsp 0.25 (since libs 0.19) cuts
+    /// it off.
+    pub exepath_keeps_deleted: bool,
     /// A filter given to [`Inspector::update_filtered`] runs inside the state engine, as
     /// sysdig 0.29's did: on an event whose type does not modify state (no
     /// `EF_MODIFIES_STATE` in the 2022 table), right after the thread and pairing
@@ -127,6 +131,7 @@ impl Config {
             setres_keeps_unchanged_id: true,
             path_rules: PathRules::Sysdig029,
             execve_keeps_state: true,
+            exepath_keeps_deleted: true,
             filter_in_parser: true,
             ..Config::default()
         }
@@ -156,6 +161,7 @@ impl Default for Config {
             setres_keeps_unchanged_id: false,
             path_rules: PathRules::Libsinsp025,
             execve_keeps_state: false,
+            exepath_keeps_deleted: false,
             filter_in_parser: false,
         }
     }
@@ -347,8 +353,10 @@ impl Inspector {
             setres_keeps_unchanged_id,
             path_rules,
             execve_keeps_state,
+            exepath_keeps_deleted,
             filter_in_parser,
         } = *cfg;
+        self.cfg.exepath_keeps_deleted = exepath_keeps_deleted;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
         self.cfg.infer_socket_from_send = infer_socket_from_send;
@@ -552,7 +560,10 @@ impl Inspector {
         t.pgid = e.pgid;
         t.comm = e.comm.to_vec();
         t.exe = e.exe.to_vec();
-        t.exepath = e.exepath.to_vec();
+        // Until the leading events have settled the era, the path is kept as listed (see
+        // `advance`).
+        let keep = self.leading || self.cfg.exepath_keeps_deleted;
+        crate::parsers::set_exepath(&mut t, e.exepath, keep);
         t.args_raw = e.args.to_vec();
         t.env_raw = e.env.to_vec();
         paths::cwd_into(&mut t.cwd, b"/", e.cwd);
@@ -580,6 +591,14 @@ impl Inspector {
         t.cap_permitted = e.cap_permitted;
         t.cap_effective = e.cap_effective;
         t.exe_ino = e.exe_ino;
+        // libscap's capture reader leaves `exe_ino_ctime_duration_clone_ts` of listed threads
+        // unset (stack garbage); 0 here, which reads as unknown.
+        t.exe_ino_ctime = e.exe_ino_ctime;
+        t.exe_ino_mtime = e.exe_ino_mtime;
+        t.exe_writable = e.exe_writable != 0;
+        t.exe_upper_layer = e.exe_upper_layer != 0;
+        t.exe_lower_layer = e.exe_lower_layer != 0;
+        t.exe_from_memfd = e.exe_from_memfd != 0;
         self.threads.insert(t);
     }
 
@@ -1097,7 +1116,14 @@ impl Inspector {
     /// part of the leading initial state, the capture's first time, and the previous time.
     fn advance(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
         self.evt_num += 1;
+        let was_leading = self.leading;
         self.leading = self.leading && is_initial_state_event(ev.name());
+        if was_leading && !self.leading && !self.cfg.exepath_keeps_deleted {
+            // The era is settled: the listed threads' paths lose the mark now.
+            for t in self.threads.iter_mut() {
+                crate::parsers::cut_deleted(&mut t.exepath);
+            }
+        }
         let initial_state = self.leading;
         let first_ts = if initial_state {
             self.first_ts.unwrap_or(ev.ts)

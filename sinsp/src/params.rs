@@ -32,7 +32,8 @@ params! {
     Arg2Int = "arg2_int", ContainerId = "container_id", Home = "home", Shell = "shell",
     ReaperTid = "reaper_tid", First = "first", Last = "last", CreatFlags = "creat_flags",
     Path = "path", PidFd = "pid_fd", TargetFd = "target_fd", Filename = "filename",
-    Pathname = "pathname", Next = "next", Data = "data",
+    Pathname = "pathname", Next = "next", Data = "data", ExeInoCtime = "exe_ino_ctime",
+    ExeInoMtime = "exe_ino_mtime", Nstype = "nstype",
 }
 
 const N: usize = NAMES.len();

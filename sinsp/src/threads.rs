@@ -108,8 +108,23 @@ pub struct ThreadInfo {
     pub pfmajor: u64,
     /// Minor page faults.
     pub pfminor: u64,
-    /// Executable inode.
+    /// Executable inode (0: unknown).
     pub exe_ino: u64,
+    /// Last status change of the executable's inode, ns since the epoch (0: unknown).
+    pub exe_ino_ctime: u64,
+    /// Last modification of the executable's inode, ns since the epoch (0: unknown).
+    pub exe_ino_mtime: u64,
+    /// `clone_ts − exe_ino_ctime` as the last execve saw it (0: not computed); inherited by
+    /// children, as libsinsp keeps it.
+    pub exe_ino_ctime_duration_clone_ts: u64,
+    /// The executable is writable by the user that ran it.
+    pub exe_writable: bool,
+    /// The executable is in an overlayfs upper layer.
+    pub exe_upper_layer: bool,
+    /// The executable is in an overlayfs lower layer.
+    pub exe_lower_layer: bool,
+    /// The executable is a memfd (executed through its fd).
+    pub exe_from_memfd: bool,
     /// When the thread was created by a clone seen in the capture (0 if not).
     pub clone_ts: u64,
     /// When the thread last called execve.

@@ -1,6 +1,7 @@
 // Generated from reference/sysdig-0.29.3-fields.tsv by a one-off script; the docs are ours.
 // evt.outputtime is added: sysdig hides it from `-l`, yet its default line uses it.
-// Edit the script inputs rather than this file by hand.
+// Edit the script inputs rather than this file by hand; the one exception is the block of
+// `Builtin` variants marked below, for the libsinsp 0.25 fields of `modern.rs` (by hand).
 
 use crate::registry::{ArgKind, Class, FieldType};
 
@@ -265,6 +266,29 @@ pub enum Builtin {
     EvtinSpanMTag,
     EvtinSpanMArgs,
     EvtinSpanMArg,
+    // libsinsp 0.25 fields that sysdig 0.29.3 lacks, in `modern.rs` (written by hand).
+    ProcPexe,
+    ProcAexe,
+    ProcPexepath,
+    ProcAexepath,
+    ProcVpgidName,
+    ProcVpgidExe,
+    ProcVpgidExepath,
+    ProcIsExeUpperLayer,
+    ProcIsExeLowerLayer,
+    ProcIsExeFromMemfd,
+    ProcIsVpgidLeader,
+    ProcExeIno,
+    ProcExeInoCtime,
+    ProcExeInoMtime,
+    ProcExeInoCtimeDurationProcStart,
+    ThreadCapPermitted,
+    ThreadCapInheritable,
+    ThreadCapEffective,
+    FdNameraw,
+    FdIsUpperLayer,
+    FdIsLowerLayer,
+    FsPathNameraw,
 }
 
 /// Static description of a built-in field.

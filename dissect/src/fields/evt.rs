@@ -18,7 +18,7 @@ use crate::value::Value;
 pub(super) fn computes(b: B) -> bool {
     b == B::ThreadTid
         || matches!(
-            super::defs::BUILTINS[b as usize].class,
+            super::def(b).class,
             crate::registry::Class::Evt | crate::registry::Class::Syslog
         )
 }

@@ -3,8 +3,18 @@
 
 pub(crate) mod defs;
 mod evt;
+pub(crate) mod modern;
 
 pub use defs::Builtin;
+
+/// The static description of built-in field `b`: sysdig's list, then the libsinsp 0.25
+/// additions, in `Builtin` order.
+pub(crate) fn def(b: Builtin) -> &'static defs::Def {
+    let i = b as usize;
+    defs::BUILTINS
+        .get(i)
+        .unwrap_or_else(|| &modern::MODERN[i - defs::BUILTINS.len()])
+}
 
 use crate::registry::{Arg, FieldId, FieldInfo, Registry};
 use crate::render::RenderOptions;

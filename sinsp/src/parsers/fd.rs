@@ -4,15 +4,20 @@
 use strata_scap::param::{PPM_AT_FDCWD, ParamValue, SockAddr, SockTuple};
 
 use crate::fds::{
-    self, FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FLAG_SOCKET_CONNECTED, FdInfo, FdType, O_CLOEXEC,
-    O_DIRECTORY, O_F_CREATED, SockInfo, l4,
+    self, FLAG_OVERLAY_LOWER, FLAG_OVERLAY_UPPER, FLAG_RAW_IS_NAME, FLAG_ROLE_CLIENT,
+    FLAG_ROLE_SERVER, FLAG_SOCKET_CONNECTED, FdInfo, FdType, O_CLOEXEC, O_DIRECTORY, O_F_CREATED,
+    SockInfo, l4,
 };
 use crate::inspector::Inspector;
 use crate::params::{Args, P};
 use crate::paths;
 
 /// Open flags known only at exit: created, overlay upper/lower layer.
-const EXIT_ONLY_FLAGS: u32 = O_F_CREATED | 32768 | 65536;
+const EXIT_ONLY_FLAGS: u32 = O_F_CREATED | FD_UPPER_LAYER | FD_LOWER_LAYER;
+/// `PPM_FD_UPPER_LAYER`: an open flag the exit adds, the file is in an overlayfs upper layer.
+const FD_UPPER_LAYER: u32 = 1 << 15;
+/// `PPM_FD_LOWER_LAYER`: the same for a lower layer.
+const FD_LOWER_LAYER: u32 = 1 << 16;
 const EINPROGRESS: i64 = 115;
 const F_DUPFD: u64 = 1;
 const F_DUPFD_CLOEXEC: u64 = 26;
@@ -63,7 +68,8 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     };
     if a.ev.name() == "creat" {
         let cf = a.u32(P::CreatFlags).unwrap_or(0);
-        oflags = (if cf & 1 != 0 { 32768 } else { 0 }) | (if cf & 2 != 0 { 65536 } else { 0 });
+        oflags = (if cf & 1 != 0 { FD_UPPER_LAYER } else { 0 })
+            | (if cf & 2 != 0 { FD_LOWER_LAYER } else { 0 });
     }
     let mut name = std::mem::take(&mut insp.path_buf);
     name.clear();
@@ -99,6 +105,17 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     );
     f.name.extend_from_slice(&name);
     insp.path_buf = name;
+    if path == f.name.as_slice() {
+        f.flags |= FLAG_RAW_IS_NAME;
+    } else {
+        f.name_raw.extend_from_slice(path);
+    }
+    if oflags & FD_UPPER_LAYER != 0 {
+        f.flags |= FLAG_OVERLAY_UPPER;
+    }
+    if oflags & FD_LOWER_LAYER != 0 {
+        f.flags |= FLAG_OVERLAY_LOWER;
+    }
     f.open_flags = oflags;
     f.dev = a.u32(P::Dev).unwrap_or(0);
     f.ino = a.u64(P::Ino).unwrap_or(0);

@@ -7,6 +7,25 @@ use strata_scap::table;
 
 use crate::inspector::Inspector;
 use crate::params::Args;
+use crate::threads::ThreadInfo;
+
+/// Sets `t`'s executable path; without `keep_deleted`, a trailing ` (deleted)` is cut off.
+pub(crate) fn set_exepath(t: &mut ThreadInfo, path: &[u8], keep_deleted: bool) {
+    t.exepath.clear();
+    t.exepath.extend_from_slice(path);
+    if !keep_deleted {
+        cut_deleted(&mut t.exepath);
+    }
+}
+
+/// Cuts the kernel's ` (deleted)` mark off the end of an executable path (not off a path
+/// that is nothing else).
+pub(crate) fn cut_deleted(path: &mut Vec<u8>) {
+    const DELETED: &[u8] = b" (deleted)";
+    if path.len() > DELETED.len() && path.ends_with(DELETED) {
+        path.truncate(path.len() - DELETED.len());
+    }
+}
 
 /// What an event type does to the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +62,8 @@ pub(crate) enum Handler {
     Setpgid,
     Prctl,
     Capset,
+    /// unshare, setns: a new user namespace.
+    UnshareSetns,
     Send,
     Recv,
     UserAdded,
@@ -108,6 +129,7 @@ impl Handler {
                     ("setpgid", true) => Handler::Setpgid,
                     ("prctl", true) => Handler::Prctl,
                     ("capset", true) => Handler::Capset,
+                    ("unshare" | "setns", true) => Handler::UnshareSetns,
                     (
                         "sendto" | "sendmsg" | "send" | "write" | "writev" | "pwrite" | "pwritev",
                         true,
@@ -180,6 +202,7 @@ impl Handler {
             Handler::Setpgid => proc::setpgid(insp, tid, a),
             Handler::Prctl => proc::prctl(insp, tid, a),
             Handler::Capset => proc::capset(insp, tid, a),
+            Handler::UnshareSetns => proc::unshare_setns(insp, tid, a),
             Handler::UserAdded => proc::user_added(insp, a, true),
             Handler::UserDeleted => proc::user_added(insp, a, false),
             Handler::GroupAdded => proc::group_added(insp, a, true),
@@ -202,5 +225,20 @@ impl Handler {
             Handler::Send => fd::io(insp, tid, a, true),
             Handler::Recv => fd::io(insp, tid, a, false),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn deleted_mark_is_cut_off_executable_paths() {
+        let cut = |p: &[u8]| {
+            let mut v = p.to_vec();
+            super::cut_deleted(&mut v);
+            v
+        };
+        assert_eq!(cut(b"/bin/bash (deleted)"), b"/bin/bash");
+        assert_eq!(cut(b"/bin/bash"), b"/bin/bash");
+        assert_eq!(cut(b" (deleted)"), b" (deleted)");
     }
 }

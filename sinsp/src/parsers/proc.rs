@@ -10,6 +10,14 @@ use crate::paths;
 use crate::threads::{ThreadInfo, flags};
 use crate::users::{GroupInfo, UserInfo};
 
+/// The `PPM_EXE_*` flags of execve's exit: what is known of the executable file.
+mod exe_flags {
+    pub(super) const WRITABLE: u64 = 1;
+    pub(super) const UPPER_LAYER: u64 = 1 << 1;
+    pub(super) const FROM_MEMFD: u64 = 1 << 2;
+    pub(super) const LOWER_LAYER: u64 = 1 << 3;
+}
+
 /// A thread created this recently by the caller's clone exit is not re-created by the child's.
 const CLONE_STALE_TIME_NS: u64 = 2_000_000_000;
 
@@ -71,6 +79,13 @@ fn inherit(child: &mut ThreadInfo, from: &ThreadInfo, new_process: bool, cwd: &[
     child.cap_permitted = from.cap_permitted;
     child.cap_effective = from.cap_effective;
     child.exe_ino = from.exe_ino;
+    child.exe_ino_ctime = from.exe_ino_ctime;
+    child.exe_ino_mtime = from.exe_ino_mtime;
+    child.exe_ino_ctime_duration_clone_ts = from.exe_ino_ctime_duration_clone_ts;
+    child.exe_writable = from.exe_writable;
+    child.exe_upper_layer = from.exe_upper_layer;
+    child.exe_lower_layer = from.exe_lower_layer;
+    child.exe_from_memfd = from.exe_from_memfd;
     child.container_id.clone_from(&from.container_id);
     if new_process {
         child.cwd = cwd.to_vec();
@@ -326,7 +341,24 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     if let Some(v) = a.u64(P::CapEff) {
         t.cap_effective = v;
     }
-    if let Some(v) = a.u64(P::ExeIno) {
+    // Only the exit's own flags: execveat's enter has flags of another kind (AT_*).
+    if let Some(f) = a.own(P::Flags).and_then(|v| v.as_u64()) {
+        t.exe_writable = f & exe_flags::WRITABLE != 0;
+        t.exe_upper_layer = f & exe_flags::UPPER_LAYER != 0;
+        t.exe_from_memfd = f & exe_flags::FROM_MEMFD != 0;
+        t.exe_lower_layer = f & exe_flags::LOWER_LAYER != 0;
+    }
+    // The three inode parameters come together (libsinsp looks at the mtime's presence).
+    if let Some(mtime) = a.u64(P::ExeInoMtime) {
+        t.exe_ino = a.u64(P::ExeIno).unwrap_or(0);
+        t.exe_ino_ctime = a.u64(P::ExeInoCtime).unwrap_or(0);
+        t.exe_ino_mtime = mtime;
+        if t.clone_ts != 0 {
+            // Wrapping, as libsinsp's unsigned difference does when the file changed after
+            // the clone.
+            t.exe_ino_ctime_duration_clone_ts = t.clone_ts.wrapping_sub(t.exe_ino_ctime);
+        }
+    } else if let Some(v) = a.u64(P::ExeIno) {
         t.exe_ino = v;
     }
     if a.own(P::Pgid).is_some() {
@@ -344,7 +376,7 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         .own(P::TrustedExepath)
         .and_then(|v| v.as_bytes().filter(|s| !s.is_empty()));
     if let Some(p) = trusted {
-        set_bytes(&mut t.exepath, Some(p));
+        super::set_exepath(t, p, insp.cfg.exepath_keeps_deleted);
     }
     if let Some(p) = pid {
         insp.threads.set_pid(tid, p);
@@ -355,7 +387,7 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             let mut out = std::mem::take(&mut insp.path_buf);
             paths::resolve_into(&mut out, insp.cwd(t), f);
             let t = insp.threads.get_mut(tid).expect("present");
-            t.exepath.clone_from(&out);
+            super::set_exepath(t, &out, insp.cfg.exepath_keeps_deleted);
             insp.path_buf = out;
         }
     }
@@ -523,6 +555,30 @@ pub(super) fn capset(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         t.cap_inheritable = a.u64(P::CapInh).unwrap_or(t.cap_inheritable);
         t.cap_permitted = a.u64(P::CapPerm).unwrap_or(t.cap_permitted);
         t.cap_effective = a.u64(P::CapEff).unwrap_or(t.cap_effective);
+    }
+}
+
+/// All 41 capabilities Linux defines (`CAP_CHOWN` to `CAP_CHECKPOINT_RESTORE`).
+pub(crate) const MAX_CAPS: u64 = (1 << 41) - 1;
+
+/// unshare and setns: entering a new user namespace gives the thread every capability (in
+/// it), as libsinsp records it.
+pub(super) fn unshare_setns(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    if a.res().is_none_or(|r| r < 0) {
+        return;
+    }
+    let p = if a.ev.name() == "setns" {
+        P::Nstype
+    } else {
+        P::Flags
+    };
+    if a.u32(p).unwrap_or(0) & flags::CLONE_NEWUSER == 0 {
+        return;
+    }
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.cap_inheritable = MAX_CAPS;
+        t.cap_permitted = MAX_CAPS;
+        t.cap_effective = MAX_CAPS;
     }
 }
 

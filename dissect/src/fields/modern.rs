@@ -1,0 +1,184 @@
+//! libsinsp 0.25 fields that sysdig 0.29.3's list (`defs.rs`) lacks, which Falco's rules use.
+//! Written by hand; names, types and argument syntax as libsinsp 0.25 declares them, docs
+//! ours.
+//!
+//! They are registered in every flavor: sysdig 0.29 refused them, but nothing it accepted
+//! changes meaning, and a user of today's libsinsp gets libsinsp 0.25's answer on any capture
+//! (on old captures, whose events lack the parameters behind them, that is its answer there:
+//! `<NA>` for the inode fields, no capabilities, `false` for the executable's flags).
+
+use super::defs::{Builtin, Def};
+use crate::registry::{ArgKind, Class, FieldType};
+
+/// A process field without argument.
+const fn proc(name: &'static str, ty: FieldType, doc: &'static str, id: Builtin) -> Def {
+    Def {
+        name,
+        class: Class::Process,
+        ty,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc,
+        id,
+    }
+}
+
+/// An fd field without argument.
+const fn fd(name: &'static str, ty: FieldType, doc: &'static str, id: Builtin) -> Def {
+    Def {
+        name,
+        class: Class::Fd,
+        ty,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc,
+        id,
+    }
+}
+
+/// An ancestor field: `[N]` picks one, none lists them all (any of them, in filters).
+const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
+    Def {
+        arg: ArgKind::Index,
+        ..proc(name, FieldType::Charbuf, doc, id)
+    }
+}
+
+use Builtin as B;
+use FieldType as T;
+
+pub(crate) static MODERN: [Def; 22] = [
+    proc(
+        "proc.pexe",
+        T::Charbuf,
+        "proc.exe (argv[0]) of the parent process.",
+        B::ProcPexe,
+    ),
+    ancestor(
+        "proc.aexe",
+        "proc.exe of an ancestor: [1] the parent, [0] the process; without index every ancestor's, space-separated.",
+        B::ProcAexe,
+    ),
+    proc(
+        "proc.pexepath",
+        T::Charbuf,
+        "proc.exepath of the parent process.",
+        B::ProcPexepath,
+    ),
+    ancestor(
+        "proc.aexepath",
+        "proc.exepath of an ancestor: [1] the parent, [0] the process; without index every ancestor's, space-separated.",
+        B::ProcAexepath,
+    ),
+    proc(
+        "proc.vpgid.name",
+        T::Charbuf,
+        "Name of the process group leader (in its pid namespace), else of the eldest ancestor in the group.",
+        B::ProcVpgidName,
+    ),
+    proc(
+        "proc.vpgid.exe",
+        T::Charbuf,
+        "proc.exe of the process group leader, found as for proc.vpgid.name.",
+        B::ProcVpgidExe,
+    ),
+    proc(
+        "proc.vpgid.exepath",
+        T::Charbuf,
+        "proc.exepath of the process group leader, found as for proc.vpgid.name.",
+        B::ProcVpgidExepath,
+    ),
+    proc(
+        "proc.is_exe_upper_layer",
+        T::Bool,
+        "True if the executable is in an overlayfs upper layer (written in the container).",
+        B::ProcIsExeUpperLayer,
+    ),
+    proc(
+        "proc.is_exe_lower_layer",
+        T::Bool,
+        "True if the executable is in an overlayfs lower layer (from the image).",
+        B::ProcIsExeLowerLayer,
+    ),
+    proc(
+        "proc.is_exe_from_memfd",
+        T::Bool,
+        "True if the executable is a memfd (exists only in memory), run through its fd.",
+        B::ProcIsExeFromMemfd,
+    ),
+    proc(
+        "proc.is_vpgid_leader",
+        T::Bool,
+        "True if the process leads its process group: proc.vpgid = proc.vpid.",
+        B::ProcIsVpgidLeader,
+    ),
+    proc(
+        "proc.exe_ino",
+        T::Int64,
+        "Inode number of the executable file.",
+        B::ProcExeIno,
+    ),
+    proc(
+        "proc.exe_ino.ctime",
+        T::AbsTime,
+        "Last status change (ctime) of the executable's inode, ns since the epoch.",
+        B::ProcExeInoCtime,
+    ),
+    proc(
+        "proc.exe_ino.mtime",
+        T::AbsTime,
+        "Last modification (mtime) of the executable's inode, ns since the epoch.",
+        B::ProcExeInoMtime,
+    ),
+    proc(
+        "proc.exe_ino.ctime_duration_proc_start",
+        T::AbsTime,
+        "Nanoseconds from the executable's ctime to the clone that started the process (a fresh binary run at once).",
+        B::ProcExeInoCtimeDurationProcStart,
+    ),
+    proc(
+        "thread.cap_permitted",
+        T::Charbuf,
+        "Permitted capabilities of the thread (CAP_* names, space-separated).",
+        B::ThreadCapPermitted,
+    ),
+    proc(
+        "thread.cap_inheritable",
+        T::Charbuf,
+        "Inheritable capabilities of the thread (CAP_* names, space-separated).",
+        B::ThreadCapInheritable,
+    ),
+    proc(
+        "thread.cap_effective",
+        T::Charbuf,
+        "Effective capabilities of the thread (CAP_* names, space-separated).",
+        B::ThreadCapEffective,
+    ),
+    fd(
+        "fd.nameraw",
+        T::Charbuf,
+        "The path the open call gave, unresolved (repeated slashes removed); empty for fds not opened by a path.",
+        B::FdNameraw,
+    ),
+    fd(
+        "fd.is_upper_layer",
+        T::Bool,
+        "True if the open said the file is in an overlayfs upper layer.",
+        B::FdIsUpperLayer,
+    ),
+    fd(
+        "fd.is_lower_layer",
+        T::Bool,
+        "True if the open said the file is in an overlayfs lower layer.",
+        B::FdIsLowerLayer,
+    ),
+    Def {
+        name: "fs.path.nameraw",
+        class: Class::FsPath,
+        ty: T::Charbuf,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc: "The path a file-system call (open, mkdir, unlink, chmod, chown, ...) was given, unresolved, when it succeeded.",
+        id: B::FsPathNameraw,
+    },
+];
