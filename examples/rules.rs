@@ -73,7 +73,13 @@ fn main() -> ExitCode {
             _ => files.push(a),
         }
     }
-    if files.is_empty() || [validate, capture.is_some(), conditions].iter().filter(|&&b| b).count() != 1 {
+    if files.is_empty()
+        || [validate, capture.is_some(), conditions]
+            .iter()
+            .filter(|&&b| b)
+            .count()
+            != 1
+    {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     }

@@ -426,7 +426,13 @@ impl Alerts {
                 std::mem::take(&mut self.scratch),
             );
             if self.indexed {
-                compiled.set.matching(code, &mut rec, &mut self.hits);
+                // A generic event's first parameter is its syscall number: its subtype.
+                let subtype = ev.event().param_raw(0).map_or(0, |b| {
+                    b.iter().take(8).fold(0u64, |a, &x| a << 8 | u64::from(x))
+                });
+                compiled
+                    .set
+                    .matching(code, subtype, &mut rec, &mut self.hits);
             } else {
                 compiled.set.matching_unindexed(&mut rec, &mut self.hits);
             }

@@ -51,9 +51,30 @@ pub struct Warning {
 /// assert_eq!(err.message, "'contains' operator not supported for numeric filters");
 /// ```
 pub fn compile<S: Schema>(schema: &S, expr: &Expr) -> Result<Program<S::Field>, Error> {
+    compile_with(schema, expr, None)
+}
+
+/// [`compile`], with the checks of the program entered in `table`, so that programs compiled
+/// into the same table share the answer to a check they have in common (the same text, as
+/// `Display` prints it): [`Program::matches_shared`] computes it once per event for all of
+/// them. For many rules built from the same macros (Falco's `open_read`, `spawned_process`).
+pub fn compile_shared<S: Schema>(
+    schema: &S,
+    expr: &Expr,
+    table: &mut CheckTable,
+) -> Result<Program<S::Field>, Error> {
+    compile_with(schema, expr, Some(table))
+}
+
+fn compile_with<S: Schema>(
+    schema: &S,
+    expr: &Expr,
+    table: Option<&mut CheckTable>,
+) -> Result<Program<S::Field>, Error> {
     let mut c = Compiler {
         schema,
         warnings: Vec::new(),
+        table,
     };
     let root = c.node(expr)?;
     let types = event_types(schema, expr, false, &root);
@@ -63,6 +84,35 @@ pub fn compile<S: Schema>(schema: &S, expr: &Expr) -> Result<Program<S::Field>, 
 struct Compiler<'s, S: Schema> {
     schema: &'s S,
     warnings: Vec<Warning>,
+    table: Option<&'s mut CheckTable>,
+}
+
+/// Checks of several programs, each text given one slot ([`compile_shared`]).
+#[derive(Debug, Clone, Default)]
+pub struct CheckTable {
+    slots: std::collections::HashMap<String, u32>,
+}
+
+impl CheckTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many distinct checks it holds.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    fn slot(&mut self, text: String) -> u32 {
+        let n = self.slots.len() as u32;
+        *self.slots.entry(text).or_insert(n)
+    }
 }
 
 /// The type and list-ness of a source.
@@ -75,8 +125,28 @@ struct Shape {
 impl<S: Schema> Compiler<'_, S> {
     fn node(&mut self, e: &Expr) -> Result<Node<S::Field>, Error> {
         Ok(match e {
-            Expr::And(c, _) => Node::And(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?),
-            Expr::Or(c, _) => Node::Or(c.iter().map(|x| self.node(x)).collect::<Result<_, _>>()?),
+            // `a and (b and c)` is evaluated as `a and b and c` (one step less per level of
+            // macros); the order, and so the short-circuit, stays.
+            Expr::And(c, _) => {
+                let mut flat = Vec::with_capacity(c.len());
+                for x in c {
+                    match self.node(x)? {
+                        Node::And(inner) => flat.extend(inner.into_vec()),
+                        other => flat.push(other),
+                    }
+                }
+                Node::And(flat.into())
+            }
+            Expr::Or(c, _) => {
+                let mut flat = Vec::with_capacity(c.len());
+                for x in c {
+                    match self.node(x)? {
+                        Node::Or(inner) => flat.extend(inner.into_vec()),
+                        other => flat.push(other),
+                    }
+                }
+                Node::Or(flat.into())
+            }
             Expr::Not(x, _) => Node::Not(Box::new(self.node(x)?)),
             Expr::Ident(name, span) => {
                 return Err(Error::check(
@@ -84,7 +154,14 @@ impl<S: Schema> Compiler<'_, S> {
                     span.clone(),
                 ));
             }
-            Expr::Check(c) => Node::Leaf(Box::new(self.check(c)?)),
+            Expr::Check(c) => {
+                let mut leaf = self.check(c)?;
+                // An `evt.type` lookup costs less than its sharing would.
+                if leaf.codes.is_none() {
+                    leaf.slot = self.table.as_mut().map(|t| t.slot(e.to_string()));
+                }
+                Node::Leaf(Box::new(leaf))
+            }
         })
     }
 
@@ -448,6 +525,7 @@ impl<S: Schema> Compiler<'_, S> {
             quant,
             right,
             legacy,
+            slot: None,
         })
     }
 

@@ -87,10 +87,10 @@ mod program;
 mod schema;
 mod value;
 
-pub use compile::{Warning, compile};
+pub use compile::{CheckTable, Warning, compile, compile_shared};
 pub use error::{Error, Stage};
 pub use parse::{ParseOptions, parse, parse_with};
-pub use program::{EventTypes, Program};
+pub use program::{Answers, EventTypes, Program};
 pub use schema::{FieldError, FieldSpec, Multi, Schema, Type};
 pub use value::{Owned, Record, Value};
 

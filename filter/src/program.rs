@@ -73,6 +73,36 @@ pub(crate) struct Leaf<F> {
     /// For `evt.type =`/`!=`/`in` on the field itself: the codes the names name and the
     /// uncertain codes, so that the check is a lookup.
     pub codes: Option<Box<(EventTypes, EventTypes)>>,
+    /// Its place in a [`CheckTable`](crate::CheckTable), when compiled into one.
+    pub slot: Option<u32>,
+}
+
+/// Answers to the checks of a [`CheckTable`](crate::CheckTable) for the current event.
+#[derive(Debug, Clone, Default)]
+pub struct Answers {
+    event: u32,
+    stamps: Vec<u32>,
+    values: Vec<bool>,
+}
+
+impl Answers {
+    /// Room for the checks of a table of `len` checks.
+    pub fn new(len: usize) -> Self {
+        Answers {
+            event: 1,
+            stamps: vec![0; len],
+            values: vec![false; len],
+        }
+    }
+
+    /// Forgets every answer: call it before each new event.
+    pub fn next_event(&mut self) {
+        self.event = self.event.wrapping_add(1);
+        if self.event == 0 {
+            self.stamps.iter_mut().for_each(|s| *s = 0);
+            self.event = 1;
+        }
+    }
 }
 
 type Values = SmallVec<[Owned; 4]>;
@@ -98,6 +128,27 @@ impl<F> Program<F> {
         &self.types
     }
 
+    /// [`matches`](Self::matches), taking the answers to checks shared with other programs of
+    /// the same [`CheckTable`](crate::CheckTable) from `answers` when an earlier program
+    /// already computed them for this event ([`Answers::next_event`] between events).
+    pub fn matches_shared<R: Record<Field = F> + ?Sized>(
+        &self,
+        rec: &mut R,
+        answers: &mut Answers,
+    ) -> bool {
+        self.root.eval_shared(rec, answers)
+    }
+
+    /// Whether the event could pass judging by its type alone: the `evt.type` checks are
+    /// decided on the event, every other check counts as unknown (true or false), with
+    /// three-valued `and`, `or` and `not`. `false` means [`matches`](Self::matches) is false
+    /// for every event whose `evt.type` checks answer as this one's do: for a generic event,
+    /// every event of the same syscall name. A rule index uses it to narrow the rules to try
+    /// on generic events, whose code alone says nothing of their name.
+    pub fn may_match<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        self.root.tri(rec) != Some(false)
+    }
+
     /// Remarks on the filter (a constant that names a field, ...).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
@@ -105,6 +156,43 @@ impl<F> Program<F> {
 }
 
 impl<F> Node<F> {
+    /// Three-valued evaluation: `evt.type` checks decided, the others `None` (unknown).
+    fn tri<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> Option<bool> {
+        match self {
+            Node::And(c) | Node::Or(c) => {
+                let decisive = matches!(self, Node::Or(_));
+                let mut unknown = false;
+                for n in c {
+                    match n.tri(rec) {
+                        Some(b) if b == decisive => return Some(decisive),
+                        None => unknown = true,
+                        Some(_) => {}
+                    }
+                }
+                if unknown { None } else { Some(!decisive) }
+            }
+            Node::Not(n) => n.tri(rec).map(|b| !b),
+            Node::Leaf(l) if l.codes.is_some() => Some(l.eval(rec)),
+            Node::Leaf(_) => None,
+        }
+    }
+
+    fn eval_shared<R: Record<Field = F> + ?Sized>(&self, rec: &mut R, a: &mut Answers) -> bool {
+        // Leaves, the most of the nodes, are answered in the loop, without a call.
+        match self {
+            Node::And(c) => c.iter().all(|n| match n {
+                Node::Leaf(l) => l.shared(rec, a),
+                other => other.eval_shared(rec, a),
+            }),
+            Node::Or(c) => c.iter().any(|n| match n {
+                Node::Leaf(l) => l.shared(rec, a),
+                other => other.eval_shared(rec, a),
+            }),
+            Node::Not(n) => !n.eval_shared(rec, a),
+            Node::Leaf(l) => l.shared(rec, a),
+        }
+    }
+
     fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
         match self {
             Node::And(c) => c.iter().all(|n| n.eval(rec)),
@@ -116,13 +204,50 @@ impl<F> Node<F> {
 }
 
 impl<F> Leaf<F> {
-    fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
-        if let (Some(sets), Some(code)) = (&self.codes, rec.event_code()) {
-            let (named, uncertain) = &**sets;
-            if !uncertain.contains_exact(code) {
-                let member = named.contains_exact(code);
-                return if self.op == Op::Ne { !member } else { member };
+    /// The leaf's answer: from `a` when another program of the table already gave it for this
+    /// event, from the event's code for an `evt.type` check, else evaluated (and kept).
+    #[inline(always)]
+    fn shared<R: Record<Field = F> + ?Sized>(&self, rec: &mut R, a: &mut Answers) -> bool {
+        if let Some(s) = self.slot.map(|s| s as usize) {
+            if a.stamps.get(s) == Some(&a.event) {
+                return a.values[s];
             }
+        } else if let Some(v) = self.by_code(rec) {
+            return v;
+        }
+        self.eval_stored(rec, a)
+    }
+
+    /// Evaluates the leaf and keeps the answer in its slot of `a`, if it has one. Not inlined
+    /// into the tree walk, which stays small.
+    #[inline(never)]
+    fn eval_stored<R: Record<Field = F> + ?Sized>(&self, rec: &mut R, a: &mut Answers) -> bool {
+        let v = self.eval(rec);
+        if let Some(s) = self.slot.map(|s| s as usize) {
+            if s < a.stamps.len() {
+                a.stamps[s] = a.event;
+                a.values[s] = v;
+            }
+        }
+        v
+    }
+
+    /// An `evt.type` check answered by the event's code, when the code says its type.
+    #[inline(always)]
+    fn by_code<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> Option<bool> {
+        let sets = self.codes.as_deref()?;
+        let code = rec.event_code()?;
+        let (named, uncertain) = sets;
+        if uncertain.contains_exact(code) {
+            return None;
+        }
+        let member = named.contains_exact(code);
+        Some(if self.op == Op::Ne { !member } else { member })
+    }
+
+    fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        if let Some(v) = self.by_code(rec) {
+            return v;
         }
         let rhs_values: Values;
         let consts: &[Owned] = match &self.right {

@@ -63,7 +63,6 @@ pub(crate) struct ListInfo {
 
 #[derive(Debug, Clone)]
 pub(crate) struct MacroInfo {
-    pub(crate) name: String,
     pub(crate) cond: String,
     pub(crate) cond_pos: Pos,
     pub(crate) meta: Meta,
@@ -598,9 +597,8 @@ impl Reader<'_> {
             let meta = self.meta(&path);
             define(
                 &mut self.col.macros,
-                name.clone(),
+                name,
                 MacroInfo {
-                    name,
                     cond,
                     cond_pos,
                     meta,

@@ -3,7 +3,7 @@
 //! condition as text; macros substituted into the parsed tree; the tree checked and compiled
 //! by `strata-filter` against the schema of the event source.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use strata_filter::ast::{Expr, Span};
 use strata_filter::{ParseOptions, Program, Schema};
@@ -97,6 +97,14 @@ pub(crate) fn resolve_list(cond: &mut String, name: &str, items: &[String]) -> b
         }
     }
     used
+}
+
+/// The words of `text` between the delimiters [`resolve_list`] requires around a list name.
+fn delimited_tokens(text: &str) -> std::collections::HashSet<String> {
+    text.split([' ', '\t', '\n', '\r', '(', ')', ',', '='])
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// `(cond) and not (...)` for each exception with values, as Falco writes it; also returns
@@ -233,10 +241,26 @@ fn count(e: &Expr, depth: usize, nodes: &mut usize, deepest: &mut usize) {
     }
 }
 
+/// The macros one condition can see: those defined before `limit` (a macro's visibility;
+/// every macro for a rule), with their trees as resolved so far.
+#[derive(Clone, Copy)]
+struct Visible<'m> {
+    col: &'m Collector,
+    trees: &'m [Expr],
+    limit: u32,
+}
+
+impl<'m> Visible<'m> {
+    fn get(&self, name: &str) -> Option<&'m Expr> {
+        let i = self.col.macros.position(name)?;
+        (self.col.macros.items[i].meta.index < self.limit).then(|| &self.trees[i])
+    }
+}
+
 /// Falco's macro resolver: every identifier that names a visible macro is replaced by a copy
 /// of its tree; a macro found again on the way down is a reference loop.
 struct MacroResolver<'m> {
-    macros: &'m HashMap<&'m str, &'m Expr>,
+    macros: Visible<'m>,
     path: Vec<String>,
     resolved: Vec<String>,
     unknown: Vec<(String, Span)>,
@@ -254,7 +278,7 @@ impl MacroResolver<'_> {
             Expr::And(c, _) | Expr::Or(c, _) => c.iter_mut().for_each(|x| self.run(x)),
             Expr::Not(x, _) => self.run(x),
             Expr::Ident(name, span) => {
-                let Some(&m) = self.macros.get(name.as_str()) else {
+                let Some(m) = self.macros.get(name) else {
                     self.unknown.push((name.clone(), span.clone()));
                     return;
                 };
@@ -280,6 +304,8 @@ impl MacroResolver<'_> {
 pub(crate) struct Compiled<F> {
     pub(crate) rules: Vec<Rule<F>>,
     pub(crate) warnings: Vec<Diagnostic>,
+    /// How many distinct checks the rules have (their shared answers' size).
+    pub(crate) checks: usize,
 }
 
 /// Checks an output format (the event source's formatter); `Err` with the reason.
@@ -311,11 +337,16 @@ pub(crate) fn compile<S: Schema>(
         }
         lists.push((l.name.clone(), items));
     }
+    // A list name only ever matches a whole token between delimiters, so lists whose name is
+    // not among the text's tokens are passed over; the tokens are taken again after each
+    // substitution (the items put in may name a later list, as Falco's sequential passes see).
     let expand_lists = |cond: &str, used: &mut [bool]| {
         let mut c = cond.to_string();
+        let mut tokens = delimited_tokens(&c);
         for (i, (name, items)) in lists.iter().enumerate() {
-            if resolve_list(&mut c, name, items) {
+            if tokens.contains(name.as_str()) && resolve_list(&mut c, name, items) {
                 used[i] = true;
+                tokens = delimited_tokens(&c);
             }
         }
         c
@@ -373,16 +404,13 @@ pub(crate) fn compile<S: Schema>(
     }
     let mut macro_used = vec![false; col.macros.items.len()];
     for (i, m) in col.macros.items.iter().enumerate() {
-        let visible: HashMap<&str, &Expr> = col
-            .macros
-            .items
-            .iter()
-            .zip(&macro_trees)
-            .filter(|(o, _)| o.meta.index < m.meta.visibility)
-            .map(|(o, t)| (o.name.as_str(), t))
-            .collect();
+        let visible = Visible {
+            col,
+            trees: &macro_trees,
+            limit: m.meta.visibility,
+        };
         let mut tree = macro_trees[i].clone();
-        let resolved = resolve(&visible, &mut tree)
+        let resolved = resolve(visible, &mut tree)
             .map_err(|f| fail(&m.meta, "macro condition", m.cond_pos, &texts, f))?;
         for r in resolved {
             if let Some(p) = col.macros.position(&r) {
@@ -391,15 +419,14 @@ pub(crate) fn compile<S: Schema>(
         }
         macro_trees[i] = tree;
     }
-    let all_macros: HashMap<&str, &Expr> = col
-        .macros
-        .items
-        .iter()
-        .zip(&macro_trees)
-        .map(|(o, t)| (o.name.as_str(), t))
-        .collect();
+    let all_macros = Visible {
+        col,
+        trees: &macro_trees,
+        limit: u32::MAX,
+    };
 
     let mut rules = Vec::new();
+    let mut checks = strata_filter::CheckTable::new();
     for r in &col.rules.items {
         if r.unknown_source {
             continue;
@@ -459,13 +486,13 @@ pub(crate) fn compile<S: Schema>(
             )
         })?;
         tree.offset_spans(base);
-        let resolved = resolve(&all_macros, &mut tree).map_err(|f| rfail(&texts, f))?;
+        let resolved = resolve(all_macros, &mut tree).map_err(|f| rfail(&texts, f))?;
         for name in resolved {
             if let Some(p) = col.macros.position(&name) {
                 macro_used[p] = true;
             }
         }
-        let program = match strata_filter::compile(schema, &tree) {
+        let program = match strata_filter::compile_shared(schema, &tree, &mut checks) {
             Ok(p) => p,
             Err(e) if r.skip_if_unknown_filter && is_unknown_field(&e.message) => {
                 let d = rfail(
@@ -548,7 +575,11 @@ pub(crate) fn compile<S: Schema>(
         }
     }
     let _ = Priority::Debug;
-    Ok(Compiled { rules, warnings })
+    Ok(Compiled {
+        rules,
+        warnings,
+        checks: checks.len(),
+    })
 }
 
 /// What `%container.info` stood for in Falco's outputs before its container plugin.
@@ -562,7 +593,7 @@ fn is_unknown_field(message: &str) -> bool {
 }
 
 /// Substitutes the macros of `macros` into `tree`; the names resolved, or the first fault.
-fn resolve(macros: &HashMap<&str, &Expr>, tree: &mut Expr) -> Result<Vec<String>, Fault> {
+fn resolve(macros: Visible<'_>, tree: &mut Expr) -> Result<Vec<String>, Fault> {
     let mut r = MacroResolver {
         macros,
         path: Vec::new(),

@@ -9,7 +9,8 @@
 //! 2. [`Loader::compile`] compiles every rule for a schema into a [`RuleSet`]: lists expanded
 //!    as text, exceptions appended as text, macros substituted in the tree, as Falco does.
 //! 3. [`RuleSet::matching`] gives the rules an event matches, trying only those whose
-//!    condition can match the event's type ([`strata_filter::Program::event_types`]).
+//!    condition can match the event's type ([`strata_filter::Program::event_types`]; for a
+//!    generic syscall, its name), and answering a check the rules share once per event.
 //!
 //! Rules of event sources other than `syscall` (Falco's plugins) are read, checked and listed
 //! by [`Loader::not_runnable`], not compiled. Rendering alerts needs the fields of events;
@@ -55,12 +56,12 @@
 //! let no_output_check = |_: &str| Ok(());
 //! let result = loader.load("my_rules.yaml", text, &Fields, &no_output_check);
 //! assert_eq!(result.summary(), "my_rules.yaml: Ok");
-//! let rules = loader.compile(&Fields, &no_output_check).unwrap();
+//! let mut rules = loader.compile(&Fields, &no_output_check).unwrap();
 //! let mut hits = Vec::new();
-//! rules.matching(0, &mut Proc("bash"), &mut hits);
+//! rules.matching(0, 0, &mut Proc("bash"), &mut hits);
 //! assert_eq!(hits.len(), 1);
 //! assert_eq!(rules.rules()[hits[0]].priority, Priority::Warning);
-//! rules.matching(0, &mut Proc("zsh"), &mut hits);
+//! rules.matching(0, 0, &mut Proc("zsh"), &mut hits);
 //! assert!(hits.is_empty());
 //! ```
 
@@ -73,10 +74,11 @@ mod diag;
 mod priority;
 pub mod yaml;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use strata_filter::ast::Expr;
-use strata_filter::{ParseOptions, Program, Record, Schema};
+use strata_filter::{Answers, ParseOptions, Program, Record, Schema};
 
 pub use collect::{ENGINE_VERSION, SYSCALL_SOURCE};
 pub use compile::{CONTAINER_INFO, MAX_EXPANDED_DEPTH, MAX_EXPANDED_NODES, OutputCheck};
@@ -225,7 +227,12 @@ impl Loader {
         check_output: OutputCheck<'_>,
     ) -> Result<RuleSet<S::Field>, Error> {
         let c = compile::compile(&self.col, schema, check_output).map_err(Error)?;
-        Ok(RuleSet::new(c.rules, schema.event_code_count()))
+        Ok(RuleSet::new(
+            c.rules,
+            schema.event_code_count(),
+            &schema.uncertain_event_codes(),
+            c.checks,
+        ))
     }
 
     /// Rules of other event sources than `syscall`: their names and sources, in file order.
@@ -260,10 +267,20 @@ pub struct RuleSet<F> {
     unindexed: Vec<u32>,
     active: Vec<bool>,
     min: Priority,
+    /// Codes whose events' type names are not known from the code (generic syscalls).
+    uncertain: Vec<u16>,
+    /// For (uncertain code, subtype): the indexed rules that may match by type.
+    by_subtype: HashMap<(u16, u64), Vec<u32>>,
+    /// The current event's answers to the checks the rules share.
+    answers: Answers,
 }
 
+/// Most (code, subtype) pairs [`RuleSet::matching`] remembers (a generic event's
+/// subtype is its syscall number, so real captures stay far below).
+const SUBTYPES_KEPT: usize = 4096;
+
 impl<F> RuleSet<F> {
-    fn new(rules: Vec<Rule<F>>, universe: usize) -> Self {
+    fn new(rules: Vec<Rule<F>>, universe: usize, uncertain: &[u16], checks: usize) -> Self {
         let mut by_code = vec![Vec::new(); universe];
         let mut unindexed = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -284,6 +301,9 @@ impl<F> RuleSet<F> {
             unindexed,
             active,
             min: Priority::Debug,
+            uncertain: uncertain.to_vec(),
+            by_subtype: HashMap::new(),
+            answers: Answers::new(checks),
         }
     }
 
@@ -334,16 +354,53 @@ impl<F> RuleSet<F> {
     }
 
     /// Sets `out` to the rules (indices into [`rules`](Self::rules)) the event matches, in
-    /// file order, trying only those of its type.
+    /// file order, trying only those that can match its type. `subtype` tells apart events of
+    /// one code that stand for several types (a generic syscall's number; anything for other
+    /// events): for those, rules whose `evt.type` checks cannot pass for the subtype
+    /// ([`Program::may_match`]) are left out, as found once per (code, subtype). Checks that
+    /// several rules share are answered once per call.
     pub fn matching<R: Record<Field = F> + ?Sized>(
-        &self,
+        &mut self,
         code: u16,
+        subtype: u64,
         rec: &mut R,
         out: &mut Vec<usize>,
     ) {
         out.clear();
-        for i in self.candidates(code) {
-            if self.rules[i].program.matches(rec) {
+        self.answers.next_event();
+        let key = (code, subtype);
+        let uncertain = self.uncertain.contains(&code);
+        if uncertain && !self.by_subtype.contains_key(&key) && self.by_subtype.len() < SUBTYPES_KEPT
+        {
+            let all = self.by_code.get(code as usize).unwrap_or(&self.unindexed);
+            let narrowed: Vec<u32> = all
+                .iter()
+                .copied()
+                .filter(|&i| self.rules[i as usize].program.may_match(rec))
+                .collect();
+            self.by_subtype.insert(key, narrowed);
+        }
+        let RuleSet {
+            rules,
+            by_code,
+            unindexed,
+            by_subtype,
+            answers,
+            ..
+        } = self;
+        let narrowed = if uncertain {
+            by_subtype.get(&key)
+        } else {
+            None
+        };
+        let tried = match narrowed {
+            Some(n) => n,
+            None => by_code.get(code as usize).unwrap_or(unindexed),
+        };
+        for &i in tried.iter() {
+            let i = i as usize;
+            let active = self.active[i] && rules[i].priority.at_least(self.min);
+            if active && rules[i].program.matches_shared(rec, answers) {
                 out.push(i);
             }
         }
@@ -352,7 +409,7 @@ impl<F> RuleSet<F> {
     /// [`matching`](Self::matching) without the index: every active rule is tried (for
     /// measuring what the index saves).
     pub fn matching_unindexed<R: Record<Field = F> + ?Sized>(
-        &self,
+        &mut self,
         rec: &mut R,
         out: &mut Vec<usize>,
     ) {
