@@ -47,6 +47,9 @@ const FIELDS: &[&str] = &[
     "fd.is_upper_layer",
     "fd.is_lower_layer",
     "fs.path.nameraw",
+    "evt.is_open_read",
+    "evt.is_open_write",
+    "evt.is_open_exec",
 ];
 
 /// (capture, answers) pairs.

@@ -81,6 +81,14 @@ fn compile_with<S: Schema>(
     Ok(Program::new(root, types, c.warnings))
 }
 
+/// From how many constants an `in` on text is looked up in a set.
+const TEXT_SET_MIN: usize = 8;
+
+/// Text as C sees it: up to the first NUL.
+fn cstr(b: &[u8]) -> &[u8] {
+    memchr::memchr(0, b).map_or(b, |i| &b[..i])
+}
+
 struct Compiler<'s, S: Schema> {
     schema: &'s S,
     warnings: Vec<Warning>,
@@ -508,8 +516,37 @@ impl<S: Schema> Compiler<'_, S> {
                 }
                 Right::PMatch(t)
             }
+            // A long list of text compared whole: a set (equality up to the first NUL, as
+            // C compares it; the original list is kept for the rest).
+            (Right::Consts(cs), Op::In | Op::Intersects)
+                if c.modifier.is_none()
+                    && matches!(shape.ty, Type::Charbuf | Type::Fspath)
+                    && cs.len() >= TEXT_SET_MIN =>
+            {
+                let set = cs
+                    .iter()
+                    .filter_map(|c| match c {
+                        Owned::Bytes(b) => Some(cstr(b).to_vec().into_boxed_slice()),
+                        _ => None,
+                    })
+                    .collect();
+                Right::TextSet(Box::new(set), cs)
+            }
+            // Text constants cut at their first NUL once, as every comparison would cut them.
+            (Right::Consts(cs), _) if matches!(shape.ty, Type::Charbuf | Type::Fspath) => {
+                Right::Consts(
+                    cs.iter()
+                        .map(|c| match c {
+                            Owned::Bytes(b) => Owned::Bytes(cstr(b).into()),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                )
+            }
             (r, _) => r,
         };
+        let text_consts =
+            matches!(shape.ty, Type::Charbuf | Type::Fspath) && matches!(right, Right::Consts(_));
         let codes = (event_type
             && c.modifier.is_none()
             && matches!(op, Op::Eq | Op::Ne | Op::In)
@@ -526,6 +563,7 @@ impl<S: Schema> Compiler<'_, S> {
             right,
             legacy,
             slot: None,
+            text_consts,
         })
     }
 

@@ -54,6 +54,9 @@ pub(crate) enum Quant {
 pub(crate) enum Right<F> {
     Exists,
     Consts(Box<[Owned]>),
+    /// `in`/`intersects` on text with many constants: their text up to a NUL, as a set; and
+    /// the constants.
+    TextSet(Box<hashbrown::HashSet<Box<[u8]>>>, Box<[Owned]>),
     Regex(Box<[regex::Regex]>),
     PMatch(PrefixTree),
     Source(Source<F>),
@@ -75,6 +78,8 @@ pub(crate) struct Leaf<F> {
     pub codes: Option<Box<(EventTypes, EventTypes)>>,
     /// Its place in a [`CheckTable`](crate::CheckTable), when compiled into one.
     pub slot: Option<u32>,
+    /// Text compared with constants already cut at their first NUL.
+    pub text_consts: bool,
 }
 
 /// Answers to the checks of a [`CheckTable`](crate::CheckTable) for the current event.
@@ -259,7 +264,7 @@ impl<F> Leaf<F> {
                 rhs_values = v;
                 &rhs_values
             }
-            Right::Consts(c) => c,
+            Right::Consts(c) | Right::TextSet(_, c) => c,
             _ => &[],
         };
         let exists = matches!(self.right, Right::Exists);
@@ -316,6 +321,10 @@ impl<F> Leaf<F> {
                 Value::Bytes(b) => t.matches(cstr(b)),
                 _ => false,
             },
+            Right::TextSet(set, _) => match v {
+                Value::Bytes(b) => set.contains(cstr(b)),
+                _ => false,
+            },
             _ => {
                 if let Some(m) = self.modifier {
                     let n = consts
@@ -327,6 +336,19 @@ impl<F> Leaf<F> {
                         Modifier::AnyOf => n >= 1,
                         Modifier::AllOf => n == consts.len() && n > 0,
                     };
+                }
+                if self.text_consts {
+                    if let Value::Bytes(b) = v {
+                        let a = cstr(b);
+                        let with = |op: Op, c: &Owned| match c {
+                            Owned::Bytes(k) => text(op, a, k),
+                            _ => false,
+                        };
+                        return match self.op {
+                            Op::In | Op::Intersects => consts.iter().any(|c| with(Op::Eq, c)),
+                            op => consts.first().is_some_and(|c| with(op, c)),
+                        };
+                    }
                 }
                 if self.legacy && self.ty.is_ip() {
                     if let Some(r) = ip_2022(self.op, v, consts) {
@@ -353,10 +375,7 @@ fn count_passes(m: Modifier, n: usize, of: usize) -> bool {
 
 /// Text as C sees it: up to the first NUL.
 fn cstr(b: &[u8]) -> &[u8] {
-    match b.iter().position(|&c| c == 0) {
-        Some(i) => &b[..i],
-        None => b,
-    }
+    memchr::memchr(0, b).map_or(b, |i| &b[..i])
 }
 
 fn as_i64(v: Value<'_>) -> Option<i64> {
