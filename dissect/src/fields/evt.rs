@@ -448,6 +448,38 @@ fn failed(ev: &Event<'_>) -> bool {
             .is_some_and(|v| v < 0)
 }
 
+/// `evt.is_open_read`, `evt.is_open_write`, `evt.is_open_exec`: from the open flags (and, for
+/// exec, the mode of a file the call may create: any execute bit) of the events that carry
+/// them; `false` for every other event, as in libsinsp. Which events carry them differs by
+/// era: sysdig 0.29 read the old `openat` enter event (code 102) and not
+/// `open_by_handle_at`'s exit; libsinsp 0.25 the reverse.
+fn open_mode(b: B, ev: &strata_scap::Event<'_>, flavor: Flavor) -> bool {
+    const RDONLY: u64 = 1;
+    const WRONLY: u64 = 2;
+    const CREAT: u64 = 4;
+    const TMPFILE: u64 = 8192;
+    const EXEC_BITS: u64 = 64 | 8 | 1; // S_IXUSR | S_IXGRP | S_IXOTH
+    let num = |i: usize| ev.param(i).and_then(Result::ok).and_then(|p| p.as_u64());
+    let old = flavor == Flavor::Sysdig029;
+    let (flags_at, mode_at) = match ev.event_type {
+        3 => (2, Some(3)),          // open exit
+        102 if old => (2, Some(3)), // openat enter, first version
+        307 | 327 => (3, Some(4)),  // openat and openat2 exits
+        337 if !old => (2, None),   // open_by_handle_at exit
+        59 => return b == B::EvtIsOpenExec && num(2).is_some_and(|m| m & EXEC_BITS != 0),
+        _ => return false,
+    };
+    let flags = num(flags_at).unwrap_or(0);
+    match b {
+        B::EvtIsOpenRead => flags & RDONLY != 0,
+        B::EvtIsOpenWrite => flags & WRONLY != 0,
+        _ => {
+            flags & (CREAT | TMPFILE) != 0
+                && mode_at.and_then(num).is_some_and(|m| m & EXEC_BITS != 0)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,37 +563,5 @@ mod tests {
         assert_eq!(reltime(&view), 100);
         view.first_ts = 1_001;
         assert_eq!(reltime(&view), u64::MAX);
-    }
-}
-
-/// `evt.is_open_read`, `evt.is_open_write`, `evt.is_open_exec`: from the open flags (and, for
-/// exec, the mode of a file the call may create: any execute bit) of the events that carry
-/// them; `false` for every other event, as in libsinsp. Which events carry them differs by
-/// era: sysdig 0.29 read the old `openat` enter event (code 102) and not
-/// `open_by_handle_at`'s exit; libsinsp 0.25 the reverse.
-fn open_mode(b: B, ev: &strata_scap::Event<'_>, flavor: Flavor) -> bool {
-    const RDONLY: u64 = 1;
-    const WRONLY: u64 = 2;
-    const CREAT: u64 = 4;
-    const TMPFILE: u64 = 8192;
-    const EXEC_BITS: u64 = 64 | 8 | 1; // S_IXUSR | S_IXGRP | S_IXOTH
-    let num = |i: usize| ev.param(i).and_then(Result::ok).and_then(|p| p.as_u64());
-    let old = flavor == Flavor::Sysdig029;
-    let (flags_at, mode_at) = match ev.event_type {
-        3 => (2, Some(3)),          // open exit
-        102 if old => (2, Some(3)), // openat enter, first version
-        307 | 327 => (3, Some(4)),  // openat and openat2 exits
-        337 if !old => (2, None),   // open_by_handle_at exit
-        59 => return b == B::EvtIsOpenExec && num(2).is_some_and(|m| m & EXEC_BITS != 0),
-        _ => return false,
-    };
-    let flags = num(flags_at).unwrap_or(0);
-    match b {
-        B::EvtIsOpenRead => flags & RDONLY != 0,
-        B::EvtIsOpenWrite => flags & WRONLY != 0,
-        _ => {
-            flags & (CREAT | TMPFILE) != 0
-                && mode_at.and_then(num).is_some_and(|m| m & EXEC_BITS != 0)
-        }
     }
 }
