@@ -313,6 +313,11 @@ impl StateView for EventCtx<'_> {
             | B::ProcExeInoCtime
             | B::ProcExeInoMtime
             | B::ProcExeInoCtimeDurationProcStart => return None,
+            // 0 is libsinsp's "not read".
+            B::ContainerStartTs if t.pidns_init_start_ts != 0 && !t.container_id.is_empty() => {
+                Value::AbsTime(t.pidns_init_start_ts)
+            }
+            B::ContainerStartTs => return None,
             B::ContainerId => match t.container_id.as_slice() {
                 b"" => Value::Str("host"),
                 id => Value::Bytes(id),

@@ -289,6 +289,7 @@ pub enum Builtin {
     FdIsUpperLayer,
     FdIsLowerLayer,
     FsPathNameraw,
+    ContainerStartTs,
 }
 
 /// Static description of a built-in field.
