@@ -117,6 +117,9 @@ fn main() -> ExitCode {
     if let Some(p) = min {
         rules.set_min_priority(p);
     }
+    for (name, source) in rules.not_runnable() {
+        eprintln!("rules: rule '{name}' is for event source '{source}', not run here");
+    }
     if conditions {
         for r in rules.rule_set(flavor).rules().iter().filter(|r| r.enabled) {
             let _ = writeln!(out, "{}\t{}", r.name, r.condition);

@@ -31,6 +31,7 @@ use crate::{Error, Events};
 /// ```
 pub struct Rules {
     results: Vec<FileResult>,
+    not_runnable: Vec<(String, String)>,
     libsinsp: Compiled,
     sysdig: Compiled,
 }
@@ -159,6 +160,10 @@ impl Rules {
             Ok((libsinsp, sysdig)) => (
                 Some(Rules {
                     results: results.clone(),
+                    not_runnable: loader
+                        .not_runnable()
+                        .map(|(n, s)| (n.to_string(), s.to_string()))
+                        .collect(),
                     libsinsp,
                     sysdig,
                 }),
@@ -171,6 +176,11 @@ impl Rules {
     /// What loading each file gave (warnings included).
     pub fn results(&self) -> &[FileResult] {
         &self.results
+    }
+
+    /// Rules of event sources other than `syscall` (name, source): read and checked, not run.
+    pub fn not_runnable(&self) -> &[(String, String)] {
+        &self.not_runnable
     }
 
     /// The rules as compiled for `flavor`'s era.

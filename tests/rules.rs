@@ -399,3 +399,95 @@ fn public_rules_when_given() {
     );
     assert!(differing.is_empty(), "{}", differing.join("\n"));
 }
+
+#[test]
+fn rules_are_enabled_disabled_and_filtered_by_priority_at_run_time() {
+    let Some(files) = common::corpus("corpus") else {
+        return;
+    };
+    let file = files
+        .iter()
+        .find(|f| f.ends_with("falco_open-multiple-files.scap"))
+        .expect("falco_open-multiple-files in the corpus");
+    let all = alerts_by_rule(own_rules(), file, true);
+    assert!(all.contains_key("Temp file written"), "{all:?}");
+    assert_eq!(
+        own_rules().not_runnable(),
+        [("Audit log rule".to_string(), "k8s_audit".to_string())]
+    );
+    // By name.
+    let mut r = own_rules();
+    assert_eq!(r.enable("Temp file written", false), 1);
+    assert!(!alerts_by_rule(r, file, true).contains_key("Temp file written"));
+    // By tag: both filesystem rules go, the others stay.
+    let mut r = own_rules();
+    assert_eq!(r.enable_tag("filesystem", false), 2);
+    let left = alerts_by_rule(r, file, true);
+    assert!(!left.contains_key("Temp file written") && !left.contains_key("Code opened"));
+    // A rule the files disabled, enabled at run time (its condition never holds).
+    let mut r = own_rules();
+    let i = |r: &Rules| {
+        r.rule_set(Flavor::Sysdig029)
+            .rules()
+            .iter()
+            .position(|x| x.name == "Never fires")
+            .unwrap()
+    };
+    let n = i(&r);
+    assert!(!r.rule_set(Flavor::Sysdig029).is_active(n));
+    assert_eq!(r.enable("Never fires", true), 1);
+    assert!(r.rule_set(Flavor::Sysdig029).is_active(n));
+    // Minimum priority: Warning keeps the Warning rule, Critical drops it.
+    let mut r = own_rules();
+    r.set_min_priority(Priority::Warning);
+    assert!(alerts_by_rule(r, file, true).contains_key("Temp file written"));
+    let mut r = own_rules();
+    r.set_min_priority(Priority::Critical);
+    assert!(!alerts_by_rule(r, file, true).contains_key("Temp file written"));
+}
+
+/// Hostile rules files: each gets an error (or loads), quickly and in bounded memory, never a
+/// panic. The same bodies as the `rules` fuzz target's.
+#[test]
+fn hostile_rules_files_are_refused_in_bounds() {
+    // YAML aliases nine levels deep, ten each: 10^9 nodes if expanded.
+    let mut aliases = String::from("- list: a0\n  items: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        aliases.push_str(&format!(
+            "- list: a{i}\n  items: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    // Macros that each use the one before twice: 2^40 nodes if substituted.
+    let mut macros = String::from("- macro: m0\n  condition: evt.num = 1\n");
+    for i in 1..40 {
+        let p = i - 1;
+        macros.push_str(&format!("- macro: m{i}\n  condition: (m{p} or m{p})\n"));
+    }
+    macros.push_str("- rule: r\n  desc: d\n  condition: m39\n  output: o\n  priority: INFO\n");
+    // A macro that uses itself, through another.
+    let looped = "- macro: a\n  condition: b\n- macro: b\n  condition: a\n- macro: a\n  condition: or b\n  append: true\n- rule: r\n  desc: d\n  condition: a\n  output: o\n  priority: INFO\n";
+    let deep = format!(
+        "- rule: r\n  desc: d\n  condition: {}evt.num = 1{}\n  output: o\n  priority: INFO\n",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let nested_yaml = "- ".repeat(10_000);
+    for (what, text, code) in [
+        ("aliases", aliases.as_str(), Code::ErrYamlParse),
+        ("macros", macros.as_str(), Code::ErrValidate),
+        ("loop", looped, Code::ErrValidate),
+        ("deep condition", deep.as_str(), Code::ErrCompileCondition),
+        ("nested yaml", nested_yaml.as_str(), Code::ErrYamlParse),
+    ] {
+        let started = std::time::Instant::now();
+        let (rules, results) = Rules::load(&[("hostile.yaml", text)]);
+        assert!(rules.is_none(), "{what}: loaded");
+        assert_eq!(
+            results[0].errors[0].code, code,
+            "{what}: {}",
+            results[0].errors[0]
+        );
+        assert!(started.elapsed().as_secs() < 10, "{what}: too slow");
+    }
+}
