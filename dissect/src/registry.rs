@@ -472,7 +472,7 @@ mod tests {
     #[test]
     fn every_tsv_field_is_registered() {
         let reg = Registry::builtin();
-        assert_eq!(reg.len(), 256 + 22);
+        assert_eq!(reg.len(), 256 + crate::fields::modern::MODERN.len());
         let aexe = reg.info(reg.id("proc.aexe").unwrap());
         assert_eq!((aexe.arg, aexe.arg_required), (ArgKind::Index, false));
         assert_eq!(reg.info(reg.id("evt.cpu").unwrap()).ty, FieldType::Int16);

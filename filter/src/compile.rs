@@ -146,9 +146,15 @@ impl<S: Schema> Compiler<'_, S> {
                 Node::And(flat.into())
             }
             Expr::Or(c, _) => {
+                let merged = self.merge_alternatives(c);
                 let mut flat = Vec::with_capacity(c.len());
-                for x in c {
-                    match self.node(x)? {
+                for (i, x) in c.iter().enumerate() {
+                    let node = match &merged[i] {
+                        Some(Some(check)) => self.node(&Expr::Check(Box::new(check.clone())))?,
+                        Some(None) => continue,
+                        None => self.node(x)?,
+                    };
+                    match node {
                         Node::Or(inner) => flat.extend(inner.into_vec()),
                         other => flat.push(other),
                     }
@@ -171,6 +177,84 @@ impl<S: Schema> Compiler<'_, S> {
                 Node::Leaf(Box::new(leaf))
             }
         })
+    }
+
+    /// Alternatives of an `or` that compare one single-valued text field with one constant by
+    /// the same operator (`fd.name startswith /a or fd.name startswith /b`), merged into one
+    /// check with `anyof` (`fd.name startswith anyof (/a, /b)`): the field is read once, and
+    /// the answer is the same, a missing field included. For each child: `None` to compile it
+    /// as it is, `Some(Some(check))` for the merged check at its group's first member,
+    /// `Some(None)` for the other members.
+    fn merge_alternatives(&mut self, children: &[Expr]) -> Vec<Option<Option<Check>>> {
+        let mut out: Vec<Option<Option<Check>>> = vec![None; children.len()];
+        let mut groups: Vec<(String, Op, Vec<usize>)> = Vec::new();
+        for (i, x) in children.iter().enumerate() {
+            let Expr::Check(c) = x else { continue };
+            let (Operand::Field(f), Rhs::Value(..), None) = (&c.left, &c.right, c.modifier) else {
+                continue;
+            };
+            if !matches!(
+                c.op,
+                Op::Eq
+                    | Op::StartsWith
+                    | Op::EndsWith
+                    | Op::Contains
+                    | Op::IContains
+                    | Op::Glob
+                    | Op::IGlob
+            ) {
+                continue;
+            }
+            let single_text = self
+                .schema
+                .resolve(&f.name, f.arg.as_deref())
+                .is_ok_and(|spec| {
+                    spec.multi == Multi::Single
+                        && !spec.event_type
+                        && !spec.no_rhs
+                        && !spec.eq_only
+                        && matches!(spec.ty, Type::Charbuf | Type::Fspath)
+                });
+            if !single_text {
+                continue;
+            }
+            let key = c.left.to_string();
+            match groups
+                .iter_mut()
+                .find(|(k, op, _)| *k == key && *op == c.op)
+            {
+                Some((_, _, members)) => members.push(i),
+                None => groups.push((key, c.op, vec![i])),
+            }
+        }
+        for (_, _, members) in groups.into_iter().filter(|(_, _, m)| m.len() > 1) {
+            let Expr::Check(first) = &children[members[0]] else {
+                continue;
+            };
+            let values = members
+                .iter()
+                .filter_map(|&i| match &children[i] {
+                    Expr::Check(c) => match &c.right {
+                        Rhs::Value(v, s) => Some((v.clone(), s.clone())),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            let merged = Check {
+                left: first.left.clone(),
+                op: first.op,
+                modifier: Some(Modifier::AnyOf),
+                right: Rhs::List(values, first.span.clone()),
+                span: first.span.clone(),
+                op_span: first.op_span.clone(),
+            };
+            out[members[0]] = Some(Some(merged));
+            for &i in &members[1..] {
+                out[i] = Some(None);
+            }
+        }
+        out
     }
 
     fn resolve(&mut self, f: &Field) -> Result<FieldSpec<S::Field>, Error> {

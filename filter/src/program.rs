@@ -326,6 +326,15 @@ impl<F> Leaf<F> {
                 _ => false,
             },
             _ => {
+                if let (Some(m), true, Value::Bytes(b)) = (self.modifier, self.text_consts, v) {
+                    let a = cstr(b);
+                    let pass = |c: &Owned| matches!(c, Owned::Bytes(k) if text(self.op, a, k));
+                    return match m {
+                        Modifier::AnyOf => consts.iter().any(pass),
+                        Modifier::OneOf => consts.iter().filter(|c| pass(c)).count() == 1,
+                        Modifier::AllOf => !consts.is_empty() && consts.iter().all(pass),
+                    };
+                }
                 if let Some(m) = self.modifier {
                     let n = consts
                         .iter()

@@ -143,3 +143,22 @@ fn may_match_decides_by_type_checks_only() {
     assert!(!r.may_match(&mut ev(2, "open", "")));
     assert!(r.may_match(&mut ev(3, "close", "")));
 }
+
+#[test]
+fn alternatives_on_one_field_read_it_once() {
+    let text = "fd.name startswith /etc or fd.name startswith /usr or fd.name = /x or evt.type = close or fd.name startswith /var";
+    let p = compile(&Fields, &parse(text).unwrap()).unwrap();
+    for (code, name, fd, want) in [
+        (2, "open", "/usr/lib", true),
+        (2, "open", "/var/log", true),
+        (2, "open", "/x", true),
+        (2, "open", "/xy", false),
+        (3, "close", "/tmp", true),
+        (2, "open", "/tmp", false),
+    ] {
+        let mut e = ev(code, name, fd);
+        assert_eq!(p.matches(&mut e), want, "{fd}");
+        // The three `startswith` are one check; `=` another.
+        assert!(e.reads <= 2, "{fd}: {} reads", e.reads);
+    }
+}
