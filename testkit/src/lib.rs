@@ -89,11 +89,13 @@ pub fn corpus(dir: &str) -> Option<Vec<PathBuf>> {
     Some(files)
 }
 
-/// Both corpora: `corpus` (old format, sysdig's era), then `corpus-modern`.
+/// Every shared capture: `corpus` (old format, sysdig's era), `corpus-modern`, then
+/// `corpus-wild` (recorded by others, both formats; sysdig 0.29.3 cannot read some of them).
 #[track_caller]
 pub fn all_captures() -> Option<Vec<PathBuf>> {
     let mut files = corpus("corpus")?;
     files.extend(corpus("corpus-modern")?);
+    files.extend(corpus("corpus-wild")?);
     Some(files)
 }
 
