@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use strata_filter::{FieldError, FieldSpec, Multi, Record, Schema, Type, Value as FValue};
+use strata_filter::{FieldError, FieldSpec, Multi, Record, Schema, Single, Type, Value as FValue};
 use strata_scap::table::{self, ParamType};
 
 use crate::fields::{Builtin as B, FieldRef};
@@ -363,12 +363,35 @@ fn sign_extend(u: u64, bits: u8) -> i64 {
 
 /// Hands `v` to `each` as the filter's value of a field of type `ty`; `false` to stop.
 fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
+    match convert(v, ty) {
+        Converted::One(fv) => each(fv),
+        Converted::Empty => true,
+        Converted::List(items) => {
+            for &i in items {
+                if !hand(i, ty, each) {
+                    return false;
+                }
+            }
+            true
+        }
+    }
+}
+
+/// A value as the filter layer takes it.
+enum Converted<'a> {
+    One(FValue<'a>),
+    /// A value that gives none of the field's type (a number that is not one).
+    Empty,
+    List(&'a [Value<'a>]),
+}
+
+fn convert(v: Value<'_>, ty: Type) -> Converted<'_> {
     let fv = match v {
         // A number composed as text (`evt.reltime`, ...).
         Value::Str(s) if ty.is_numeric() => match (s.parse::<u64>(), s.parse::<i64>()) {
             (Ok(u), _) => FValue::Uint(u),
             (_, Ok(i)) => FValue::Int(i),
-            _ => return true,
+            _ => return Converted::Empty,
         },
         Value::Str(s) => FValue::Bytes(s.as_bytes()),
         Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b) => FValue::Bytes(b),
@@ -382,29 +405,22 @@ fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> boo
         Value::Param(p, _) => match ty {
             Type::Int(_) => match p.as_i64() {
                 Some(x) => FValue::Int(x),
-                None => return true,
+                None => return Converted::Empty,
             },
             t if t.is_numeric() || t == Type::Bool => {
                 match p.as_u64().or_else(|| p.as_i64().map(|x| x as u64)) {
                     Some(x) => FValue::Uint(x),
-                    None => return true,
+                    None => return Converted::Empty,
                 }
             }
             _ => match p.as_bytes() {
                 Some(b) => FValue::Bytes(b),
-                None => return true,
+                None => return Converted::Empty,
             },
         },
-        Value::List(items) => {
-            for &i in items {
-                if !hand(i, ty, each) {
-                    return false;
-                }
-            }
-            return true;
-        }
+        Value::List(items) => return Converted::List(items),
     };
-    each(fv)
+    Converted::One(fv)
 }
 
 impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
@@ -412,6 +428,20 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
 
     fn event_code(&self) -> Option<u16> {
         Some(self.view.event().event_type)
+    }
+
+    fn single(&mut self, field: &FilterField) -> Single<'_> {
+        let Kind::One(r) = &field.kind else {
+            return Single::Many;
+        };
+        match r.extract(self.view, self.opts, &mut self.scratch) {
+            None => Single::Missing,
+            Some(v) => match convert(v, field.ty) {
+                Converted::One(fv) => Single::One(fv),
+                Converted::Empty => Single::Empty,
+                Converted::List(_) => Single::Many,
+            },
+        }
     }
 
     fn extract(&mut self, field: &FilterField, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {

@@ -92,7 +92,7 @@ pub use error::{Error, Stage};
 pub use parse::{ParseOptions, parse, parse_with};
 pub use program::{Answers, EventTypes, Program};
 pub use schema::{FieldError, FieldSpec, Multi, Schema, Type};
-pub use value::{Owned, Record, Value};
+pub use value::{Owned, Record, Single, Value};
 
 /// Which era's reading of the language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]

@@ -11,7 +11,7 @@ use crate::ast::{Func, Modifier, Op};
 use crate::compile::Warning;
 use crate::glob::{PrefixTree, fnmatch};
 use crate::schema::Type;
-use crate::value::{Owned, Record, Value, truncate_signed, truncate_unsigned};
+use crate::value::{Owned, Record, Single, Value, truncate_signed, truncate_unsigned};
 
 /// A compiled filter. Build it with [`compile`](crate::compile); run it on events with
 /// [`matches`](Program::matches).
@@ -269,6 +269,15 @@ impl<F> Leaf<F> {
         };
         let exists = matches!(self.right, Right::Exists);
         let all = self.quant == Quant::All;
+        if let Source::Field(f) = &self.lhs {
+            // One value or none: no callback. Any and all of one value are that value's test.
+            match rec.single(f) {
+                Single::Missing => return false,
+                Single::Empty => return exists || all,
+                Single::One(v) => return exists || self.test(v, consts),
+                Single::Many => {}
+            }
+        }
         // Any: starts false, the first passing value decides. All: starts true, the first
         // failing value decides.
         let mut result = all;

@@ -59,6 +59,28 @@ pub trait Record {
     fn event_code(&self) -> Option<u16> {
         None
     }
+
+    /// The value of `field` when it has at most one, returned rather than handed to a
+    /// callback: the fast way for the usual single-valued field. The default,
+    /// [`Single::Many`], sends the caller to [`extract`](Self::extract), which must give the
+    /// same answer.
+    fn single(&mut self, field: &Self::Field) -> Single<'_> {
+        let _ = field;
+        Single::Many
+    }
+}
+
+/// What [`Record::single`] found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Single<'a> {
+    /// The field has no value (a failed extraction).
+    Missing,
+    /// The field has a value, which gives none of the filter's type.
+    Empty,
+    /// The field's one value.
+    One(Value<'a>),
+    /// Ask [`Record::extract`]: the field may have several values.
+    Many,
 }
 
 /// A value that owns its bytes: constants, and values copied out of an event when two fields
