@@ -22,16 +22,26 @@
 //! caret under the fault and exits 2. On a bad file it prints every event it could read,
 //! then the error on stderr, and exits 1.
 //!
-//! It is a thin user of [`strata::Events`], the library's front door.
+//! With `-w OUT` it writes the selected events to a capture instead of printing them, as
+//! `sysdig -w` does, after the state tables as they stand (so the file names the processes
+//! and fds of its events): `--keep-state` also writes, flagged state-only, the unselected
+//! events the state needs (sysdig's `--fatfile`), so that reading OUT with the same filter
+//! gives the same answers as reading the original; `-z` gzips; `-C MB`, `-G SECONDS`,
+//! `-W FILES` and `-e EVENTS` rotate files as sysdig's options of the same names do, each
+//! file starting with the state as it then stands. It prints the files written on stderr.
+//!
+//! It is a thin user of [`strata::Events`], the library's front door, and of
+//! [`strata::Recorder`].
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use strata::dissect::{Flavor, Format, Registry};
-use strata::{Error, Events};
+use strata::{Error, Events, Recorder, Rotation};
 
 const USAGE: &str =
-    "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25] [FILTER...]";
+    "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
+             [-w OUT [--keep-state] [-z] [-C MB] [-G SECONDS] [-W FILES] [-e EVENTS]] [FILTER...]";
 
 struct Args {
     file: Option<String>,
@@ -40,6 +50,11 @@ struct Args {
     flavor: Option<Flavor>,
     /// The filter, if any.
     filter: Option<String>,
+    /// `-w`: where to write instead of printing.
+    write: Option<String>,
+    keep_state: bool,
+    gzip: bool,
+    rotation: Rotation,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -48,6 +63,10 @@ fn parse_args() -> Result<Args, String> {
         format: None,
         flavor: None,
         filter: None,
+        write: None,
+        keep_state: false,
+        gzip: false,
+        rotation: Rotation::none(),
     };
     let mut filter = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -69,6 +88,16 @@ fn parse_args() -> Result<Args, String> {
             }
             // Kept from earlier versions: the same as `--flavor sysdig-0.29`.
             "--sysdig-0.29" => a.flavor = Some(Flavor::Sysdig029),
+            "-w" => a.write = Some(it.next().ok_or("-w needs a file name")?),
+            "--keep-state" | "-F" | "--fatfile" => a.keep_state = true,
+            "-z" => a.gzip = true,
+            "-C" => a.rotation = a.rotation.max_bytes(number(&mut it, "-C")? * 1_000_000),
+            "-G" => a.rotation = a.rotation.seconds(number(&mut it, "-G")?),
+            "-W" => {
+                let n = number(&mut it, "-W")?;
+                a.rotation = a.rotation.files(u32::try_from(n).map_err(|_| "-W is too large")?);
+            }
+            "-e" => a.rotation = a.rotation.events(number(&mut it, "-e")?),
             "-h" | "--help" => return Err(USAGE.into()),
             _ if arg.starts_with('-') && arg.len() > 1 => {
                 return Err(format!("unknown option {arg:?}\n{USAGE}"));
@@ -80,6 +109,13 @@ fn parse_args() -> Result<Args, String> {
         a.filter = Some(filter.join(" "));
     }
     Ok(a)
+}
+
+/// The number after option `opt`.
+fn number(it: &mut impl Iterator<Item = String>, opt: &str) -> Result<u64, String> {
+    let v = it.next().ok_or_else(|| format!("{opt} needs a number"))?;
+    v.parse()
+        .map_err(|_| format!("{opt} {v:?}: expected a whole number"))
 }
 
 /// What stopped the dump.
@@ -109,6 +145,13 @@ fn run(args: Args) -> Result<(), Failure> {
     }
     if let Some(f) = &args.filter {
         events = events.filter(f)?;
+    }
+    if let Some(out) = &args.write {
+        let rec = Recorder::to_path(out)
+            .keep_state(args.keep_state)
+            .gzip(args.gzip)
+            .rotation(args.rotation);
+        return write(events.record(rec));
     }
     let reg = Registry::builtin();
     let opts = *events.options();
@@ -148,6 +191,27 @@ fn run(args: Args) -> Result<(), Failure> {
     }
     out.write_all(&buf).map_err(io_err)?;
     out.flush().map_err(io_err)?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Reads every event, the recorder writing as it goes.
+fn write(mut events: Events) -> Result<(), Failure> {
+    let mut failure = None;
+    while let Some(ev) = events.next() {
+        if let Err(e) = ev {
+            failure = Some(Failure::from(e));
+            break;
+        }
+    }
+    if let Some(r) = events.recorder() {
+        for f in r.files() {
+            eprintln!("{}", f.display());
+        }
+        eprintln!("{} events written", r.events_written());
+    }
     match failure {
         Some(e) => Err(e),
         None => Ok(()),

@@ -31,6 +31,9 @@ pub enum Error {
     /// Rules files that do not load or compile (Falco's report of them).
     #[error("{0}")]
     Rules(String),
+    /// Writing a capture failed.
+    #[error(transparent)]
+    Dump(#[from] strata_sinsp::Error),
     /// A field name that names no field.
     #[error(transparent)]
     Field(#[from] strata_dissect::Error),

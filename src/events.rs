@@ -9,7 +9,9 @@ use strata_dissect::{
 };
 use strata_filter::{Dialect, ParseOptions, Program};
 use strata_scap::{Block, StreamReader};
-use strata_sinsp::{Config, EventCtx, Inspector};
+use strata_sinsp::{Config, EventCtx, Inspector, Processed};
+
+use crate::Recorder;
 
 use crate::Error;
 
@@ -37,6 +39,7 @@ pub struct Events {
     filter: Option<Filter>,
     scratch: String,
     done: bool,
+    recorder: Option<Recorder>,
 }
 
 /// A filter compiled for each era, the one in use picked once the era is known.
@@ -105,6 +108,7 @@ impl Events {
             filter: None,
             scratch: String::new(),
             done: false,
+            recorder: None,
         })
     }
 
@@ -164,8 +168,47 @@ impl Events {
         &self.insp
     }
 
+    /// Also writes the events read to `recorder` (see [`Recorder`]): the selected ones, and
+    /// those the options of the recorder keep. Files are finished when [`next`](Self::next)
+    /// reaches the end of the capture (or by [`finish_recording`](Self::finish_recording)).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let path = std::env::temp_dir().join(format!("strata-doc-{}.scap", std::process::id()));
+    /// let recorder = strata::Recorder::to_path(&path).keep_state(true);
+    /// let mut events = strata::Events::demo().filter("evt.type = connect")?.record(recorder);
+    /// while let Some(ev) = events.next() {
+    ///     ev?;
+    /// }
+    /// // The file holds the connect events, with the processes and fds they name.
+    /// let mut back = strata::Events::open(&path)?.filter("evt.type = connect")?;
+    /// let ev = back.next().expect("a connect event")?;
+    /// assert_eq!(ev.field("proc.name")?.as_deref(), Some("curl"));
+    /// # std::fs::remove_file(&path)?; Ok(()) }
+    /// ```
+    pub fn record(mut self, recorder: Recorder) -> Self {
+        self.recorder = Some(recorder);
+        self
+    }
+
+    /// The recorder given to [`record`](Self::record), if any.
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// Finishes the file being written (the end of the capture does it too).
+    pub fn finish_recording(&mut self) -> Result<(), Error> {
+        match &mut self.recorder {
+            Some(r) => r.end(&self.insp),
+            None => Ok(()),
+        }
+    }
+
     /// The next event that passes the filter, or `None` at the end of the capture. After an
     /// error (a bad block, or a filter that does not compile for the capture's era), `None`.
+    ///
+    /// Events a dumper flagged as kept for state only are taken in but not handed out, as
+    /// libsinsp does.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
         let processed = loop {
@@ -175,10 +218,14 @@ impl Events {
             let block = match self.reader.next_block() {
                 None => {
                     self.done = true;
+                    if let Err(e) = self.finish_recording() {
+                        return Some(Err(e));
+                    }
                     return None;
                 }
                 Some(Err(e)) => {
                     self.done = true;
+                    let _ = self.finish_recording();
                     return Some(Err(e.into()));
                 }
                 Some(Ok(b)) => b,
@@ -209,47 +256,32 @@ impl Events {
                     }
                 }
             }
-            if self.opts.flavor.hides(ev) {
-                self.insp.skip(ev);
-                continue;
+            if let Some(r) = &mut self.recorder {
+                // Users go as events in libsinsp 0.25's era, as it writes them; before the
+                // era is known (leading container events), the recorder waits.
+                let users_as_events = match self.decider {
+                    Some(_) => None,
+                    None => Some(self.opts.flavor == Flavor::Libsinsp025),
+                };
+                if let Err(e) = r.before(ev, &self.insp, users_as_events) {
+                    self.done = true;
+                    return Some(Err(e));
+                }
             }
             let program = match self.filter.as_ref().map(|f| f.for_flavor(self.opts.flavor)) {
                 Some(Ok(p)) => Some(p),
                 _ => None,
             };
-            let Some(program) = program else {
-                let p = self.insp.update(ev);
-                if p.is_hidden() {
-                    continue;
+            let outcome = step(&mut self.insp, &self.opts, program, &mut self.scratch, ev);
+            if let Some(r) = &mut self.recorder {
+                if let Err(e) = r.after(ev, outcome.is_some()) {
+                    self.done = true;
+                    return Some(Err(e));
                 }
+            }
+            if let Some(p) = outcome {
                 break p;
-            };
-            // An event of a type the filter cannot match: refused without looking at it.
-            if !program.event_types().contains(ev.event_type) {
-                let p = self.insp.update_refused(ev);
-                if !p.is_hidden() && p.prefiltered().is_none() {
-                    self.insp.refused();
-                }
-                continue;
             }
-            let (opts, scratch) = (&self.opts, &mut self.scratch);
-            let mut run = |ctx: &EventCtx<'_>| passes(program, ctx, opts, scratch);
-            // sysdig 0.29 ran filters inside its state engine; the inspector knows where.
-            let p = self.insp.update_filtered(ev, &mut run);
-            if p.is_hidden() {
-                continue;
-            }
-            match p.prefiltered() {
-                Some(true) => break p,
-                Some(false) => continue,
-                None => {}
-            }
-            let ctx = self.insp.context_of(ev, p);
-            if !passes(program, &ctx, &self.opts, &mut self.scratch) {
-                self.insp.refused();
-                continue;
-            }
-            break p;
         };
         let ev = self.reader.current_event()?;
         let ctx = self.insp.context_of(&ev, processed);
@@ -258,6 +290,51 @@ impl Events {
             opts: &self.opts,
         }))
     }
+}
+
+/// Takes one event into the state; returns how it was processed if it is handed out (it is
+/// not hidden, passes the filter, and is not flagged state-only).
+fn step(
+    insp: &mut Inspector,
+    opts: &RenderOptions,
+    program: Option<&Program<FilterField>>,
+    scratch: &mut String,
+    ev: &strata_scap::Event<'_>,
+) -> Option<Processed> {
+    if opts.flavor.hides(ev) {
+        insp.skip(ev);
+        return None;
+    }
+    let state_only = ev.is_state_only();
+    let Some(program) = program else {
+        let p = insp.update(ev);
+        return (!p.is_hidden() && !state_only).then_some(p);
+    };
+    // An event of a type the filter cannot match: refused without looking at it.
+    if !program.event_types().contains(ev.event_type) {
+        let p = insp.update_refused(ev);
+        if !p.is_hidden() && p.prefiltered().is_none() {
+            insp.refused();
+        }
+        return None;
+    }
+    let mut run = |ctx: &EventCtx<'_>| passes(program, ctx, opts, scratch);
+    // sysdig 0.29 ran filters inside its state engine; the inspector knows where.
+    let p = insp.update_filtered(ev, &mut run);
+    if p.is_hidden() {
+        return None;
+    }
+    match p.prefiltered() {
+        Some(true) => return (!state_only).then_some(p),
+        Some(false) => return None,
+        None => {}
+    }
+    let ctx = insp.context_of(ev, p);
+    if !passes(program, &ctx, opts, scratch) || state_only {
+        insp.refused();
+        return None;
+    }
+    Some(p)
 }
 
 /// Whether the event of `ctx` passes `program`.

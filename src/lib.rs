@@ -5,10 +5,12 @@
 mod alerts;
 mod error;
 mod events;
+mod record;
 
 pub use alerts::{Alert, Alerts, FieldValue, Rules, rfc3339};
 pub use error::Error;
 pub use events::{EventView, Events};
+pub use record::{Recorder, Rotation};
 pub use strata_dissect as dissect;
 pub use strata_filter as filter;
 pub use strata_rules as rules;

@@ -158,6 +158,31 @@ impl<W: Write> Writer<W> {
         r
     }
 
+    /// Writes `ev` as read, in the flagged variant of its block type (EVF, EVF_V2 or
+    /// EVF_V2_LARGE) carrying `dump_flags`; with no flags, in its own block type. This is how a
+    /// dumper marks an event it keeps for state only ([`DF_STATE_ONLY`](crate::event::DF_STATE_ONLY)).
+    pub fn write_event_flagged(&mut self, ev: &Event<'_>, dump_flags: u32) -> Result<()> {
+        let t = match (dump_flags, ev.block_type) {
+            (0, t) => t,
+            (_, types::EV | types::EVF) => types::EVF,
+            (_, types::EV_V2_LARGE | types::EVF_V2_LARGE) => types::EVF_V2_LARGE,
+            _ => types::EVF_V2,
+        };
+        let e = self.endian;
+        let mut body = std::mem::take(&mut self.body);
+        body.clear();
+        e.put_u16(&mut body, ev.cpu);
+        if matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
+            let flags = if dump_flags == 0 { ev.dump_flags } else { dump_flags };
+            e.put_u32(&mut body, flags);
+        }
+        body.extend_from_slice(ev.raw());
+        body.extend_from_slice(ev.tail());
+        let r = self.write_raw(t, &body);
+        self.body = body;
+        r
+    }
+
     /// Writes a new event (26-byte header) in an EV_V2 block, or EV_V2_LARGE when the type is
     /// large-payload; EVF variants when `dump_flags` is not 0.
     pub fn write_event(

@@ -131,6 +131,14 @@ impl Converter {
         }
     }
 
+    /// The enters kept aside and not used yet, by thread.
+    pub(crate) fn kept_enters(&self) -> impl Iterator<Item = (u64, &EnterStore)> {
+        self.kept
+            .iter()
+            .filter(|(_, (_, s))| s.valid)
+            .map(|(tid, (_, s))| (*tid, s))
+    }
+
     /// Forgets what thread `tid` kept aside (it exited).
     pub(crate) fn forget(&mut self, tid: u64) {
         self.kept.remove(&tid);

@@ -14,7 +14,8 @@ use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
 use crate::paths::{self, PathRules};
-use crate::threads::{ThreadInfo, ThreadTable, flags};
+use crate::threads::{EnterStore, ThreadInfo, ThreadTable, flags};
+use hashbrown::HashMap;
 use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
 
 /// Bounds of the state tables, and behaviour switches.
@@ -443,6 +444,44 @@ impl Inspector {
     /// Number of events processed (the last `evt.num`).
     pub fn events_seen(&self) -> u64 {
         self.evt_num
+    }
+
+    /// Timestamp of the last event processed (0 before any).
+    pub fn last_ts(&self) -> u64 {
+        self.last_ts
+    }
+
+    /// The thread and the fd the last event scheduled for removal: they leave the tables
+    /// when the next event is processed, so a dumper opened now leaves them out.
+    pub(crate) fn pending_removals(&self) -> (Option<i64>, Option<(i64, i64)>) {
+        (self.pending_thread, self.pending_close)
+    }
+
+    /// The enter events waiting for their exit, per thread: the last enter the pairing kept
+    /// (while its exit has not come) and, in libsinsp 0.25's reading, the enter its capture
+    /// reader kept aside to complete the exit. The later one when both are kept.
+    pub(crate) fn awaiting_enters(&self) -> Vec<(u64, EnterStore)> {
+        let mut out: HashMap<u64, EnterStore> = HashMap::new();
+        for t in self.threads.iter() {
+            if t.enter.valid && t.lastevent_type != u16::MAX {
+                if let Some(ev) = t.enter.event() {
+                    if ev.event_type == t.lastevent_type {
+                        out.insert(t.tid as u64, t.enter.clone());
+                    }
+                }
+            }
+        }
+        for (tid, slot) in self.conv.kept_enters() {
+            let newer = match (out.get(&tid).and_then(|s| s.event()), slot.event()) {
+                (Some(a), Some(b)) => b.ts > a.ts,
+                (None, Some(_)) => true,
+                _ => false,
+            };
+            if newer {
+                out.insert(tid, slot.clone());
+            }
+        }
+        out.into_iter().collect()
     }
 
     /// Resets every table, as a new section of the capture starts.

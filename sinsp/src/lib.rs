@@ -14,6 +14,8 @@
 pub mod containers;
 mod convert;
 mod ctx;
+mod dumper;
+mod error;
 pub mod fds;
 mod inspector;
 mod params;
@@ -23,6 +25,8 @@ pub mod threads;
 pub mod users;
 
 pub use ctx::EventCtx;
+pub use dumper::{DumpOptions, Dumper};
+pub use error::Error;
 pub use fds::{FdInfo, FdTable, FdType, SockInfo};
 pub use inspector::{Config, Inspector, Machine, Processed, event_flags_2022};
 pub use threads::{ThreadInfo, ThreadTable};

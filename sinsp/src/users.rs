@@ -70,6 +70,20 @@ impl UserTable {
         self.users.values().map(|m| m.len()).sum()
     }
 
+    /// Every user, with its container id (empty for the host), in no particular order.
+    pub fn users(&self) -> impl Iterator<Item = (&[u8], &UserInfo)> {
+        self.users
+            .iter()
+            .flat_map(|(c, m)| m.values().map(move |u| (c.as_slice(), u)))
+    }
+
+    /// Every group, with its container id (empty for the host), in no particular order.
+    pub fn groups(&self) -> impl Iterator<Item = (&[u8], &GroupInfo)> {
+        self.groups
+            .iter()
+            .flat_map(|(c, m)| m.values().map(move |g| (c.as_slice(), g)))
+    }
+
     pub(crate) fn add_user(&mut self, container: &[u8], u: UserInfo) {
         // NSS compat entries (`+`/`-`) are not users.
         if matches!(u.name.first(), Some(b'+' | b'-')) {
