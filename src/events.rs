@@ -191,6 +191,15 @@ impl Events {
         self
     }
 
+    /// Starts writing from the next event on, with the state as it stands (the recorder's
+    /// first file begins with the tables of this moment): a capture of what follows, such as
+    /// the events after an alert. A recorder already writing is finished first.
+    pub fn start_recording(&mut self, recorder: Recorder) -> Result<(), Error> {
+        self.finish_recording()?;
+        self.recorder = Some(recorder);
+        Ok(())
+    }
+
     /// The recorder given to [`record`](Self::record), if any.
     pub fn recorder(&self) -> Option<&Recorder> {
         self.recorder.as_ref()

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use strata_dissect::TimeZone;
 use strata_scap::block::types;
 use strata_scap::{Endian, Event, Writer};
-use strata_sinsp::{DumpOptions, Dumper, Inspector};
+use strata_sinsp::{DumpOptions, Dumper, Inspector, StateLoss};
 
 use crate::Error;
 
@@ -98,6 +98,7 @@ pub struct Recorder {
     /// Leading events read before the capture's era was known (container events): written
     /// after the tables once it is, since the era decides how users are written.
     early: Vec<(u32, Vec<u8>, Endian)>,
+    loss: StateLoss,
 }
 
 impl std::fmt::Debug for Recorder {
@@ -135,6 +136,7 @@ impl Recorder {
             written: Vec::new(),
             events: 0,
             early: Vec::new(),
+            loss: StateLoss::default(),
         }
     }
 
@@ -160,6 +162,12 @@ impl Recorder {
     /// The files started so far, in order (a name used again by `-W` appears again).
     pub fn files(&self) -> &[PathBuf] {
         &self.written
+    }
+
+    /// What of the state could not be written as it stood when files started (see
+    /// [`StateLoss`]), over all files.
+    pub fn state_loss(&self) -> &StateLoss {
+        &self.loss
     }
 
     /// Events written so far, over all files.
@@ -225,6 +233,7 @@ impl Recorder {
             .keep_state(self.keep_state)
             .users_as_events(users_as_events);
         let mut d = Dumper::open(w, insp, opts)?;
+        self.loss.add(d.state_loss());
         for (t, body, e) in std::mem::take(&mut self.early) {
             if let Ok(ev) = Event::parse(t, &body, e) {
                 d.dump(&ev, false)?;

@@ -69,6 +69,67 @@ impl DumpOptions {
     }
 }
 
+/// What of the state a [`Dumper`] could not write as it stands, because the capture format
+/// has no room for it (libsinsp's dumper loses the same). Events that read such state may
+/// read differently in the file than in the original.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StateLoss {
+    /// Sockets not bound or connected yet: the fd list gives them all-zero addresses, which
+    /// readers name (`0.0.0.0:0->0.0.0.0:0`) where the original had no name.
+    pub unaddressed_sockets: u32,
+    /// fds of an unknown kind: the fd list keeps no name for them.
+    pub unknown_fds: u32,
+    /// Threads whose working directory is unknown: the process list gives them `/`, against
+    /// which readers then resolve relative paths.
+    pub unknown_cwds: u32,
+    /// Threads a clone made less than 2 s before: the process list has no clone time, so the
+    /// child's own clone exit, if it is written and comes after, makes them afresh from their
+    /// parent.
+    pub recent_clones: u32,
+}
+
+impl StateLoss {
+    /// Whether nothing was lost.
+    pub fn is_empty(&self) -> bool {
+        *self == StateLoss::default()
+    }
+
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &StateLoss) {
+        self.unaddressed_sockets += other.unaddressed_sockets;
+        self.unknown_fds += other.unknown_fds;
+        self.unknown_cwds += other.unknown_cwds;
+        self.recent_clones += other.recent_clones;
+    }
+
+    fn of(insp: &Inspector) -> StateLoss {
+        let (gone_thread, gone_fd) = insp.pending_removals();
+        let now = insp.last_ts();
+        let mut l = StateLoss::default();
+        for t in insp.threads().iter().filter(|t| Some(t.tid) != gone_thread) {
+            if insp.cwd(t).is_empty() {
+                l.unknown_cwds += 1;
+            }
+            if t.clone_ts != 0
+                && now.saturating_sub(t.clone_ts) < crate::parsers::proc::CLONE_STALE_TIME_NS
+            {
+                l.recent_clones += 1;
+            }
+            for f in t.own_fds().iter().filter(|f| gone_fd != Some((t.tid, f.fd))) {
+                match (f.ty, f.sock) {
+                    (FdType::Ipv4Sock | FdType::Ipv6Sock, SockInfo::None) => {
+                        l.unaddressed_sockets += 1
+                    }
+                    (FdType::Unknown, _) if !f.name.is_empty() => l.unknown_fds += 1,
+                    _ => {}
+                }
+            }
+        }
+        l
+    }
+}
+
 /// What the dumper does with an event it is not asked to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -132,6 +193,11 @@ pub struct Dumper<W: Write> {
     users: Vec<UserEvent>,
     /// Timestamp for the user events if no event comes.
     last_ts: u64,
+    /// Threads of the tables that a clone made recently (their clone time): the child's own
+    /// clone exit leaves such a thread as it is, but would make a thread of the process list
+    /// afresh (the list has no clone time), so it is not written unless selected.
+    cloned: HashMap<u64, u64>,
+    loss: StateLoss,
     events: u64,
 }
 
@@ -175,6 +241,12 @@ impl<W: Write> Dumper<W> {
         };
         write_threads(&mut w, insp, &mut body)?;
         let held = insp.awaiting_enters().into_iter().collect();
+        let cloned = insp
+            .threads()
+            .iter()
+            .filter(|t| t.clone_ts != 0)
+            .map(|t| (t.tid as u64, t.clone_ts))
+            .collect();
         Ok(Dumper {
             w,
             opts,
@@ -182,6 +254,8 @@ impl<W: Write> Dumper<W> {
             held,
             users,
             last_ts: insp.last_ts(),
+            cloned,
+            loss: StateLoss::of(insp),
             events: 0,
 
         })
@@ -199,6 +273,10 @@ impl<W: Write> Dumper<W> {
             .copied()
             .unwrap_or(Role::Plain);
         let exit = ev.direction() == Direction::Exit && role != Role::Meta;
+        let role = match role {
+            Role::State if self.is_late_child_clone(ev) => Role::Plain,
+            r => r,
+        };
         let write = selected
             || match role {
                 Role::Meta => true,
@@ -243,6 +321,27 @@ impl<W: Write> Dumper<W> {
         self.w.write_event_flagged(ev, flags)?;
         self.events += 1;
         Ok(true)
+    }
+
+    /// Whether `ev` is the child's side of a clone whose caller's side made the thread before
+    /// the file started, recently enough that the child's side changes nothing.
+    fn is_late_child_clone(&mut self, ev: &Event<'_>) -> bool {
+        if self.cloned.is_empty() || !matches!(ev.name(), "clone" | "fork" | "vfork" | "clone3") {
+            return false;
+        }
+        let child_side = matches!(ev.param(0), Some(Ok(v)) if v.as_i64() == Some(0));
+        match self.cloned.get(&ev.tid) {
+            Some(&ts) if child_side => {
+                self.cloned.remove(&ev.tid);
+                ev.ts.saturating_sub(ts) < crate::parsers::proc::CLONE_STALE_TIME_NS
+            }
+            _ => false,
+        }
+    }
+
+    /// What of the state at the start could not be written as it stood.
+    pub fn state_loss(&self) -> &StateLoss {
+        &self.loss
     }
 
     /// Events written so far (state-only ones included, user events not).

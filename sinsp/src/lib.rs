@@ -25,7 +25,7 @@ pub mod threads;
 pub mod users;
 
 pub use ctx::EventCtx;
-pub use dumper::{DumpOptions, Dumper};
+pub use dumper::{DumpOptions, Dumper, StateLoss};
 pub use error::Error;
 pub use fds::{FdInfo, FdTable, FdType, SockInfo};
 pub use inspector::{Config, Inspector, Machine, Processed, event_flags_2022};

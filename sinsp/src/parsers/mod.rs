@@ -1,7 +1,7 @@
 //! Event handlers: one per system call (not per event version), chosen once per event type.
 
 mod fd;
-mod proc;
+pub(crate) mod proc;
 
 use strata_scap::table;
 

@@ -19,7 +19,7 @@ mod exe_flags {
 }
 
 /// A thread created this recently by the caller's clone exit is not re-created by the child's.
-const CLONE_STALE_TIME_NS: u64 = 2_000_000_000;
+pub(crate) const CLONE_STALE_TIME_NS: u64 = 2_000_000_000;
 
 fn set_bytes(dst: &mut Vec<u8>, src: Option<&[u8]>) {
     if let Some(s) = src {
