@@ -16,8 +16,10 @@ use crate::Error;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Rotation {
-    /// sysdig's `-C`: a new file before an event when the current one is larger than this
-    /// many bytes (sysdig counts millions of bytes: `-C 5` is 5,000,000).
+    /// sysdig's `-C`: a new file before an event when the events of the current one take
+    /// more than this many bytes (sysdig counts millions of bytes: `-C 5` is 5,000,000). The
+    /// state tables that start each file do not count: they cannot be split, and a state
+    /// larger than the limit would otherwise make a file of every event.
     pub max_bytes: Option<u64>,
     /// sysdig's `-G`: a new file when an event comes this many seconds (of capture time) or
     /// more after the current file's first.
@@ -209,7 +211,9 @@ impl Recorder {
                 let r = &self.rotation;
                 r.seconds
                     .is_some_and(|s| s > 0 && secs.saturating_sub(self.file_start_s) >= s)
-                    || r.max_bytes.is_some_and(|b| d.bytes_written() > b)
+                    || r
+                        .max_bytes
+                        .is_some_and(|b| d.bytes_written() - d.preamble_bytes() > b)
                     || r.events.is_some_and(|n| n > 0 && d.events_written() >= n)
             }
         };

@@ -15,7 +15,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use strata::dissect::{Format, Registry};
-use strata::{Events, Recorder};
+use strata::{Events, Recorder, Rotation};
 
 const CORE: &str = "%evt.time %evt.type %evt.dir %thread.tid %proc.pid %proc.name %proc.exe \
                     %proc.cmdline %fd.num %fd.typechar %fd.name %user.uid %group.gid";
@@ -103,7 +103,7 @@ fn filtered_files_with_state_read_back_as_the_original() {
             };
             runs += 1;
             events += want.len();
-            match open(&out, Some(filter)).and_then(|e| lines(e)) {
+            match open(&out, Some(filter)).and_then(lines) {
                 Ok(got) if got == want => {}
                 Ok(got) => {
                     let first = want
@@ -242,7 +242,7 @@ fn whole_captures_written_read_back_without_error() {
                 continue;
             }
         };
-        match open(&out, None).and_then(|e| lines(e)) {
+        match open(&out, None).and_then(lines) {
             Ok(got) if got == want => {}
             Ok(got) => failures.push(format!(
                 "{}: {} lines, {} read back",
@@ -267,6 +267,36 @@ fn whole_captures_written_read_back_without_error() {
     }
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Where `got` (read from a written file) differs from `want` (the original) in a way the
+/// dumper's [`StateLoss`](strata::sinsp::StateLoss) does not account for: a socket without an
+/// address named by its zero tuple, a relative path resolved against `/` for a thread whose
+/// directory was unknown, and (any difference at all) a clone in progress.
+fn unexplained(want: &[String], got: &[String], loss: &strata::sinsp::StateLoss) -> Option<String> {
+    if loss.recent_clones > 0 {
+        return None;
+    }
+    if want.len() != got.len() {
+        return Some(format!("{} lines, read back {}", want.len(), got.len()));
+    }
+    for (i, (w, g)) in want.iter().zip(got).enumerate() {
+        if w == g {
+            continue;
+        }
+        let zero_tuple = loss.unaddressed_sockets > 0
+            && ["0.0.0.0:0->0.0.0.0:0", ":::0->:::0"]
+                .iter()
+                .any(|z| g.replacen(z, "", 1) == *w);
+        let rooted = loss.unknown_cwds > 0 && g.len() == w.len() + 1 && {
+            let at = w.bytes().zip(g.bytes()).position(|(a, b)| a != b).unwrap_or(w.len());
+            g.as_bytes()[at] == b'/' && g[at + 1..] == w[at..]
+        };
+        if !zero_tuple && !rooted {
+            return Some(format!("line {i}:\n  original  {w}\n  read back {g}"));
+        }
+    }
+    None
 }
 
 /// The core lines of every event handed out, each with the events handed out before it.
@@ -326,9 +356,8 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
             runs += 1;
             match all_lines(&out) {
                 Ok(got) if got == rest => {}
-                Ok(got) if !loss.is_empty() => {
+                Ok(got) if !loss.is_empty() && unexplained(&rest, &got, &loss).is_none() => {
                     lossy.push(format!("{} from line {start}: {loss:?}", cap.display()));
-                    let _ = got;
                 }
                 Ok(got) => {
                     let first = rest.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(rest.len().min(got.len()));
@@ -357,4 +386,129 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The reported losses are the exception, not the rule.
     assert!(lossy.len() * 10 < runs, "{} of {runs} lossy", lossy.len());
+}
+
+/// Lines of each file of a rotation, read alone, in order.
+fn rotated_lines(files: &[PathBuf]) -> Vec<Vec<String>> {
+    files
+        .iter()
+        .map(|f| all_lines(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+        .collect()
+}
+
+/// Rotation as sysdig's `-e`, `-C`, `-G` and `-W` do it: each file stands alone (its lines,
+/// read alone, are the whole capture's lines of its stretch), names and counts as sysdig's.
+#[test]
+fn rotation_by_events_size_and_time() {
+    let Some(cap) = common::shared("corpus-wild/apache_event.scap") else {
+        return;
+    };
+    let whole = all_lines(&cap).unwrap();
+    let dir = scratch("rotate");
+
+    // -e: 500 events per file, named base0, base1, ...
+    let base = dir.join("ev.scap");
+    let mut events = open(&cap, None).unwrap().record(Recorder::to_path(&base).rotation(Rotation::none().events(500)));
+    while let Some(e) = events.next() {
+        e.unwrap();
+    }
+    let rec = events.recorder().unwrap();
+    let files = rec.files().to_vec();
+    let loss = *rec.state_loss();
+    let n = rec.events_written() as usize;
+    assert_eq!(files.len(), n.div_ceil(500), "{n} events in 500s");
+    for (i, f) in files.iter().enumerate() {
+        assert_eq!(f.file_name().unwrap().to_string_lossy(), format!("ev.scap{i}"));
+    }
+    let per_file = rotated_lines(&files);
+    eprintln!("-e 500: {n} events in {} files, {loss:?}", files.len());
+    let joined: Vec<String> = per_file.concat();
+    let differ = joined.iter().zip(&whole).filter(|(a, b)| a != b).count();
+    eprintln!("-e 500: {differ} of {} lines differ", whole.len());
+    // The files of an -e rotation, each read alone, give the whole.
+    if let Some(d) = unexplained(&whole, &joined, &loss) {
+        panic!("-e: {d}");
+    }
+
+    // -C with -W 3: names base0..base2 used in turn; each file but the last past the limit.
+    let base = dir.join("size.scap");
+    let limit = 500_000;
+    let mut events = open(&cap, None).unwrap().record(
+        Recorder::to_path(&base).rotation(Rotation::none().max_bytes(limit).files(3)),
+    );
+    while let Some(e) = events.next() {
+        e.unwrap();
+    }
+    let files = events.recorder().unwrap().files().to_vec();
+    eprintln!("-C 0.5 -W 3: {} files", files.len());
+    assert!(files.len() > 3 && files.len() < 20, "{} files", files.len());
+    for (i, f) in files.iter().enumerate() {
+        assert_eq!(f.file_name().unwrap().to_string_lossy(), format!("size.scap{}", i % 3));
+    }
+    let mut left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("size"))
+        .collect();
+    left.sort();
+    assert_eq!(left, ["size.scap0", "size.scap1", "size.scap2"]);
+    // The last three files are on disk: all but the newest past the limit, none far past it.
+    let newest = (files.len() - 1) % 3;
+    for (i, name) in left.iter().enumerate() {
+        let len = std::fs::metadata(dir.join(name)).unwrap().len();
+        if i != newest {
+            assert!(len > limit, "{name}: {len} bytes");
+        }
+    }
+    // The newest files, each read alone, are the end of the whole.
+    let tail: Vec<String> = rotated_lines(&files[files.len() - 2..]).concat();
+    assert!(!tail.is_empty());
+    assert_eq!(tail[..], whole[whole.len() - tail.len()..]);
+
+    // -G 1: a new file when an event comes a second or more after the file's first.
+    let base = dir.join("time.scap");
+    let mut events = open(&cap, None).unwrap().record(Recorder::to_path(&base).rotation(Rotation::none().seconds(1)));
+    while let Some(e) = events.next() {
+        e.unwrap();
+    }
+    let rec = events.recorder().unwrap();
+    let (files, loss) = (rec.files().to_vec(), *rec.state_loss());
+    let per_file = rotated_lines(&files);
+    eprintln!("-G 1: {} files, {loss:?}", files.len());
+    let secs = |l: &str| -> u64 {
+        let t = l.split_whitespace().next().unwrap();
+        let (h, rest) = t.split_once(':').unwrap();
+        let (m, s) = rest.split_once(':').unwrap();
+        h.parse::<u64>().unwrap() * 3600 + m.parse::<u64>().unwrap() * 60 + s[..2].parse::<u64>().unwrap()
+    };
+    let span = secs(whole.last().unwrap()) - secs(&whole[0]);
+    assert!(files.len() as u64 >= span.min(1), "{} files over {span} s", files.len());
+    for lines in per_file.iter().filter(|l| !l.is_empty()) {
+        assert!(secs(lines.last().unwrap()) - secs(&lines[0]) <= 1, "a file spans more than -G");
+    }
+    if let Some(d) = unexplained(&whole, &per_file.concat(), &loss) {
+        panic!("-G: {d}");
+    }
+
+    // -G with a time format in the name, and -W 2: files named by their start time (in the
+    // zone of TZ), only the last two kept.
+    let base = dir.join("t-%Y%m%d-%H%M%S.scap");
+    let mut events = open(&cap, None)
+        .unwrap()
+        .record(Recorder::to_path(&base).rotation(Rotation::none().seconds(2).files(2)));
+    while let Some(e) = events.next() {
+        e.unwrap();
+    }
+    let files = events.recorder().unwrap().files().to_vec();
+    assert!(files.len() > 2, "{} files", files.len());
+    let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().all(|n| n.len() == "t-20190101-000000.scap".len() && n.starts_with("t-20")), "{names:?}");
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("t-"))
+        .collect();
+    left.sort();
+    assert_eq!(left, names[names.len() - 2..], "only the last two files are kept");
+    let _ = std::fs::remove_dir_all(&dir);
 }

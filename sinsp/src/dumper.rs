@@ -83,9 +83,9 @@ pub struct StateLoss {
     /// Threads whose working directory is unknown: the process list gives them `/`, against
     /// which readers then resolve relative paths.
     pub unknown_cwds: u32,
-    /// Threads a clone made less than 2 s before: the process list has no clone time, so the
-    /// child's own clone exit, if it is written and comes after, makes them afresh from their
-    /// parent.
+    /// Threads the caller's side of a clone made less than 2 s before, whose child's side has
+    /// not come yet: the process list has no clone time, so the child's own clone exit, if it
+    /// is written, makes them afresh from their parent.
     pub recent_clones: u32,
 }
 
@@ -112,6 +112,7 @@ impl StateLoss {
                 l.unknown_cwds += 1;
             }
             if t.clone_ts != 0
+                && !t.child_clone_seen
                 && now.saturating_sub(t.clone_ts) < crate::parsers::proc::CLONE_STALE_TIME_NS
             {
                 l.recent_clones += 1;
@@ -198,6 +199,8 @@ pub struct Dumper<W: Write> {
     /// afresh (the list has no clone time), so it is not written unless selected.
     cloned: HashMap<u64, u64>,
     loss: StateLoss,
+    /// Bytes of the section header and the state tables.
+    preamble: u64,
     events: u64,
 }
 
@@ -240,11 +243,12 @@ impl<W: Write> Dumper<W> {
             Vec::new()
         };
         write_threads(&mut w, insp, &mut body)?;
+        let preamble = w.bytes_written();
         let held = insp.awaiting_enters().into_iter().collect();
         let cloned = insp
             .threads()
             .iter()
-            .filter(|t| t.clone_ts != 0)
+            .filter(|t| t.clone_ts != 0 && !t.child_clone_seen)
             .map(|t| (t.tid as u64, t.clone_ts))
             .collect();
         Ok(Dumper {
@@ -256,6 +260,7 @@ impl<W: Write> Dumper<W> {
             last_ts: insp.last_ts(),
             cloned,
             loss: StateLoss::of(insp),
+            preamble,
             events: 0,
 
         })
@@ -352,6 +357,11 @@ impl<W: Write> Dumper<W> {
     /// Bytes written so far, before compression.
     pub fn bytes_written(&self) -> u64 {
         self.w.bytes_written()
+    }
+
+    /// Bytes of the section header and the state tables that start the file.
+    pub fn preamble_bytes(&self) -> u64 {
+        self.preamble
     }
 
     /// Writes what is pending and returns the inner writer (finishing a gzip stream).

@@ -148,6 +148,9 @@ pub struct ThreadInfo {
     /// libsinsp's `m_latency`: set by each exit (0 if unpaired), cleared by each enter, kept
     /// by events that skip the enter/exit bookkeeping.
     pub(crate) latency: u64,
+    /// The child's own clone exit has been seen (or the thread was made by it): a dumper
+    /// need not fear it.
+    pub(crate) child_clone_seen: bool,
 }
 
 /// The stored copy of a thread's last enter event.

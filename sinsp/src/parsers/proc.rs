@@ -209,6 +209,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         let old_rules = insp.cfg.clone_defers_only_pidns;
         if let Some(c) = insp.threads.get_mut(tid) {
             if c.clone_ts != 0 && ts.saturating_sub(c.clone_ts) < CLONE_STALE_TIME_NS {
+                c.child_clone_seen = true;
                 // sysdig 0.29: the caller added a child it saw from outside the child's pid
                 // namespace; the child's own exit gives the ids inside it.
                 if old_rules {
@@ -231,6 +232,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         // event's ptid.
         child.ptid = if old_rules && !new_process { pid } else { ptid };
         child.flags = cflags | flags::CLONE_INVERTED | flags::ACTIVE;
+        child.child_clone_seen = true;
         child.vtid = a.i64(P::Vtid).unwrap_or(tid);
         child.vpid = a.i64(P::Vpid).unwrap_or(-1);
         if !new_process {
