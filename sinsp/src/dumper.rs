@@ -322,7 +322,13 @@ impl<W: Write> Dumper<W> {
         if !write {
             return Ok(false);
         }
-        let flags = if selected { 0 } else { DF_STATE_ONLY };
+        // Metadata events go as they are, selected or not, as libsinsp writes its internal
+        // events; readers hide them by their type.
+        let flags = if selected || role == Role::Meta {
+            0
+        } else {
+            DF_STATE_ONLY
+        };
         self.w.write_event_flagged(ev, flags)?;
         self.events += 1;
         Ok(true)
