@@ -138,6 +138,8 @@ enum Role {
     Plain,
     /// A system call's enter: held for its exit.
     Enter,
+    /// A thread's exit (`procexit`): changes the state, and ends what the thread held.
+    ProcExit,
     /// Changes the state: written with `keep_state`.
     State,
     /// Changes the state through a socket tuple parameter, when it has one.
@@ -294,11 +296,8 @@ impl<W: Write> Dumper<W> {
                                 |e| pairs(e.event_type, ev.event_type) && has_tuple(&e),
                             ))
                 }
-                Role::Enter => {
-                    let slot = self.held.entry(ev.tid).or_default();
-                    slot.keep(ev, MAX_HELD);
-                    return Ok(false);
-                }
+                Role::Enter => return Ok(self.hold(ev)),
+                Role::ProcExit => self.opts.keep_state,
                 Role::Plain => false,
             };
         if exit {
@@ -312,11 +311,8 @@ impl<W: Write> Dumper<W> {
                     }
                 }
             }
-        } else if ev.direction() == Direction::Enter && role == Role::Enter {
-            // A selected enter: nothing older of its thread can pair any more.
-            self.held.remove(&ev.tid);
-        }
-        if ev.name() == "procexit" {
+        } else if matches!(role, Role::Enter | Role::ProcExit) {
+            // A selected enter, or the thread's end: nothing older of its thread pairs now.
             self.held.remove(&ev.tid);
         }
         if !write {
@@ -332,6 +328,12 @@ impl<W: Write> Dumper<W> {
         self.w.write_event_flagged(ev, flags)?;
         self.events += 1;
         Ok(true)
+    }
+
+    /// Holds `ev`, an enter, for its exit; nothing is written now.
+    fn hold(&mut self, ev: &Event<'_>) -> bool {
+        self.held.entry(ev.tid).or_default().keep(ev, MAX_HELD);
+        false
     }
 
     /// Whether `ev` is the child's side of a clone whose caller's side made the thread before
@@ -419,6 +421,7 @@ fn roles() -> Vec<Role> {
                 return Role::Enter;
             }
             match h {
+                Handler::ProcExit => Role::ProcExit,
                 Handler::Send | Handler::Recv => Role::StateIfTuple,
                 Handler::None | Handler::Meta | Handler::Switch
                     if flags & EventFlags::MODIFIES_STATE == 0 =>
