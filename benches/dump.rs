@@ -104,7 +104,12 @@ fn dump(c: &mut Criterion) {
         b.iter(|| run(&bytes, Some(Recorder::to_writer(io::sink()))))
     });
     g.bench_function("keep_state", |b| {
-        b.iter(|| run(&bytes, Some(Recorder::to_writer(io::sink()).keep_state(true))))
+        b.iter(|| {
+            run(
+                &bytes,
+                Some(Recorder::to_writer(io::sink()).keep_state(true)),
+            )
+        })
     });
     g.bench_function("gzip", |b| {
         b.iter(|| run(&bytes, Some(Recorder::to_writer(io::sink()).gzip(true))))

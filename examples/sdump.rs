@@ -39,8 +39,7 @@ use std::process::ExitCode;
 use strata::dissect::{Flavor, Format, Registry};
 use strata::{Error, Events, Recorder, Rotation};
 
-const USAGE: &str =
-    "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
+const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
              [-w OUT [--keep-state] [-z] [-C MB] [-G SECONDS] [-W FILES] [-e EVENTS]] [FILTER...]";
 
 struct Args {
@@ -95,7 +94,9 @@ fn parse_args() -> Result<Args, String> {
             "-G" => a.rotation = a.rotation.seconds(number(&mut it, "-G")?),
             "-W" => {
                 let n = number(&mut it, "-W")?;
-                a.rotation = a.rotation.files(u32::try_from(n).map_err(|_| "-W is too large")?);
+                a.rotation = a
+                    .rotation
+                    .files(u32::try_from(n).map_err(|_| "-W is too large")?);
             }
             "-e" => a.rotation = a.rotation.events(number(&mut it, "-e")?),
             "-h" | "--help" => return Err(USAGE.into()),

@@ -191,7 +191,10 @@ impl Recorder {
                 let mut body = Vec::with_capacity(ev.raw().len() + 6);
                 let e = ev.endian();
                 e.put_u16(&mut body, ev.cpu);
-                if matches!(ev.block_type, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
+                if matches!(
+                    ev.block_type,
+                    types::EVF | types::EVF_V2 | types::EVF_V2_LARGE
+                ) {
                     e.put_u32(&mut body, ev.dump_flags);
                 }
                 body.extend_from_slice(ev.raw());
@@ -203,7 +206,12 @@ impl Recorder {
         self.rotate(ev, insp, users_as_events)
     }
 
-    fn rotate(&mut self, ev: &Event<'_>, insp: &Inspector, users_as_events: bool) -> Result<(), Error> {
+    fn rotate(
+        &mut self,
+        ev: &Event<'_>,
+        insp: &Inspector,
+        users_as_events: bool,
+    ) -> Result<(), Error> {
         let secs = ev.ts / 1_000_000_000;
         let due = match &self.dumper {
             None => true,
@@ -211,8 +219,7 @@ impl Recorder {
                 let r = &self.rotation;
                 r.seconds
                     .is_some_and(|s| s > 0 && secs.saturating_sub(self.file_start_s) >= s)
-                    || r
-                        .max_bytes
+                    || r.max_bytes
                         .is_some_and(|b| d.bytes_written() - d.preamble_bytes() > b)
                     || r.events.is_some_and(|n| n > 0 && d.events_written() >= n)
             }
@@ -295,7 +302,10 @@ impl Recorder {
             base_s.clone()
         } else if r.seconds.is_some_and(|s| s > 0) {
             if base_s.contains('%') {
-                let n = strftime(&base_s, secs as i64 + TimeZone::from_env().offset_secs() as i64);
+                let n = strftime(
+                    &base_s,
+                    secs as i64 + TimeZone::from_env().offset_secs() as i64,
+                );
                 if limit > 0 {
                     self.past.resize(limit as usize, None);
                     if let Some(old) = self.past[self.index as usize].take() {

@@ -155,11 +155,9 @@ fn sysdig_lines(sysdig: &Path, file: &Path, filter: &str) -> (String, bool) {
 /// in sysdig as the original does, interface lists of 2014-2017 included.
 #[test]
 fn sysdig_reads_written_files_as_the_original() {
-    let (Some(caps), Some(filters), Some(sysdig)) = (
-        common::old_format_captures(),
-        filters(),
-        common::sysdig(),
-    ) else {
+    let (Some(caps), Some(filters), Some(sysdig)) =
+        (common::old_format_captures(), filters(), common::sysdig())
+    else {
         return;
     };
     let dir = scratch("sysdig");
@@ -257,7 +255,10 @@ fn whole_captures_written_read_back_without_error() {
                 let (a, read) = sysdig_lines(sysdig, cap, "");
                 let (b, read_back) = sysdig_lines(sysdig, &out, "");
                 if read && !read_back {
-                    failures.push(format!("{}: sysdig cannot read the written file", cap.display()));
+                    failures.push(format!(
+                        "{}: sysdig cannot read the written file",
+                        cap.display()
+                    ));
                 } else if read && a != b {
                     failures.push(format!("{}: sysdig's lines differ", cap.display()));
                 }
@@ -289,7 +290,11 @@ fn unexplained(want: &[String], got: &[String], loss: &strata::sinsp::StateLoss)
                 .iter()
                 .any(|z| g.replacen(z, "", 1) == *w);
         let rooted = loss.unknown_cwds > 0 && g.len() == w.len() + 1 && {
-            let at = w.bytes().zip(g.bytes()).position(|(a, b)| a != b).unwrap_or(w.len());
+            let at = w
+                .bytes()
+                .zip(g.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(w.len());
             g.as_bytes()[at] == b'/' && g[at + 1..] == w[at..]
         };
         if !zero_tuple && !rooted {
@@ -322,7 +327,15 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
             }
         };
         let n = whole.len();
-        let mut starts = vec![1, n / 7, n / 4, n / 2, 2 * n / 3, n * 9 / 10, n.saturating_sub(2)];
+        let mut starts = vec![
+            1,
+            n / 7,
+            n / 4,
+            n / 2,
+            2 * n / 3,
+            n * 9 / 10,
+            n.saturating_sub(2),
+        ];
         starts.retain(|&s| s > 0 && s < n);
         starts.dedup();
         for start in starts {
@@ -341,7 +354,11 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
                             seen += 1;
                         }
                     }
-                    other => panic!("{}: ended early: {:?}", cap.display(), other.map(|r| r.err())),
+                    other => panic!(
+                        "{}: ended early: {:?}",
+                        cap.display(),
+                        other.map(|r| r.err())
+                    ),
                 }
             }
             events
@@ -360,7 +377,11 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
                     lossy.push(format!("{} from line {start}: {loss:?}", cap.display()));
                 }
                 Ok(got) => {
-                    let first = rest.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(rest.len().min(got.len()));
+                    let first = rest
+                        .iter()
+                        .zip(&got)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(rest.len().min(got.len()));
                     failures.push(format!(
                         "{} from line {start}: {} later lines, read back {}; first difference at {first}:\n  whole     {:?}\n  read back {:?}",
                         cap.display(),
@@ -370,7 +391,10 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
                         got.get(first)
                     ));
                 }
-                Err(e) => failures.push(format!("{} from line {start}: reading back: {e}", cap.display())),
+                Err(e) => failures.push(format!(
+                    "{} from line {start}: reading back: {e}",
+                    cap.display()
+                )),
             }
             let _ = std::fs::remove_file(&out);
         }
@@ -408,7 +432,9 @@ fn rotation_by_events_size_and_time() {
 
     // -e: 500 events per file, named base0, base1, ...
     let base = dir.join("ev.scap");
-    let mut events = open(&cap, None).unwrap().record(Recorder::to_path(&base).rotation(Rotation::none().events(500)));
+    let mut events = open(&cap, None)
+        .unwrap()
+        .record(Recorder::to_path(&base).rotation(Rotation::none().events(500)));
     while let Some(e) = events.next() {
         e.unwrap();
     }
@@ -418,7 +444,10 @@ fn rotation_by_events_size_and_time() {
     let n = rec.events_written() as usize;
     assert_eq!(files.len(), n.div_ceil(500), "{n} events in 500s");
     for (i, f) in files.iter().enumerate() {
-        assert_eq!(f.file_name().unwrap().to_string_lossy(), format!("ev.scap{i}"));
+        assert_eq!(
+            f.file_name().unwrap().to_string_lossy(),
+            format!("ev.scap{i}")
+        );
     }
     let per_file = rotated_lines(&files);
     eprintln!("-e 500: {n} events in {} files, {loss:?}", files.len());
@@ -433,9 +462,9 @@ fn rotation_by_events_size_and_time() {
     // -C with -W 3: names base0..base2 used in turn; each file but the last past the limit.
     let base = dir.join("size.scap");
     let limit = 500_000;
-    let mut events = open(&cap, None).unwrap().record(
-        Recorder::to_path(&base).rotation(Rotation::none().max_bytes(limit).files(3)),
-    );
+    let mut events = open(&cap, None)
+        .unwrap()
+        .record(Recorder::to_path(&base).rotation(Rotation::none().max_bytes(limit).files(3)));
     while let Some(e) = events.next() {
         e.unwrap();
     }
@@ -443,7 +472,10 @@ fn rotation_by_events_size_and_time() {
     eprintln!("-C 0.5 -W 3: {} files", files.len());
     assert!(files.len() > 3 && files.len() < 20, "{} files", files.len());
     for (i, f) in files.iter().enumerate() {
-        assert_eq!(f.file_name().unwrap().to_string_lossy(), format!("size.scap{}", i % 3));
+        assert_eq!(
+            f.file_name().unwrap().to_string_lossy(),
+            format!("size.scap{}", i % 3)
+        );
     }
     let mut left: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
@@ -467,7 +499,9 @@ fn rotation_by_events_size_and_time() {
 
     // -G 1: a new file when an event comes a second or more after the file's first.
     let base = dir.join("time.scap");
-    let mut events = open(&cap, None).unwrap().record(Recorder::to_path(&base).rotation(Rotation::none().seconds(1)));
+    let mut events = open(&cap, None)
+        .unwrap()
+        .record(Recorder::to_path(&base).rotation(Rotation::none().seconds(1)));
     while let Some(e) = events.next() {
         e.unwrap();
     }
@@ -479,12 +513,21 @@ fn rotation_by_events_size_and_time() {
         let t = l.split_whitespace().next().unwrap();
         let (h, rest) = t.split_once(':').unwrap();
         let (m, s) = rest.split_once(':').unwrap();
-        h.parse::<u64>().unwrap() * 3600 + m.parse::<u64>().unwrap() * 60 + s[..2].parse::<u64>().unwrap()
+        h.parse::<u64>().unwrap() * 3600
+            + m.parse::<u64>().unwrap() * 60
+            + s[..2].parse::<u64>().unwrap()
     };
     let span = secs(whole.last().unwrap()) - secs(&whole[0]);
-    assert!(files.len() as u64 >= span.min(1), "{} files over {span} s", files.len());
+    assert!(
+        files.len() as u64 >= span.min(1),
+        "{} files over {span} s",
+        files.len()
+    );
     for lines in per_file.iter().filter(|l| !l.is_empty()) {
-        assert!(secs(lines.last().unwrap()) - secs(&lines[0]) <= 1, "a file spans more than -G");
+        assert!(
+            secs(lines.last().unwrap()) - secs(&lines[0]) <= 1,
+            "a file spans more than -G"
+        );
     }
     if let Some(d) = unexplained(&whole, &per_file.concat(), &loss) {
         panic!("-G: {d}");
@@ -501,14 +544,26 @@ fn rotation_by_events_size_and_time() {
     }
     let files = events.recorder().unwrap().files().to_vec();
     assert!(files.len() > 2, "{} files", files.len());
-    let names: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
-    assert!(names.iter().all(|n| n.len() == "t-20190101-000000.scap".len() && n.starts_with("t-20")), "{names:?}");
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names
+            .iter()
+            .all(|n| n.len() == "t-20190101-000000.scap".len() && n.starts_with("t-20")),
+        "{names:?}"
+    );
     let mut left: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("t-"))
         .collect();
     left.sort();
-    assert_eq!(left, names[names.len() - 2..], "only the last two files are kept");
+    assert_eq!(
+        left,
+        names[names.len() - 2..],
+        "only the last two files are kept"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -173,7 +173,11 @@ impl<W: Write> Writer<W> {
         body.clear();
         e.put_u16(&mut body, ev.cpu);
         if matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
-            let flags = if dump_flags == 0 { ev.dump_flags } else { dump_flags };
+            let flags = if dump_flags == 0 {
+                ev.dump_flags
+            } else {
+                dump_flags
+            };
             e.put_u32(&mut body, flags);
         }
         body.extend_from_slice(ev.raw());

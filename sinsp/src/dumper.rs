@@ -117,7 +117,11 @@ impl StateLoss {
             {
                 l.recent_clones += 1;
             }
-            for f in t.own_fds().iter().filter(|f| gone_fd != Some((t.tid, f.fd))) {
+            for f in t
+                .own_fds()
+                .iter()
+                .filter(|f| gone_fd != Some((t.tid, f.fd)))
+            {
                 match (f.ty, f.sock) {
                     (FdType::Ipv4Sock | FdType::Ipv6Sock, SockInfo::None) => {
                         l.unaddressed_sockets += 1
@@ -264,7 +268,6 @@ impl<W: Write> Dumper<W> {
             loss: StateLoss::of(insp),
             preamble,
             events: 0,
-
         })
     }
 
@@ -284,24 +287,26 @@ impl<W: Write> Dumper<W> {
             Role::State if self.is_late_child_clone(ev) => Role::Plain,
             r => r,
         };
-        let write = selected
-            || match role {
-                Role::Meta => true,
-                Role::State => self.opts.keep_state,
-                // (Old sendto and recvfrom carry the tuple in their enter.)
-                Role::StateIfTuple => {
-                    self.opts.keep_state
-                        && (has_tuple(ev)
-                            || self.held.get(&ev.tid).and_then(|h| h.event()).is_some_and(
-                                |e| pairs(e.event_type, ev.event_type) && has_tuple(&e),
-                            ))
-                }
-                Role::Enter => return Ok(self.hold(ev)),
-                Role::ProcExit => self.opts.keep_state,
-                Role::Plain => false,
-            };
+        let write =
+            selected
+                || match role {
+                    Role::Meta => true,
+                    Role::State => self.opts.keep_state,
+                    // (Old sendto and recvfrom carry the tuple in their enter.)
+                    Role::StateIfTuple => {
+                        self.opts.keep_state
+                            && (has_tuple(ev)
+                                || self.held.get(&ev.tid).and_then(|h| h.event()).is_some_and(
+                                    |e| pairs(e.event_type, ev.event_type) && has_tuple(&e),
+                                ))
+                    }
+                    Role::Enter => return Ok(self.hold(ev)),
+                    Role::ProcExit => self.opts.keep_state,
+                    Role::Plain => false,
+                };
         if exit {
-            if let Some(enter) = self.held.remove(&ev.tid) {
+            // (The slot stays, its buffer kept for the thread's next enter.)
+            if let Some(enter) = self.held.get_mut(&ev.tid) {
                 if write && enter.valid {
                     if let Some(e) = enter.event() {
                         if pairs(e.event_type, ev.event_type) {
@@ -310,9 +315,14 @@ impl<W: Write> Dumper<W> {
                         }
                     }
                 }
+                enter.valid = false;
             }
-        } else if matches!(role, Role::Enter | Role::ProcExit) {
-            // A selected enter, or the thread's end: nothing older of its thread pairs now.
+        } else if role == Role::Enter {
+            // A selected enter: nothing older of its thread pairs now.
+            if let Some(enter) = self.held.get_mut(&ev.tid) {
+                enter.valid = false;
+            }
+        } else if role == Role::ProcExit {
             self.held.remove(&ev.tid);
         }
         if !write {
@@ -449,8 +459,10 @@ fn write_machine<W: Write>(
         ..MachineInfo::new(host)
     };
     body.clear();
-    mi.encode(body, w.endian())
-        .map_err(|k| Error::Encode { what: "machine info", kind: k })?;
+    mi.encode(body, w.endian()).map_err(|k| Error::Encode {
+        what: "machine info",
+        kind: k,
+    })?;
     Ok(w.write_raw(types::MI, body)?)
 }
 
@@ -507,7 +519,11 @@ fn write_users<W: Write>(
     body: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let mut users: Vec<_> = insp.users().users().filter(|(c, _)| c.is_empty()).collect();
-    let mut groups: Vec<_> = insp.users().groups().filter(|(c, _)| c.is_empty()).collect();
+    let mut groups: Vec<_> = insp
+        .users()
+        .groups()
+        .filter(|(c, _)| c.is_empty())
+        .collect();
     if users.is_empty() && groups.is_empty() {
         return Ok(());
     }

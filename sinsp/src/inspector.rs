@@ -15,8 +15,8 @@ use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
 use crate::paths::{self, PathRules};
 use crate::threads::{EnterStore, ThreadInfo, ThreadTable, flags};
-use hashbrown::HashMap;
 use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
+use hashbrown::HashMap;
 
 /// Bounds of the state tables, and behaviour switches.
 #[derive(Debug, Clone)]
