@@ -200,13 +200,7 @@ fn run(args: Args) -> Result<(), Failure> {
 
 /// Reads every event, the recorder writing as it goes.
 fn write(mut events: Events) -> Result<(), Failure> {
-    let mut failure = None;
-    while let Some(ev) = events.next() {
-        if let Err(e) = ev {
-            failure = Some(Failure::from(e));
-            break;
-        }
-    }
+    let failure = events.drain().err().map(Failure::from);
     if let Some(r) = events.recorder() {
         for f in r.files() {
             eprintln!("{}", f.display());

@@ -220,6 +220,40 @@ impl Events {
     /// libsinsp does.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
+        let processed = match self.step_to_next()? {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let ev = self.reader.current_event()?;
+        let ctx = self.insp.context_of(&ev, processed);
+        Some(Ok(EventView {
+            ctx,
+            opts: &self.opts,
+        }))
+    }
+
+    /// Reads to the end of the capture without handing events out (a recorder given to
+    /// [`record`](Self::record) writes as it goes); returns how many events passed the filter.
+    /// The same as calling [`next`](Self::next) until `None`, without building each event's
+    /// view.
+    ///
+    /// ```
+    /// let mut events = strata::Events::demo().filter("evt.type = connect")?;
+    /// assert_eq!(events.drain()?, 2);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn drain(&mut self) -> Result<u64, Error> {
+        let mut n = 0;
+        while let Some(r) = self.step_to_next() {
+            r?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Takes events into the state up to the next one that passes, as [`next`](Self::next)
+    /// does; `None` at the end.
+    fn step_to_next(&mut self) -> Option<Result<Processed, Error>> {
         let processed = loop {
             if self.done {
                 return None;
@@ -292,12 +326,7 @@ impl Events {
                 break p;
             }
         };
-        let ev = self.reader.current_event()?;
-        let ctx = self.insp.context_of(&ev, processed);
-        Some(Ok(EventView {
-            ctx,
-            opts: &self.opts,
-        }))
+        Some(Ok(processed))
     }
 }
 

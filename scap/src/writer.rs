@@ -82,8 +82,14 @@ impl<W: Write> Writer<W> {
 
     /// Writes a block with the given type and body: header, body, zero padding, trailer.
     pub fn write_raw(&mut self, block_type: u32, body: &[u8]) -> Result<()> {
-        let pad = (4 - body.len() % 4) % 4;
-        let total = 12 + body.len() as u64 + pad as u64;
+        self.write_parts(block_type, &[body])
+    }
+
+    /// Writes a block whose body is `parts` back to back, without gathering them first.
+    fn write_parts(&mut self, block_type: u32, parts: &[&[u8]]) -> Result<()> {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let pad = (4 - len % 4) % 4;
+        let total = 12 + len as u64 + pad as u64;
         let total32 = u32::try_from(total).map_err(|_| {
             self.err(
                 block_type,
@@ -94,20 +100,23 @@ impl<W: Write> Writer<W> {
                 },
             )
         })?;
-        let mut head = Vec::with_capacity(8);
-        self.endian.put_u32(&mut head, block_type);
-        self.endian.put_u32(&mut head, total32);
-        let mut trailer = Vec::with_capacity(4);
-        self.endian.put_u32(&mut trailer, total32);
+        let word = |v: u32| match self.endian {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        };
+        let (t, n) = (word(block_type), word(total32));
+        let head = [t[0], t[1], t[2], t[3], n[0], n[1], n[2], n[3]];
         let r = (|| -> io::Result<()> {
             let out: &mut dyn Write = match &mut self.out {
                 Sink::Plain(w) => w,
                 Sink::Gzip(w) => w,
             };
             out.write_all(&head)?;
-            out.write_all(body)?;
+            for p in parts {
+                out.write_all(p)?;
+            }
             out.write_all(&[0u8; 3][..pad])?;
-            out.write_all(&trailer)
+            out.write_all(&n)
         })();
         r.map_err(|e| self.err(block_type, e.into()))?;
         self.written += total;
@@ -169,22 +178,28 @@ impl<W: Write> Writer<W> {
             _ => types::EVF_V2,
         };
         let e = self.endian;
-        let mut body = std::mem::take(&mut self.body);
-        body.clear();
-        e.put_u16(&mut body, ev.cpu);
-        if matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
+        let mut pre = [0u8; 6];
+        let cpu = match e {
+            Endian::Little => ev.cpu.to_le_bytes(),
+            Endian::Big => ev.cpu.to_be_bytes(),
+        };
+        pre[..2].copy_from_slice(&cpu);
+        let pre_len = if matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
             let flags = if dump_flags == 0 {
                 ev.dump_flags
             } else {
                 dump_flags
             };
-            e.put_u32(&mut body, flags);
-        }
-        body.extend_from_slice(ev.raw());
-        body.extend_from_slice(ev.tail());
-        let r = self.write_raw(t, &body);
-        self.body = body;
-        r
+            let f = match e {
+                Endian::Little => flags.to_le_bytes(),
+                Endian::Big => flags.to_be_bytes(),
+            };
+            pre[2..].copy_from_slice(&f);
+            6
+        } else {
+            2
+        };
+        self.write_parts(t, &[&pre[..pre_len], ev.raw(), ev.tail()])
     }
 
     /// Writes a new event (26-byte header) in an EV_V2 block, or EV_V2_LARGE when the type is
