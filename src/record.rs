@@ -228,11 +228,17 @@ impl Recorder {
             return Ok(());
         }
         self.close()?;
-        self.start(secs, insp, users_as_events)
+        self.start(secs, ev.endian(), insp, users_as_events)
     }
 
     /// Starts a file with the state of `insp`, then the early events.
-    fn start(&mut self, secs: u64, insp: &Inspector, users_as_events: bool) -> Result<(), Error> {
+    fn start(
+        &mut self,
+        secs: u64,
+        endian: Endian,
+        insp: &Inspector,
+        users_as_events: bool,
+    ) -> Result<(), Error> {
         self.file_start_s = secs;
         let out = self.next_output(secs)?;
         let w = if self.gzip {
@@ -242,7 +248,8 @@ impl Recorder {
         };
         let opts = DumpOptions::default()
             .keep_state(self.keep_state)
-            .users_as_events(users_as_events);
+            .users_as_events(users_as_events)
+            .endian(endian);
         let mut d = Dumper::open(w, insp, opts)?;
         self.loss.add(d.state_loss());
         for (t, body, e) in std::mem::take(&mut self.early) {
@@ -277,7 +284,13 @@ impl Recorder {
     pub(crate) fn end(&mut self, insp: &Inspector) -> Result<(), Error> {
         if self.dumper.is_none() && self.started == 0 {
             let users_as_events = !self.early.is_empty();
-            self.start(insp.last_ts() / 1_000_000_000, insp, users_as_events)?;
+            let endian = self.early.first().map_or(Endian::Little, |e| e.2);
+            self.start(
+                insp.last_ts() / 1_000_000_000,
+                endian,
+                insp,
+                users_as_events,
+            )?;
         }
         self.close()
     }

@@ -42,7 +42,7 @@ use crate::threads::{EnterStore, ThreadInfo};
 use crate::users::InterfaceAddr;
 
 /// How a [`Dumper`] writes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DumpOptions {
     /// Also write, flagged state-only, the events that are not selected but change the state
@@ -53,9 +53,28 @@ pub struct DumpOptions {
     /// Write users and groups as leading `useradded`/`groupadded` events (libsinsp 0.25's
     /// way, which marks the file as of its era) instead of a user-list block (sysdig 0.29's).
     pub users_as_events: bool,
+    /// The byte order of the file: that of the events it will be given, which are written
+    /// as they were read (little-endian by default, as every capture known).
+    pub endian: Endian,
+}
+
+impl Default for DumpOptions {
+    fn default() -> Self {
+        DumpOptions {
+            keep_state: false,
+            users_as_events: false,
+            endian: Endian::Little,
+        }
+    }
 }
 
 impl DumpOptions {
+    /// Options with `endian` set as given.
+    pub fn endian(mut self, endian: Endian) -> Self {
+        self.endian = endian;
+        self
+    }
+
     /// Options with `keep_state` set as given.
     pub fn keep_state(mut self, on: bool) -> Self {
         self.keep_state = on;
@@ -232,7 +251,7 @@ impl<W: Write> Dumper<W> {
     /// Enter events the state is waiting to pair are held for their exits.
     pub fn open(mut w: Writer<W>, insp: &Inspector, opts: DumpOptions) -> Result<Self, Error> {
         let shb = SectionHeader {
-            endian: Endian::Little,
+            endian: opts.endian,
             major: 1,
             minor: 2,
             section_length: u64::MAX,
@@ -276,6 +295,14 @@ impl<W: Write> Dumper<W> {
     /// call for it, held if it is an enter whose exit may be written, dropped otherwise.
     /// Returns whether the event itself was written now.
     pub fn dump(&mut self, ev: &Event<'_>, selected: bool) -> Result<bool, Error> {
+        if ev.endian() != self.w.endian() {
+            return Err(Error::Encode {
+                what: "event",
+                kind: strata_scap::ErrorKind::Malformed(
+                    "the event's byte order is not the file's (see DumpOptions::endian)",
+                ),
+            });
+        }
         self.write_users(ev.ts)?;
         let role = self
             .roles
@@ -783,4 +810,146 @@ fn fd_entry(f: &FdInfo) -> FdEntry<'_> {
         (FdType::Unknown, _) => ScapFd::Unknown,
     };
     FdEntry::new(f.fd, f.ino, info)
+}
+
+#[cfg(test)]
+mod tests {
+    use strata_scap::event::DF_STATE_ONLY;
+    use strata_scap::table::{self, Direction};
+    use strata_scap::{Block, Endian, SectionHeader, SliceReader, Writer};
+
+    use super::{DumpOptions, Dumper};
+    use crate::Inspector;
+
+    fn code(name: &str, dir: Direction) -> u16 {
+        table::events()
+            .iter()
+            .find(|i| i.name == name && i.direction() == dir)
+            .map(|i| i.code)
+            .expect("event type")
+    }
+
+    /// A capture in byte order `e`: thread 7 reads fd 3 (enter, exit), then closes it.
+    fn capture(e: Endian) -> Vec<u8> {
+        let mut w = Writer::new(Vec::new());
+        w.write_section(&SectionHeader {
+            endian: e,
+            major: 1,
+            minor: 2,
+            section_length: u64::MAX,
+            options: &[],
+        })
+        .unwrap();
+        let i64b = |v: i64| match e {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        };
+        let u32b = |v: u32| match e {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        };
+        let (read_e, read_x) = (
+            code("read", Direction::Enter),
+            code("read", Direction::Exit),
+        );
+        let (close_e, close_x) = (
+            code("close", Direction::Enter),
+            code("close", Direction::Exit),
+        );
+        w.write_event(0, 0, 10, 7, read_e, &[&i64b(3), &u32b(8)])
+            .unwrap();
+        w.write_event(0, 0, 11, 7, read_x, &[&i64b(2), b"hi"])
+            .unwrap();
+        w.write_event(0, 0, 12, 7, close_e, &[&i64b(3)]).unwrap();
+        w.write_event(0, 0, 13, 7, close_x, &[&i64b(0)]).unwrap();
+        w.into_inner().unwrap()
+    }
+
+    /// Dumps `capture` selecting the exits of `select`; (event type, dump flags) written.
+    fn dump(capture: &[u8], e: Endian, opts: DumpOptions, select: &str) -> Vec<(String, u32)> {
+        let mut insp = Inspector::new();
+        let mut d = None;
+        for b in SliceReader::new(capture) {
+            match b.unwrap() {
+                Block::Event(ev) => {
+                    let d = d.get_or_insert_with(|| {
+                        Dumper::open(Writer::new(Vec::new()), &insp, opts.endian(e)).unwrap()
+                    });
+                    insp.process(&ev);
+                    let selected = ev.name() == select && ev.direction() == Direction::Exit;
+                    d.dump(&ev, selected).unwrap();
+                }
+                other => insp.process_block(&other),
+            }
+        }
+        let out = d.unwrap().finish().unwrap();
+        SliceReader::new(&out)
+            .filter_map(|b| match b.expect("the written capture reads") {
+                Block::Event(ev) => {
+                    assert_eq!(ev.endian(), e);
+                    Some((
+                        format!("{}{}", ev.name(), ev.direction().as_char()),
+                        ev.dump_flags,
+                    ))
+                }
+                Block::Section(s) => {
+                    assert_eq!(s.endian, e);
+                    None
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unselected_enter_goes_just_before_its_written_exit_flagged() {
+        let c = capture(Endian::Little);
+        let got = dump(&c, Endian::Little, DumpOptions::default(), "read");
+        assert_eq!(got, [("read>".into(), DF_STATE_ONLY), ("read<".into(), 0)]);
+    }
+
+    #[test]
+    fn keep_state_writes_the_state_changes_flagged_state_only() {
+        let c = capture(Endian::Little);
+        let got = dump(
+            &c,
+            Endian::Little,
+            DumpOptions::default().keep_state(true),
+            "none",
+        );
+        assert_eq!(
+            got,
+            [
+                ("close>".into(), DF_STATE_ONLY),
+                ("close<".into(), DF_STATE_ONLY)
+            ]
+        );
+        assert!(dump(&c, Endian::Little, DumpOptions::default(), "none").is_empty());
+    }
+
+    #[test]
+    fn a_big_endian_capture_is_written_in_its_byte_order() {
+        let c = capture(Endian::Big);
+        let got = dump(
+            &c,
+            Endian::Big,
+            DumpOptions::default().keep_state(true),
+            "read",
+        );
+        assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn an_event_of_another_byte_order_is_an_error() {
+        let c = capture(Endian::Big);
+        let insp = Inspector::new();
+        let mut d = Dumper::open(Writer::new(Vec::new()), &insp, DumpOptions::default()).unwrap();
+        let ev = SliceReader::new(&c)
+            .find_map(|b| match b.unwrap() {
+                Block::Event(ev) => Some(ev),
+                _ => None,
+            })
+            .unwrap();
+        assert!(d.dump(&ev, true).is_err());
+    }
 }
