@@ -12,6 +12,9 @@ use strata_sinsp::{DumpOptions, Dumper, Inspector, StateLoss};
 
 use crate::Error;
 
+/// Leading events kept while the era is unknown, at most.
+const MAX_EARLY: usize = 4096;
+
 /// When a [`Recorder`] starts a new file. Every limit is off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -187,7 +190,8 @@ impl Recorder {
         users_as_events: Option<bool>,
     ) -> Result<(), Error> {
         let Some(users_as_events) = users_as_events else {
-            if self.dumper.is_none() {
+            // (Bounded: past this many, the file starts in today's era.)
+            if self.dumper.is_none() && self.early.len() < MAX_EARLY {
                 let mut body = Vec::with_capacity(ev.raw().len() + 6);
                 let e = ev.endian();
                 e.put_u16(&mut body, ev.cpu);

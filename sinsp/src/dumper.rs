@@ -215,6 +215,9 @@ pub struct Dumper<W: Write> {
     roles: Vec<Role>,
     /// Enter events not written (yet), per thread.
     held: HashMap<u64, EnterStore>,
+    /// The state engine's bounds: the largest enter kept, and the most threads.
+    max_enter: usize,
+    max_threads: usize,
     /// Users and groups still to write, before the first event (they take its timestamp).
     users: Vec<UserEvent>,
     /// Timestamp for the user events if no event comes.
@@ -239,8 +242,6 @@ impl<W: Write> std::fmt::Debug for Dumper<W> {
     }
 }
 
-/// The largest enter event held for its exit, as the state engine keeps them.
-const MAX_HELD: usize = 1 << 20;
 /// The exit of execve version 19 pairs with execveat's enter.
 const EXECVE_19_X: u16 = 293;
 const EXECVEAT_E: u16 = 330;
@@ -281,6 +282,8 @@ impl<W: Write> Dumper<W> {
             opts,
             roles: roles(),
             held,
+            max_enter: insp.config().max_enter_event_bytes,
+            max_threads: insp.config().max_threads.max(1),
             users,
             last_ts: insp.last_ts(),
             cloned,
@@ -367,9 +370,20 @@ impl<W: Write> Dumper<W> {
         Ok(true)
     }
 
-    /// Holds `ev`, an enter, for its exit; nothing is written now.
+    /// Holds `ev`, an enter, for its exit; nothing is written now. Bounded as the state
+    /// engine's own copies are: an enter too large is not held, and past the engine's number
+    /// of threads the used slots go first, then all.
     fn hold(&mut self, ev: &Event<'_>) -> bool {
-        self.held.entry(ev.tid).or_default().keep(ev, MAX_HELD);
+        if self.held.len() >= self.max_threads && !self.held.contains_key(&ev.tid) {
+            self.held.retain(|_, s| s.valid);
+            if self.held.len() >= self.max_threads {
+                self.held.clear();
+            }
+        }
+        self.held
+            .entry(ev.tid)
+            .or_default()
+            .keep(ev, self.max_enter);
         false
     }
 
