@@ -1,22 +1,25 @@
 //! Prints every event block of a capture: `NUM TS CPU TID TYPE LEN`, one line each.
 //!
 //! ```text
-//! cargo run --release --example blocks -- [--params] [--copy OUT] [FILE]
+//! cargo run --release --example blocks -- [--params] [--copy OUT] [--recover] [FILE]
 //! ```
 //!
 //! With no FILE it reads the built-in demo capture. `--params` adds each decoded parameter as
-//! `name=value`; `--copy OUT` writes every block read to OUT with the writer. On a bad file it
+//! `name=value`; `--copy OUT` writes every block read to OUT with the writer. `--recover` reads on past a
+//! damaged block (`ReadOptions::recover`): each error goes to stderr, reading resumes at the
+//! next plausible block, and the bytes passed over are counted at the end. On a bad file it
 //! prints every whole block, then the error on stderr, and exits 1.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::process::ExitCode;
 
-use strata::scap::{Block, Event, StreamReader, Writer};
+use strata::scap::{Block, Event, ReadOptions, StreamReader, Writer};
 
 struct Args {
     params: bool,
     copy: Option<String>,
+    recover: bool,
     file: Option<String>,
 }
 
@@ -24,6 +27,7 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         params: false,
         copy: None,
+        recover: false,
         file: None,
     };
     let mut it = std::env::args().skip(1);
@@ -31,8 +35,9 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--params" => a.params = true,
             "--copy" => a.copy = Some(it.next().ok_or("--copy needs a file name")?),
+            "--recover" => a.recover = true,
             "-h" | "--help" => {
-                return Err("usage: blocks [--params] [--copy OUT] [FILE]".into());
+                return Err("usage: blocks [--params] [--copy OUT] [--recover] [FILE]".into());
             }
             _ if a.file.is_none() => a.file = Some(arg),
             _ => return Err(format!("unexpected argument {arg:?}")),
@@ -75,7 +80,8 @@ fn run(args: Args) -> Result<(), String> {
         Some(f) => Box::new(File::open(f).map_err(|e| format!("{f}: {e}"))?),
         None => Box::new(io::Cursor::new(strata::scap::demo::capture())),
     };
-    let mut reader = StreamReader::new(io::BufReader::with_capacity(1 << 20, input))
+    let opts = ReadOptions::default().recover(args.recover);
+    let mut reader = StreamReader::with_options(io::BufReader::with_capacity(1 << 20, input), opts)
         .map_err(|e| format!("reading: {e}"))?;
     let mut copy = match &args.copy {
         Some(f) => Some(Writer::new(BufWriter::new(
@@ -87,9 +93,15 @@ fn run(args: Args) -> Result<(), String> {
     let mut out = BufWriter::new(stdout.lock());
     let mut num = 0u64;
     let mut failure = None;
+    let mut errors = 0u64;
     while let Some(block) = reader.next_block() {
         let block = match block {
             Ok(b) => b,
+            Err(e) if args.recover => {
+                errors += 1;
+                eprintln!("blocks: {e}");
+                continue;
+            }
             Err(e) => {
                 failure = Some(e.to_string());
                 break;
@@ -105,6 +117,12 @@ fn run(args: Args) -> Result<(), String> {
         }
     }
     out.flush().map_err(|e| e.to_string())?;
+    if args.recover && errors > 0 {
+        eprintln!(
+            "blocks: recovered from {errors} errors, {} bytes passed over",
+            reader.skipped_bytes()
+        );
+    }
     if let Some(w) = copy {
         w.into_inner().map_err(|e| format!("writing copy: {e}"))?;
     }

@@ -22,6 +22,10 @@
 //! caret under the fault and exits 2. On a bad file it prints every event it could read,
 //! then the error on stderr, and exits 1.
 //!
+//! With `--recover` it reads on past a damaged block: each error goes to stderr, reading
+//! resumes at the next plausible block (`Events::recover`), and the bytes passed over are
+//! counted at the end.
+//!
 //! With `-w OUT` it writes the selected events to a capture instead of printing them, as
 //! `sysdig -w` does, after the state tables as they stand (so the file names the processes
 //! and fds of its events): `--keep-state` also writes, flagged state-only, the unselected
@@ -54,6 +58,8 @@ struct Args {
     keep_state: bool,
     gzip: bool,
     rotation: Rotation,
+    /// `--recover`: read on past damaged blocks.
+    recover: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -66,6 +72,7 @@ fn parse_args() -> Result<Args, String> {
         keep_state: false,
         gzip: false,
         rotation: Rotation::none(),
+        recover: false,
     };
     let mut filter = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -90,6 +97,7 @@ fn parse_args() -> Result<Args, String> {
             "-w" => a.write = Some(it.next().ok_or("-w needs a file name")?),
             "--keep-state" | "-F" | "--fatfile" => a.keep_state = true,
             "-z" => a.gzip = true,
+            "--recover" => a.recover = true,
             "-C" => a.rotation = a.rotation.max_bytes(number(&mut it, "-C")? * 1_000_000),
             "-G" => a.rotation = a.rotation.seconds(number(&mut it, "-G")?),
             "-W" => {
@@ -147,12 +155,13 @@ fn run(args: Args) -> Result<(), Failure> {
     if let Some(f) = &args.filter {
         events = events.filter(f)?;
     }
+    events = events.recover(args.recover);
     if let Some(out) = &args.write {
         let rec = Recorder::to_path(out)
             .keep_state(args.keep_state)
             .gzip(args.gzip)
             .rotation(args.rotation);
-        return write(events.record(rec));
+        return write(events.record(rec), args.recover);
     }
     let reg = Registry::builtin();
     let opts = *events.options();
@@ -169,9 +178,16 @@ fn run(args: Args) -> Result<(), Failure> {
     const OUT_BUF: usize = 64 << 10;
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUF + 4096);
     let mut failure = None;
+    let mut errors = 0u64;
     while let Some(ev) = events.next() {
         let ev = match ev {
             Ok(ev) => ev,
+            // With --recover, a damaged block is reported and reading goes on after it.
+            Err(e @ Error::Capture(_)) if args.recover => {
+                errors += 1;
+                eprintln!("sdump: {e}");
+                continue;
+            }
             Err(e) => {
                 failure = Some(Failure::from(e));
                 break;
@@ -192,6 +208,12 @@ fn run(args: Args) -> Result<(), Failure> {
     }
     out.write_all(&buf).map_err(io_err)?;
     out.flush().map_err(io_err)?;
+    if errors > 0 {
+        eprintln!(
+            "sdump: recovered from {errors} errors, {} bytes passed over",
+            events.skipped_bytes()
+        );
+    }
     match failure {
         Some(e) => Err(e),
         None => Ok(()),
@@ -199,8 +221,18 @@ fn run(args: Args) -> Result<(), Failure> {
 }
 
 /// Reads every event, the recorder writing as it goes.
-fn write(mut events: Events) -> Result<(), Failure> {
-    let failure = events.drain().err().map(Failure::from);
+fn write(mut events: Events, recover: bool) -> Result<(), Failure> {
+    let mut failure = None;
+    loop {
+        match events.drain() {
+            Ok(_) => break,
+            Err(e @ Error::Capture(_)) if recover => eprintln!("sdump: {e}"),
+            Err(e) => {
+                failure = Some(Failure::from(e));
+                break;
+            }
+        }
+    }
     if let Some(r) = events.recorder() {
         for f in r.files() {
             eprintln!("{}", f.display());

@@ -40,6 +40,7 @@ pub struct Events {
     scratch: String,
     done: bool,
     recorder: Option<Recorder>,
+    recover: bool,
 }
 
 /// A filter compiled for each era, the one in use picked once the era is known.
@@ -109,6 +110,7 @@ impl Events {
             scratch: String::new(),
             done: false,
             recorder: None,
+            recover: false,
         })
     }
 
@@ -166,6 +168,41 @@ impl Events {
     /// The state engine, as it stands after the last event handed out.
     pub fn inspector(&self) -> &Inspector {
         &self.insp
+    }
+
+    /// Reads on past damage: a block whose frame is broken is reported by
+    /// [`next`](Self::next) as an error, after which reading goes on at the next plausible
+    /// block (see [`ReadOptions::recover`](strata_scap::ReadOptions::recover)); a block whose
+    /// contents are bad is reported and passed over. Without it, the first error ends the
+    /// capture.
+    ///
+    /// ```
+    /// let mut bytes = strata::scap::demo::capture();
+    /// // Zero the length of the 20th block.
+    /// let mut blocks = strata::scap::SliceReader::new(&bytes);
+    /// blocks.nth(19);
+    /// let at = blocks.block_offset() as usize;
+    /// bytes[at + 4..at + 8].fill(0);
+    /// let mut events = strata::Events::from_bytes(bytes)?.recover(true);
+    /// let (mut read, mut errors) = (0, 0);
+    /// while let Some(ev) = events.next() {
+    ///     match ev {
+    ///         Ok(_) => read += 1,
+    ///         Err(_) => errors += 1,
+    ///     }
+    /// }
+    /// assert!(errors > 0 && read > 0 && events.skipped_bytes() > 0);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn recover(mut self, on: bool) -> Self {
+        self.recover = on;
+        self.reader.set_recover(on);
+        self
+    }
+
+    /// Bytes passed over by recovery so far.
+    pub fn skipped_bytes(&self) -> u64 {
+        self.reader.skipped_bytes()
     }
 
     /// Also writes the events read to `recorder` (see [`Recorder`]): the selected ones, and
@@ -267,8 +304,11 @@ impl Events {
                     return None;
                 }
                 Some(Err(e)) => {
-                    self.done = true;
-                    let _ = self.finish_recording();
+                    // With recovery the reader has moved past the bad block: go on after it.
+                    if !self.recover {
+                        self.done = true;
+                        let _ = self.finish_recording();
+                    }
                     return Some(Err(e.into()));
                 }
                 Some(Ok(b)) => b,

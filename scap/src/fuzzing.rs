@@ -164,6 +164,39 @@ impl std::io::Read for Trickle<'_> {
 pub fn read_stream(data: &[u8]) {
     read_stream_from(data, data, true);
     read_stream_from(data, Trickle(data), false);
+    read_recovering(data, data);
+    read_recovering(data, Trickle(data));
+}
+
+/// With recovery, on plain input, both readers agree block for block, error for error, and
+/// on the bytes passed over; each error is followed by a block or the end.
+fn read_recovering(data: &[u8], src: impl std::io::Read) {
+    let o = opts().recover(true);
+    let Ok(mut stream) = StreamReader::with_options(src, o) else {
+        return;
+    };
+    if stream.is_gzip() {
+        while stream.next_block().is_some() {}
+        return;
+    }
+    let mut slice = SliceReader::with_options(data, o);
+    let mut items = 0usize;
+    while let Some(b) = stream.next_block() {
+        items += 1;
+        assert!(
+            items <= 2 * (data.len() / 12 + 1),
+            "more items than recovery can make of the input"
+        );
+        let s = slice.next().expect("the slice reader has as many items");
+        match (&b, &s) {
+            (Ok(x), Ok(y)) => assert_eq!(x, y),
+            (Err(x), Err(y)) => assert_eq!(x, y),
+            _ => panic!("recovering readers disagree: stream {b:?}, slice {s:?}"),
+        }
+    }
+    assert!(slice.next().is_none(), "the slice reader has more items");
+    assert_eq!(stream.skipped_bytes(), slice.skipped_bytes());
+    assert!(slice.skipped_bytes() <= data.len() as u64);
 }
 
 fn read_stream_from(data: &[u8], src: impl std::io::Read, touch: bool) {

@@ -21,6 +21,8 @@ pub struct ReadOptions {
     pub max_block_size: u64,
     /// Largest decompressed size when a whole gzip'd capture is read into memory. Default 16 GiB.
     pub max_decompressed_size: u64,
+    /// Resynchronize after a broken frame instead of ending (see [`recover`](Self::recover)).
+    pub recover: bool,
 }
 
 impl Default for ReadOptions {
@@ -28,6 +30,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_block_size: 256 << 20,
             max_decompressed_size: 16 << 30,
+            recover: false,
         }
     }
 }
@@ -44,6 +47,87 @@ impl ReadOptions {
         self.max_decompressed_size = bytes;
         self
     }
+
+    /// Recovery: a block whose frame is broken (a length that is too small, too large or
+    /// past the end, a trailer that does not match its header, no section header) is
+    /// reported as an error, then the reader scans forward, byte by byte, for the next
+    /// plausible block (a known type, a sane length, a matching trailer, contents that decode,
+    /// and for an event a timestamp near the last good one) and goes on from there; the bytes
+    /// passed over are counted (`skipped_bytes`). Without it, a broken frame ends reading.
+    pub fn recover(mut self, on: bool) -> Self {
+        self.recover = on;
+        self
+    }
+}
+
+/// The largest block a resynchronizing reader takes as a candidate.
+const RESYNC_MAX_BLOCK: u64 = 64 << 20;
+
+/// How far an event's timestamp may lie before the last good one (1 hour) and after it (30
+/// days) for the event to count as plausible when resynchronizing.
+const RESYNC_BEFORE_NS: u64 = 3_600_000_000_000;
+const RESYNC_AFTER_NS: u64 = 30 * 86_400_000_000_000;
+
+/// The length of the block at the start of `data` (and its timestamp if it is an event) if it
+/// is a plausible one to resume reading at, in a section of byte order `endian` (`None`: no
+/// section yet, only a section header will do), after a last good event stamped `last_ts` (0:
+/// none).
+fn plausible(
+    data: &[u8],
+    endian: Option<Endian>,
+    opts: &ReadOptions,
+    last_ts: u64,
+) -> Option<(usize, Option<u64>)> {
+    let head: &[u8; 12] = data.first_chunk()?;
+    let shb = Endian::Little.u32(head, 0) == Some(types::SHB);
+    let endian = if shb {
+        crate::section::SectionHeader::detect_endian(&head[8..]).ok()?
+    } else {
+        endian?
+    };
+    let t = endian.u32(head, 0)?;
+    let len = endian.u32(head, 4)? as u64;
+    let kind = BlockKind::of(t);
+    if kind == BlockKind::Other || len < 12 || len > opts.max_block_size.min(RESYNC_MAX_BLOCK) {
+        return None;
+    }
+    let len = len as usize;
+    let block = data.get(..len)?;
+    if endian.u32(block, len - 4)? as usize != len {
+        return None;
+    }
+    let body = &block[8..len - 4];
+    if kind == BlockKind::Event {
+        let ev = Event::parse(t, body, endian).ok()?;
+        let sane = last_ts == 0
+            || (ev.ts.saturating_add(RESYNC_BEFORE_NS) >= last_ts
+                && ev.ts <= last_ts.saturating_add(RESYNC_AFTER_NS));
+        return sane.then_some((len, Some(ev.ts)));
+    }
+    let raw = RawBlock {
+        offset: 0,
+        block_type: t,
+        body,
+        endian,
+    };
+    Block::decode(raw).ok().map(|_| (len, None))
+}
+
+/// Whether the header at the start of `data` could begin a plausible block (a known type and
+/// a sane length), before its whole length is read.
+fn plausible_head(data: &[u8], endian: Option<Endian>, opts: &ReadOptions) -> Option<usize> {
+    let head: &[u8; 12] = data.first_chunk()?;
+    let endian = if Endian::Little.u32(head, 0) == Some(types::SHB) {
+        crate::section::SectionHeader::detect_endian(&head[8..]).ok()?
+    } else {
+        endian?
+    };
+    let t = endian.u32(head, 0)?;
+    let len = endian.u32(head, 4)? as u64;
+    let ok = BlockKind::of(t) != BlockKind::Other
+        && len >= 12
+        && len <= opts.max_block_size.min(RESYNC_MAX_BLOCK);
+    ok.then_some(len as usize)
 }
 
 /// Section state shared by both readers: the current byte order, and whether a section began.
@@ -163,6 +247,9 @@ pub struct SliceReader<'a> {
     opts: ReadOptions,
     done: bool,
     end_error: Option<Error>,
+    /// Recovery: bytes passed over, and the timestamp of the last good event.
+    skipped: u64,
+    last_ts: u64,
 }
 
 impl<'a> SliceReader<'a> {
@@ -181,12 +268,81 @@ impl<'a> SliceReader<'a> {
             opts,
             done: false,
             end_error: None,
+            skipped: 0,
+            last_ts: 0,
         }
     }
 
     /// Byte offset of the block last returned.
     pub fn block_offset(&self) -> u64 {
         self.last
+    }
+
+    /// Bytes passed over by recovery ([`ReadOptions::recover`]).
+    pub fn skipped_bytes(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Recovery: checks the block at the current position; if its frame is broken, returns
+    /// the error and moves to the next plausible block (or to the end).
+    #[cold]
+    #[inline(never)]
+    fn check_or_resync(&mut self) -> Option<Error> {
+        let rest = &self.data[self.pos..];
+        if rest.len() < 12 {
+            // The usual path reports what is cut short.
+            return None;
+        }
+        let offset = self.pos as u64;
+        let endian = self.state.started.then_some(self.state.endian);
+        if let Some((_, ts)) = plausible(rest, endian, &self.opts, 0) {
+            if let Some(ts) = ts {
+                self.last_ts = ts;
+            }
+            return None;
+        }
+        // The error the reader would give, else the trailer or contents that let it down.
+        let err = match self.state.clone().frame(rest, offset, &self.opts) {
+            Err(e) => e,
+            Ok((t, len, _)) if len > rest.len() as u64 => Error::new(
+                offset,
+                Some(t),
+                ErrorKind::Truncated {
+                    needed: len,
+                    available: rest.len() as u64,
+                },
+            ),
+            Ok((t, len, e)) => {
+                let trailer = e.u32(rest, len as usize - 4).unwrap_or_default();
+                // A bad trailer with a good block after it: the length holds, as libscap
+                // (which does not check event trailers) would have it.
+                let next = &rest[len as usize..];
+                if trailer as u64 != len
+                    && !next.is_empty()
+                    && plausible(next, endian, &self.opts, 0).is_none()
+                {
+                    Error::new(
+                        offset,
+                        Some(t),
+                        ErrorKind::TrailerMismatch {
+                            header: len as u32,
+                            trailer,
+                        },
+                    )
+                } else {
+                    // A sound frame with bad contents: the usual path reports it and goes on.
+                    return None;
+                }
+            }
+        };
+        self.last = offset;
+        let from = self.pos + 1;
+        let found = (from..self.data.len())
+            .find(|&q| plausible(&self.data[q..], endian, &self.opts, self.last_ts).is_some());
+        let to = found.unwrap_or(self.data.len());
+        self.skipped += (to - self.pos) as u64;
+        self.pos = to;
+        Some(err)
     }
 
     /// Byte offset of the next block.
@@ -274,6 +430,20 @@ impl<'a> Iterator for SliceReader<'a> {
 
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
+        if self.opts.recover && !self.done {
+            if let Some(e) = self.check_or_resync() {
+                return Some(Err(e));
+            }
+            return self.next_plain();
+        }
+        self.next_plain()
+    }
+}
+
+impl<'a> SliceReader<'a> {
+    /// The next block without recovery.
+    #[inline(always)]
+    fn next_plain(&mut self) -> Option<Result<Block<'a>>> {
         if !self.done {
             let rest = &self.data[self.pos..];
             if let Some((len, t)) = whole_event(rest, &self.state, &self.opts) {
@@ -403,6 +573,9 @@ pub struct StreamReader<R: Read> {
     done: bool,
     eof: bool,
     gzip_cut: bool,
+    /// Recovery: bytes passed over, and the timestamp of the last good event.
+    skipped: u64,
+    last_ts: u64,
 }
 
 /// Usual buffer size: one read serves many blocks (large reads keep the
@@ -465,7 +638,123 @@ impl<R: Read> StreamReader<R> {
             done: false,
             eof: false,
             gzip_cut: false,
+            skipped: 0,
+            last_ts: 0,
         })
+    }
+
+    /// Turns recovery on or off from the next block on ([`ReadOptions::recover`]).
+    pub fn set_recover(&mut self, on: bool) {
+        self.opts.recover = on;
+    }
+
+    /// Bytes passed over by recovery ([`ReadOptions::recover`]).
+    pub fn skipped_bytes(&self) -> u64 {
+        self.skipped
+    }
+
+    /// Whether the block `len` bytes on is plausible, or the input ends there.
+    fn next_is_plausible(&mut self, len: usize, endian: Option<Endian>) -> bool {
+        let n = self.fill(len + 12).unwrap_or(0);
+        if n == len {
+            return true;
+        }
+        let Some(next_len) =
+            plausible_head(&self.buf[self.start + len..self.end], endian, &self.opts)
+        else {
+            return false;
+        };
+        if self.fill(len + next_len).is_err() {
+            return false;
+        }
+        plausible(&self.buf[self.start + len..self.end], endian, &self.opts, 0).is_some()
+    }
+
+    /// Recovery: checks the block at the current position; if its frame is broken, returns
+    /// the error and moves to the next plausible block (or to the end of the input).
+    #[cold]
+    #[inline(never)]
+    fn check_or_resync(&mut self) -> Option<Error> {
+        let offset = self.offset;
+        let have = self.fill(12).ok()?;
+        if have == 0 {
+            return None;
+        }
+        let endian = self.state.started.then_some(self.state.endian);
+        if let Some(len) = plausible_head(&self.buf[self.start..self.end], endian, &self.opts) {
+            if self.fill(len).is_ok() {
+                let avail = &self.buf[self.start..self.end];
+                if let Some((_, ts)) = plausible(avail, endian, &self.opts, 0) {
+                    if let Some(ts) = ts {
+                        self.last_ts = ts;
+                    }
+                    return None;
+                }
+            }
+        }
+        if have < 12 {
+            // The usual path reports what is cut short.
+            return None;
+        }
+        let head = &self.buf[self.start..self.start + 12];
+        let err = match self.state.clone().frame(head, offset, &self.opts) {
+            Err(e) => e,
+            Ok((t, len, e)) => {
+                let n = self.fill(len as usize).unwrap_or(0);
+                if (n as u64) < len {
+                    Error::new(
+                        offset,
+                        Some(t),
+                        ErrorKind::Truncated {
+                            needed: len,
+                            available: n as u64,
+                        },
+                    )
+                } else {
+                    let at = self.start + len as usize - 4;
+                    let trailer = e.u32(&self.buf, at).unwrap_or_default();
+                    if trailer as u64 == len || self.next_is_plausible(len as usize, endian) {
+                        // A sound frame (a bad trailer with a good block after it: the length
+                        // holds, as libscap has it); bad contents are the usual path's to report.
+                        return None;
+                    }
+                    Error::new(
+                        offset,
+                        Some(t),
+                        ErrorKind::TrailerMismatch {
+                            header: len as u32,
+                            trailer,
+                        },
+                    )
+                }
+            }
+        };
+        self.last = offset;
+        loop {
+            self.start += 1;
+            self.offset += 1;
+            self.skipped += 1;
+            let have = self.fill(12).unwrap_or_default();
+            if have < 12 {
+                // Nothing plausible before the end: pass over the rest.
+                self.start += have;
+                self.offset += have as u64;
+                self.skipped += have as u64;
+                break;
+            }
+            let avail = &self.buf[self.start..self.end];
+            let Some(len) = plausible_head(avail, endian, &self.opts) else {
+                continue;
+            };
+            if self.fill(len).is_err() {
+                continue;
+            }
+            let avail = &self.buf[self.start..self.end];
+            if plausible(avail, endian, &self.opts, self.last_ts).is_some() {
+                break;
+            }
+        }
+        Some(err)
     }
 
     /// Whether the input was gzip-compressed.
@@ -549,6 +838,11 @@ impl<R: Read> StreamReader<R> {
         self.start += self.pending;
         self.offset += self.pending as u64;
         self.pending = 0;
+        if self.opts.recover {
+            if let Some(e) = self.check_or_resync() {
+                return Some(Err(e));
+            }
+        }
         let offset = self.offset;
         self.last = offset;
         // Nearly every block: an event already whole in the buffer.
