@@ -74,7 +74,7 @@ fn mutate(bytes: &[u8], bl: &[(usize, usize)], rng: &mut Rng) -> (Vec<u8>, &'sta
             }
             "range zeroed"
         }
-        3 | 4 | 5 if bl.len() > 2 => {
+        3..=5 if bl.len() > 2 => {
             let (a, alen) = bl[1 + rng.below(bl.len() - 1)];
             let (b, blen) = bl[1 + rng.below(bl.len() - 1)];
             match kind {
@@ -176,7 +176,7 @@ fn mutants_never_panic() {
         .and_then(|v| v.parse().ok());
     let total = long.unwrap_or(1000);
     let per = total.div_ceil(caps.len());
-    let mut rng = Rng(0x5eed_0f_5742_a7a5);
+    let mut rng = Rng(0x005e_ed0f_5742_a7a5);
     let (mut made, mut slowest, mut kinds) = (
         0usize,
         (Duration::ZERO, String::new()),
