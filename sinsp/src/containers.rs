@@ -56,6 +56,21 @@ impl ContainerTable {
         self.by_id.is_empty()
     }
 
+    /// The bound on containers.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Approximate bytes held.
+    pub fn approx_bytes(&self) -> usize {
+        self.by_id.capacity() * (std::mem::size_of::<(Vec<u8>, ContainerInfo)>() + 1)
+            + self
+                .by_id
+                .iter()
+                .map(|(k, c)| k.capacity() + c.id.capacity())
+                .sum::<usize>()
+    }
+
     /// Containers not recorded because the table was full.
     pub fn dropped(&self) -> u64 {
         self.dropped

@@ -83,6 +83,8 @@ pub(crate) struct Converter {
     max_enter: usize,
     /// Most threads with an enter kept aside (libscap keeps them without bound).
     max_threads: usize,
+    /// Enters still waiting for their exit, let go to respect the bound.
+    pub(crate) dropped: u64,
 }
 
 /// Default values: zeros of a type's size; −1 for user and group ids.
@@ -98,6 +100,7 @@ impl Converter {
             kept: HashMap::new(),
             max_enter,
             max_threads: max_threads.max(1),
+            dropped: 0,
         }
     }
 
@@ -118,7 +121,7 @@ impl Converter {
                         // Bounded: the enters already used go first, then all of them.
                         self.kept.retain(|_, (_, slot)| slot.valid);
                         if self.kept.len() >= self.max_threads {
-                            self.kept.clear();
+                            self.drop_oldest();
                         }
                     }
                     let (ty, slot) = self.kept.entry(ev.tid).or_default();
@@ -129,6 +132,42 @@ impl Converter {
             }
             Kind::Exit => self.complete(ev, out),
         }
+    }
+
+    /// Lets the oldest pending enters go (by event time, then tid), a sixteenth of the bound
+    /// at a time: their threads have waited longest for an exit.
+    fn drop_oldest(&mut self) {
+        let n = self.kept.len();
+        let k = (self.max_threads / 16)
+            .max(n + 1 - self.max_threads.min(n))
+            .min(n);
+        let mut by_age: Vec<(u64, u64)> = self
+            .kept
+            .iter()
+            .map(|(&tid, (_, slot))| (slot.event().map_or(0, |e| e.ts), tid))
+            .collect();
+        if k < by_age.len() {
+            by_age.select_nth_unstable(k);
+        }
+        for &(_, tid) in &by_age[..k] {
+            self.kept.remove(&tid);
+        }
+        self.dropped += k as u64;
+    }
+
+    /// How many threads have an enter kept aside (used or not), and the bound.
+    pub(crate) fn len_and_max(&self) -> (usize, usize) {
+        (self.kept.len(), self.max_threads)
+    }
+
+    /// Approximate bytes held by the enters kept aside.
+    pub(crate) fn approx_bytes(&self) -> usize {
+        self.kept.capacity() * (std::mem::size_of::<(u64, (u16, EnterStore))>() + 1)
+            + self
+                .kept
+                .values()
+                .map(|(_, e)| e.body.capacity())
+                .sum::<usize>()
     }
 
     /// The enters kept aside and not used yet, by thread.
@@ -449,7 +488,9 @@ mod tests {
         for tid in 1..=3 {
             r.read(READ_E, tid, &[&i64b(5), &u32b(64)]);
         }
-        assert_eq!(r.c.kept.len(), 1, "the full table was emptied for thread 3");
+        assert_eq!(r.c.kept.len(), 2, "the oldest was let go for thread 3");
+        assert!(!r.c.kept.contains_key(&1));
+        assert_eq!(r.c.dropped, 1);
         assert_eq!(r.read(READ_X, 3, &[&i64b(3), b"abc"]), Reading::Converted);
         assert_eq!(r.param(2).unwrap(), i64b(5));
     }

@@ -532,6 +532,16 @@ impl FdTable {
         self.map.len()
     }
 
+    /// Approximate bytes held: the map's slots and the fds' names.
+    pub fn approx_bytes(&self) -> usize {
+        self.map.capacity() * (std::mem::size_of::<(i64, FdInfo)>() + 1)
+            + self
+                .map
+                .values()
+                .map(|f| f.name.capacity() + f.name_raw.capacity())
+                .sum::<usize>()
+    }
+
     /// Whether no fd is open.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()

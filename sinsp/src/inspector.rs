@@ -14,6 +14,7 @@ use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
 use crate::paths::{self, PathRules};
+use crate::stats::{TableStat, TableStats};
 use crate::threads::{EnterStore, ThreadInfo, ThreadTable, flags};
 use crate::users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};
 use hashbrown::HashMap;
@@ -22,13 +23,20 @@ use hashbrown::HashMap;
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Config {
-    /// Most threads kept; the oldest are evicted beyond (libsinsp's default: 262144).
+    /// Most threads kept (libsinsp's default: 262144). Beyond, the least recently active
+    /// threads (by the time of their last event) are evicted, a sixteenth of the bound at a
+    /// time. libsinsp instead refuses new threads while full (and purges long-idle ones
+    /// every few minutes), so a stream that loses procexits can stop learning new processes
+    /// until the purge. Also bounds the enters kept aside for
+    /// their exits ([`drop_enter_events`](Self::drop_enter_events)), the oldest let go first.
     pub max_threads: usize,
-    /// Most fds per process; further fds are ignored (libsinsp: 4096).
+    /// Most fds per process; further fds are ignored and counted (libsinsp: 4096, also
+    /// ignoring them).
     pub max_fds_per_process: usize,
-    /// Most users (and groups) per container.
+    /// Most users (and groups) per container; further ones are ignored and counted.
     pub max_users: usize,
-    /// Most containers described by container events.
+    /// Most containers described by container events; further ones are ignored and counted.
+    /// Users and groups are kept for the host and at most this many containers.
     pub max_containers: usize,
     /// Largest enter event copied for its exit (libsinsp: 4096 bytes).
     pub max_enter_event_bytes: usize,
@@ -247,6 +255,8 @@ pub struct Inspector {
     filtering: bool,
     /// The thread whose kept enter the last exit frees, unless the filter refuses that exit.
     pending_free: Option<i64>,
+    /// fds not recorded because their process's table was full.
+    pub(crate) fds_dropped: u64,
 }
 
 impl Default for Inspector {
@@ -293,7 +303,7 @@ impl Inspector {
         let containers = ContainerTable::new(cfg.max_containers);
         Inspector {
             threads: ThreadTable::new(cfg.max_threads),
-            users: UserTable::new(cfg.max_users),
+            users: UserTable::new(cfg.max_users, cfg.max_containers),
             interfaces: Vec::new(),
             machine: Machine::default(),
             lay: crate::params::layouts(),
@@ -314,6 +324,7 @@ impl Inspector {
             unpaired_exit: false,
             filtering: false,
             pending_free: None,
+            fds_dropped: 0,
             conv: Converter::new(cfg.max_enter_event_bytes, cfg.max_threads),
             conv_buf: Vec::new(),
             cfg,
@@ -424,6 +435,60 @@ impl Inspector {
     /// Users and groups.
     pub fn users(&self) -> &UserTable {
         &self.users
+    }
+
+    /// Each bounded table's size, bound, approximate bytes, and what its bound evicted or
+    /// dropped (see [`Config`] for the bounds). It walks the tables: call it now and then,
+    /// not per event.
+    pub fn table_stats(&self) -> TableStats {
+        let t = &self.threads;
+        let u = &self.users;
+        let c = &self.containers;
+        let (enters, max_enters) = self.conv.len_and_max();
+        TableStats {
+            threads: TableStat {
+                len: t.len(),
+                max: t.max(),
+                bytes: t.approx_bytes(),
+                evicted: t.evicted(),
+                dropped: 0,
+            },
+            fds: TableStat {
+                len: t.iter().map(|t| t.fds.len()).sum(),
+                max: self.cfg.max_fds_per_process,
+                bytes: 0,
+                evicted: t.fds_evicted(),
+                dropped: self.fds_dropped,
+            },
+            users: TableStat {
+                len: u.user_count(),
+                max: u.max(),
+                bytes: u.approx_bytes(false),
+                evicted: 0,
+                dropped: u.users_dropped(),
+            },
+            groups: TableStat {
+                len: u.group_count(),
+                max: u.max(),
+                bytes: u.approx_bytes(true),
+                evicted: 0,
+                dropped: u.groups_dropped(),
+            },
+            containers: TableStat {
+                len: c.len(),
+                max: c.max(),
+                bytes: c.approx_bytes(),
+                evicted: 0,
+                dropped: c.dropped(),
+            },
+            enters: TableStat {
+                len: enters,
+                max: max_enters,
+                bytes: self.conv.approx_bytes(),
+                evicted: 0,
+                dropped: self.conv.dropped,
+            },
+        }
     }
 
     /// The containers the capture's container events described.
@@ -748,7 +813,9 @@ impl Inspector {
             }
             _ => f.name = info.name().unwrap_or_default().to_vec(),
         }
-        t.fds.insert(f, max);
+        if !t.fds.insert(f, max) {
+            self.fds_dropped += 1;
+        }
     }
 
     /// Ends the metadata phase: parent links, and socket roles from the listening ports.
@@ -1170,6 +1237,7 @@ impl Inspector {
             *self.first_ts.get_or_insert(ev.ts)
         };
         let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
+        self.threads.now = ev.ts;
         if let Some(tid) = self.pending_free.take() {
             if let Some(t) = self.threads.get_mut(tid) {
                 t.kept_2022.valid = false;
@@ -1266,6 +1334,7 @@ impl Inspector {
         let Some(t) = self.threads.get_mut(tid) else {
             return false;
         };
+        t.active_ts = ev.ts;
         let uses_fd = eflags & EventFlags::USES_FD != 0;
         if ev.direction() == Direction::Enter {
             if eflags & EventFlags::SKIP_PARSE_RESET != 0 {

@@ -21,6 +21,7 @@ mod inspector;
 mod params;
 mod parsers;
 pub mod paths;
+mod stats;
 pub mod threads;
 pub mod users;
 
@@ -29,5 +30,6 @@ pub use dumper::{DumpOptions, Dumper, StateLoss};
 pub use error::Error;
 pub use fds::{FdInfo, FdTable, FdType, SockInfo};
 pub use inspector::{Config, Inspector, Machine, Processed, event_flags_2022};
+pub use stats::{TableStat, TableStats};
 pub use threads::{ThreadInfo, ThreadTable};
 pub use users::{GroupInfo, InterfaceAddr, InterfaceInfo, UserInfo, UserTable};

@@ -1,7 +1,5 @@
 //! Threads and processes: the thread table, keyed by tid, bounded in size.
 
-use std::collections::VecDeque;
-
 use hashbrown::HashMap;
 
 use crate::fds::FdTable;
@@ -143,6 +141,8 @@ pub struct ThreadInfo {
     /// its parser stored, freed by an exit the filter let through.
     pub(crate) kept_2022: EnterStore,
     pub(crate) seq: u64,
+    /// Time of the thread's last event (or of its insertion): what eviction goes by.
+    pub(crate) active_ts: u64,
     /// Timestamp of the last enter event.
     pub(crate) lastevent_ts: u64,
     /// libsinsp's `m_latency`: set by each exit (0 if unpaired), cleared by each enter, kept
@@ -224,6 +224,27 @@ impl<'a> Iterator for NulList<'a> {
 }
 
 impl ThreadInfo {
+    /// Heap bytes the thread owns (its strings, fd table and stored enters), approximately.
+    pub fn heap_bytes(&self) -> usize {
+        [
+            &self.comm,
+            &self.exe,
+            &self.exepath,
+            &self.args_raw,
+            &self.env_raw,
+            &self.cwd,
+            &self.root,
+            &self.cgroups_raw,
+            &self.container_id,
+            &self.enter.body,
+            &self.kept_2022.body,
+        ]
+        .iter()
+        .map(|v| v.capacity())
+        .sum::<usize>()
+            + self.fds.approx_bytes()
+    }
+
     /// A placeholder for a thread seen in an event but never described (libsinsp's
     /// "invalid" thread): ids unknown, names `<NA>`, credentials unknown.
     pub(crate) fn placeholder(tid: i64, pid: i64) -> Self {
@@ -340,16 +361,23 @@ pub(crate) fn container_id_of_cgroup(entry: &[u8]) -> Option<&[u8]> {
         .then(|| &id[..REPORTED_CONTAINER_ID_LEN])
 }
 
-/// The thread table: a hash map by tid, bounded. When full, the oldest-inserted thread is
-/// evicted, so endless streams with lost procexits keep memory flat.
+/// The thread table: a hash map by tid, bounded. When full, the least recently active
+/// threads (by the time of their last event, then by age) are evicted, a sixteenth of the
+/// bound at a time, so endless streams with lost procexits keep memory flat at a cost of a
+/// few comparisons per new thread. Activity is event time, never the clock: replaying a file
+/// evicts the same threads.
 #[derive(Debug, Default)]
 pub struct ThreadTable {
     map: HashMap<i64, ThreadInfo>,
     per_pid: HashMap<i64, u32>,
-    order: VecDeque<(i64, u64)>,
     next_seq: u64,
     max: usize,
     evicted: u64,
+    fds_evicted: u64,
+    /// The current event's time: a thread inserted now is active now.
+    pub(crate) now: u64,
+    /// Reused by eviction: (last active, seq, tid) of every thread.
+    scratch: Vec<(u64, u64, i64)>,
 }
 
 impl ThreadTable {
@@ -384,6 +412,16 @@ impl ThreadTable {
         self.evicted
     }
 
+    /// The bound on the number of threads.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// How many fds went with the threads evicted (those of evicted main threads).
+    pub fn fds_evicted(&self) -> u64 {
+        self.fds_evicted
+    }
+
     /// Every thread, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &ThreadInfo> {
         self.map.values()
@@ -397,33 +435,50 @@ impl ThreadTable {
         self.map.contains_key(&tid)
     }
 
-    /// Inserts (or replaces) a thread, evicting the oldest ones if the table is full.
+    /// Inserts (or replaces) a thread, evicting the least recently active ones if the table
+    /// is full.
     pub(crate) fn insert(&mut self, mut t: ThreadInfo) -> &mut ThreadInfo {
         let tid = t.tid;
-        if !self.map.contains_key(&tid) {
-            while self.map.len() >= self.max {
-                let Some((old, seq)) = self.order.pop_front() else {
-                    break;
-                };
-                if self.map.get(&old).is_some_and(|o| o.seq == seq) {
-                    self.remove(old);
-                    self.evicted += 1;
-                }
-            }
+        if self.map.len() >= self.max && !self.map.contains_key(&tid) {
+            self.evict_least_active();
         }
         self.next_seq += 1;
         t.seq = self.next_seq;
-        self.order.push_back((tid, t.seq));
-        if self.order.len() > 2 * self.max + 16 {
-            let map = &self.map;
-            self.order
-                .retain(|&(tid, seq)| map.get(&tid).is_some_and(|t| t.seq == seq));
-        }
+        t.active_ts = t.active_ts.max(self.now);
         *self.per_pid.entry(t.pid).or_default() += 1;
         if let Some(old) = self.map.insert(tid, t) {
             self.uncount(old.pid);
         }
         self.map.get_mut(&tid).expect("just inserted")
+    }
+
+    /// Evicts a sixteenth of the bound (at least what makes room for one), least recently
+    /// active first; ties go by age. The set is the same whatever the map's order.
+    fn evict_least_active(&mut self) {
+        let n = self.map.len();
+        let k = (self.max / 16).max(n + 1 - self.max.min(n)).min(n);
+        let mut keys = std::mem::take(&mut self.scratch);
+        keys.clear();
+        keys.extend(self.map.values().map(|t| (t.active_ts, t.seq, t.tid)));
+        if k < keys.len() {
+            keys.select_nth_unstable(k);
+        }
+        for &(_, _, tid) in keys.iter().take(k) {
+            if let Some(t) = self.remove(tid) {
+                self.evicted += 1;
+                self.fds_evicted += t.fds.len() as u64;
+            }
+        }
+        self.scratch = keys;
+    }
+
+    /// Approximate bytes held: the map's slots and what each thread owns.
+    pub fn approx_bytes(&self) -> usize {
+        let slot = std::mem::size_of::<(i64, ThreadInfo)>() + 1;
+        self.map.capacity() * slot
+            + self.per_pid.capacity() * (std::mem::size_of::<(i64, u32)>() + 1)
+            + self.scratch.capacity() * std::mem::size_of::<(u64, u64, i64)>()
+            + self.map.values().map(ThreadInfo::heap_bytes).sum::<usize>()
     }
 
     fn uncount(&mut self, pid: i64) {
@@ -460,7 +515,6 @@ impl ThreadTable {
 
     pub(crate) fn clear(&mut self) {
         self.map.clear();
-        self.order.clear();
         self.per_pid.clear();
     }
 }
@@ -509,5 +563,24 @@ mod tests {
         assert!(t.get(1).is_none() && t.get(2).is_none());
         assert!(t.get(5).is_some());
         assert_eq!(t.evicted(), 2);
+    }
+
+    #[test]
+    fn table_evicts_least_recently_active_in_batches() {
+        let mut t = ThreadTable::new(32);
+        for tid in 1..=32 {
+            t.now = tid as u64 * 10;
+            t.insert(ThreadInfo::blank(tid));
+        }
+        // Threads 1 and 2 are active again; 3 and 4 are now the least recently active.
+        t.now = 1000;
+        t.get_mut(1).unwrap().active_ts = 1000;
+        t.get_mut(2).unwrap().active_ts = 1000;
+        t.insert(ThreadInfo::blank(33));
+        assert_eq!(t.evicted(), 2, "a sixteenth of 32 at a time");
+        assert!(t.get(3).is_none() && t.get(4).is_none());
+        assert!(t.get(1).is_some() && t.get(2).is_some() && t.get(5).is_some());
+        assert_eq!(t.len(), 31);
+        assert!(t.approx_bytes() >= 31 * std::mem::size_of::<ThreadInfo>());
     }
 }

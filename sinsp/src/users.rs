@@ -29,18 +29,67 @@ pub struct GroupInfo {
 }
 
 /// Users and groups per container; the host is the empty container id. Bounded per scope.
+///
+/// Beyond its bounds (users or groups per scope, and scopes: the host and at most as many
+/// containers as the container table holds) new entries are dropped and counted, as libsinsp
+/// drops what does not fit; entries already known are still updated.
 #[derive(Debug, Default)]
 pub struct UserTable {
     users: HashMap<Vec<u8>, HashMap<u32, UserInfo>>,
     groups: HashMap<Vec<u8>, HashMap<u32, GroupInfo>>,
     max: usize,
+    max_scopes: usize,
+    users_dropped: u64,
+    groups_dropped: u64,
 }
 
 impl UserTable {
-    pub(crate) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize, max_containers: usize) -> Self {
         UserTable {
             max,
+            max_scopes: max_containers.saturating_add(1),
             ..Default::default()
+        }
+    }
+
+    /// The bound on users (and on groups) per scope.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// Users not recorded because their scope, or the table of scopes, was full.
+    pub fn users_dropped(&self) -> u64 {
+        self.users_dropped
+    }
+
+    /// Groups not recorded because their scope, or the table of scopes, was full.
+    pub fn groups_dropped(&self) -> u64 {
+        self.groups_dropped
+    }
+
+    /// Number of groups over all containers.
+    pub fn group_count(&self) -> usize {
+        self.groups.values().map(|m| m.len()).sum()
+    }
+
+    /// Approximate bytes held by the users (`groups` false) or the groups.
+    pub fn approx_bytes(&self, groups: bool) -> usize {
+        fn scopes<T>(m: &HashMap<Vec<u8>, HashMap<u32, T>>, heap: impl Fn(&T) -> usize) -> usize {
+            m.capacity() * (std::mem::size_of::<(Vec<u8>, HashMap<u32, T>)>() + 1)
+                + m.iter()
+                    .map(|(c, s)| {
+                        c.capacity()
+                            + s.capacity() * (std::mem::size_of::<(u32, T)>() + 1)
+                            + s.values().map(&heap).sum::<usize>()
+                    })
+                    .sum::<usize>()
+        }
+        if groups {
+            scopes(&self.groups, |g| g.name.capacity())
+        } else {
+            scopes(&self.users, |u| {
+                u.name.capacity() + u.homedir.capacity() + u.shell.capacity()
+            })
         }
     }
 
@@ -89,12 +138,20 @@ impl UserTable {
         if matches!(u.name.first(), Some(b'+' | b'-')) {
             return;
         }
-        let m = match self.users.get_mut(container) {
-            Some(m) => m,
-            None => self.users.entry(container.to_vec()).or_default(),
+        if !self.users.contains_key(container) {
+            if self.users.len() >= self.max_scopes {
+                self.users_dropped += 1;
+                return;
+            }
+            self.users.insert(container.to_vec(), HashMap::new());
+        }
+        let Some(m) = self.users.get_mut(container) else {
+            return;
         };
         if m.len() < self.max || m.contains_key(&u.uid) {
             m.insert(u.uid, u);
+        } else {
+            self.users_dropped += 1;
         }
     }
 
@@ -108,12 +165,20 @@ impl UserTable {
         if matches!(g.name.first(), Some(b'+' | b'-')) {
             return;
         }
-        let m = match self.groups.get_mut(container) {
-            Some(m) => m,
-            None => self.groups.entry(container.to_vec()).or_default(),
+        if !self.groups.contains_key(container) {
+            if self.groups.len() >= self.max_scopes {
+                self.groups_dropped += 1;
+                return;
+            }
+            self.groups.insert(container.to_vec(), HashMap::new());
+        }
+        let Some(m) = self.groups.get_mut(container) else {
+            return;
         };
         if m.len() < self.max || m.contains_key(&g.gid) {
             m.insert(g.gid, g);
+        } else {
+            self.groups_dropped += 1;
         }
     }
 
@@ -171,7 +236,7 @@ mod tests {
 
     #[test]
     fn users_by_container() {
-        let mut t = UserTable::new(10);
+        let mut t = UserTable::new(10, 4);
         t.add_user(
             b"",
             UserInfo {

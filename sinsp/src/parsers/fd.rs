@@ -28,9 +28,10 @@ fn add_fd(insp: &mut Inspector, tid: i64, f: FdInfo) {
     let max = insp.cfg.max_fds_per_process;
     let fd = f.fd;
     let mut spare = std::mem::take(&mut insp.spare_fds);
-    if let Some(t) = insp.fds_mut(tid) {
-        t.insert_recycling(f, max, &mut spare);
-    }
+    let dropped = insp
+        .fds_mut(tid)
+        .is_some_and(|t| !t.insert_recycling(f, max, &mut spare));
+    insp.fds_dropped += u64::from(dropped);
     insp.spare_fds = spare;
     if let Some(t) = insp.threads.get_mut(tid) {
         t.lastevent_fd = fd;
