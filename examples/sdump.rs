@@ -33,6 +33,9 @@
 //! gives the same answers as reading the original; `-z` gzips; `-C MB`, `-G SECONDS`,
 //! `-W FILES` and `-e EVENTS` rotate files as sysdig's options of the same names do, each
 //! file starting with the state as it then stands. It prints the files written on stderr.
+//! When neither the filter (fields of the event alone, such as `evt.type` and `evt.dir`) nor
+//! the file needs the state, it is not kept (`Events::state_on_demand`), which is what makes
+//! such a filtered copy cheap.
 //!
 //! It is a thin user of [`strata::Events`], the library's front door, and of
 //! [`strata::Recorder`].
@@ -161,7 +164,8 @@ fn run(args: Args) -> Result<(), Failure> {
             .keep_state(args.keep_state)
             .gzip(args.gzip)
             .rotation(args.rotation);
-        return write(events.record(rec), args.recover);
+        // Nothing is printed: the state engine runs only if the filter or the file needs it.
+        return write(events.record(rec).state_on_demand(true), args.recover);
     }
     let reg = Registry::builtin();
     let opts = *events.options();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use strata_filter::{FieldError, FieldSpec, Multi, Record, Schema, Single, Type, Value as FValue};
-use strata_scap::table::{self, ParamType};
+use strata_scap::table::{self, Direction, ParamType};
 
 use crate::fields::{Builtin as B, FieldRef};
 use crate::registry::{Arg, FieldType, Registry};
@@ -36,6 +36,43 @@ enum Kind {
     /// `fd.ip`, `fd.net` (addresses) or `fd.port`, `fd.proto` (ports): the client's and the
     /// server's, from [`StateView::fd_ends`].
     Ends { ports: bool },
+    /// `evt.dir`, read straight from the event: the commonest check of a copy that keeps
+    /// exits or enters costs a comparison of one byte.
+    Dir,
+}
+
+/// `evt.dir`'s text for `ev`.
+fn dir_text(ev: &strata_scap::Event<'_>) -> &'static [u8] {
+    match ev.direction() {
+        Direction::Enter => b">",
+        Direction::Exit => b"<",
+    }
+}
+
+/// Fields whose value comes from the event and its place in the capture alone, the same
+/// whatever the state engine knows (see [`FilterField::from_event_alone`]).
+const EVENT_ALONE: &[&str] = &[
+    "evt.num",
+    "evt.type",
+    "evt.dir",
+    "evt.cpu",
+    "evt.rawtime",
+    "evt.rawtime.s",
+    "evt.rawtime.ns",
+];
+
+impl FilterField {
+    /// Whether the field's value comes from the event alone (its number, type, direction,
+    /// cpu, timestamp), so that a reader that keeps no state decides the filter as the state
+    /// engine would: give such a field a [`Stateless`](crate::Stateless) view with the
+    /// event's number and it answers as with the whole state.
+    pub fn from_event_alone(&self) -> bool {
+        match &self.kind {
+            Kind::Dir => true,
+            Kind::One(f) => f.arg.is_none() && EVENT_ALONE.contains(&&*f.info().name),
+            _ => false,
+        }
+    }
 }
 
 /// The fields of a [`Registry`] for filters, read as the tools of `flavor`'s era read them.
@@ -235,6 +272,7 @@ impl Schema for FilterSchema<'_> {
                 Multi::Either,
                 true,
             ),
+            (Some(B::EvtDir), None) => (Kind::Dir, Multi::Single, false),
             _ if rawarg_029 => (
                 Kind::RawArg029(
                     parsed
@@ -431,8 +469,10 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
     }
 
     fn single(&mut self, field: &FilterField) -> Single<'_> {
-        let Kind::One(r) = &field.kind else {
-            return Single::Many;
+        let r = match &field.kind {
+            Kind::One(r) => r,
+            Kind::Dir => return Single::One(FValue::Bytes(dir_text(self.view.event()))),
+            _ => return Single::Many,
         };
         match r.extract(self.view, self.opts, &mut self.scratch) {
             None => Single::Missing,
@@ -446,6 +486,10 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
 
     fn extract(&mut self, field: &FilterField, each: &mut dyn FnMut(FValue<'_>) -> bool) -> bool {
         match &field.kind {
+            Kind::Dir => {
+                each(FValue::Bytes(dir_text(self.view.event())));
+                true
+            }
             Kind::One(r) => match r.extract(self.view, self.opts, &mut self.scratch) {
                 Some(v) => {
                     hand(v, field.ty, each);

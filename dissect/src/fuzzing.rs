@@ -52,6 +52,7 @@ pub fn inspect(data: &[u8]) {
         cfg.max_threads = 64;
         cfg.max_fds_per_process = 64;
         cfg.max_users = 64;
+        cfg.max_containers = 8;
         let mut insp = Inspector::with_config(cfg);
         let mut line = Vec::new();
         for block in SliceReader::new(data) {
@@ -66,6 +67,11 @@ pub fn inspect(data: &[u8]) {
             default.render_into(&ctx, &mut line);
             assert!(std::str::from_utf8(&line).is_ok(), "lines are UTF-8");
         }
+        // Every table within its bound.
+        let st = insp.table_stats();
+        assert!(st.threads.len <= 64 && st.enters.len <= 64 && st.containers.len <= 8);
+        assert!(st.users.len <= 64 * 9 && st.groups.len <= 64 * 9, "{st:?}");
+        assert!(insp.threads().iter().all(|t| t.own_fds().len() <= 64));
     }
 }
 

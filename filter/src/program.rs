@@ -112,6 +112,36 @@ impl Answers {
 
 type Values = SmallVec<[Owned; 4]>;
 
+impl<F> Node<F> {
+    fn fields<'a>(&'a self, out: &mut Vec<&'a F>) {
+        match self {
+            Node::And(v) | Node::Or(v) => v.iter().for_each(|n| n.fields(out)),
+            Node::Not(n) => n.fields(out),
+            Node::Leaf(l) => {
+                l.lhs.fields(out);
+                if let Right::Source(s) = &l.right {
+                    s.fields(out);
+                }
+            }
+        }
+    }
+}
+
+impl<F> Source<F> {
+    fn fields<'a>(&'a self, out: &mut Vec<&'a F>) {
+        match self {
+            Source::Field(f) => out.push(f),
+            Source::Const(_) => {}
+            Source::List(v) | Source::Transform(_, v) => v.iter().for_each(|s| s.fields(out)),
+            Source::Count(s) => s.fields(out),
+            Source::Getopt(a, b, _) => {
+                a.fields(out);
+                b.fields(out);
+            }
+        }
+    }
+}
+
 impl<F> Program<F> {
     pub(crate) fn new(root: Node<F>, types: EventTypes, warnings: Vec<Warning>) -> Self {
         Program {
@@ -157,6 +187,16 @@ impl<F> Program<F> {
     /// Remarks on the filter (a constant that names a field, ...).
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
+    }
+
+    /// Every field the filter reads, on either side of a comparison, inside transformers
+    /// included, in the order of the text (a field read twice comes twice). A caller can tell
+    /// from it what an event must carry for the filter to be decided: a reader that keeps no
+    /// state can run a filter whose fields come from the event alone.
+    pub fn fields(&self) -> Vec<&F> {
+        let mut out = Vec::new();
+        self.root.fields(&mut out);
+        out
     }
 }
 
@@ -392,8 +432,27 @@ fn count_passes(m: Modifier, n: usize, of: usize) -> bool {
 }
 
 /// Text as C sees it: up to the first NUL.
+/// `b` up to its first NUL. Most field values are short (a name, a direction, a port), for
+/// which a plain scan beats the call into a vectorized search.
+#[inline]
 fn cstr(b: &[u8]) -> &[u8] {
-    memchr::memchr(0, b).map_or(b, |i| &b[..i])
+    let at = if b.len() <= 16 {
+        b.iter().position(|&c| c == 0)
+    } else {
+        memchr::memchr(0, b)
+    };
+    at.map_or(b, |i| &b[..i])
+}
+
+/// `a == b`, without a call to `memcmp` for short values.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len()
+        && if a.len() > 16 {
+            a == b
+        } else {
+            a.iter().zip(b).all(|(x, y)| x == y)
+        }
 }
 
 fn as_i64(v: Value<'_>) -> Option<i64> {
@@ -584,8 +643,8 @@ fn find(hay: &[u8], needle: &[u8]) -> bool {
 
 fn text(op: Op, a: &[u8], b: &[u8]) -> bool {
     match op {
-        Op::Eq | Op::In | Op::Intersects => a == b,
-        Op::Ne => a != b,
+        Op::Eq | Op::In | Op::Intersects => same(a, b),
+        Op::Ne => !same(a, b),
         Op::Lt => a < b,
         Op::Le => a <= b,
         Op::Gt => a > b,

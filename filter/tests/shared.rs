@@ -162,3 +162,25 @@ fn alternatives_on_one_field_read_it_once() {
         assert!(e.reads <= 2, "{fd}: {} reads", e.reads);
     }
 }
+
+/// `Program::fields` lists every field read, on either side, inside transformers and lists.
+#[test]
+fn a_program_lists_the_fields_it_reads() {
+    let names = |text: &str| {
+        let p = compile(&Fields, &parse(text).unwrap()).unwrap();
+        p.fields()
+            .iter()
+            .map(|f| match f {
+                F::Type => "evt.type",
+                F::Name => "fd.name",
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names("evt.type = open"), ["evt.type"]);
+    assert_eq!(
+        names("evt.type = open and not (fd.name contains x or evt.type = close)"),
+        ["evt.type", "fd.name", "evt.type"]
+    );
+    assert_eq!(names("tolower(fd.name) = val(evt.type)"), ["fd.name", "evt.type"]);
+    assert_eq!(names("fd.name exists"), ["fd.name"]);
+}

@@ -24,12 +24,23 @@ use crate::section::SectionHeader;
 /// assert_eq!(w.into_inner()?, original);
 /// # Ok(()) }
 /// ```
+///
+/// Blocks are gathered in a buffer of the writer's own and handed to `W` in large writes (a
+/// block is several small pieces, and a call per piece through a `dyn Write` costs more than
+/// the copy); [`flush`](Writer::flush) or [`into_inner`](Writer::into_inner) hands over the
+/// rest, and so does dropping the writer (errors then are lost).
 pub struct Writer<W: Write> {
-    out: Sink<W>,
+    /// `None` only after [`into_inner`](Writer::into_inner) took it.
+    out: Option<Sink<W>>,
     endian: Endian,
     body: Vec<u8>,
+    /// Framed blocks not yet handed to `out`.
+    stage: Vec<u8>,
     written: u64,
 }
+
+/// Bytes gathered before they are handed to the inner writer.
+const STAGE: usize = 64 << 10;
 
 enum Sink<W: Write> {
     Plain(W),
@@ -48,9 +59,10 @@ impl<W: Write> Writer<W> {
     /// A writer of uncompressed blocks.
     pub fn new(out: W) -> Self {
         Writer {
-            out: Sink::Plain(out),
+            out: Some(Sink::Plain(out)),
             endian: Endian::Little,
             body: Vec::new(),
+            stage: Vec::new(),
             written: 0,
         }
     }
@@ -59,9 +71,10 @@ impl<W: Write> Writer<W> {
     pub fn gzip(out: W) -> Self {
         let enc = flate2::write::GzEncoder::new(out, flate2::Compression::default());
         Writer {
-            out: Sink::Gzip(enc),
+            out: Some(Sink::Gzip(enc)),
             endian: Endian::Little,
             body: Vec::new(),
+            stage: Vec::new(),
             written: 0,
         }
     }
@@ -105,22 +118,48 @@ impl<W: Write> Writer<W> {
             Endian::Big => v.to_be_bytes(),
         };
         let (t, n) = (word(block_type), word(total32));
-        let head = [t[0], t[1], t[2], t[3], n[0], n[1], n[2], n[3]];
-        let r = (|| -> io::Result<()> {
-            let out: &mut dyn Write = match &mut self.out {
-                Sink::Plain(w) => w,
-                Sink::Gzip(w) => w,
-            };
-            out.write_all(&head)?;
-            for p in parts {
-                out.write_all(p)?;
-            }
-            out.write_all(&[0u8; 3][..pad])?;
-            out.write_all(&n)
-        })();
-        r.map_err(|e| self.err(block_type, e.into()))?;
+        if self.stage.capacity() == 0 {
+            self.stage.reserve(STAGE + 4096);
+        }
+        let stage = &mut self.stage;
+        stage.extend_from_slice(&t);
+        stage.extend_from_slice(&n);
+        for p in parts {
+            stage.extend_from_slice(p);
+        }
+        stage.extend_from_slice(&[0u8; 3][..pad]);
+        stage.extend_from_slice(&n);
         self.written += total;
+        if self.stage.len() >= STAGE {
+            self.hand_over()
+                .map_err(|e| self.err(block_type, e.into()))?;
+        }
         Ok(())
+    }
+
+    /// Hands the gathered blocks to the inner writer.
+    fn hand_over(&mut self) -> io::Result<()> {
+        if self.stage.is_empty() {
+            return Ok(());
+        }
+        let r = match &mut self.out {
+            Some(Sink::Plain(w)) => w.write_all(&self.stage),
+            Some(Sink::Gzip(w)) => w.write_all(&self.stage),
+            None => Ok(()),
+        };
+        self.stage.clear();
+        r
+    }
+
+    /// Hands every block written so far to the inner writer and flushes it.
+    pub fn flush(&mut self) -> Result<()> {
+        let at = self.written;
+        let r = self.hand_over().and_then(|()| match &mut self.out {
+            Some(Sink::Plain(w)) => w.flush(),
+            Some(Sink::Gzip(w)) => w.flush(),
+            None => Ok(()),
+        });
+        r.map_err(|e| Error::new(at, None, e.into()))
     }
 
     /// Writes a section header and switches to its byte order.
@@ -236,14 +275,23 @@ impl<W: Write> Writer<W> {
     }
 
     /// Flushes and returns the inner writer (finishing the gzip stream if any).
-    pub fn into_inner(self) -> io::Result<W> {
-        match self.out {
-            Sink::Plain(mut w) => {
+    pub fn into_inner(mut self) -> io::Result<W> {
+        self.hand_over()?;
+        match self.out.take() {
+            Some(Sink::Plain(mut w)) => {
                 w.flush()?;
                 Ok(w)
             }
-            Sink::Gzip(g) => g.finish(),
+            Some(Sink::Gzip(g)) => g.finish(),
+            None => Err(io::Error::other("the writer was already taken")),
         }
+    }
+}
+
+impl<W: Write> Drop for Writer<W> {
+    fn drop(&mut self) {
+        // What was written reaches the inner writer, as with a `BufWriter`.
+        let _ = self.hand_over();
     }
 }
 

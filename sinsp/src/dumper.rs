@@ -16,10 +16,15 @@
 //!   are written even when not selected, flagged [`DF_STATE_ONLY`]: readers apply them and do
 //!   not show them.
 //!
-//! Beyond libsinsp, an enter event that was not selected is held back and written (flagged
-//! state-only) just before its exit when the exit is written, so that the exit reads with its
-//! enter's parameters and pairing as it did in the original, in both eras; an enter whose exit
-//! is not written is not written either.
+//! Without `keep_state` the file holds the selected events and nothing else (metadata events
+//! aside), as libsinsp's dumper writes them, with two exceptions that keep exits whole: the
+//! enters in flight when the dumper opens (part of the state of that moment), and, with
+//! [`DumpOptions::enters_with_exits`] (for libsinsp 0.25's reading, which never shows an
+//! enter, so never selects one), every unselected enter whose exit is written. Such an enter is
+//! held back and written, flagged state-only, just before its exit, so that the exit reads with
+//! its enter's parameters, pairing and latency as it did in the original; an enter whose exit
+//! is not written is not written either. With `keep_state`, beyond libsinsp, every enter is
+//! handled so, in both eras.
 
 use std::io::Write;
 
@@ -47,9 +52,14 @@ use crate::users::InterfaceAddr;
 pub struct DumpOptions {
     /// Also write, flagged state-only, the events that are not selected but change the state
     /// (clone and its kin, execve, exit, the calls that create, change or close fds, credential
-    /// and directory changes, user and container events), so that every selected event reads
-    /// back with the same process, fd and user as in the original.
+    /// and directory changes, user and container events), and the enter of each written exit,
+    /// so that every selected event reads back with the same process, fd, user and enter as
+    /// in the original.
     pub keep_state: bool,
+    /// Hold each unselected enter and write it (flagged state-only) just before its exit when
+    /// the exit is written, as `keep_state` does: for readers that never show enters
+    /// (libsinsp 0.25's), whose filters therefore never select one.
+    pub enters_with_exits: bool,
     /// Write users and groups as leading `useradded`/`groupadded` events (libsinsp 0.25's
     /// way, which marks the file as of its era) instead of a user-list block (sysdig 0.29's).
     pub users_as_events: bool,
@@ -62,6 +72,7 @@ impl Default for DumpOptions {
     fn default() -> Self {
         DumpOptions {
             keep_state: false,
+            enters_with_exits: false,
             users_as_events: false,
             endian: Endian::Little,
         }
@@ -78,6 +89,12 @@ impl DumpOptions {
     /// Options with `keep_state` set as given.
     pub fn keep_state(mut self, on: bool) -> Self {
         self.keep_state = on;
+        self
+    }
+
+    /// Options with `enters_with_exits` set as given.
+    pub fn enters_with_exits(mut self, on: bool) -> Self {
+        self.enters_with_exits = on;
         self
     }
 
@@ -307,6 +324,7 @@ impl<W: Write> Dumper<W> {
             });
         }
         self.write_users(ev.ts)?;
+        let hold = self.opts.keep_state || self.opts.enters_with_exits;
         let role = self
             .roles
             .get(ev.event_type as usize)
@@ -330,30 +348,13 @@ impl<W: Write> Dumper<W> {
                                     |e| pairs(e.event_type, ev.event_type) && has_tuple(&e),
                                 ))
                     }
-                    Role::Enter => return Ok(self.hold(ev)),
+                    Role::Enter if hold => return Ok(self.hold(ev)),
+                    Role::Enter => false,
                     Role::ProcExit => self.opts.keep_state,
                     Role::Plain => false,
                 };
-        if exit {
-            // (The slot stays, its buffer kept for the thread's next enter.)
-            if let Some(enter) = self.held.get_mut(&ev.tid) {
-                if write && enter.valid {
-                    if let Some(e) = enter.event() {
-                        if pairs(e.event_type, ev.event_type) {
-                            self.w.write_event_flagged(&e, DF_STATE_ONLY)?;
-                            self.events += 1;
-                        }
-                    }
-                }
-                enter.valid = false;
-            }
-        } else if role == Role::Enter {
-            // A selected enter: nothing older of its thread pairs now.
-            if let Some(enter) = self.held.get_mut(&ev.tid) {
-                enter.valid = false;
-            }
-        } else if role == Role::ProcExit {
-            self.held.remove(&ev.tid);
+        if hold || !self.held.is_empty() {
+            self.release_held(ev, role, exit, write, hold)?;
         }
         if !write {
             return Ok(false);
@@ -368,6 +369,53 @@ impl<W: Write> Dumper<W> {
         self.w.write_event_flagged(ev, flags)?;
         self.events += 1;
         Ok(true)
+    }
+
+    /// The held enters after `ev`: its exit's enter written (when the exit is) and let go; a
+    /// selected enter makes the older one useless; a thread's exit frees its slot. When no
+    /// more enters are held (`hold` off: only those in flight at the start), a used slot goes.
+    fn release_held(
+        &mut self,
+        ev: &Event<'_>,
+        role: Role,
+        exit: bool,
+        write: bool,
+        hold: bool,
+    ) -> Result<(), Error> {
+        if !hold && (exit || role == Role::Enter || role == Role::ProcExit) {
+            if let Some(enter) = self.held.remove(&ev.tid) {
+                if exit && write && enter.valid {
+                    if let Some(e) = enter.event() {
+                        if pairs(e.event_type, ev.event_type) {
+                            self.w.write_event_flagged(&e, DF_STATE_ONLY)?;
+                            self.events += 1;
+                        }
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if exit {
+            // (The slot stays, its buffer kept for the thread's next enter.)
+            if let Some(enter) = self.held.get_mut(&ev.tid) {
+                if write && enter.valid {
+                    if let Some(e) = enter.event() {
+                        if pairs(e.event_type, ev.event_type) {
+                            self.w.write_event_flagged(&e, DF_STATE_ONLY)?;
+                            self.events += 1;
+                        }
+                    }
+                }
+                enter.valid = false;
+            }
+        } else if role == Role::Enter {
+            if let Some(enter) = self.held.get_mut(&ev.tid) {
+                enter.valid = false;
+            }
+        } else if role == Role::ProcExit {
+            self.held.remove(&ev.tid);
+        }
+        Ok(())
     }
 
     /// Holds `ev`, an enter, for its exit; nothing is written now. Bounded as the state
@@ -432,10 +480,17 @@ impl<W: Write> Dumper<W> {
 
     /// The user and group events, once, stamped `ts` (libsinsp stamps them with the time of
     /// the last event it saw).
+    #[inline]
     fn write_users(&mut self, ts: u64) -> Result<(), Error> {
         if self.users.is_empty() {
             return Ok(());
         }
+        self.write_users_now(ts)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_users_now(&mut self, ts: u64) -> Result<(), Error> {
         for u in std::mem::take(&mut self.users) {
             let params: Vec<&[u8]> = u.params.iter().map(Vec::as_slice).collect();
             self.w.write_event(0, 0, ts, u64::MAX, u.code, &params)?;
@@ -918,7 +973,23 @@ mod tests {
     #[test]
     fn an_unselected_enter_goes_just_before_its_written_exit_flagged() {
         let c = capture(Endian::Little);
+        let keep = DumpOptions::default().keep_state(true);
+        let got = dump(&c, Endian::Little, keep, "read");
+        assert_eq!(
+            got,
+            [
+                ("read>".into(), DF_STATE_ONLY),
+                ("read<".into(), 0),
+                ("close>".into(), DF_STATE_ONLY),
+                ("close<".into(), DF_STATE_ONLY)
+            ]
+        );
+        // Without keep_state: what was selected, and nothing else.
         let got = dump(&c, Endian::Little, DumpOptions::default(), "read");
+        assert_eq!(got, [("read<".into(), 0)]);
+        // For a reader that never shows enters: the selected exit keeps its enter.
+        let with = DumpOptions::default().enters_with_exits(true);
+        let got = dump(&c, Endian::Little, with, "read");
         assert_eq!(got, [("read>".into(), DF_STATE_ONLY), ("read<".into(), 0)]);
     }
 

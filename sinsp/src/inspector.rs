@@ -1055,6 +1055,20 @@ impl Inspector {
         let _ = self.step(ev, None);
     }
 
+    /// Counts `ev` as read (its number, the capture's times, the leading initial state)
+    /// without applying it to the state, for a reader that needs no state from here on (a
+    /// filter on the event alone, writing no state). Returns the event's number (`evt.num`)
+    /// and whether it belongs to the leading initial state, which readers do not show. Only
+    /// for a flavor whose reader drops no event ([`Config::drop_enter_events`] off); the
+    /// state no longer follows the capture.
+    pub fn pass_over(&mut self, ev: &Event<'_>) -> (u64, bool) {
+        if self.in_metadata {
+            self.finish_metadata();
+        }
+        let (initial_state, _, _) = self.advance(ev);
+        (self.evt_num, initial_state)
+    }
+
     /// Reads one event as the flavor's capture reader would, and applies it unless dropped.
     fn step(&mut self, ev: &Event<'_>, filter: Option<Prefilter<'_>>) -> Step {
         if self.in_metadata {
