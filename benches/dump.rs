@@ -3,7 +3,9 @@
 //! the selected events written by a `strata::Recorder` to `io::sink()`: `dump/read` reads and
 //! filters only (the baseline), `dump/write` also writes the selected events after the state
 //! tables, `dump/keep_state` also the unselected events the state needs, `dump/gzip` writes
-//! gzip'd.
+//! gzip'd, and `dump/on_demand` writes as `dump/write` does with `Events::drain` and
+//! `Events::state_on_demand` (the filter reads the event alone: no state engine), as
+//! `sdump -w` does.
 //!
 //! The capture: `STRATA_DUMP_CAPTURE` (default `shared/corpus-wild/apache_event.scap`)
 //! replicated `STRATA_DUMP_COPIES` times (default 4) into `<target>/bench-data`.
@@ -86,6 +88,19 @@ fn run(bytes: &[u8], rec: Option<Recorder>) -> u64 {
     n
 }
 
+/// Drains the whole capture with the filter and the state engine only on demand, writing
+/// with `rec`; the events selected.
+#[inline(never)]
+fn drain(bytes: &[u8], rec: Recorder) -> u64 {
+    Events::from_bytes(bytes.to_vec())
+        .and_then(|e| e.filter(FILTER))
+        .expect("capture and filter")
+        .record(rec)
+        .state_on_demand(true)
+        .drain()
+        .expect("the capture reads")
+}
+
 fn dump(c: &mut Criterion) {
     let bytes = capture();
     let mut all = Events::from_bytes(bytes.clone()).expect("capture");
@@ -110,6 +125,9 @@ fn dump(c: &mut Criterion) {
                 Some(Recorder::to_writer(io::sink()).keep_state(true)),
             )
         })
+    });
+    g.bench_function("on_demand", |b| {
+        b.iter(|| drain(&bytes, Recorder::to_writer(io::sink())))
     });
     g.bench_function("gzip", |b| {
         b.iter(|| run(&bytes, Some(Recorder::to_writer(io::sink()).gzip(true))))

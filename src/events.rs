@@ -5,7 +5,7 @@ use std::path::Path;
 
 use strata_dissect::{
     FieldRef, FilterField, FilterRecord, FilterSchema, Flavor, FlavorDecider, Registry,
-    RenderOptions, Stateless,
+    RenderOptions, StateView,
 };
 use strata_filter::{Dialect, ParseOptions, Program};
 use strata_scap::{Block, StreamReader};
@@ -440,7 +440,7 @@ impl Events {
             let outcome = if self.lazy {
                 self.passed_over += 1;
                 let selected =
-                    pass_over(&mut self.insp, &self.opts, program, &mut self.scratch, ev);
+                    pass_over(&mut self.insp, &self.opts, program, ev);
                 if let Some(r) = &mut self.recorder {
                     if let Err(e) = r.after(ev, selected) {
                         self.done = true;
@@ -519,7 +519,6 @@ fn pass_over(
     insp: &mut Inspector,
     opts: &RenderOptions,
     program: Option<&Program<FilterField>>,
-    scratch: &mut String,
     ev: &strata_scap::Event<'_>,
 ) -> bool {
     let (num, initial_state) = insp.pass_over(ev);
@@ -532,11 +531,24 @@ fn pass_over(
     if !program.event_types().contains(ev.event_type) {
         return false;
     }
-    let view = Stateless::new(*ev, num);
-    let mut rec = FilterRecord::with_scratch(&view, opts, std::mem::take(scratch));
-    let keep = program.matches(&mut rec);
-    *scratch = rec.into_scratch();
-    keep
+    // (The fields of the event alone compose no text: no scratch to lend.)
+    let view = EventAlone { ev, num };
+    program.matches(&mut FilterRecord::with_scratch(&view, opts, String::new()))
+}
+
+/// What a filter on the event alone reads: the event, by reference, and its number.
+struct EventAlone<'a, 'e> {
+    ev: &'a strata_scap::Event<'e>,
+    num: u64,
+}
+
+impl StateView for EventAlone<'_, '_> {
+    fn event(&self) -> &strata_scap::Event<'_> {
+        self.ev
+    }
+    fn num(&self) -> u64 {
+        self.num
+    }
 }
 
 /// Whether the event of `ctx` passes `program`.

@@ -189,12 +189,17 @@ impl Recorder {
     /// Before the state engine takes `ev`: starts the first file, or the next one when a
     /// rotation limit is reached, with the state as it stands. `users_as_events` is `None`
     /// while the capture's era is not known: the event is then kept for the first file.
+    #[inline]
     pub(crate) fn before(
         &mut self,
         ev: &Event<'_>,
         insp: &Inspector,
         users_as_events: Option<bool>,
     ) -> Result<(), Error> {
+        // Nearly every event: a file is open and never rotates.
+        if self.dumper.is_some() && self.rotation.is_off() {
+            return Ok(());
+        }
         let Some(users_as_events) = users_as_events else {
             // (Bounded: past this many, the file starts in today's era.)
             if self.dumper.is_none() && self.early.len() < MAX_EARLY {

@@ -637,6 +637,13 @@ impl<S: Schema> Compiler<'_, S> {
             && self.schema.event_code_count() > 0)
             .then(|| self.code_sets(&c.right))
             .flatten();
+        // One field's text against one constant with `=` or `!=`: the commonest check, given
+        // a path of its own.
+        let one_text = text_consts
+            && c.modifier.is_none()
+            && matches!(op, Op::Eq | Op::Ne)
+            && matches!(lhs, Source::Field(_))
+            && matches!(&right, Right::Consts(cs) if cs.len() == 1 && matches!(cs[0], Owned::Bytes(_)));
         Ok(Leaf {
             codes,
             lhs,
@@ -648,6 +655,7 @@ impl<S: Schema> Compiler<'_, S> {
             legacy,
             slot: None,
             text_consts,
+            one_text,
         })
     }
 

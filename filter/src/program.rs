@@ -80,6 +80,9 @@ pub(crate) struct Leaf<F> {
     pub slot: Option<u32>,
     /// Text compared with constants already cut at their first NUL.
     pub text_consts: bool,
+    /// A single field's text compared with one constant by `=` or `!=`
+    /// ([`Leaf::eval`] answers it without the general path when the value is text).
+    pub one_text: bool,
 }
 
 /// Answers to the checks of a [`CheckTable`](crate::CheckTable) for the current event.
@@ -294,6 +297,20 @@ impl<F> Leaf<F> {
         if let Some(v) = self.by_code(rec) {
             return v;
         }
+        if self.one_text {
+            if let (Source::Field(f), Right::Consts(cs)) = (&self.lhs, &self.right) {
+                if let [Owned::Bytes(k)] = &cs[..] {
+                    // The general path's answers for a value that is text, or none.
+                    match rec.single(f) {
+                        Single::One(Value::Bytes(b)) => {
+                            return same(cstr(b), k) != (self.op == Op::Ne);
+                        }
+                        Single::Missing => return false,
+                        _ => {}
+                    }
+                }
+            }
+        }
         let rhs_values: Values;
         let consts: &[Owned] = match &self.right {
             Right::Source(src) => {
@@ -434,7 +451,7 @@ fn count_passes(m: Modifier, n: usize, of: usize) -> bool {
 /// Text as C sees it: up to the first NUL.
 /// `b` up to its first NUL. Most field values are short (a name, a direction, a port), for
 /// which a plain scan beats the call into a vectorized search.
-#[inline]
+#[inline(always)]
 fn cstr(b: &[u8]) -> &[u8] {
     let at = if b.len() <= 16 {
         b.iter().position(|&c| c == 0)
@@ -445,7 +462,7 @@ fn cstr(b: &[u8]) -> &[u8] {
 }
 
 /// `a == b`, without a call to `memcmp` for short values.
-#[inline]
+#[inline(always)]
 fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len()
         && if a.len() > 16 {
