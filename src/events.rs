@@ -48,6 +48,9 @@ pub struct Events {
     draining: bool,
     recheck_lazy: bool,
     passed_over: u64,
+    /// A drain without the state engine whose filter reads only `evt.type` and `evt.dir`:
+    /// its answer by event code (0 not known yet, 1 refused, 2 passed), decided once.
+    by_code: Vec<u8>,
 }
 
 /// A filter compiled for each era, the one in use picked once the era is known.
@@ -123,6 +126,7 @@ impl Events {
             draining: false,
             recheck_lazy: false,
             passed_over: 0,
+            by_code: Vec::new(),
         })
     }
 
@@ -260,6 +264,23 @@ impl Events {
             }
     }
 
+    /// Decides whether the drain goes without the state engine, and whether its filter's
+    /// answers can be kept by event code.
+    fn set_lazy(&mut self) {
+        self.lazy = self.can_pass_over();
+        let by_type = self.lazy
+            && self.filter.as_ref().is_some_and(|f| {
+                f.for_flavor(self.opts.flavor)
+                    .as_ref()
+                    .is_ok_and(|p| p.fields().iter().all(|f| f.from_event_type()))
+            });
+        self.by_code.clear();
+        if by_type {
+            self.by_code
+                .resize(strata_scap::table::PPM_EVENT_MAX as usize, 0);
+        }
+    }
+
     /// Bytes passed over by recovery so far.
     pub fn skipped_bytes(&self) -> u64 {
         self.reader.skipped_bytes()
@@ -343,7 +364,7 @@ impl Events {
     /// ```
     pub fn drain(&mut self) -> Result<u64, Error> {
         self.draining = true;
-        self.lazy = self.can_pass_over();
+        self.set_lazy();
         let mut n = 0;
         let r = loop {
             match self.step_to_next() {
@@ -367,7 +388,9 @@ impl Events {
             }
             if self.recheck_lazy {
                 self.recheck_lazy = false;
-                self.lazy = self.draining && self.can_pass_over();
+                if self.draining {
+                    self.set_lazy();
+                }
             }
             // The block is looked at where the reader put it, not moved out: a copy of a
             // just-written event stalls the store buffer, a measurable share of the loop.
@@ -440,7 +463,7 @@ impl Events {
             let outcome = if self.lazy {
                 self.passed_over += 1;
                 let selected =
-                    pass_over(&mut self.insp, &self.opts, program, ev);
+                    pass_over(&mut self.insp, &self.opts, program, &mut self.by_code, ev);
                 if let Some(r) = &mut self.recorder {
                     if let Err(e) = r.after(ev, selected) {
                         self.done = true;
@@ -519,6 +542,7 @@ fn pass_over(
     insp: &mut Inspector,
     opts: &RenderOptions,
     program: Option<&Program<FilterField>>,
+    by_code: &mut [u8],
     ev: &strata_scap::Event<'_>,
 ) -> bool {
     let (num, initial_state) = insp.pass_over(ev);
@@ -528,12 +552,26 @@ fn pass_over(
     let Some(program) = program else {
         return true;
     };
-    if !program.event_types().contains(ev.event_type) {
+    let code = ev.event_type;
+    if !program.event_types().contains(code) {
         return false;
+    }
+    // Generic events (codes 0 and 1) are named by a parameter: never answered by code.
+    let slot = if code >= 2 {
+        by_code.get_mut(code as usize)
+    } else {
+        None
+    };
+    if let Some(&mut k @ (1 | 2)) = slot {
+        return k == 2;
     }
     // (The fields of the event alone compose no text: no scratch to lend.)
     let view = EventAlone { ev, num };
-    program.matches(&mut FilterRecord::with_scratch(&view, opts, String::new()))
+    let pass = program.matches(&mut FilterRecord::with_scratch(&view, opts, String::new()));
+    if let Some(k) = by_code.get_mut(code as usize).filter(|_| code >= 2) {
+        *k = 1 + u8::from(pass);
+    }
+    pass
 }
 
 /// What a filter on the event alone reads: the event, by reference, and its number.

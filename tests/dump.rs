@@ -589,9 +589,7 @@ const EVENT_ALONE_FILTERS: &[Option<&str>] = &[
 /// without `state_on_demand`; and how many events the drain passed over.
 fn drained(capture: &Path, filter: Option<&str>, on_demand: bool, out: &Path) -> (Vec<u8>, u64) {
     let mut e = open(capture, filter).expect("the filter compiles");
-    e = e
-        .record(Recorder::to_path(out))
-        .state_on_demand(on_demand);
+    e = e.record(Recorder::to_path(out)).state_on_demand(on_demand);
     e.drain().expect("the capture reads");
     let passed = e.passed_over();
     drop(e);
@@ -611,7 +609,10 @@ fn state_on_demand_writes_the_same_files() {
     for cap in &caps {
         let stem = cap.file_stem().unwrap().to_string_lossy().into_owned();
         for (i, filter) in EVENT_ALONE_FILTERS.iter().enumerate() {
-            let (a, b) = (dir.join(format!("{stem}-{i}-a")), dir.join(format!("{stem}-{i}-b")));
+            let (a, b) = (
+                dir.join(format!("{stem}-{i}-a")),
+                dir.join(format!("{stem}-{i}-b")),
+            );
             let (with_state, none) = drained(cap, *filter, false, &a);
             let (on_demand, passed) = drained(cap, *filter, true, &b);
             assert_eq!(none, 0, "no drain passes over events unless asked");
@@ -635,5 +636,8 @@ fn state_on_demand_writes_the_same_files() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The 21 old-format captures (and the corpus-modern rewrites of them are libsinsp's).
-    assert!(lazy_runs >= 20 * EVENT_ALONE_FILTERS.len(), "only {lazy_runs}");
+    assert!(
+        lazy_runs >= 20 * EVENT_ALONE_FILTERS.len(),
+        "only {lazy_runs}"
+    );
 }

@@ -62,6 +62,17 @@ const EVENT_ALONE: &[&str] = &[
 ];
 
 impl FilterField {
+    /// Whether the field's value is the same for every event of one event code (`evt.dir`,
+    /// `evt.type`), generic syscall events (codes 0 and 1, named by a parameter) aside: a
+    /// filter on such fields alone can be decided once per code.
+    pub fn from_event_type(&self) -> bool {
+        match &self.kind {
+            Kind::Dir => true,
+            Kind::One(f) => f.arg.is_none() && matches!(f.info().builtin, Some(B::EvtType)),
+            _ => false,
+        }
+    }
+
     /// Whether the field's value comes from the event alone (its number, type, direction,
     /// cpu, timestamp), so that a reader that keeps no state decides the filter as the state
     /// engine would: give such a field a [`Stateless`](crate::Stateless) view with the

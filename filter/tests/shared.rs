@@ -181,6 +181,9 @@ fn a_program_lists_the_fields_it_reads() {
         names("evt.type = open and not (fd.name contains x or evt.type = close)"),
         ["evt.type", "fd.name", "evt.type"]
     );
-    assert_eq!(names("tolower(fd.name) = val(evt.type)"), ["fd.name", "evt.type"]);
+    assert_eq!(
+        names("tolower(fd.name) = val(evt.type)"),
+        ["fd.name", "evt.type"]
+    );
     assert_eq!(names("fd.name exists"), ["fd.name"]);
 }

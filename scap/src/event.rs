@@ -276,6 +276,12 @@ impl<'a> Event<'a> {
         self.rest.get(..self.len as usize).unwrap_or_default()
     }
 
+    /// The event and the bytes after it in its block body: [`raw`](Self::raw) then
+    /// [`tail`](Self::tail), contiguous.
+    pub(crate) fn raw_and_tail(&self) -> &'a [u8] {
+        self.rest
+    }
+
     /// Bytes after the event inside its block body: padding and any pcapng options.
     pub fn tail(&self) -> &'a [u8] {
         self.rest.get(self.len as usize..).unwrap_or_default()

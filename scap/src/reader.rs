@@ -531,14 +531,14 @@ fn event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Bloc
     // The block types of today's and of older writers get a decoder each, in which the
     // layout of the header is a constant; what they cannot decode (rarer types, errors) is
     // decoded again out of line, where the error is made.
-    let ev = match t {
-        types::EV_V2 => Event::parse(types::EV_V2, body, endian).ok(),
-        types::EV => Event::parse(types::EV, body, endian).ok(),
-        _ => None,
+    let parsed = match t {
+        types::EV_V2 => Event::parse(types::EV_V2, body, endian),
+        types::EV => Event::parse(types::EV, body, endian),
+        _ => return other_event_block(body, t, endian, offset),
     };
-    match ev {
-        Some(ev) => Ok(Block::Event(ev)),
-        None => other_event_block(body, t, endian, offset),
+    match parsed {
+        Ok(ev) => Ok(Block::Event(ev)),
+        Err(_) => other_event_block(body, t, endian, offset),
     }
 }
 

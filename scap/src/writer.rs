@@ -175,8 +175,13 @@ impl<W: Write> Writer<W> {
 
     /// Writes any block, re-encoding it from its typed form.
     pub fn write_block(&mut self, block: &Block<'_>) -> Result<()> {
-        if let Block::Section(s) = block {
-            return self.write_section(s);
+        match block {
+            Block::Section(s) => return self.write_section(s),
+            // As read: copied, not re-encoded.
+            Block::Event(ev) if ev.endian() == self.endian => {
+                return self.write_event_flagged(ev, 0);
+            }
+            _ => {}
         }
         let t = block.block_type();
         let e = self.endian;
@@ -217,28 +222,54 @@ impl<W: Write> Writer<W> {
             _ => types::EVF_V2,
         };
         let e = self.endian;
-        let mut pre = [0u8; 6];
+        let word = |v: u32| match e {
+            Endian::Little => v.to_le_bytes(),
+            Endian::Big => v.to_be_bytes(),
+        };
         let cpu = match e {
             Endian::Little => ev.cpu.to_le_bytes(),
             Endian::Big => ev.cpu.to_be_bytes(),
         };
-        pre[..2].copy_from_slice(&cpu);
-        let pre_len = if matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE) {
-            let flags = if dump_flags == 0 {
-                ev.dump_flags
-            } else {
-                dump_flags
-            };
-            let f = match e {
-                Endian::Little => flags.to_le_bytes(),
-                Endian::Big => flags.to_be_bytes(),
-            };
-            pre[2..].copy_from_slice(&f);
-            6
+        let flagged = matches!(t, types::EVF | types::EVF_V2 | types::EVF_V2_LARGE);
+        let flags = if dump_flags == 0 {
+            ev.dump_flags
         } else {
-            2
+            dump_flags
         };
-        self.write_parts(t, &[&pre[..pre_len], ev.raw(), ev.tail()])
+        // The block in three copies: header and preamble, the event with what followed it,
+        // padding and trailer.
+        let body = ev.raw_and_tail();
+        let pre_len = if flagged { 6 } else { 2 };
+        let len = pre_len + body.len();
+        let pad = (4 - len % 4) % 4;
+        let total = 12 + len as u64 + pad as u64;
+        let Ok(total32) = u32::try_from(total) else {
+            return Err(self.err(
+                t,
+                ErrorKind::TooLargeToWrite {
+                    what: "block",
+                    len: total,
+                    max: u32::MAX as u64,
+                },
+            ));
+        };
+        let (tw, nw, fw) = (word(t), word(total32), word(flags));
+        let head = [
+            tw[0], tw[1], tw[2], tw[3], nw[0], nw[1], nw[2], nw[3], cpu[0], cpu[1], fw[0], fw[1],
+            fw[2], fw[3],
+        ];
+        let end = [0, 0, 0, nw[0], nw[1], nw[2], nw[3]];
+        if self.stage.capacity() == 0 {
+            self.stage.reserve(STAGE + 4096);
+        }
+        self.stage.extend_from_slice(&head[..8 + pre_len]);
+        self.stage.extend_from_slice(body);
+        self.stage.extend_from_slice(&end[3 - pad..]);
+        self.written += total;
+        if self.stage.len() >= STAGE {
+            self.hand_over().map_err(|e| self.err(t, e.into()))?;
+        }
+        Ok(())
     }
 
     /// Writes a new event (26-byte header) in an EV_V2 block, or EV_V2_LARGE when the type is

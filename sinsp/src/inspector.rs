@@ -1061,7 +1061,21 @@ impl Inspector {
     /// and whether it belongs to the leading initial state, which readers do not show. Only
     /// for a flavor whose reader drops no event ([`Config::drop_enter_events`] off); the
     /// state no longer follows the capture.
+    #[inline]
     pub fn pass_over(&mut self, ev: &Event<'_>) -> (u64, bool) {
+        // Nearly every event: past the leading events, nothing scheduled by the one before.
+        if !self.in_metadata
+            && !self.leading
+            && self.first_ts.is_some()
+            && self.pending_free.is_none()
+            && self.pending_thread.is_none()
+            && self.pending_close.is_none()
+        {
+            self.evt_num += 1;
+            self.last_ts = ev.ts;
+            self.threads.now = ev.ts;
+            return (self.evt_num, false);
+        }
         if self.in_metadata {
             self.finish_metadata();
         }
