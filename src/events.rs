@@ -51,6 +51,9 @@ pub struct Events {
     /// A drain without the state engine whose filter reads only `evt.type` and `evt.dir`:
     /// its answer by event code (0 not known yet, 1 refused, 2 passed), decided once.
     by_code: Vec<u8>,
+    /// The first code `by_code` answers for: 2, as generic events (0 and 1) are named by a
+    /// parameter, or 0 when the filter reads only `evt.dir`.
+    by_code_from: u16,
 }
 
 /// A filter compiled for each era, the one in use picked once the era is known.
@@ -127,6 +130,7 @@ impl Events {
             recheck_lazy: false,
             passed_over: 0,
             by_code: Vec::new(),
+            by_code_from: 2,
         })
     }
 
@@ -268,12 +272,18 @@ impl Events {
     /// answers can be kept by event code.
     fn set_lazy(&mut self) {
         self.lazy = self.can_pass_over();
-        let by_type = self.lazy
-            && self.filter.as_ref().is_some_and(|f| {
-                f.for_flavor(self.opts.flavor)
-                    .as_ref()
-                    .is_ok_and(|p| p.fields().iter().all(|f| f.from_event_type()))
-            });
+        let fields = match &self.filter {
+            Some(f) if self.lazy => f.for_flavor(self.opts.flavor).as_ref().ok(),
+            _ => None,
+        }
+        .map(|p| p.fields());
+        let by_type = fields
+            .as_ref()
+            .is_some_and(|f| f.iter().all(|f| f.from_event_type()));
+        let dir_only = fields
+            .as_ref()
+            .is_some_and(|f| f.iter().all(|f| f.is_direction()));
+        self.by_code_from = if dir_only { 0 } else { 2 };
         self.by_code.clear();
         if by_type {
             self.by_code
@@ -462,8 +472,14 @@ impl Events {
             };
             let outcome = if self.lazy {
                 self.passed_over += 1;
-                let selected =
-                    pass_over(&mut self.insp, &self.opts, program, &mut self.by_code, ev);
+                let selected = pass_over(
+                    &mut self.insp,
+                    &self.opts,
+                    program,
+                    &mut self.by_code,
+                    self.by_code_from,
+                    ev,
+                );
                 if let Some(r) = &mut self.recorder {
                     if let Err(e) = r.after(ev, selected) {
                         self.done = true;
@@ -543,6 +559,7 @@ fn pass_over(
     opts: &RenderOptions,
     program: Option<&Program<FilterField>>,
     by_code: &mut [u8],
+    by_code_from: u16,
     ev: &strata_scap::Event<'_>,
 ) -> bool {
     let (num, initial_state) = insp.pass_over(ev);
@@ -556,8 +573,9 @@ fn pass_over(
     if !program.event_types().contains(code) {
         return false;
     }
-    // Generic events (codes 0 and 1) are named by a parameter: never answered by code.
-    let slot = if code >= 2 {
+    // (Generic events, codes 0 and 1, are named by a parameter: answered by code only for a
+    // filter on `evt.dir` alone.)
+    let slot = if code >= by_code_from {
         by_code.get_mut(code as usize)
     } else {
         None
@@ -568,7 +586,10 @@ fn pass_over(
     // (The fields of the event alone compose no text: no scratch to lend.)
     let view = EventAlone { ev, num };
     let pass = program.matches(&mut FilterRecord::with_scratch(&view, opts, String::new()));
-    if let Some(k) = by_code.get_mut(code as usize).filter(|_| code >= 2) {
+    if let Some(k) = by_code
+        .get_mut(code as usize)
+        .filter(|_| code >= by_code_from)
+    {
         *k = 1 + u8::from(pass);
     }
     pass

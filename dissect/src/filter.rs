@@ -73,6 +73,12 @@ impl FilterField {
         }
     }
 
+    /// Whether the field is `evt.dir`, whose value is the same for every event of one
+    /// event code, generic ones included.
+    pub fn is_direction(&self) -> bool {
+        matches!(self.kind, Kind::Dir)
+    }
+
     /// Whether the field's value comes from the event alone (its number, type, direction,
     /// cpu, timestamp), so that a reader that keeps no state decides the filter as the state
     /// engine would: give such a field a [`Stateless`](crate::Stateless) view with the
