@@ -314,7 +314,29 @@ impl<W: Write> Dumper<W> {
     /// processed it): written if `selected`, else written flagged state-only if the options
     /// call for it, held if it is an enter whose exit may be written, dropped otherwise.
     /// Returns whether the event itself was written now.
+    #[inline]
     pub fn dump(&mut self, ev: &Event<'_>, selected: bool) -> Result<bool, Error> {
+        // A plain file past its start: the selected events and the metadata, as they are.
+        if !self.opts.keep_state
+            && !self.opts.enters_with_exits
+            && self.held.is_empty()
+            && self.users.is_empty()
+            && ev.endian() == self.w.endian()
+        {
+            let meta = self.roles.get(ev.event_type as usize) == Some(&Role::Meta);
+            if !(selected || meta) {
+                return Ok(false);
+            }
+            self.w.write_event_flagged(ev, 0)?;
+            self.events += 1;
+            return Ok(true);
+        }
+        self.dump_any(ev, selected)
+    }
+
+    /// [`dump`](Self::dump) in every case.
+    #[inline(never)]
+    fn dump_any(&mut self, ev: &Event<'_>, selected: bool) -> Result<bool, Error> {
         if ev.endian() != self.w.endian() {
             return Err(Error::Encode {
                 what: "event",
