@@ -24,8 +24,9 @@ const INFRASTRUCTURE_EVENT_E: u16 = 300;
 
 /// One event, borrowed from its block.
 ///
-/// 64 bytes: the event and what follows it in the block are one slice, and the parameter
-/// lengths and data are offsets into it, checked once by [`Event::parse`].
+/// 80 bytes: the event and what follows it in the block are one slice, and the parameter
+/// lengths and data are offsets into it, checked once by [`Event::parse`]. An event the
+/// readers return also keeps its whole block, so that writing it unchanged is one copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event<'a> {
     /// Timestamp, nanoseconds since the epoch.
@@ -51,6 +52,8 @@ pub struct Event<'a> {
     header_len: u8,
     /// The block body after its preamble: the event (`len` bytes), then the tail.
     rest: &'a [u8],
+    /// The whole block as read (header, body, trailer), when a reader gave it; else empty.
+    frame: &'a [u8],
 }
 
 /// Dump flag: the event was kept only to keep state right and must not be shown.
@@ -230,6 +233,7 @@ impl<'a> Event<'a> {
             endian,
             header_len: header_len as u8,
             rest,
+            frame: &[],
         })
     }
 
@@ -274,6 +278,18 @@ impl<'a> Event<'a> {
     #[inline]
     pub fn raw(&self) -> &'a [u8] {
         self.rest.get(..self.len as usize).unwrap_or_default()
+    }
+
+    /// The same event, knowing `frame` is its whole block as read (header to trailer).
+    #[inline(always)]
+    pub(crate) fn framed(mut self, frame: &'a [u8]) -> Self {
+        self.frame = frame;
+        self
+    }
+
+    /// The whole block the event was read from, if the reader gave it (else empty).
+    pub(crate) fn frame(&self) -> &'a [u8] {
+        self.frame
     }
 
     /// The event and the bytes after it in its block body: [`raw`](Self::raw) then

@@ -192,7 +192,7 @@ impl SectionState {
         if kind == BlockKind::Event {
             // The common case, decoded straight into the block (fewer moves of the event).
             return match Event::parse(t, &block[8..len - 4], endian) {
-                Ok(ev) => Ok(Block::Event(ev)),
+                Ok(ev) => Ok(Block::Event(ev.framed(block))),
                 Err(e) => Err(err(e)),
             };
         }
@@ -537,7 +537,7 @@ fn event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Bloc
         _ => return other_event_block(body, t, endian, offset),
     };
     match parsed {
-        Ok(ev) => Ok(Block::Event(ev)),
+        Ok(ev) => Ok(Block::Event(ev.framed(block))),
         Err(_) => other_event_block(body, t, endian, offset),
     }
 }

@@ -222,6 +222,23 @@ impl<W: Write> Writer<W> {
             _ => types::EVF_V2,
         };
         let e = self.endian;
+        // Unchanged (same type, flags and byte order): the block as it was read, in one copy.
+        let frame = ev.frame();
+        if !frame.is_empty()
+            && t == ev.block_type
+            && e == ev.endian()
+            && (dump_flags == 0 || dump_flags == ev.dump_flags)
+        {
+            if self.stage.capacity() == 0 {
+                self.stage.reserve(STAGE + 4096);
+            }
+            self.stage.extend_from_slice(frame);
+            self.written += frame.len() as u64;
+            if self.stage.len() >= STAGE {
+                self.hand_over().map_err(|err| self.err(t, err.into()))?;
+            }
+            return Ok(());
+        }
         let word = |v: u32| match e {
             Endian::Little => v.to_le_bytes(),
             Endian::Big => v.to_be_bytes(),

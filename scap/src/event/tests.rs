@@ -288,9 +288,11 @@ fn params_agree_with_param_on_the_demo_capture() {
     assert!(n > 0);
 }
 
+/// 64 bytes of event and 16 of its block, which makes writing it unchanged one copy (the
+/// reading paths measured 0.6% more instructions for the extra 16 bytes).
 #[test]
-fn event_is_one_cache_line() {
-    assert_eq!(std::mem::size_of::<Event<'_>>(), 64);
+fn event_is_eighty_bytes() {
+    assert_eq!(std::mem::size_of::<Event<'_>>(), 80);
 }
 
 proptest::proptest! {
