@@ -27,7 +27,7 @@ const INFRASTRUCTURE_EVENT_E: u16 = 300;
 /// 80 bytes: the event and what follows it in the block are one slice, and the parameter
 /// lengths and data are offsets into it, checked once by [`Event::parse`]. An event the
 /// readers return also keeps its whole block, so that writing it unchanged is one copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Event<'a> {
     /// Timestamp, nanoseconds since the epoch.
     pub ts: u64,
@@ -55,6 +55,28 @@ pub struct Event<'a> {
     /// The whole block as read (header, body, trailer), when a reader gave it; else empty.
     frame: &'a [u8],
 }
+
+/// Events are equal when their contents are, whether or not a reader kept their block.
+impl PartialEq for Event<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.ts == o.ts
+            && self.tid == o.tid
+            && self.block_type == o.block_type
+            && self.dump_flags == o.dump_flags
+            && self.len == o.len
+            && self.cpu == o.cpu
+            && self.event_type == o.event_type
+            && self.nparams == o.nparams
+            && self.data_start == o.data_start
+            && self.data_end == o.data_end
+            && self.large == o.large
+            && self.endian == o.endian
+            && self.header_len == o.header_len
+            && self.rest == o.rest
+    }
+}
+
+impl Eq for Event<'_> {}
 
 /// Dump flag: the event was kept only to keep state right and must not be shown.
 pub const DF_STATE_ONLY: u32 = 1;

@@ -534,20 +534,20 @@ fn event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Bloc
     let parsed = match t {
         types::EV_V2 => Event::parse(types::EV_V2, body, endian),
         types::EV => Event::parse(types::EV, body, endian),
-        _ => return other_event_block(body, t, endian, offset),
+        _ => return other_event_block(block, t, endian, offset),
     };
     match parsed {
         Ok(ev) => Ok(Block::Event(ev.framed(block))),
-        Err(_) => other_event_block(body, t, endian, offset),
+        Err(_) => other_event_block(block, t, endian, offset),
     }
 }
 
 /// [`event_block`] for the rarer event block types and for malformed events, out of line.
 #[cold]
 #[inline(never)]
-fn other_event_block(body: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
-    match Event::parse(t, body, endian) {
-        Ok(ev) => Ok(Block::Event(ev)),
+fn other_event_block(block: &[u8], t: u32, endian: Endian, offset: u64) -> Result<Block<'_>> {
+    match Event::parse(t, &block[8..block.len() - 4], endian) {
+        Ok(ev) => Ok(Block::Event(ev.framed(block))),
         Err(k) => Err(Error::new(offset, Some(t), k)),
     }
 }

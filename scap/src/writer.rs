@@ -222,12 +222,16 @@ impl<W: Write> Writer<W> {
             _ => types::EVF_V2,
         };
         let e = self.endian;
-        // Unchanged (same type, flags and byte order): the block as it was read, in one copy.
+        // Unchanged (same type, flags and byte order) and well framed (readers do not check an
+        // event's trailer; a file written here is framed right): the block as it was read, in
+        // one copy.
         let frame = ev.frame();
         if !frame.is_empty()
             && t == ev.block_type
             && e == ev.endian()
             && (dump_flags == 0 || dump_flags == ev.dump_flags)
+            && frame.len() % 4 == 0
+            && e.u32(frame, frame.len() - 4) == Some(frame.len() as u32)
         {
             if self.stage.capacity() == 0 {
                 self.stage.reserve(STAGE + 4096);
@@ -354,4 +358,43 @@ fn encode_event_block(body: &mut Vec<u8>, ev: &Event<'_>, e: Endian) {
     }
     body.extend_from_slice(ev.raw());
     body.extend_from_slice(ev.tail());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SliceReader;
+
+    /// An event is copied as read, unless its trailer is wrong (readers do not check it):
+    /// then it is framed anew.
+    #[test]
+    fn events_are_copied_as_read_and_framed_right() {
+        let mut bytes = crate::demo::capture();
+        let mut blocks = SliceReader::new(&bytes);
+        let at = loop {
+            match blocks.next() {
+                Some(Ok(Block::Event(ev))) if ev.block_type == types::EV_V2 => {
+                    break blocks.block_offset() as usize;
+                }
+                Some(_) => {}
+                None => panic!("the demo capture has events"),
+            }
+        };
+        let len = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        let copy = |bytes: &[u8]| {
+            let mut w = Writer::new(Vec::new());
+            for b in SliceReader::new(bytes) {
+                w.write_block(&b.unwrap()).unwrap();
+            }
+            w.into_inner().unwrap()
+        };
+        assert_eq!(copy(&bytes), bytes);
+        // A wrong trailer on the first event: read all the same, written right.
+        bytes[at + len - 4..at + len].copy_from_slice(&[9, 9, 9, 9]);
+        let out = copy(&bytes);
+        assert_eq!(out.len(), bytes.len());
+        assert_eq!(out[at + len - 4..at + len], (len as u32).to_le_bytes());
+        assert_eq!(out[..at + len - 4], bytes[..at + len - 4]);
+        assert_eq!(out[at + len..], bytes[at + len..]);
+    }
 }
