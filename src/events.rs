@@ -185,7 +185,8 @@ impl Events {
         &self.opts
     }
 
-    /// The state engine, as it stands after the last event handed out.
+    /// The state engine, as it stands after the last event handed out (or where a drain
+    /// without it began: see [`state_on_demand`](Self::state_on_demand)).
     pub fn inspector(&self) -> &Inspector {
         &self.insp
     }
@@ -229,8 +230,11 @@ impl Events {
     /// there is none, and a recorder, if any, neither keeps the state nor rotates, then the
     /// events are counted and filtered without being applied to the state: the same events
     /// are selected and the same file is written, several times faster. The state then stays
-    /// as it was when the drain began ([`inspector`](Self::inspector) says so);
-    /// [`passed_over`](Self::passed_over) counts the events it did not take. Off by default.
+    /// as it was where the drain began (event counts and times aside), which
+    /// [`inspector`](Self::inspector) shows and [`next`](Self::next) would go on from after a
+    /// drain that stopped at an error: read with `next` from the start when the state
+    /// matters. [`passed_over`](Self::passed_over) counts the events not applied. Off by
+    /// default.
     ///
     /// ```
     /// let mut events = strata::Events::from_bytes(strata::scap::demo::capture())?
