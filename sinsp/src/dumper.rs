@@ -404,19 +404,6 @@ impl<W: Write> Dumper<W> {
         write: bool,
         hold: bool,
     ) -> Result<(), Error> {
-        if !hold && (exit || role == Role::Enter || role == Role::ProcExit) {
-            if let Some(enter) = self.held.remove(&ev.tid) {
-                if exit && write && enter.valid {
-                    if let Some(e) = enter.event() {
-                        if pairs(e.event_type, ev.event_type) {
-                            self.w.write_event_flagged(&e, DF_STATE_ONLY)?;
-                            self.events += 1;
-                        }
-                    }
-                }
-            }
-            return Ok(());
-        }
         if exit {
             // (The slot stays, its buffer kept for the thread's next enter.)
             if let Some(enter) = self.held.get_mut(&ev.tid) {
@@ -435,6 +422,10 @@ impl<W: Write> Dumper<W> {
                 enter.valid = false;
             }
         } else if role == Role::ProcExit {
+            self.held.remove(&ev.tid);
+        }
+        if !hold && self.held.get(&ev.tid).is_some_and(|s| !s.valid) {
+            // Only the enters in flight at the start are held: a used slot goes.
             self.held.remove(&ev.tid);
         }
         Ok(())
