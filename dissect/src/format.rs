@@ -6,11 +6,12 @@
 //! without it, an event that lacks any field is not printed at all (sysdig's rule).
 
 use crate::error::Error;
-use crate::fields::FieldRef;
+use crate::fields::{Builtin, FieldRef};
 use crate::registry::Registry;
 use crate::render::{Flavor, RenderOptions};
 use crate::state::{StateView, WithPrev};
 use crate::time::StampCache;
+use crate::value::Value;
 
 /// The format of sysdig's default output line (when stdout is not a terminal).
 pub const SYSDIG_DEFAULT: &str =
@@ -23,6 +24,62 @@ enum Token {
         field: FieldRef,
         width: Option<usize>,
     },
+    /// `thread.exectime` (`total` false) or `thread.totexectime`: each occurrence keeps its
+    /// own clock, as each of libsinsp's filter checks does.
+    Exec {
+        total: bool,
+        width: Option<usize>,
+        clock: ExecClock,
+    },
+}
+
+/// What `thread.exectime` and `thread.totexectime` remember between the events a format
+/// renders: the time of the last context switch rendered on each CPU, and each thread's sum.
+#[derive(Debug, Clone, Default)]
+struct ExecClock {
+    last_switch: Vec<u64>,
+    totals: std::collections::HashMap<u64, u64>,
+}
+
+/// Threads whose `thread.totexectime` a format keeps; past this the sums start again, so
+/// that a capture of endless thread ids cannot grow the table without bound.
+const MAX_EXEC_THREADS: usize = 1 << 16;
+
+impl ExecClock {
+    /// libsinsp's `extract_exectime`: on a context switch, the time since the previous
+    /// switch this clock saw on the same CPU (0 for the first); 0 on other events.
+    fn exectime(&mut self, ev: &strata_scap::Event<'_>) -> u64 {
+        if ev.name() != "switch" {
+            return 0;
+        }
+        let cpu = ev.cpu as usize;
+        if cpu >= self.last_switch.len() {
+            if cpu > u16::MAX as usize {
+                return 0;
+            }
+            self.last_switch.resize(cpu + 1, 0);
+        }
+        let last = std::mem::replace(&mut self.last_switch[cpu], ev.ts);
+        if last == 0 { 0 } else { ev.ts.wrapping_sub(last) }
+    }
+
+    /// The value of the field for `view`'s event, advancing the clock.
+    fn value<S: StateView + ?Sized>(&mut self, total: bool, view: &S) -> Option<u64> {
+        let ev = view.event();
+        let t = self.exectime(ev);
+        if !total {
+            return Some(t);
+        }
+        if !view.has_thread() {
+            return None;
+        }
+        if self.totals.len() >= MAX_EXEC_THREADS && !self.totals.contains_key(&ev.tid) {
+            self.totals.clear();
+        }
+        let sum = self.totals.entry(ev.tid).or_insert(0);
+        *sum = sum.wrapping_add(t);
+        Some(*sum)
+    }
 }
 
 /// A compiled output format.
@@ -101,9 +158,14 @@ impl Format {
             if !lit.is_empty() {
                 tokens.push(Token::Lit(std::mem::take(&mut lit).into()));
             }
-            tokens.push(Token::Field {
-                field: FieldRef::new(reg, parsed.id, parsed.arg),
-                width,
+            let field = FieldRef::new(reg, parsed.id, parsed.arg);
+            tokens.push(match field.info().builtin {
+                Some(b @ (Builtin::ThreadExectime | Builtin::ThreadTotexectime)) => Token::Exec {
+                    total: b == Builtin::ThreadTotexectime,
+                    width,
+                    clock: ExecClock::default(),
+                },
+                _ => Token::Field { field, width },
             });
             i += parsed.len;
         }
@@ -179,7 +241,7 @@ impl Format {
             }
         }
         let mut complete = true;
-        for (i, tok) in self.tokens.iter().enumerate() {
+        for (i, tok) in self.tokens.iter_mut().enumerate() {
             match tok {
                 // Most literals are a space or two: pushed, not copied by memcpy.
                 Token::Lit(s) => match s.as_bytes() {
@@ -203,6 +265,25 @@ impl Format {
                             break;
                         }
                         out.extend_from_slice(b"<NA>");
+                    }
+                    if let Some(w) = *width {
+                        fit(out, field_start, w);
+                    }
+                }
+                Token::Exec {
+                    total,
+                    width,
+                    clock,
+                } => {
+                    let field_start = out.len();
+                    match clock.value(*total, &view) {
+                        Some(v) => Value::RelTime(v).write_to(out),
+                        None if !self.show_missing => {
+                            self.likely_missing = Some(i);
+                            complete = false;
+                            break;
+                        }
+                        None => out.extend_from_slice(b"<NA>"),
                     }
                     if let Some(w) = *width {
                         fit(out, field_start, w);

@@ -318,6 +318,58 @@ impl StateView for EventCtx<'_> {
                 Value::AbsTime(t.pidns_init_start_ts)
             }
             B::ContainerStartTs => return None,
+            B::ProcEnv => {
+                // The process's environment is its main thread's.
+                let m = if t.is_main_thread() { t } else { main? };
+                join_env(scratch, &m.env_raw);
+                Value::Str(scratch.as_str())
+            }
+            // libsinsp counts a process's other threads on its main thread only.
+            B::ProcNchilds => Value::U64(other_threads(self, t)),
+            B::ProcNthreads => Value::U64(other_threads(self, main?) + 1),
+            B::ProcDuration if t.clone_ts != 0 => {
+                Value::RelTime(self.event().ts.wrapping_sub(t.clone_ts))
+            }
+            B::ProcDuration => return None,
+            B::ProcFdopencount => Value::U64(open_fds(self, t)),
+            B::ProcFdlimit => Value::I64(main.map_or(t.fdlimit, |m| m.fdlimit)),
+            B::ProcFdusage => {
+                let limit = main.map_or(t.fdlimit, |m| m.fdlimit);
+                let open = open_fds(self, t);
+                Value::Double(match limit {
+                    ..=0 => 0.0,
+                    l if open > l as u64 => 100.0,
+                    l => open as f64 * 100.0 / l as f64,
+                })
+            }
+            B::ProcVmsize => Value::U64(t.vmsize_kb as u64),
+            B::ProcVmrss => Value::U64(t.vmrss_kb as u64),
+            B::ProcVmswap => Value::U64(t.vmswap_kb as u64),
+            B::ThreadVmsize => Value::U64(if t.is_main_thread() { t.vmsize_kb as u64 } else { 0 }),
+            B::ThreadVmrss => Value::U64(if t.is_main_thread() { t.vmrss_kb as u64 } else { 0 }),
+            B::ThreadPfmajor => Value::U64(t.pfmajor),
+            B::ThreadPfminor => Value::U64(t.pfminor),
+            B::ThreadCgroups => {
+                for ([a, b], path) in cgroups(&t.cgroups_raw) {
+                    if !scratch.is_empty() {
+                        scratch.push(' ');
+                    }
+                    let _ = write_lossy(scratch, a);
+                    let _ = write_lossy(scratch, b);
+                    scratch.push('=');
+                    let _ = write_lossy(scratch, path);
+                }
+                if scratch.is_empty() {
+                    return None;
+                }
+                Value::Str(scratch.as_str())
+            }
+            B::ThreadCgroup => {
+                let want = arg.and_then(Arg::name)?.as_bytes();
+                let (_, path) = cgroups(&t.cgroups_raw)
+                    .find(|([a, b], _)| want.len() == a.len() + b.len() && want.starts_with(a) && want.ends_with(b))?;
+                Value::Bytes(path)
+            }
             B::ContainerId => match t.container_id.as_slice() {
                 b"" => Value::Str("host"),
                 id => Value::Bytes(id),
@@ -397,6 +449,55 @@ fn squeeze_slashes(s: &mut String) {
         prev_slash = c == '/';
         keep
     });
+}
+
+/// The environment entries of a raw `NAME=value\0...` block, space-separated. Like
+/// libsinsp, the trailing NUL padding ends the list.
+fn join_env(out: &mut String, raw: &[u8]) {
+    let end = raw.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    for (i, e) in raw[..end].split(|&b| b == 0).enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        let _ = write_lossy(out, e);
+    }
+}
+
+/// A thread's cgroups as libsinsp keeps them: each `subsys=path` split at its last `=`, the
+/// first `_cgroup` in the subsystem's name erased and the kernel's short names (`perf`,
+/// `mem`, `io`) given their usual ones. The subsystem comes in two parts (what was before and
+/// after the erased text).
+fn cgroups(raw: &[u8]) -> impl Iterator<Item = ([&[u8]; 2], &[u8])> {
+    strata_sinsp::threads::NulList::new(raw).map_while(|e| {
+        let eq = e.iter().rposition(|&b| b == b'=')?;
+        let (subsys, path) = (&e[..eq], &e[eq + 1..]);
+        let parts: [&[u8]; 2] = match subsys.windows(7).position(|w| w == b"_cgroup") {
+            Some(at) => [&subsys[..at], &subsys[at + 7..]],
+            None => [subsys, b""],
+        };
+        let parts: [&[u8]; 2] = match parts {
+            [b"perf", b""] => [b"perf_event", b""],
+            [b"mem", b""] => [b"memory", b""],
+            [b"io", b""] => [b"blkio", b""],
+            p => p,
+        };
+        Some((parts, path))
+    })
+}
+
+/// libsinsp's `m_nchilds`: the other threads of `t`'s process, counted on its main thread.
+fn other_threads(ctx: &EventCtx<'_>, t: &ThreadInfo) -> u64 {
+    if !t.is_main_thread() {
+        return 0;
+    }
+    ctx.inspector().threads().threads_of(t.pid).saturating_sub(1) as u64
+}
+
+/// The fds open in `t`'s process (its main thread's table).
+fn open_fds(ctx: &EventCtx<'_>, t: &ThreadInfo) -> u64 {
+    let insp = ctx.inspector();
+    let m = insp.main_thread(t).unwrap_or(t);
+    insp.fd_table(m).len() as u64
 }
 
 /// `prefix arg1 arg2 ...` (or the arguments alone), space-separated.

@@ -126,7 +126,8 @@ impl fmt::Display for Value<'_> {
             Value::Ipv4(a) => write!(f, "{a}"),
             Value::Ipv6(a) => write!(f, "{}", Ipv6Text(a)),
             Value::Port(p) => write!(f, "{p}"),
-            Value::Double(v) => write!(f, "{v:.6}"),
+            // libsinsp prints doubles with one decimal (`%.1lf`).
+            Value::Double(v) => write!(f, "{v:.1}"),
             Value::Param(p, info) => write!(f, "{}", p.display_param(info)),
             Value::List(items) => {
                 for (i, v) in items.iter().enumerate() {

@@ -542,7 +542,7 @@ fn roles() -> Vec<Role> {
             match h {
                 Handler::ProcExit => Role::ProcExit,
                 Handler::Send | Handler::Recv => Role::StateIfTuple,
-                Handler::None | Handler::Meta | Handler::Switch
+                Handler::None | Handler::Meta | Handler::Switch | Handler::Memory
                     if flags & EventFlags::MODIFIES_STATE == 0 =>
                 {
                     Role::Plain

@@ -269,6 +269,7 @@ impl ThreadInfo {
             tid,
             lastevent_fd: -1,
             lastevent_type: u16::MAX,
+            fdlimit: -1,
             sid: -1,
             vpgid: -1,
             pgid: -1,

@@ -17,6 +17,7 @@ use crate::value::Value;
 /// Whether the field is computed here rather than asked of the view.
 pub(super) fn computes(b: B) -> bool {
     b == B::ThreadTid
+        || b == B::ThreadExectime
         || matches!(
             super::def(b).class,
             crate::registry::Class::Evt | crate::registry::Class::Syslog
@@ -195,6 +196,9 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
     let flags = || old_table::flags(ev, opts.flavor);
     let v = match b {
         B::EvtNum => Some(Value::U64(view.num())),
+        // 0 except on a context switch, whose time since the previous switch on its CPU
+        // only a `Format` keeps (it renders the events in order): alone, it has no value.
+        B::ThreadExectime => (ev.name() != "switch").then_some(Value::RelTime(0)),
         B::EvtRawtime => Some(Value::AbsTime(ts)),
         B::EvtRawtimeS => Some(Value::AbsTime(ts / 1_000_000_000)),
         B::EvtReltimeS => Some(Value::RelTime(reltime(view) / 1_000_000_000)),

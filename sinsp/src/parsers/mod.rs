@@ -66,6 +66,8 @@ pub(crate) enum Handler {
     UnshareSetns,
     Send,
     Recv,
+    /// brk, mmap, mmap2, munmap exits: the memory figures.
+    Memory,
     UserAdded,
     UserDeleted,
     GroupAdded,
@@ -87,6 +89,7 @@ impl Handler {
                     ("execve" | "execveat", true) => Handler::Execve,
                     ("procexit", false) => Handler::ProcExit,
                     ("switch", _) => Handler::Switch,
+                    ("brk" | "mmap" | "mmap2" | "munmap", true) => Handler::Memory,
                     ("procinfo" | "container" | "asyncevent" | "notification" | "drop", _) => {
                         Handler::Meta
                     }
@@ -191,6 +194,7 @@ impl Handler {
             Handler::Execve => proc::execve_exit(insp, tid, a),
             Handler::ProcExit => proc::procexit(insp, tid, a),
             Handler::Switch => proc::switch(insp, tid, a),
+            Handler::Memory => proc::memory(insp, tid, a),
             Handler::Chdir => proc::chdir(insp, tid, a),
             Handler::Fchdir => proc::fchdir(insp, tid, a),
             Handler::Chroot => proc::chroot(insp, tid, a),

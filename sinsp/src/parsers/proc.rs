@@ -426,13 +426,39 @@ pub(super) fn procexit(insp: &mut Inspector, tid: i64, _a: &Args<'_, '_>) {
 }
 
 pub(super) fn switch(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    let Some(t) = insp.threads.get_mut(tid) else {
+        return;
+    };
+    if let Some(v) = a.u64(P::PgftMaj) {
+        t.pfmajor = v;
+    }
+    if let Some(v) = a.u64(P::PgftMin) {
+        t.pfminor = v;
+    }
+    // The memory figures are the process's: libsinsp sets them on the main thread.
+    let pid = t.pid;
+    let main = if t.is_main_thread() { Some(t) } else { insp.threads.get_mut(pid) };
+    if let Some(m) = main {
+        set_memory(m, a);
+    }
+}
+
+/// brk, mmap, mmap2 and munmap exits: the thread's memory figures after the call.
+pub(super) fn memory(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     if let Some(t) = insp.threads.get_mut(tid) {
-        if let Some(v) = a.u64(P::PgftMaj) {
-            t.pfmajor = v;
-        }
-        if let Some(v) = a.u64(P::PgftMin) {
-            t.pfminor = v;
-        }
+        set_memory(t, a);
+    }
+}
+
+fn set_memory(t: &mut ThreadInfo, a: &Args<'_, '_>) {
+    if let Some(v) = a.u32(P::VmSize) {
+        t.vmsize_kb = v;
+    }
+    if let Some(v) = a.u32(P::VmRss) {
+        t.vmrss_kb = v;
+    }
+    if let Some(v) = a.u32(P::VmSwap) {
+        t.vmswap_kb = v;
     }
 }
 
