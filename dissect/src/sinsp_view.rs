@@ -370,6 +370,30 @@ impl StateView for EventCtx<'_> {
                     .find(|([a, b], _)| want.len() == a.len() + b.len() && want.starts_with(a) && want.ends_with(b))?;
                 Value::Bytes(path)
             }
+            B::ContainerName | B::ContainerType if t.container_id.is_empty() => Value::Str("host"),
+            b @ (B::ContainerName
+            | B::ContainerType
+            | B::ContainerImage
+            | B::ContainerImageId
+            | B::ContainerImageRepository
+            | B::ContainerImageTag
+            | B::ContainerImageDigest
+            | B::ContainerPrivileged
+            | B::ContainerMounts
+            | B::ContainerMount
+            | B::ContainerMountSource
+            | B::ContainerMountDest
+            | B::ContainerMountMode
+            | B::ContainerMountRdwr
+            | B::ContainerMountPropagation
+            | B::ContainerHealthcheck
+            | B::ContainerLivenessProbe
+            | B::ContainerReadinessProbe) => {
+                if t.container_id.is_empty() {
+                    return None;
+                }
+                return container_field(b, arg, t, insp.containers(), scratch);
+            }
             B::ContainerId => match t.container_id.as_slice() {
                 b"" => Value::Str("host"),
                 id => Value::Bytes(id),
@@ -449,6 +473,125 @@ fn squeeze_slashes(s: &mut String) {
         prev_slash = c == '/';
         keep
     });
+}
+
+/// A `container.*` field of a thread in a container. A container the capture never
+/// described is one libsinsp made from the thread's cgroups: an id and a type, no metadata.
+fn container_field<'s>(
+    b: B,
+    arg: Option<&Arg>,
+    t: &ThreadInfo,
+    table: &'s strata_sinsp::containers::ContainerTable,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    use strata_sinsp::containers::{ContainerInfo, ProbeKind};
+    use std::fmt::Write as _;
+    let implicit;
+    let c: &ContainerInfo = match table.get(&t.container_id) {
+        Some(c) => c,
+        None => {
+            let mut c = ContainerInfo::default();
+            c.kind = strata_sinsp::threads::container_kind_of_cgroups(&t.cgroups_raw).unwrap_or(0);
+            implicit = c;
+            &implicit
+        }
+    };
+    let text = |s: &str| -> Option<()> { (!s.is_empty()).then_some(()) };
+    // Borrowing from `implicit` would not outlive the call, so text goes to scratch.
+    let v = match b {
+        B::ContainerName => {
+            text(&c.name)?;
+            scratch.push_str(&c.name);
+            Value::Str(scratch.as_str())
+        }
+        B::ContainerImage
+        | B::ContainerImageId
+        | B::ContainerImageRepository
+        | B::ContainerImageTag
+        | B::ContainerImageDigest => {
+            let s = match b {
+                B::ContainerImage => &c.image,
+                B::ContainerImageId => &c.image_id,
+                B::ContainerImageRepository => &c.image_repo,
+                B::ContainerImageTag => &c.image_tag,
+                _ => &c.image_digest,
+            };
+            text(s)?;
+            scratch.push_str(s);
+            Value::Str(scratch.as_str())
+        }
+        B::ContainerType => Value::Str(match c.kind {
+            0 => "docker",
+            1 => "lxc",
+            2 => "libvirt-lxc",
+            3 => "mesos",
+            4 => "rkt",
+            6 => "cri",
+            7 => "containerd",
+            8 => "cri-o",
+            9 => "bpm",
+            // libsinsp names no other type (custom, static, podman).
+            _ => return None,
+        }),
+        // Known only for the runtimes that report it (docker and the CRI ones, podman).
+        B::ContainerPrivileged if matches!(c.kind, 0 | 6 | 7 | 8 | 11) => Value::Bool(c.privileged),
+        B::ContainerPrivileged => return None,
+        B::ContainerMounts => {
+            for (i, m) in c.mounts.iter().enumerate() {
+                if i > 0 {
+                    scratch.push(',');
+                }
+                let _ = write!(scratch, "{m}");
+            }
+            Value::Str(scratch.as_str())
+        }
+        B::ContainerMount
+        | B::ContainerMountSource
+        | B::ContainerMountDest
+        | B::ContainerMountMode
+        | B::ContainerMountRdwr
+        | B::ContainerMountPropagation => {
+            // By index, or the first mount whose source (for `.source`, destination)
+            // matches the glob.
+            let m = match arg? {
+                Arg::Index(i) => c.mounts.get(usize::try_from(*i).ok()?)?,
+                Arg::Name(glob) => c.mounts.iter().find(|m| {
+                    let path = if b == B::ContainerMountSource { &m.dest } else { &m.source };
+                    strata_filter::glob_match(glob.as_bytes(), path.as_bytes())
+                })?,
+            };
+            match b {
+                B::ContainerMount => {
+                    let _ = write!(scratch, "{m}");
+                }
+                B::ContainerMountSource => scratch.push_str(&m.source),
+                B::ContainerMountDest => scratch.push_str(&m.dest),
+                B::ContainerMountMode => scratch.push_str(&m.mode),
+                B::ContainerMountRdwr => scratch.push_str(if m.rdwr { "true" } else { "false" }),
+                _ => scratch.push_str(&m.propagation),
+            }
+            Value::Str(scratch.as_str())
+        }
+        _ => {
+            let kind = match b {
+                B::ContainerHealthcheck => ProbeKind::Healthcheck,
+                B::ContainerLivenessProbe => ProbeKind::Liveness,
+                _ => ProbeKind::Readiness,
+            };
+            match c.probe(kind) {
+                Some(p) => {
+                    scratch.push_str(&p.exe);
+                    for a in &p.args {
+                        scratch.push(' ');
+                        scratch.push_str(a);
+                    }
+                }
+                None => scratch.push_str("NONE"),
+            }
+            Value::Str(scratch.as_str())
+        }
+    };
+    Some(v)
 }
 
 /// The environment entries of a raw `NAME=value\0...` block, space-separated. Like

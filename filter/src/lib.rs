@@ -88,6 +88,17 @@ mod schema;
 mod value;
 
 pub use compile::{CheckTable, Warning, compile, compile_shared};
+
+/// fnmatch(3) without flags over bytes, as the `glob` operator and libsinsp's
+/// `glob_match` (container mounts by path) use it: `*` crosses `/`, `[...]` classes.
+///
+/// ```
+/// assert!(strata_filter::glob_match(b"/var/*", b"/var/lib/x"));
+/// assert!(!strata_filter::glob_match(b"/var/?", b"/var/lib"));
+/// ```
+pub fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    glob::fnmatch(pattern, text, false)
+}
 pub use error::{Error, Stage};
 pub use parse::{ParseOptions, parse, parse_with};
 pub use program::{Answers, EventTypes, Program};

@@ -1,8 +1,10 @@
-//! Containers the capture describes: their ids and IPv4 addresses, from its container events
-//! (the JSON ones, and the older `container` event, which carries no address).
+//! Containers the capture describes, from its container events: the JSON ones (libsinsp's
+//! `container` event with one JSON parameter) and the older `container` event with four
+//! (id, type, name, image), which carries no address.
 //!
 //! sysdig 0.29 asked this table whether a connection's destination is the machine's own
-//! (`fd.is_server`): a thread's container's address counts as local.
+//! (`fd.is_server`): a thread's container's address counts as local. The `container.*` fields
+//! read the rest.
 
 use std::net::Ipv4Addr;
 
@@ -16,6 +18,221 @@ pub struct ContainerInfo {
     pub id: Vec<u8>,
     /// Its IPv4 address; unspecified (0.0.0.0) when not given.
     pub ip: Ipv4Addr,
+    /// libsinsp's container type number (0 docker, 1 lxc, 2 libvirt-lxc, 3 mesos, 4 rkt,
+    /// 5 custom, 6 cri, 7 containerd, 8 cri-o, 9 bpm, 10 static, 11 podman).
+    pub kind: u32,
+    /// `container.name`; empty when not given.
+    pub name: String,
+    /// `container.image`.
+    pub image: String,
+    /// `container.image.id`.
+    pub image_id: String,
+    /// `container.image.repository`.
+    pub image_repo: String,
+    /// `container.image.tag`.
+    pub image_tag: String,
+    /// `container.image.digest`.
+    pub image_digest: String,
+    /// Whether it runs privileged.
+    pub privileged: bool,
+    /// Its mounts, in the order given.
+    pub mounts: Vec<Mount>,
+    /// Its health check and Kubernetes probes.
+    pub probes: Vec<Probe>,
+}
+
+/// One mount of a container (Docker's `Mounts` entries).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct Mount {
+    /// The host path.
+    pub source: String,
+    /// The path inside the container.
+    pub dest: String,
+    /// The mount mode (`ro`, `z`, ...), often empty.
+    pub mode: String,
+    /// Whether it is writable.
+    pub rdwr: bool,
+    /// The propagation (`rprivate`, ...).
+    pub propagation: String,
+}
+
+impl std::fmt::Display for Mount {
+    /// `source:dest:mode:rdwr:propagation`, as `container.mount` prints it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}:{}:{}",
+            self.source, self.dest, self.mode, self.rdwr, self.propagation
+        )
+    }
+}
+
+/// Which probe a [`Probe`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProbeKind {
+    /// Docker's `HEALTHCHECK` (`Healthcheck` in the JSON).
+    Healthcheck,
+    /// A Kubernetes liveness probe (`LivenessProbe`).
+    Liveness,
+    /// A Kubernetes readiness probe (`ReadinessProbe`).
+    Readiness,
+}
+
+/// A health probe: the command a container runs to check itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Probe {
+    /// Which probe.
+    pub kind: ProbeKind,
+    /// The program.
+    pub exe: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+}
+
+impl Default for ContainerInfo {
+    fn default() -> Self {
+        ContainerInfo {
+            id: Vec::new(),
+            ip: Ipv4Addr::UNSPECIFIED,
+            kind: 0,
+            name: String::new(),
+            image: String::new(),
+            image_id: String::new(),
+            image_repo: String::new(),
+            image_tag: String::new(),
+            image_digest: String::new(),
+            privileged: false,
+            mounts: Vec::new(),
+            probes: Vec::new(),
+        }
+    }
+}
+
+impl ContainerInfo {
+    /// A container with only an id and an address.
+    pub fn new(id: &[u8], ip: Ipv4Addr) -> Self {
+        ContainerInfo {
+            id: id.to_vec(),
+            ip,
+            ..Default::default()
+        }
+    }
+
+    /// Reads a container event's JSON (`{"container":{...}}`) as libsinsp does: each key
+    /// taken when it has the expected type, the others left at their defaults. `None` when
+    /// the text is not JSON or has no `container` object.
+    pub fn from_json(json: &[u8]) -> Option<Self> {
+        use serde_json::Value as J;
+        let root: J = serde_json::from_slice(json).ok()?;
+        let c = root.get("container")?.as_object()?;
+        let text = |k: &str| c.get(k).and_then(J::as_str).unwrap_or_default().to_owned();
+        let mut info = ContainerInfo {
+            id: text("id").into_bytes(),
+            name: text("name"),
+            image: text("image"),
+            image_id: text("imageid"),
+            image_repo: text("imagerepo"),
+            image_tag: text("imagetag"),
+            image_digest: text("imagedigest"),
+            ..Default::default()
+        };
+        if let Some(t) = c.get("type").and_then(J::as_u64) {
+            info.kind = t as u32;
+        }
+        if let Some(p) = c.get("privileged").and_then(J::as_bool) {
+            info.privileged = p;
+        }
+        if let Some(ip) = c.get("ip").and_then(J::as_str).and_then(|s| s.parse().ok()) {
+            info.ip = ip;
+        }
+        if let Some(mounts) = c.get("Mounts").and_then(J::as_array) {
+            for m in mounts {
+                let s = |k: &str| m.get(k).and_then(J::as_str).unwrap_or_default().to_owned();
+                info.mounts.push(Mount {
+                    source: s("Source"),
+                    dest: s("Destination"),
+                    mode: s("Mode"),
+                    rdwr: m.get("RW").and_then(J::as_bool).unwrap_or(false),
+                    propagation: s("Propagation"),
+                });
+            }
+        }
+        for (key, kind) in [
+            ("Healthcheck", ProbeKind::Healthcheck),
+            ("LivenessProbe", ProbeKind::Liveness),
+            ("ReadinessProbe", ProbeKind::Readiness),
+        ] {
+            let Some(p) = c.get(key).filter(|p| p.is_object()) else {
+                continue;
+            };
+            let Some(exe) = p.get("exe").and_then(json_text) else {
+                continue;
+            };
+            let args = p
+                .get("args")
+                .and_then(J::as_array)
+                .map(|a| a.iter().filter_map(json_text).collect())
+                .unwrap_or_default();
+            info.probes.push(Probe { kind, exe, args });
+        }
+        Some(info)
+    }
+
+    /// The command line of the probe of `kind` (its program and arguments, space-separated).
+    pub fn probe(&self, kind: ProbeKind) -> Option<&Probe> {
+        self.probes.iter().find(|p| p.kind == kind)
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.id.capacity()
+            + [
+                &self.name,
+                &self.image,
+                &self.image_id,
+                &self.image_repo,
+                &self.image_tag,
+                &self.image_digest,
+            ]
+            .iter()
+            .map(|s| s.capacity())
+            .sum::<usize>()
+            + self
+                .mounts
+                .iter()
+                .map(|m| {
+                    std::mem::size_of::<Mount>()
+                        + m.source.capacity()
+                        + m.dest.capacity()
+                        + m.mode.capacity()
+                        + m.propagation.capacity()
+                })
+                .sum::<usize>()
+            + self
+                .probes
+                .iter()
+                .map(|p| {
+                    std::mem::size_of::<Probe>()
+                        + p.exe.capacity()
+                        + p.args.iter().map(|a| a.capacity() + 24).sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+}
+
+/// A JSON value as jsoncpp's `asString` gives it for the values it converts to text
+/// (strings, numbers, booleans; `null` as empty).
+fn json_text(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value as J;
+    Some(match v {
+        J::String(s) => s.clone(),
+        J::Null => String::new(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => n.to_string(),
+        _ => return None,
+    })
 }
 
 /// The containers seen, at most a configured number (later ones are dropped and counted).
@@ -67,7 +284,7 @@ impl ContainerTable {
             + self
                 .by_id
                 .iter()
-                .map(|(k, c)| k.capacity() + c.id.capacity())
+                .map(|(k, c)| k.capacity() + c.heap_bytes())
                 .sum::<usize>()
     }
 
@@ -77,17 +294,11 @@ impl ContainerTable {
     }
 
     /// Records (or replaces) a container.
-    pub(crate) fn insert(&mut self, id: &[u8], ip: Ipv4Addr) {
-        if let Some(c) = self.by_id.get_mut(id) {
-            c.ip = ip;
+    pub(crate) fn insert(&mut self, info: ContainerInfo) {
+        if let Some(c) = self.by_id.get_mut(&info.id) {
+            *c = info;
         } else if self.by_id.len() < self.max {
-            self.by_id.insert(
-                id.to_vec(),
-                ContainerInfo {
-                    id: id.to_vec(),
-                    ip,
-                },
-            );
+            self.by_id.insert(info.id.clone(), info);
         } else {
             self.dropped += 1;
         }
@@ -105,17 +316,6 @@ impl ContainerTable {
     }
 }
 
-/// The value of the first `"key":"value"` string in `json` (no escapes inside).
-pub(crate) fn json_string<'j>(json: &'j [u8], key: &[u8]) -> Option<&'j [u8]> {
-    let mut pat = Vec::with_capacity(key.len() + 4);
-    pat.push(b'"');
-    pat.extend_from_slice(key);
-    pat.extend_from_slice(b"\":\"");
-    let start = json.windows(pat.len()).position(|w| w == &pat[..])? + pat.len();
-    let rest = &json[start..];
-    Some(&rest[..rest.iter().position(|&c| c == b'"')?])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,8 +324,8 @@ mod tests {
     fn own_address_or_any_when_unknown() {
         let mut t = ContainerTable::new(2);
         let (a, b) = (Ipv4Addr::new(172, 17, 0, 2), Ipv4Addr::new(172, 17, 0, 3));
-        t.insert(b"aaa", a);
-        t.insert(b"bbb", Ipv4Addr::UNSPECIFIED);
+        t.insert(ContainerInfo::new(b"aaa", a));
+        t.insert(ContainerInfo::new(b"bbb", Ipv4Addr::UNSPECIFIED));
         assert!(t.is_local_ipv4(b"aaa", a));
         assert!(!t.is_local_ipv4(b"aaa", b));
         // No address of its own: any container's counts.
@@ -134,15 +334,23 @@ mod tests {
         assert!(t.is_local_ipv4(b"ccc", a));
         assert!(t.is_local_ipv4(b"ccc", Ipv4Addr::UNSPECIFIED));
         assert!(!t.is_local_ipv4(b"ccc", b));
-        t.insert(b"ccc", b);
+        t.insert(ContainerInfo::new(b"ccc", b));
         assert_eq!((t.len(), t.dropped()), (2, 1));
     }
 
     #[test]
-    fn json_strings() {
-        let j = br#"{"container":{"id":"3ad7b26ded6d","ip":"172.17.0.2","name":"x"}}"#;
-        assert_eq!(json_string(j, b"id"), Some(&b"3ad7b26ded6d"[..]));
-        assert_eq!(json_string(j, b"ip"), Some(&b"172.17.0.2"[..]));
-        assert_eq!(json_string(j, b"nope"), None);
+    fn container_json() {
+        let j = br#"{"container":{"Mounts":[{"Destination":"/data","Mode":"","Propagation":"rprivate","RW":true,"Source":"/srv"}],"id":"9dbcbd0c435f","image":"nginx:latest","imagedigest":"sha256:96","imageid":"f68d","imagerepo":"nginx","imagetag":"latest","ip":"172.17.0.2","name":"epic_cray","privileged":true,"type":0,"Healthcheck":{"exe":"curl","args":["-f",1]}}}"#;
+        let c = ContainerInfo::from_json(j).unwrap();
+        assert_eq!(c.id, b"9dbcbd0c435f");
+        assert_eq!((c.name.as_str(), c.image_repo.as_str()), ("epic_cray", "nginx"));
+        assert_eq!(c.ip, Ipv4Addr::new(172, 17, 0, 2));
+        assert!(c.privileged);
+        assert_eq!(c.mounts[0].to_string(), "/srv:/data::true:rprivate");
+        let p = c.probe(ProbeKind::Healthcheck).unwrap();
+        assert_eq!((p.exe.as_str(), p.args.clone()), ("curl", vec!["-f".into(), "1".into()]));
+        assert!(c.probe(ProbeKind::Liveness).is_none());
+        assert!(ContainerInfo::from_json(b"{\"container\":3}").is_none());
+        assert!(ContainerInfo::from_json(b"{nope").is_none());
     }
 }

@@ -7,7 +7,7 @@ use strata_scap::table::{Direction, EventFlags};
 use strata_scap::userlist::UserRecord;
 use strata_scap::{Block, Event, ParamValue};
 
-use crate::containers::{self, ContainerTable};
+use crate::containers::{ContainerInfo, ContainerTable};
 use crate::convert::{self, Converter, Reading};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
@@ -1334,23 +1334,30 @@ impl Inspector {
         EventCtx::new(self, ev, self.evt_num, &a)
     }
 
-    /// Records the container an event describes (its id, and the address its JSON gives).
+    /// Records the container an event describes: the JSON event's metadata, or the older
+    /// event's id, type, name and image.
     fn record_container(&mut self, ev: &Event<'_>) {
-        let raw = match ev.param(0) {
-            Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
-            _ => return,
+        let text = |i: usize| match ev.param(i) {
+            Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => Some(b),
+            _ => None,
         };
-        if ev.event_type == CONTAINER_E {
-            self.containers.insert(raw, std::net::Ipv4Addr::UNSPECIFIED);
-            return;
-        }
-        let Some(id) = containers::json_string(raw, b"id") else {
-            return;
+        let Some(raw) = text(0) else { return };
+        let info = if ev.event_type == CONTAINER_E {
+            let mut c = ContainerInfo::new(raw, std::net::Ipv4Addr::UNSPECIFIED);
+            if let Some(Ok(p)) = ev.param(1) {
+                c.kind = p.as_i64().unwrap_or(0) as u32;
+            }
+            let lossy = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
+            c.name = lossy(text(2));
+            c.image = lossy(text(3));
+            c
+        } else {
+            match ContainerInfo::from_json(raw) {
+                Some(c) => c,
+                None => return,
+            }
         };
-        let ip = containers::json_string(raw, b"ip")
-            .and_then(|ip| std::str::from_utf8(ip).ok()?.parse().ok())
-            .unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
-        self.containers.insert(id, ip);
+        self.containers.insert(info);
     }
 
     /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an

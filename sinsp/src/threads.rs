@@ -343,6 +343,23 @@ const REPORTED_CONTAINER_ID_LEN: usize = 12;
 /// id, bare (non-systemd layout, `/docker/ID`, `/kubepods/.../ID`, `/crio-ID`) or with an
 /// engine prefix and a `.scope` suffix (systemd layout, `docker-ID.scope`). The id reported
 /// is its first 12 digits.
+/// The container type number libsinsp's engines give a container known only from a
+/// thread's cgroups (no container event): docker's layouts (`/ID`, `docker-ID.scope`) 0,
+/// podman's (`libpod-ID.scope`) 11, the CRI ones (`crio-ID`, `cri-containerd-ID.scope`) 6.
+pub fn container_kind_of_cgroups(raw: &[u8]) -> Option<u32> {
+    NulList::new(raw).find_map(|e| {
+        container_id_of_cgroup(e)?;
+        let last = &e[e.iter().rposition(|&c| c == b'/')? + 1..];
+        Some(if last.starts_with(b"libpod-") {
+            11
+        } else if last.starts_with(b"crio-") || last.starts_with(b"cri-containerd-") {
+            6
+        } else {
+            0
+        })
+    })
+}
+
 pub(crate) fn container_id_of_cgroup(entry: &[u8]) -> Option<&[u8]> {
     const PREFIXES: &[&[u8]] = &[b"docker-", b"crio-", b"cri-containerd-", b"libpod-"];
     let path = match entry.iter().position(|&c| c == b'=') {
