@@ -8,7 +8,8 @@
 use strata_scap::table::Direction;
 use strata_scap::{Event, ParamValue};
 use strata_sinsp::fds::{
-    FLAG_OVERLAY_LOWER, FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FdInfo, FdType, SockInfo, l4,
+    FLAG_OVERLAY_LOWER, FLAG_ROLE_CLIENT, FLAG_ROLE_SERVER, FLAG_SOCKET_CONNECTED, FdInfo, FdType,
+    SockInfo, l4,
 };
 use strata_sinsp::threads::flags::CHILD_IN_PIDNS;
 use strata_sinsp::{EventCtx, InterfaceAddr, ThreadInfo};
@@ -829,8 +830,30 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     ) -> Option<Value<'s>> {
         let ev = *EventCtx::event(self);
         let n = self.fd_num()?;
-        if b == B::FdNum {
-            return Some(Value::I64(n));
+        match b {
+            B::FdNum => return Some(Value::I64(n)),
+            // The thread id and the fd number, as one text; none for the JSON container
+            // events.
+            B::FdUid => {
+                if ev.name() == "container" && ev.nparams() == 1 {
+                    return None;
+                }
+                use std::fmt::Write as _;
+                let _ = write!(scratch, "{}{n}", self.thread()?.tid);
+                return Some(Value::Str(scratch.as_str()));
+            }
+            // `fd.name` and `fd.directory` after the thread's container id and a colon.
+            B::FdContainername | B::FdContainerdirectory => {
+                let inner = if b == B::FdContainername { B::FdName } else { B::FdDirectory };
+                let mut tmp = String::new();
+                let v = self.fd_field(inner, opts, &mut tmp)?;
+                let _ = write_lossy(scratch, &self.thread()?.container_id);
+                scratch.push(':');
+                use std::fmt::Write as _;
+                let _ = write!(scratch, "{v}");
+                return Some(Value::Str(scratch.as_str()));
+            }
+            _ => {}
         }
         let flavor = opts.flavor;
         let Some(f) = self.fd() else {
@@ -894,6 +917,45 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 }
                 let _ = write_lossy(scratch, raw);
                 squeeze_slashes(scratch);
+                Value::Str(scratch.as_str())
+            }
+            B::FdConnected => Value::Bool(f.flags & FLAG_SOCKET_CONNECTED != 0),
+            // The device of a file opened in the capture (0 when not known).
+            B::FdDev => Value::I64(f.dev as i32 as i64),
+            B::FdDevMajor => Value::I64(((f.dev >> 20) & 0xfff) as i64),
+            B::FdDevMinor => Value::I64((f.dev & 0xfffff) as i64),
+            // The ports as text (libsinsp names no service unless asked to resolve them).
+            B::FdCproto if f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) == 0 => return None,
+            B::FdCproto => {
+                if let SockInfo::V4 { sport, .. } | SockInfo::V6 { sport, .. } = f.sock {
+                    push_u16(scratch, sport);
+                }
+                Value::Str(scratch.as_str())
+            }
+            B::FdSproto => {
+                let port = match (f.ty, f.sock) {
+                    (FdType::Ipv4Sock | FdType::Ipv6Sock, _)
+                        if f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) == 0 =>
+                    {
+                        return None;
+                    }
+                    (_, SockInfo::V4 { dport, .. } | SockInfo::V6 { dport, .. }) => Some(dport),
+                    (FdType::Ipv4Sock | FdType::Ipv6Sock, _) => Some(0),
+                    // A server socket's port is not printed: libsinsp gives an empty text.
+                    (FdType::Ipv4ServSock | FdType::Ipv6ServSock, _) => None,
+                    _ => return None,
+                };
+                if let Some(port) = port {
+                    push_u16(scratch, port);
+                }
+                Value::Str(scratch.as_str())
+            }
+            B::FdLproto | B::FdRproto => {
+                let wanted = if b == B::FdLproto { B::FdLport } else { B::FdRport };
+                let Value::Port(p) = self.fd_field(wanted, opts, &mut *scratch)? else {
+                    return None;
+                };
+                push_u16(scratch, p);
                 Value::Str(scratch.as_str())
             }
             B::FdIsUpperLayer => Value::Bool(f.is_overlay_upper()),
@@ -1033,6 +1095,11 @@ fn fs_path_raw<'s>(
         return ctx.fd_field(B::FdName, opts, scratch);
     }
     Some(Value::Bytes(arg(path_param)?.as_bytes()?))
+}
+
+fn push_u16(out: &mut String, v: u16) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{v}");
 }
 
 /// `fd.directory` of a file: its name up to the last `/`, the name itself when it ends with

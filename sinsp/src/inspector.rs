@@ -773,6 +773,10 @@ impl Inspector {
         if let Some((l4proto, sock, listening)) = ip {
             f.l4proto = l4proto;
             f.sock = sock;
+            // libsinsp takes a TCP connection of the table for a connected one.
+            if listening.is_none() && l4proto == fds::l4::TCP {
+                f.flags |= fds::FLAG_SOCKET_CONNECTED;
+            }
             if let Some(port) = listening {
                 f.flags |= fds::FLAG_ROLE_SERVER;
                 self.listen_ports.push(port);

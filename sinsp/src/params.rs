@@ -33,7 +33,8 @@ params! {
     ReaperTid = "reaper_tid", First = "first", Last = "last", CreatFlags = "creat_flags",
     Path = "path", PidFd = "pid_fd", TargetFd = "target_fd", Filename = "filename",
     Pathname = "pathname", Next = "next", Data = "data", ExeInoCtime = "exe_ino_ctime",
-    ExeInoMtime = "exe_ino_mtime", Nstype = "nstype",
+    ExeInoMtime = "exe_ino_mtime", Nstype = "nstype", Level = "level", Optname = "optname",
+    Val = "val",
 }
 
 const N: usize = NAMES.len();
@@ -93,6 +94,15 @@ impl<'e> Args<'_, 'e> {
     pub(crate) fn own(&self, p: P) -> Option<ParamValue<'e>> {
         let (i, _) = self.raw_in(&self.ev, p)?;
         self.ev.param(i)?.ok()?.flatten_dyn().ok()
+    }
+
+    /// A PT_DYN parameter of the event itself, undecoded: its type index and value.
+    pub(crate) fn dyn_value(&self, p: P) -> Option<strata_scap::param::DynValue<'e>> {
+        let (i, _) = self.raw_in(&self.ev, p)?;
+        match self.ev.param(i)?.ok()? {
+            ParamValue::Dyn(d) => Some(d),
+            _ => None,
+        }
     }
 
     /// The parameter from the stored enter event only.

@@ -186,6 +186,34 @@ fn event_fd(insp: &mut Inspector, tid: i64) -> Option<&mut FdInfo> {
     insp.fds_mut(tid)?.get_mut(fd)
 }
 
+/// getsockopt(SOL_SOCKET, SO_ERROR) exits: the socket's pending error tells whether it
+/// connected (libsinsp's `parse_getsockopt_exit`).
+pub(super) fn getsockopt(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
+    const SOL_SOCKET: i64 = 1;
+    const SO_ERROR: i64 = 4;
+    const IDX_ERRNO: u8 = 1;
+    if a.res().is_none_or(|r| r < 0) {
+        return;
+    }
+    let level = a.i64(P::Level);
+    let optname = a.i64(P::Optname);
+    if level != Some(SOL_SOCKET) || optname != Some(SO_ERROR) {
+        return;
+    }
+    let Some(d) = a.dyn_value(P::Val).filter(|d| d.index == IDX_ERRNO) else {
+        return;
+    };
+    let Some(err) = d.value().ok().and_then(|v| v.as_i64()) else {
+        return;
+    };
+    let Some(f) = event_fd(insp, tid) else { return };
+    if err < 0 {
+        f.flags &= !FLAG_SOCKET_CONNECTED;
+    } else {
+        f.flags |= FLAG_SOCKET_CONNECTED;
+    }
+}
+
 pub(super) fn connect(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let res = a.res().unwrap_or(0);
     if res < 0 && res != -EINPROGRESS {
@@ -464,6 +492,12 @@ pub(super) fn close_range(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
 pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
     if a.res().is_none_or(|r| r < 0) {
         return;
+    }
+    // Data moved: an IP connection is connected (libsinsp's `parse_rw_exit`).
+    if let Some(f) = event_fd(insp, tid) {
+        if matches!(f.ty, FdType::Ipv4Sock | FdType::Ipv6Sock) {
+            f.flags |= FLAG_SOCKET_CONNECTED;
+        }
     }
     let Some(ParamValue::SockTuple(t)) = a.get(P::Tuple) else {
         return;

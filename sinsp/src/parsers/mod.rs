@@ -66,6 +66,8 @@ pub(crate) enum Handler {
     UnshareSetns,
     Send,
     Recv,
+    /// getsockopt exits (`SO_ERROR` tells whether a socket connected).
+    Getsockopt,
     /// brk, mmap, mmap2, munmap exits: the memory figures.
     Memory,
     UserAdded,
@@ -103,6 +105,7 @@ impl Handler {
                     ("socket", true) => Handler::Socket,
                     ("socketpair", true) => Handler::Socketpair,
                     ("connect", true) => Handler::Connect,
+                    ("getsockopt", true) => Handler::Getsockopt,
                     ("accept" | "accept4", true) => Handler::Accept,
                     ("bind", true) => Handler::Bind,
                     ("pipe" | "pipe2", true) => Handler::Pipe,
@@ -183,6 +186,7 @@ impl Handler {
                 | Handler::SetResGid
                 | Handler::Send
                 | Handler::Recv
+                | Handler::Getsockopt
         )
     }
 
@@ -195,6 +199,7 @@ impl Handler {
             Handler::ProcExit => proc::procexit(insp, tid, a),
             Handler::Switch => proc::switch(insp, tid, a),
             Handler::Memory => proc::memory(insp, tid, a),
+            Handler::Getsockopt => fd::getsockopt(insp, tid, a),
             Handler::Chdir => proc::chdir(insp, tid, a),
             Handler::Fchdir => proc::fchdir(insp, tid, a),
             Handler::Chroot => proc::chroot(insp, tid, a),
