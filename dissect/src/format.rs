@@ -24,6 +24,13 @@ enum Token {
         field: FieldRef,
         width: Option<usize>,
     },
+    /// `evt.latency.human`, which in sysdig 0.29 repeats its previous text on an event
+    /// without a thread (libsinsp's filter check kept it in a buffer).
+    LatencyHuman {
+        field: FieldRef,
+        width: Option<usize>,
+        last: Option<u64>,
+    },
     /// `thread.exectime` (`total` false) or `thread.totexectime`: each occurrence keeps its
     /// own clock, as each of libsinsp's filter checks does.
     Exec {
@@ -165,6 +172,11 @@ impl Format {
                     width,
                     clock: ExecClock::default(),
                 },
+                Some(Builtin::EvtLatencyHuman) => Token::LatencyHuman {
+                    field,
+                    width,
+                    last: None,
+                },
                 _ => Token::Field { field, width },
             });
             i += parsed.len;
@@ -259,6 +271,43 @@ impl Format {
                         out,
                     );
                     if !wrote {
+                        if !self.show_missing {
+                            self.likely_missing = Some(i);
+                            complete = false;
+                            break;
+                        }
+                        out.extend_from_slice(b"<NA>");
+                    }
+                    if let Some(w) = *width {
+                        fit(out, field_start, w);
+                    }
+                }
+                Token::LatencyHuman { field, width, last } => {
+                    let field_start = out.len();
+                    if self.opts.flavor == Flavor::Sysdig029 {
+                        let internal = view.event().info().is_some_and(|i| i.category.0 & 256 != 0);
+                        if internal {
+                            if !self.show_missing {
+                                self.likely_missing = Some(i);
+                                complete = false;
+                                break;
+                            }
+                            out.extend_from_slice(b"<NA>");
+                        } else {
+                            if view.has_thread() {
+                                *last = Some(view.latency().unwrap_or(0));
+                            }
+                            if let Some(ns) = *last {
+                                crate::time::write_human_duration(out, ns);
+                            }
+                        }
+                    } else if !field.write_into(
+                        &view,
+                        &self.opts,
+                        &mut self.stamps,
+                        &mut self.scratch,
+                        out,
+                    ) {
                         if !self.show_missing {
                             self.likely_missing = Some(i);
                             complete = false;

@@ -186,19 +186,52 @@ pub(crate) fn write_stamp<O: Text + ?Sized>(
 /// A duration the way sysdig's `*.human` fields print it: `653ns`, `3.12us`, `1.50ms`, `2.00s`
 /// (two decimals, truncated).
 pub(crate) fn write_human_duration<O: Text>(w: &mut O, ns: u64) {
-    let (unit, div) = match ns {
-        0..1_000 => {
-            w.push_u64(ns);
-            return w.push_str("ns");
-        }
-        1_000..1_000_000 => ("us", 1_000),
-        1_000_000..1_000_000_000 => ("ms", 1_000_000),
-        _ => ("s", 1_000_000_000),
-    };
-    w.push_u64(ns / div);
-    w.push_byte(b'.');
-    w.push_ascii(&pair((ns % div * 100 / div) as u32));
-    w.push_str(unit);
+    // libsinsp's `format_time`: whole units from the millisecond up to ten of them, two
+    // decimals below that, h:m:s past the hour.
+    const S: u64 = 1_000_000_000;
+    let num = |w: &mut O, v: u64| w.push_u64(v as u32 as u64);
+    if ns >= 3600 * S {
+        let two = |w: &mut O, v: u64| {
+            let v = v as u32;
+            if v < 10 {
+                w.push_byte(b'0');
+            }
+            w.push_u64(v as u64);
+        };
+        two(w, ns / (3600 * S));
+        w.push_byte(b':');
+        two(w, ns / (60 * S) % 60);
+        w.push_byte(b':');
+        two(w, ns / S % 60);
+    } else if ns >= 60 * S {
+        num(w, ns / (60 * S));
+        w.push_byte(b':');
+        num(w, ns / S % 60);
+    } else if ns >= S {
+        num(w, ns / S);
+        w.push_byte(b'.');
+        w.push_ascii(&pair((ns % S / 10_000_000) as u32));
+        w.push_byte(b's');
+    } else if ns >= S / 100 {
+        num(w, ns / 1_000_000);
+        w.push_str("ms");
+    } else if ns >= S / 1000 {
+        num(w, ns / 1_000_000);
+        w.push_byte(b'.');
+        w.push_ascii(&pair((ns % 1_000_000 / 10_000) as u32));
+        w.push_str("ms");
+    } else if ns >= S / 100_000 {
+        num(w, ns / 1000);
+        w.push_str("us");
+    } else if ns >= S / 1_000_000 {
+        num(w, ns / 1000);
+        w.push_byte(b'.');
+        w.push_ascii(&pair((ns % 1000 / 10) as u32));
+        w.push_str("us");
+    } else {
+        num(w, ns);
+        w.push_str("ns");
+    }
 }
 
 #[cfg(test)]
@@ -335,6 +368,11 @@ mod tests {
         assert_eq!(h(653), "653ns");
         assert_eq!(h(3120), "3.12us");
         assert_eq!(h(1329), "1.32us");
+        assert_eq!(h(18_920), "18us");
+        assert_eq!(h(1_500_000), "1.50ms");
+        assert_eq!(h(12_345_678), "12ms");
         assert_eq!(h(2_500_000_000), "2.50s");
+        assert_eq!(h(125_000_000_000), "2:5");
+        assert_eq!(h(3_725_000_000_000), "01:02:05");
     }
 }

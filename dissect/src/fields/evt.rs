@@ -120,6 +120,19 @@ pub(super) fn compose<O: Text, S: StateView + ?Sized>(
         B::EvtDeltatimeNs => {
             out.push_ascii(&nine_digits((deltatime(view) % 1_000_000_000) as u32));
         }
+        // sysdig 0.29: the thread's last latency, whatever the direction; none for
+        // internal events. libsinsp 0.25 prints 0ns (what `latency` gives in its era).
+        B::EvtLatencyHuman if opts.flavor == Flavor::Sysdig029 => {
+            const EC_INTERNAL: u32 = 256;
+            if ev.info().is_some_and(|i| i.category.0 & EC_INTERNAL != 0) {
+                return Some(false);
+            }
+            let ns = match view.has_thread() {
+                true => view.latency().unwrap_or(0),
+                false => 0,
+            };
+            write_human_duration(out, ns)
+        }
         B::EvtLatencyHuman => write_human_duration(out, latency(view, opts.flavor)),
         B::EvtInfo if opts.flavor == Flavor::Sysdig029 => {
             if let Some(s) = syslog::of_event(view, opts.flavor) {
@@ -223,6 +236,13 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             };
             Some(Value::U64(is as u64))
         }
+        // sysdig 0.29 tested the event's flags against the internal category's bit, which
+        // is the skip-parse-reset flag: every other event but the newer switch has a type.
+        B::SyscallType if opts.flavor == Flavor::Sysdig029 => {
+            const SCHEDSWITCH_6_E: u16 = 152;
+            let skip = flags().0 & table::EventFlags::SKIP_PARSE_RESET != 0;
+            (ev.event_type != SCHEDSWITCH_6_E && !skip).then(|| Value::Str(type_name(ev)))
+        }
         B::SyscallType => {
             let syscall = ev
                 .info()
@@ -259,6 +279,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         }
         B::EvtBuffer => match ev.param_by_name("data") {
             Some(Ok(ParamValue::Bytes(b))) => Some(Value::Buf(b)),
+            Some(Ok(ParamValue::Empty)) => Some(Value::Buf(b"")),
             _ => None,
         },
         B::EvtRawres => render::result_value(ev).map(Value::I64),
@@ -297,6 +318,26 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         B::EvtCount => Some(Value::U64(1)),
         B::EvtCountExit => exit.then_some(Value::U64(1)),
         B::EvtCountError => failed(ev).then_some(Value::U64(1)),
+        // Errors by the kind of the event's fd; without one, the opens count as file
+        // errors and accept and connect as network ones.
+        B::EvtCountErrorFile | B::EvtCountErrorNet | B::EvtCountErrorOther => {
+            let class = match view.event_fd_info() {
+                Some(f) => match f.type_name {
+                    "file" | "directory" => B::EvtCountErrorFile,
+                    "ipv4" | "ipv6" | "unix" => B::EvtCountErrorNet,
+                    _ => B::EvtCountErrorOther,
+                },
+                None => match ev.name() {
+                    "open" | "creat" | "openat" | "openat2" if exit => B::EvtCountErrorFile,
+                    "accept" | "accept4" | "connect" if exit => B::EvtCountErrorNet,
+                    _ if ev.info().is_some_and(|i| i.category.kind() == 5) => {
+                        return Some(None);
+                    }
+                    _ => B::EvtCountErrorOther,
+                },
+            };
+            (class == b && failed(ev)).then_some(Value::U64(1))
+        }
         B::EvtCountErrorMemory => {
             let memory = ev.info().is_some_and(|i| i.category.kind() == 5);
             (memory && failed(ev)).then_some(Value::U64(1))
