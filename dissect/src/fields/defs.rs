@@ -1,5 +1,6 @@
 // Generated from reference/sysdig-0.29.3-fields.tsv by a one-off script; the docs are ours.
 // evt.outputtime is added: sysdig hides it from `-l`, yet its default line uses it.
+// container.image.tag was corrected by hand: the script took its ".tag" for span.tag's argument.
 // Edit the script inputs rather than this file by hand; the one exception is the block of
 // `Builtin` variants marked below, for the libsinsp 0.25 fields of `modern.rs` (by hand).
 
@@ -428,7 +429,7 @@ pub(crate) static BUILTINS: [Def; 256] = [
     Def { name: "container.mount.rdwr", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::IndexOrKey, arg_required: true, doc: "Read-write flag of one mount, by index or source glob.", id: Builtin::ContainerMountRdwr },
     Def { name: "container.mount.propagation", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::IndexOrKey, arg_required: true, doc: "Propagation of one mount, by index or source glob.", id: Builtin::ContainerMountPropagation },
     Def { name: "container.image.repository", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::None, arg_required: false, doc: "Repository part of the container image.", id: Builtin::ContainerImageRepository },
-    Def { name: "container.image.tag", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::Index, arg_required: true, doc: "Tag part of the container image.", id: Builtin::ContainerImageTag },
+    Def { name: "container.image.tag", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::None, arg_required: false, doc: "Tag part of the container image.", id: Builtin::ContainerImageTag },
     Def { name: "container.image.digest", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::None, arg_required: false, doc: "Registry digest of the container image.", id: Builtin::ContainerImageDigest },
     Def { name: "container.healthcheck", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::None, arg_required: false, doc: "The container's health check command line.", id: Builtin::ContainerHealthcheck },
     Def { name: "container.liveness_probe", class: Class::Container, ty: FieldType::Charbuf, arg: ArgKind::None, arg_required: false, doc: "The container's liveness probe command line.", id: Builtin::ContainerLivenessProbe },
