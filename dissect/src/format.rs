@@ -67,7 +67,11 @@ impl ExecClock {
             self.last_switch.resize(cpu + 1, 0);
         }
         let last = std::mem::replace(&mut self.last_switch[cpu], ev.ts);
-        if last == 0 { 0 } else { ev.ts.wrapping_sub(last) }
+        if last == 0 {
+            0
+        } else {
+            ev.ts.wrapping_sub(last)
+        }
     }
 
     /// The value of the field for `view`'s event, advancing the clock.

@@ -346,8 +346,16 @@ impl StateView for EventCtx<'_> {
             B::ProcVmsize => Value::U64(t.vmsize_kb as u64),
             B::ProcVmrss => Value::U64(t.vmrss_kb as u64),
             B::ProcVmswap => Value::U64(t.vmswap_kb as u64),
-            B::ThreadVmsize => Value::U64(if t.is_main_thread() { t.vmsize_kb as u64 } else { 0 }),
-            B::ThreadVmrss => Value::U64(if t.is_main_thread() { t.vmrss_kb as u64 } else { 0 }),
+            B::ThreadVmsize => Value::U64(if t.is_main_thread() {
+                t.vmsize_kb as u64
+            } else {
+                0
+            }),
+            B::ThreadVmrss => Value::U64(if t.is_main_thread() {
+                t.vmrss_kb as u64
+            } else {
+                0
+            }),
             B::ThreadPfmajor => Value::U64(t.pfmajor),
             B::ThreadPfminor => Value::U64(t.pfminor),
             B::ThreadCgroups => {
@@ -367,10 +375,17 @@ impl StateView for EventCtx<'_> {
             }
             B::ThreadCgroup => {
                 let want = arg.and_then(Arg::name)?.as_bytes();
-                let (_, path) = cgroups(&t.cgroups_raw)
-                    .find(|([a, b], _)| want.len() == a.len() + b.len() && want.starts_with(a) && want.ends_with(b))?;
+                let (_, path) = cgroups(&t.cgroups_raw).find(|([a, b], _)| {
+                    want.len() == a.len() + b.len() && want.starts_with(a) && want.ends_with(b)
+                })?;
                 Value::Bytes(path)
             }
+            B::FdlistNums
+            | B::FdlistNames
+            | B::FdlistCips
+            | B::FdlistSips
+            | B::FdlistCports
+            | B::FdlistSports => return fdlist(self, b, scratch),
             B::ContainerName | B::ContainerType if t.container_id.is_empty() => Value::Str("host"),
             b @ (B::ContainerName
             | B::ContainerType
@@ -476,6 +491,90 @@ fn squeeze_slashes(s: &mut String) {
     });
 }
 
+/// The `fdlist.*` fields of poll and ppoll: one entry per fd of the call's list, from the
+/// thread's fd table, comma-separated (entries an fd cannot give are left out, except names,
+/// `<NA>` when unknown). As in libsinsp, an IPv6 server socket's address is printed from its
+/// first four bytes as if it were IPv4.
+fn fdlist<'s>(ctx: &'s EventCtx<'_>, b: B, out: &'s mut String) -> Option<Value<'s>> {
+    use std::fmt::Write as _;
+    let ev = *EventCtx::event(ctx);
+    if !matches!(ev.name(), "poll" | "ppoll") {
+        return None;
+    }
+    let i = match ev.direction() {
+        Direction::Enter => 0,
+        Direction::Exit => 1,
+    };
+    let Some(Ok(ParamValue::FdList(list))) = ev.param(i) else {
+        return None;
+    };
+    let table = ctx.fd_table();
+    for (fd, _) in list.iter() {
+        let f = table.and_then(|t| t.get(fd));
+        match b {
+            B::FdlistNums => {
+                let _ = write!(out, "{fd}");
+            }
+            B::FdlistNames => match f {
+                Some(f) if !f.name.is_empty() => {
+                    let _ = write_lossy(out, &f.name);
+                }
+                _ => out.push_str("<NA>"),
+            },
+            _ => {
+                let Some(f) = f else { continue };
+                let _ = match (b, f.ty, f.sock) {
+                    (B::FdlistCips, FdType::Ipv4Sock, SockInfo::V4 { sip, .. }) => {
+                        write!(out, "{sip}")
+                    }
+                    (B::FdlistCips, FdType::Ipv6Sock, SockInfo::V6 { sip, .. }) => {
+                        write!(out, "{}", strata_scap::param::Ipv6Text(sip))
+                    }
+                    (B::FdlistSips, FdType::Ipv4Sock, SockInfo::V4 { dip, .. }) => {
+                        write!(out, "{dip}")
+                    }
+                    (B::FdlistSips, FdType::Ipv6Sock, SockInfo::V6 { dip, .. }) => {
+                        write!(out, "{}", strata_scap::param::Ipv6Text(dip))
+                    }
+                    (B::FdlistSips, FdType::Ipv4ServSock, SockInfo::V4Server { ip, .. }) => {
+                        write!(out, "{ip}")
+                    }
+                    (B::FdlistSips, FdType::Ipv6ServSock, SockInfo::V6Server { ip, .. }) => {
+                        let o = ip.octets();
+                        write!(out, "{}", std::net::Ipv4Addr::new(o[0], o[1], o[2], o[3]))
+                    }
+                    (
+                        B::FdlistCports,
+                        FdType::Ipv4Sock | FdType::Ipv6Sock,
+                        SockInfo::V4 { sport, .. } | SockInfo::V6 { sport, .. },
+                    ) => write!(out, "{sport}"),
+                    (
+                        B::FdlistSports,
+                        FdType::Ipv4Sock | FdType::Ipv6Sock,
+                        SockInfo::V4 { dport, .. } | SockInfo::V6 { dport, .. },
+                    ) => write!(out, "{dport}"),
+                    // A socket libsinsp knows nothing of has a zeroed tuple.
+                    (B::FdlistCips | B::FdlistSips, FdType::Ipv4Sock | FdType::Ipv4ServSock, _)
+                    | (B::FdlistSips, FdType::Ipv6ServSock, _) => write!(out, "0.0.0.0"),
+                    (B::FdlistCips | B::FdlistSips, FdType::Ipv6Sock, _) => write!(out, "::"),
+                    (B::FdlistCports | B::FdlistSports, FdType::Ipv4Sock | FdType::Ipv6Sock, _) => {
+                        write!(out, "0")
+                    }
+                    _ => continue,
+                };
+            }
+        }
+        out.push(',');
+    }
+    if out.ends_with(',') {
+        out.pop();
+    }
+    if out.is_empty() {
+        return None;
+    }
+    Some(Value::Str(out.as_str()))
+}
+
 /// A `container.*` field of a thread in a container. A container the capture never
 /// described is one libsinsp made from the thread's cgroups: an id and a type, no metadata.
 fn container_field<'s>(
@@ -485,8 +584,8 @@ fn container_field<'s>(
     table: &'s strata_sinsp::containers::ContainerTable,
     scratch: &'s mut String,
 ) -> Option<Value<'s>> {
-    use strata_sinsp::containers::{ContainerInfo, ProbeKind};
     use std::fmt::Write as _;
+    use strata_sinsp::containers::{ContainerInfo, ProbeKind};
     let implicit;
     let c: &ContainerInfo = match table.get(&t.container_id) {
         Some(c) => c,
@@ -557,7 +656,11 @@ fn container_field<'s>(
             let m = match arg? {
                 Arg::Index(i) => c.mounts.get(usize::try_from(*i).ok()?)?,
                 Arg::Name(glob) => c.mounts.iter().find(|m| {
-                    let path = if b == B::ContainerMountSource { &m.dest } else { &m.source };
+                    let path = if b == B::ContainerMountSource {
+                        &m.dest
+                    } else {
+                        &m.source
+                    };
                     strata_filter::glob_match(glob.as_bytes(), path.as_bytes())
                 })?,
             };
@@ -634,7 +737,10 @@ fn other_threads(ctx: &EventCtx<'_>, t: &ThreadInfo) -> u64 {
     if !t.is_main_thread() {
         return 0;
     }
-    ctx.inspector().threads().threads_of(t.pid).saturating_sub(1) as u64
+    ctx.inspector()
+        .threads()
+        .threads_of(t.pid)
+        .saturating_sub(1) as u64
 }
 
 /// The fds open in `t`'s process (its main thread's table).
@@ -844,7 +950,11 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             }
             // `fd.name` and `fd.directory` after the thread's container id and a colon.
             B::FdContainername | B::FdContainerdirectory => {
-                let inner = if b == B::FdContainername { B::FdName } else { B::FdDirectory };
+                let inner = if b == B::FdContainername {
+                    B::FdName
+                } else {
+                    B::FdDirectory
+                };
                 let mut tmp = String::new();
                 let v = self.fd_field(inner, opts, &mut tmp)?;
                 let _ = write_lossy(scratch, &self.thread()?.container_id);
@@ -951,7 +1061,11 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdLproto | B::FdRproto => {
-                let wanted = if b == B::FdLproto { B::FdLport } else { B::FdRport };
+                let wanted = if b == B::FdLproto {
+                    B::FdLport
+                } else {
+                    B::FdRport
+                };
                 let Value::Port(p) = self.fd_field(wanted, opts, &mut *scratch)? else {
                     return None;
                 };

@@ -343,12 +343,18 @@ mod tests {
         let j = br#"{"container":{"Mounts":[{"Destination":"/data","Mode":"","Propagation":"rprivate","RW":true,"Source":"/srv"}],"id":"9dbcbd0c435f","image":"nginx:latest","imagedigest":"sha256:96","imageid":"f68d","imagerepo":"nginx","imagetag":"latest","ip":"172.17.0.2","name":"epic_cray","privileged":true,"type":0,"Healthcheck":{"exe":"curl","args":["-f",1]}}}"#;
         let c = ContainerInfo::from_json(j).unwrap();
         assert_eq!(c.id, b"9dbcbd0c435f");
-        assert_eq!((c.name.as_str(), c.image_repo.as_str()), ("epic_cray", "nginx"));
+        assert_eq!(
+            (c.name.as_str(), c.image_repo.as_str()),
+            ("epic_cray", "nginx")
+        );
         assert_eq!(c.ip, Ipv4Addr::new(172, 17, 0, 2));
         assert!(c.privileged);
         assert_eq!(c.mounts[0].to_string(), "/srv:/data::true:rprivate");
         let p = c.probe(ProbeKind::Healthcheck).unwrap();
-        assert_eq!((p.exe.as_str(), p.args.clone()), ("curl", vec!["-f".into(), "1".into()]));
+        assert_eq!(
+            (p.exe.as_str(), p.args.clone()),
+            ("curl", vec!["-f".into(), "1".into()])
+        );
         assert!(c.probe(ProbeKind::Liveness).is_none());
         assert!(ContainerInfo::from_json(b"{\"container\":3}").is_none());
         assert!(ContainerInfo::from_json(b"{nope").is_none());

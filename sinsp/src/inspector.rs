@@ -1351,7 +1351,8 @@ impl Inspector {
             if let Some(Ok(p)) = ev.param(1) {
                 c.kind = p.as_i64().unwrap_or(0) as u32;
             }
-            let lossy = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
+            let lossy =
+                |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
             c.name = lossy(text(2));
             c.image = lossy(text(3));
             c

@@ -342,11 +342,89 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             let memory = ev.info().is_some_and(|i| i.category.kind() == 5);
             (memory && failed(ev)).then_some(Value::U64(1))
         }
+        B::EvtAbspath => return Some(abspath(arg, view, ev, opts.flavor, scratch)),
         B::EvtAround | B::EvtPluginname | B::EvtPlugininfo => None,
         B::ThreadTid => Some(Value::I64(ev.tid as i64)),
         _ => return None,
     };
     Some(v)
+}
+
+/// `evt.abspath` (`.src`, `.dst`): the path a `*at` call names, resolved against its
+/// directory fd (the working directory for `AT_FDCWD`, `<UNKNOWN>/` for an fd not in the
+/// table). Which events have one differs by era: sysdig 0.29 also reads the old enter events
+/// of openat, linkat and unlinkat; libsinsp 0.25 adds fchownat and open_by_handle_at.
+///
+/// libsinsp also makes the directory fd the event's fd while doing so (later fields on the
+/// same line then name it); Strata's fields have no side effects, so it does not.
+fn abspath<'a, S: StateView + ?Sized>(
+    arg: Option<&Arg>,
+    view: &S,
+    ev: &Event<'_>,
+    flavor: Flavor,
+    scratch: &'a mut String,
+) -> Option<Value<'a>> {
+    use strata_sinsp::paths::{PathRules, concat_into};
+    if !view.has_thread() {
+        return None;
+    }
+    let old = flavor == Flavor::Sysdig029;
+    let second = matches!(arg, Some(Arg::Name(n)) if &**n == "dst");
+    let (dirfd_name, path_name) = match (ev.event_type, old) {
+        (177 | 319, _) if second => ("newdirfd", "newpath"),
+        (177 | 319, _) => ("olddirfd", "oldpath"),
+        (181, _) => ("linkdirfd", "linkpath"),
+        (102, true) | (307 | 327, _) => ("dirfd", "name"),
+        (106, true) | (311, _) if second => ("newdir", "newpath"),
+        (106, true) | (311, _) => ("olddir", "oldpath"),
+        (110, true) | (303, _) => ("dirfd", "name"),
+        (305, _) => ("dirfd", "path"),
+        (313, _) => ("dirfd", "filename"),
+        (385, false) => ("dirfd", "pathname"),
+        // open_by_handle_at: the path the kernel found, when the open succeeded.
+        (_, false) if ev.name() == "open_by_handle_at" && ev.direction() == Direction::Exit => {
+            let fd = ev.param(0)?.ok()?.as_i64()?;
+            let path = ev.param(3)?.ok()?.as_bytes()?;
+            if fd <= 0 {
+                return None;
+            }
+            let mut out = Vec::new();
+            concat_into(&mut out, b"", path, PathRules::Libsinsp025);
+            let _ = crate::value::write_lossy(scratch, &out);
+            return Some(Value::Str(scratch.as_str()));
+        }
+        _ => return None,
+    };
+    let info = ev.info()?;
+    let dirfd = ev.param(info.param_index(dirfd_name)?)?.ok()?;
+    let path = ev.param(info.param_index(path_name)?)?.ok()?;
+    if !old && (matches!(dirfd, ParamValue::Empty) || matches!(path, ParamValue::Empty)) {
+        return None;
+    }
+    let dirfd = dirfd.as_i64()?;
+    let path = path.as_bytes().unwrap_or_default();
+    let rules = if old {
+        PathRules::Sysdig029
+    } else {
+        PathRules::Libsinsp025
+    };
+    const AT_FDCWD: i64 = -100;
+    let mut base: Vec<u8> = Vec::new();
+    if path.first() == Some(&b'/') {
+    } else if dirfd == AT_FDCWD {
+        base.extend_from_slice(view.cwd().unwrap_or_default());
+    } else {
+        // libsinsp always adds a `/` after the directory's name.
+        match view.dir_of_fd(dirfd) {
+            Some(d) => base.extend_from_slice(d),
+            None => base.extend_from_slice(b"<UNKNOWN>"),
+        }
+        base.push(b'/');
+    }
+    let mut out = Vec::new();
+    concat_into(&mut out, &base, path, rules);
+    let _ = crate::value::write_lossy(scratch, &out);
+    Some(Value::Str(scratch.as_str()))
 }
 
 /// How sysdig names a generic event whose syscall it does not know.

@@ -437,7 +437,11 @@ pub(super) fn switch(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     }
     // The memory figures are the process's: libsinsp sets them on the main thread.
     let pid = t.pid;
-    let main = if t.is_main_thread() { Some(t) } else { insp.threads.get_mut(pid) };
+    let main = if t.is_main_thread() {
+        Some(t)
+    } else {
+        insp.threads.get_mut(pid)
+    };
     if let Some(m) = main {
         set_memory(m, a);
     }
