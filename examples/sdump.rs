@@ -1,7 +1,7 @@
 //! Prints a capture's events as `sysdig -r` does: the default line, or a `-p` format.
 //!
 //! ```text
-//! cargo run --release --example sdump -- [-r FILE] [-p FORMAT] [--flavor F] [FILTER...]
+//! cargo run --release --example sdump -- [-r FILE] [-j] [-p FORMAT] [--flavor F] [FILTER...]
 //! ```
 //!
 //! Without `-r` it reads the built-in demo capture. Times are in the zone of `TZ`. Like sysdig,
@@ -21,6 +21,9 @@
 //! (`sdump -r f.scap proc.name = curl and fd.type = ipv4`); a bad one prints the error with a
 //! caret under the fault and exits 2. On a bad file it prints every event it could read,
 //! then the error on stderr, and exits 1.
+//!
+//! With `-j` each event is one JSON object, as `sysdig -j` prints it: one key per field of the
+//! format (the default line's fields without `-p`), typed values (`strata_dissect::json`).
 //!
 //! With `--recover` it reads on past a damaged block: each error goes to stderr, reading
 //! resumes at the next plausible block (`Events::recover`), and the bytes passed over are
@@ -46,12 +49,15 @@ use std::process::ExitCode;
 use strata::dissect::{Flavor, Format, Registry};
 use strata::{Error, Events, Recorder, Rotation};
 
-const USAGE: &str = "usage: sdump [-r FILE] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
+const USAGE: &str =
+    "usage: sdump [-r FILE] [-j] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
              [-w OUT [--keep-state] [-z] [-C MB] [-G SECONDS] [-W FILES] [-e EVENTS]] [FILTER...]";
 
 struct Args {
     file: Option<String>,
     format: Option<String>,
+    /// `-j`: one JSON object per event.
+    json: bool,
     /// `None`: decided by the capture's leading events.
     flavor: Option<Flavor>,
     /// The filter, if any.
@@ -69,6 +75,7 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         file: None,
         format: None,
+        json: false,
         flavor: None,
         filter: None,
         write: None,
@@ -83,6 +90,7 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "-r" => a.file = Some(it.next().ok_or("-r needs a file name")?),
             "-p" => a.format = Some(it.next().ok_or("-p needs a format")?),
+            "-j" | "--json" => a.json = true,
             "--flavor" => {
                 a.flavor = match it.next().as_deref() {
                     Some("auto") => None,
@@ -168,7 +176,11 @@ fn run(args: Args) -> Result<(), Failure> {
         return write(events.record(rec).state_on_demand(true), args.recover);
     }
     let reg = Registry::builtin();
-    let opts = *events.options();
+    let mut opts = *events.options();
+    if args.json {
+        // sysdig -j prints buffers whole.
+        opts = opts.with_max_buf_len(0);
+    }
     let mut format = match &args.format {
         Some(p) => {
             Format::compile(reg, p, opts).map_err(|e| Failure::Other(format!("-p {p:?}: {e}")))?
@@ -202,7 +214,12 @@ fn run(args: Args) -> Result<(), Failure> {
         if format.options().flavor != flavor {
             format.set_flavor(flavor);
         }
-        if format.render_into(ev.ctx(), &mut buf) {
+        let rendered = if args.json {
+            format.render_json(ev.ctx(), &mut buf)
+        } else {
+            format.render_into(ev.ctx(), &mut buf)
+        };
+        if rendered {
             buf.push(b'\n');
             if buf.len() >= OUT_BUF {
                 out.write_all(&buf).map_err(io_err)?;

@@ -23,6 +23,8 @@ enum Token {
     Field {
         field: FieldRef,
         width: Option<usize>,
+        /// The field as written (`proc.aname[1]`): its key in JSON output.
+        key: Box<str>,
     },
     /// `evt.latency.human`, which in sysdig 0.29 repeats its previous text on an event
     /// without a thread (libsinsp's filter check kept it in a buffer).
@@ -30,6 +32,7 @@ enum Token {
         field: FieldRef,
         width: Option<usize>,
         last: Option<u64>,
+        key: Box<str>,
     },
     /// `thread.exectime` (`total` false) or `thread.totexectime`: each occurrence keeps its
     /// own clock, as each of libsinsp's filter checks does.
@@ -37,6 +40,7 @@ enum Token {
         total: bool,
         width: Option<usize>,
         clock: ExecClock,
+        key: Box<str>,
     },
 }
 
@@ -170,18 +174,21 @@ impl Format {
                 tokens.push(Token::Lit(std::mem::take(&mut lit).into()));
             }
             let field = FieldRef::new(reg, parsed.id, parsed.arg);
+            let key: Box<str> = body[i..i + parsed.len].into();
             tokens.push(match field.info().builtin {
                 Some(b @ (Builtin::ThreadExectime | Builtin::ThreadTotexectime)) => Token::Exec {
                     total: b == Builtin::ThreadTotexectime,
                     width,
                     clock: ExecClock::default(),
+                    key,
                 },
                 Some(Builtin::EvtLatencyHuman) => Token::LatencyHuman {
                     field,
                     width,
                     last: None,
+                    key,
                 },
-                _ => Token::Field { field, width },
+                _ => Token::Field { field, width, key },
             });
             i += parsed.len;
         }
@@ -265,7 +272,7 @@ impl Format {
                     &[c, d] => out.extend_from_slice(&[c, d]),
                     b => out.extend_from_slice(b),
                 },
-                Token::Field { field, width } => {
+                Token::Field { field, width, .. } => {
                     let field_start = out.len();
                     let wrote = field.write_into(
                         &view,
@@ -286,7 +293,9 @@ impl Format {
                         fit(out, field_start, w);
                     }
                 }
-                Token::LatencyHuman { field, width, last } => {
+                Token::LatencyHuman {
+                    field, width, last, ..
+                } => {
                     let field_start = out.len();
                     if self.opts.flavor == Flavor::Sysdig029 {
                         let internal = view.event().info().is_some_and(|i| i.category.0 & 256 != 0);
@@ -327,6 +336,7 @@ impl Format {
                     total,
                     width,
                     clock,
+                    ..
                 } => {
                     let field_start = out.len();
                     match clock.value(*total, &view) {
@@ -347,6 +357,79 @@ impl Format {
         self.prev_ts = Some(ts);
         if !complete {
             out.truncate(start);
+        }
+        complete
+    }
+}
+
+impl Format {
+    /// Appends the event as one JSON object (no newline) and returns `true`, as sysdig's and
+    /// libsinsp's `-j` do: one key per field, the field as written, typed values
+    /// ([`field_json`](crate::field_json)), keys in byte order; literal text is left out.
+    /// Without `*`, an event that lacks any field is skipped (`false`, `out` unchanged).
+    pub fn render_json<S: StateView + ?Sized>(&mut self, view: &S, out: &mut Vec<u8>) -> bool {
+        use serde_json::Value as Json;
+        let ts = view.event().ts;
+        // libsinsp reads each field twice for JSON (once to test for a value, once to
+        // store it): the stateful ones show their second reading, so the time since the
+        // previous event is 0 and a switch's exectime too.
+        let view = WithPrev {
+            inner: view,
+            prev_ts: Some(ts),
+        };
+        let mut obj = std::collections::BTreeMap::<&str, Json>::new();
+        let mut complete = true;
+        let sysdig = self.opts.flavor == Flavor::Sysdig029;
+        for tok in self.tokens.iter_mut() {
+            let (key, v) = match tok {
+                Token::Lit(_) => continue,
+                Token::LatencyHuman {
+                    key, last, field, ..
+                } => {
+                    if !sysdig {
+                        let v =
+                            crate::json::field_json(field, &view, &self.opts, &mut self.scratch);
+                        (&**key, v)
+                    } else {
+                        let internal = view.event().info().is_some_and(|i| i.category.0 & 256 != 0);
+                        let v = if internal {
+                            Json::Null
+                        } else {
+                            if view.has_thread() {
+                                *last = Some(view.latency().unwrap_or(0));
+                            }
+                            let mut text = Vec::new();
+                            if let Some(ns) = *last {
+                                crate::time::write_human_duration(&mut text, ns);
+                            }
+                            Json::from(String::from_utf8_lossy(&text).into_owned())
+                        };
+                        (&**key, v)
+                    }
+                }
+                Token::Field { field, key, .. } => (
+                    &**key,
+                    crate::json::field_json(field, &view, &self.opts, &mut self.scratch),
+                ),
+                Token::Exec {
+                    total, clock, key, ..
+                } => {
+                    clock.value(*total, &view);
+                    (
+                        &**key,
+                        clock.value(*total, &view).map_or(Json::Null, Json::from),
+                    )
+                }
+            };
+            if v.is_null() && !self.show_missing {
+                complete = false;
+            }
+            obj.insert(key, v);
+        }
+        self.prev_ts = Some(ts);
+        if complete {
+            // Writing into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *out, &obj);
         }
         complete
     }

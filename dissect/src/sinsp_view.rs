@@ -1031,7 +1031,12 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
             }
             B::FdConnected => Value::Bool(f.flags & FLAG_SOCKET_CONNECTED != 0),
             // The device of a file opened in the capture (0 when not known).
-            B::FdDev => Value::I64(f.dev as i32 as i64),
+            // Printed in hexadecimal, as libsinsp's print format for it says.
+            B::FdDev => {
+                use std::fmt::Write as _;
+                let _ = write!(scratch, "{:X}", f.dev);
+                Value::Str(scratch.as_str())
+            }
             B::FdDevMajor => Value::I64(((f.dev >> 20) & 0xfff) as i64),
             B::FdDevMinor => Value::I64((f.dev & 0xfffff) as i64),
             // The ports as text (libsinsp names no service unless asked to resolve them).
