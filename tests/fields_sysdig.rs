@@ -341,3 +341,35 @@ fn compare(json: bool) {
         "sdump differs from sysdig 0.29.3:\n{failures}"
     );
 }
+
+/// `sdump -j` against `sysdig -j` (its default keys), object by object as parsed JSON.
+#[test]
+fn default_json_matches_sysdig_j() {
+    let (Some(files), Some(sysdig)) = (common::old_format_captures(), common::sysdig()) else {
+        return;
+    };
+    let parse = |text: &str| -> Vec<serde_json::Value> {
+        text.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON object per line"))
+            .collect()
+    };
+    let mut objects = 0;
+    for file in &files {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let (ok, want) = run(Command::new(&sysdig).arg("-r").arg(file).arg("-j"));
+        assert!(ok, "sysdig -j failed on {stem}");
+        let (ok, got) = run(Command::new(common::example("sdump"))
+            .arg("-r")
+            .arg(file)
+            .arg("-j"));
+        assert!(ok, "sdump -j failed on {stem}");
+        let (want, got) = (parse(&want), parse(&got));
+        assert_eq!(want.len(), got.len(), "{stem}: how many objects");
+        for (w, g) in want.iter().zip(&got) {
+            assert_eq!(w, g, "{stem}");
+        }
+        objects += want.len();
+    }
+    eprintln!("{objects} objects equal on {} captures", files.len());
+    assert!(objects > 0);
+}
