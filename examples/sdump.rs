@@ -25,6 +25,8 @@
 //! With `-j` each event is one JSON object, as `sysdig -j` prints it: one key per field of the
 //! format (the default line's fields without `-p`), typed values (`strata_dissect::json`).
 //!
+//! `-l` lists the fields by class, as `sysdig -l` does (`-l --json` as JSON).
+//!
 //! With `--recover` it reads on past a damaged block: each error goes to stderr, reading
 //! resumes at the next plausible block (`Events::recover`), and the bytes passed over are
 //! counted at the end.
@@ -58,6 +60,8 @@ struct Args {
     format: Option<String>,
     /// `-j`: one JSON object per event.
     json: bool,
+    /// `-l`: list the fields (as JSON with `--json`).
+    list: bool,
     /// `None`: decided by the capture's leading events.
     flavor: Option<Flavor>,
     /// The filter, if any.
@@ -76,6 +80,7 @@ fn parse_args() -> Result<Args, String> {
         file: None,
         format: None,
         json: false,
+        list: false,
         flavor: None,
         filter: None,
         write: None,
@@ -91,6 +96,7 @@ fn parse_args() -> Result<Args, String> {
             "-r" => a.file = Some(it.next().ok_or("-r needs a file name")?),
             "-p" => a.format = Some(it.next().ok_or("-p needs a format")?),
             "-j" | "--json" => a.json = true,
+            "-l" | "--list" => a.list = true,
             "--flavor" => {
                 a.flavor = match it.next().as_deref() {
                     Some("auto") => None,
@@ -156,6 +162,20 @@ impl From<Error> for Failure {
 }
 
 fn run(args: Args) -> Result<(), Failure> {
+    if args.list {
+        let reg = Registry::builtin();
+        let text = if args.json {
+            strata::dissect::list::to_json(reg) + "\n"
+        } else {
+            let mut t = String::new();
+            let _ = strata::dissect::list::write_text(reg, &mut t);
+            t
+        };
+        let mut out = io::stdout().lock();
+        return out
+            .write_all(text.as_bytes())
+            .map_err(|e| Failure::Other(e.to_string()));
+    }
     let mut events = match &args.file {
         Some(f) => Events::open(f)?,
         None => Events::demo(),

@@ -40,6 +40,7 @@ pub(crate) mod filter;
 pub mod format;
 pub mod fuzzing;
 pub mod json;
+pub mod list;
 mod old_table;
 pub mod registry;
 pub mod render;
