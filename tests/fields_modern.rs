@@ -1,10 +1,13 @@
-//! The libsinsp 0.25 fields Falco's rules use that sysdig 0.29.3 lacked (`proc.pexe`,
-//! `proc.aexe`, `fd.nameraw`, `thread.cap_effective`, `proc.exe_ino`, `fs.path.nameraw`, ...),
-//! with the related ones they build on (`proc.exepath`, `proc.vpgid`), against libsinsp 0.25's
-//! own values: for every event of every capture of `../shared/corpus-modern` (answers in
-//! `../shared/golden-modern/NAME.fields.json.gz`) and of the libsinsp-format captures of
-//! `../shared/corpus-wild` (answers beside them), each field's typed value through
-//! `strata::Events` equals libsinsp's: `null` where it has none, booleans, numbers, text.
+//! Every field of `../shared/golden-modern/fields.txt` (the 226 fields libsinsp 0.25 defines
+//! that take no argument and answer deterministically, and five with arguments) against
+//! libsinsp 0.25's own typed values: for every event of every capture of
+//! `../shared/corpus-modern` (answers in `../shared/golden-modern/NAME.fields.json.gz`) and
+//! of the libsinsp-format captures of `../shared/corpus-wild` (answers beside them), the JSON
+//! object that `sdump -j -p "*%evt.num %F1 %F2 ..."` prints (`Format::render_json`) must have,
+//! field by field, libsinsp's value: `null` where it has none, booleans, numbers, text.
+//!
+//! [`PENDING`] names the fields not built yet, or not yet as libsinsp 0.25 answers them; the
+//! test fails when one of them starts to match everywhere, so the list only shrinks.
 //!
 //! `proc.exe_ino.ctime_duration_proc_start` is not in the goldens (libscap leaves it unset
 //! for the threads of a capture's process list, so it differs from run to run); its unit test
@@ -15,41 +18,78 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use strata::dissect::{FieldRef, Registry, Value};
+use strata::dissect::{Format, Registry};
 
-/// The fields checked, each in `../shared/golden-modern/fields.txt`.
-const FIELDS: &[&str] = &[
-    "proc.exepath",
-    "proc.pexe",
-    "proc.aexe",
-    "proc.pexepath",
-    "proc.aexepath",
-    "proc.vpgid",
-    "proc.vpgid.name",
-    "proc.vpgid.exe",
-    "proc.vpgid.exepath",
-    "proc.is_vpgid_leader",
-    "proc.is_exe_writable",
-    "proc.is_exe_upper_layer",
-    "proc.is_exe_lower_layer",
-    "proc.is_exe_from_memfd",
-    "proc.exe_ino",
-    "proc.exe_ino.ctime",
-    "proc.exe_ino.mtime",
-    "thread.cap_permitted",
-    "thread.cap_inheritable",
-    "thread.cap_effective",
-    "fd.nameraw",
-    "fd.is_upper_layer",
-    "fd.is_lower_layer",
-    "fs.path.nameraw",
-    "evt.is_open_read",
-    "evt.is_open_write",
-    "evt.is_open_exec",
+/// Fields where libsinsp 0.25's answer is not the capture's, with the reason.
+const KNOWN: &[(&str, &str)] = &[(
+    "evt.buffer",
+    "for an empty data parameter libsinsp 0.25 prints what its buffer held before (stale memory)",
+)];
+
+/// Fields not built yet, or not yet as libsinsp 0.25 answers them (the fields issue).
+const PENDING: &[&str] = &[
+    // Whether the event renamed its fd: needs the state engine to report it.
+    "fd.name_changed",
+    // Not in the registry yet.
+    "evt.latency.quantized",
+    "evt.count.procinfo",
+    "evt.count.threadinfo",
+    "evt.buflen.in",
+    "evt.buflen.out",
+    "evt.buflen.file",
+    "evt.buflen.file.in",
+    "evt.buflen.file.out",
+    "evt.buflen.net",
+    "evt.buflen.net.in",
+    "evt.buflen.net.out",
+    "evt.infra.docker.name",
+    "evt.infra.docker.container.id",
+    "evt.infra.docker.container.name",
+    "evt.infra.docker.container.image",
+    "evt.is_open_create",
+    "fd.ino",
+    "fd.types",
+    "fs.path.name",
+    "fs.path.source",
+    "fs.path.sourceraw",
+    "fs.path.target",
+    "fs.path.targetraw",
+    "evt.source",
+    "evt.is_async",
+    "evt.asynctype",
+    "evt.hostname",
+    "proc.aargs",
+    "proc.acmdline",
+    "proc.cmdnargs",
+    "proc.cmdlenargs",
+    "proc.aenv",
+    "proc.pvpid",
+    "proc.sid.exe",
+    "proc.sid.exepath",
+    "proc.pgid",
+    "proc.pgid.name",
+    "proc.pgid.exe",
+    "proc.pgid.exepath",
+    "proc.ppid.duration",
+    "proc.pid.ts",
+    "proc.ppid.ts",
+    "proc.is_sid_leader",
+    "proc.is_pgid_leader",
+    "proc.pidns_init_start_ts",
+    "thread.nametid",
+    "thread.vmsize.b",
+    "thread.vmrss.b",
+    "proc.stdin.type",
+    "proc.stdout.type",
+    "proc.stderr.type",
+    "proc.stdin.name",
+    "proc.stdout.name",
+    "proc.stderr.name",
+    "util.cnt",
 ];
 
 /// (capture, answers) pairs.
@@ -69,7 +109,7 @@ fn cases() -> Option<Vec<(PathBuf, PathBuf)>> {
     Some(out)
 }
 
-/// libsinsp's values by `evt.num`, for the fields of [`FIELDS`].
+/// libsinsp's objects by `evt.num`.
 fn answers(path: &Path) -> BTreeMap<u64, serde_json::Map<String, serde_json::Value>> {
     let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut out = BTreeMap::new();
@@ -85,25 +125,9 @@ fn answers(path: &Path) -> BTreeMap<u64, serde_json::Map<String, serde_json::Val
     out
 }
 
-/// Whether Strata's value is libsinsp's typed one.
-fn same(want: &serde_json::Value, got: Option<Value<'_>>) -> bool {
-    use serde_json::Value as J;
-    match (want, got) {
-        (J::Null, None) => true,
-        (J::Bool(w), Some(Value::Bool(g))) => *w == g,
-        (J::Number(w), Some(g)) => match (w.as_i64(), w.as_u64()) {
-            (Some(w), _) if g.as_i64() == Some(w) => true,
-            (_, Some(w)) => matches!(g, Value::U64(g) | Value::AbsTime(g) if g == w),
-            _ => false,
-        },
-        (J::String(w), Some(g)) => g.as_bytes().is_some() && g.to_string() == *w,
-        _ => false,
-    }
-}
-
 #[test]
 fn modern_fields_equal_libsinsp_025() {
-    let Some(cases) = cases() else {
+    let (Some(cases), Some(golden)) = (cases(), common::shared("golden-modern")) else {
         return;
     };
     assert!(
@@ -111,34 +135,53 @@ fn modern_fields_equal_libsinsp_025() {
         "only {} captures with answers",
         cases.len()
     );
+    let list = std::fs::read_to_string(golden.join("fields.txt")).expect("fields.txt");
+    let all: Vec<&str> = list.lines().filter(|l| !l.trim().is_empty()).collect();
     let reg = Registry::builtin();
-    let fields: Vec<FieldRef> = FIELDS
-        .iter()
-        .map(|f| FieldRef::parse(reg, f).unwrap())
+    // The fields the registry knows; the others must be pending.
+    let mut known = Vec::new();
+    let mut failures = Vec::new();
+    for f in &all {
+        match strata::dissect::FieldRef::parse(reg, f) {
+            Ok(_) => known.push(*f),
+            Err(e) if !PENDING.contains(f) => failures.push(format!("{f}: {e}")),
+            Err(_) => {}
+        }
+    }
+    let text: String = std::iter::once("*%evt.num".to_string())
+        .chain(known.iter().map(|f| format!(" %{f}")))
         .collect();
-    let (mut events, mut failures) = (0, Vec::new());
-    let mut scratch = String::new();
-    for (capture, golden) in &cases {
-        let want = answers(golden);
+    let mut differ: BTreeMap<&str, (usize, String)> = BTreeMap::new();
+    let mut events = 0;
+    for (capture, answers_path) in &cases {
+        let want = answers(answers_path);
         let stem = capture.file_stem().unwrap().to_string_lossy().into_owned();
         let mut seen = 0;
         let mut it = strata::Events::open(capture).expect("open the capture");
+        let mut format = Format::compile(reg, &text, it.options().with_max_buf_len(0)).unwrap();
+        let mut line = Vec::new();
         while let Some(ev) = it.next() {
             let ev = ev.expect("a readable event");
+            if format.options().flavor != ev.options().flavor {
+                format.set_flavor(ev.options().flavor);
+            }
+            line.clear();
+            assert!(format.render_json(ev.ctx(), &mut line));
             let Some(o) = want.get(&ev.num()) else {
                 failures.push(format!("{stem} #{}: not in libsinsp's answers", ev.num()));
                 continue;
             };
+            let got: serde_json::Value = serde_json::from_slice(&line).unwrap();
             seen += 1;
-            for (name, f) in FIELDS.iter().zip(&fields) {
-                let w = &o[*name];
-                let got = f.extract(ev.ctx(), ev.options(), &mut scratch);
-                if !same(w, got) {
-                    let got = got.map_or("<NA>".into(), |v| format!("{v:?}"));
-                    failures.push(format!(
-                        "{stem} #{} {name}: libsinsp {w}, strata {got}",
-                        ev.num()
-                    ));
+            for f in &known {
+                let (w, g) = (&o[*f], &got[*f]);
+                if w != g {
+                    differ
+                        .entry(f)
+                        .or_insert_with(|| {
+                            (0, format!("{stem} #{}: libsinsp {w}, strata {g}", ev.num()))
+                        })
+                        .0 += 1;
                 }
             }
         }
@@ -148,15 +191,35 @@ fn modern_fields_equal_libsinsp_025() {
                 want.len()
             ));
         }
-        eprintln!("{stem}: {seen} events compared");
         events += seen;
     }
+    let pending: BTreeSet<&str> = PENDING.iter().copied().collect();
+    for (f, _) in KNOWN {
+        if !differ.contains_key(f) {
+            failures.push(format!("{f} is KNOWN to differ but now equals libsinsp"));
+        }
+    }
+    for (f, (n, first)) in &differ {
+        if !pending.contains(f) && !KNOWN.iter().any(|k| k.0 == *f) {
+            failures.push(format!("{f}: {n} events differ, first {first}"));
+        }
+    }
+    for p in PENDING {
+        if known.contains(p) && !differ.contains_key(p) {
+            failures.push(format!(
+                "{p} is PENDING but now equals libsinsp: take it off"
+            ));
+        }
+    }
     eprintln!(
-        "{} captures, {events} events, {} fields each; {} differences",
+        "{} captures, {events} events, {} of {} fields equal ({} pending, {} known to differ); {} problems",
         cases.len(),
-        FIELDS.len(),
+        known.len() - known.iter().filter(|f| pending.contains(*f)).count() - KNOWN.len(),
+        all.len(),
+        PENDING.len(),
+        KNOWN.len(),
         failures.len()
     );
-    let shown: Vec<_> = failures.iter().take(40).cloned().collect();
+    let shown: Vec<_> = failures.iter().take(60).cloned().collect();
     assert!(failures.is_empty(), "{}", shown.join("\n"));
 }

@@ -59,11 +59,22 @@ const MAX_EXEC_THREADS: usize = 1 << 16;
 impl ExecClock {
     /// libsinsp's `extract_exectime`: on a context switch, the time since the previous
     /// switch this clock saw on the same CPU (0 for the first); 0 on other events.
-    fn exectime(&mut self, ev: &strata_scap::Event<'_>) -> u64 {
-        if ev.name() != "switch" {
+    fn exectime(&mut self, ev: &strata_scap::Event<'_>, cpus: Option<u32>, flavor: Flavor) -> u64 {
+        // libsinsp 0.25 counts the current switch event only.
+        const SCHEDSWITCH_6_E: u16 = 152;
+        let counted = match flavor {
+            Flavor::Libsinsp025 => ev.event_type == SCHEDSWITCH_6_E,
+            _ => ev.name() == "switch",
+        };
+        if !counted {
             return 0;
         }
         let cpu = ev.cpu as usize;
+        // libsinsp keeps one clock per CPU of the machine block: none when it says 0 (and a
+        // CPU past the count has none it could read).
+        if cpus.is_some_and(|n| cpu >= n as usize) {
+            return 0;
+        }
         if cpu >= self.last_switch.len() {
             if cpu > u16::MAX as usize {
                 return 0;
@@ -79,14 +90,24 @@ impl ExecClock {
     }
 
     /// The value of the field for `view`'s event, advancing the clock.
-    fn value<S: StateView + ?Sized>(&mut self, total: bool, view: &S) -> Option<u64> {
+    fn value<S: StateView + ?Sized>(
+        &mut self,
+        total: bool,
+        view: &S,
+        flavor: Flavor,
+    ) -> Option<u64> {
         let ev = view.event();
-        let t = self.exectime(ev);
+        let t = self.exectime(ev, view.num_cpus(), flavor);
         if !total {
             return Some(t);
         }
         if !view.has_thread() {
             return None;
+        }
+        // libsinsp 0.25's per-thread sums read back as 0 (measured on its own captures): the
+        // total is this switch's time alone.
+        if flavor == Flavor::Libsinsp025 {
+            return Some(t);
         }
         if self.totals.len() >= MAX_EXEC_THREADS && !self.totals.contains_key(&ev.tid) {
             self.totals.clear();
@@ -339,7 +360,7 @@ impl Format {
                     ..
                 } => {
                     let field_start = out.len();
-                    match clock.value(*total, &view) {
+                    match clock.value(*total, &view, self.opts.flavor) {
                         Some(v) => Value::RelTime(v).write_to(out),
                         None if !self.show_missing => {
                             self.likely_missing = Some(i);
@@ -414,10 +435,12 @@ impl Format {
                 Token::Exec {
                     total, clock, key, ..
                 } => {
-                    clock.value(*total, &view);
+                    clock.value(*total, &view, self.opts.flavor);
                     (
                         &**key,
-                        clock.value(*total, &view).map_or(Json::Null, Json::from),
+                        clock
+                            .value(*total, &view, self.opts.flavor)
+                            .map_or(Json::Null, Json::from),
                     )
                 }
             };

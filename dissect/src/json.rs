@@ -81,7 +81,29 @@ pub fn field_json<S: StateView + ?Sized>(
     let Some(v) = field.extract(view, opts, scratch) else {
         return Json::Null;
     };
-    typed(&v, field.info().ty)
+    let j = typed(&v, field.info().ty);
+    match (j, opts.flavor) {
+        (Json::String(s), crate::render::Flavor::Libsinsp025) => Json::String(sanitize_025(s)),
+        (j, _) => j,
+    }
+}
+
+/// libsinsp 0.25's `sanitize_string` on text that is already UTF-8: control characters, DEL,
+/// C1 controls and Unicode non-characters become U+FFFD (invalid sequences already did).
+fn sanitize_025(s: String) -> String {
+    let bad = |c: char| {
+        let cp = c as u32;
+        cp < 0x20
+            || (0x7f..=0x9f).contains(&cp)
+            || (0xfdd0..=0xfdef).contains(&cp)
+            || cp & 0xfffe == 0xfffe
+    };
+    if !s.chars().any(bad) {
+        return s;
+    }
+    s.chars()
+        .map(|c| if bad(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// `v` typed by the declared type `ty`.
@@ -150,6 +172,15 @@ mod tests {
             j(Value::List(&[Value::U64(1), Value::Str("x")])),
             r#"[1,"x"]"#
         );
+    }
+
+    #[test]
+    fn sanitized_as_libsinsp_025() {
+        assert_eq!(
+            sanitize_025("a\nb\u{85}c\u{fdd0}d\u{fffd}".into()),
+            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}"
+        );
+        assert_eq!(sanitize_025("plain é".into()), "plain é");
     }
 
     #[test]

@@ -290,6 +290,7 @@ pub(crate) fn write_raw<O: Text, S: StateView + ?Sized>(
             }
         }
         ParamValue::AbsTime(ns) => {
+            let start = out.len();
             write!(
                 out,
                 "{}",
@@ -298,6 +299,11 @@ pub(crate) fn write_raw<O: Text, S: StateView + ?Sized>(
                     utc_offset_secs: opts.tz.offset_secs(),
                 }
             );
+            // libsinsp 0.25 writes the nanoseconds over the text with their terminating NUL,
+            // which cuts the zone offset off.
+            if opts.flavor == Flavor::Libsinsp025 {
+                out.truncate(start + "YYYY-MM-DD HH:MM:SS.nnnnnnnnn".len());
+            }
         }
         _ => write_display(out, pv, info),
     }
@@ -687,10 +693,39 @@ pub(crate) fn result_param<'e>(ev: &Event<'e>) -> Option<(usize, &'static ParamI
     (idx < ev.nparams()).then(|| (idx, &info.params[idx]))
 }
 
-/// The value of the `res`-like parameter as a signed number.
-pub(crate) fn result_value(ev: &Event<'_>) -> Option<i64> {
-    let (idx, _) = result_param(ev)?;
-    raw_i64(ev.param_raw(idx)?, ev)
+/// libsinsp 0.25's return value: parameter 0 of any syscall exit with parameters (not the
+/// generic one), read as its width's signed number; `(index, value)`.
+pub(crate) fn result_025(ev: &Event<'_>) -> Option<(usize, i64)> {
+    let info = ev.info()?;
+    let syscall = info.category.source() & strata_scap::table::Category::SYSCALL != 0;
+    if is_generic(ev.event_type)
+        || !syscall
+        || ev.direction() != Direction::Exit
+        || ev.nparams() == 0
+    {
+        return None;
+    }
+    let raw = ev.param_raw(0)?;
+    Some((
+        0,
+        if matches!(raw.len(), 4 | 8) {
+            raw_i64(raw, ev)?
+        } else {
+            0
+        },
+    ))
+}
+
+/// The return value as `flavor` reads it: sysdig 0.29's `res` (or a new fd), libsinsp
+/// 0.25's parameter 0 ([`result_025`]); `(index, value)`.
+pub(crate) fn result_in(ev: &Event<'_>, flavor: Flavor) -> Option<(usize, i64)> {
+    match flavor {
+        Flavor::Libsinsp025 => result_025(ev),
+        _ => {
+            let (idx, _) = result_param(ev)?;
+            Some((idx, raw_i64(ev.param_raw(idx)?, ev)?))
+        }
+    }
 }
 
 /// A parameter's bytes as the signed integer of their width, as libsinsp reads them.

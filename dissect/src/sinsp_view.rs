@@ -85,6 +85,10 @@ impl StateView for EventCtx<'_> {
         self.event_fd_found().map(fd_view)
     }
 
+    fn num_cpus(&self) -> Option<u32> {
+        Some(self.inspector().machine().num_cpus)
+    }
+
     fn fd_ends(&self) -> Option<FdEnds> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         self.fd_num()?;
@@ -174,12 +178,33 @@ impl StateView for EventCtx<'_> {
                 join_args(scratch, None, t);
                 Value::Str(scratch.as_str())
             }
+            // libsinsp 0.25 answers `./` for a thread without a main thread.
+            B::ProcCwd if opts.flavor == Flavor::Libsinsp025 && main.is_none() => Value::Str("./"),
             B::ProcCwd => Value::Bytes(EventCtx::cwd(self)?),
+            // libsinsp 0.25: the parent process's pid, when the parent is known.
+            B::ProcPpid if opts.flavor == Flavor::Libsinsp025 => {
+                Value::I64(self.ancestor(t, 1)?.pid)
+            }
             B::ProcPpid => Value::I64(main?.ptid),
             B::ProcPname => Value::Bytes(&self.parent(t)?.comm),
             B::ProcPcmdline => {
                 let p = self.parent(t)?;
                 join_args(scratch, Some(&p.comm), p);
+                Value::Str(scratch.as_str())
+            }
+            // libsinsp 0.25: without an index, every ancestor's name, nearest first.
+            B::ProcAname if arg.is_none() && opts.flavor == Flavor::Libsinsp025 => {
+                let m = main?;
+                self.each_ancestor(m, |a| {
+                    if !scratch.is_empty() {
+                        scratch.push(' ');
+                    }
+                    let _ = write_lossy(scratch, &a.comm);
+                    true
+                });
+                if scratch.is_empty() {
+                    return None;
+                }
                 Value::Str(scratch.as_str())
             }
             B::ProcApid | B::ProcAname => {
@@ -216,10 +241,20 @@ impl StateView for EventCtx<'_> {
             B::ProcVpid if t.vpid != -1 => Value::I64(t.vpid),
             B::ProcVpgid => Value::I64(t.vpgid),
             B::ProcSid => Value::I64(t.sid),
+            // libsinsp 0.25 looks the session leader up as it does the group leader's
+            // (empty when there is none).
+            B::ProcSname if opts.flavor == Flavor::Libsinsp025 => {
+                match self.leader_by(t, t.sid, |a| a.sid) {
+                    Some(l) => Value::Bytes(&l.comm),
+                    None => Value::Str(""),
+                }
+            }
             B::ProcSname => Value::Bytes(&self.session_leader(t)?.comm),
             B::ThreadIsmain => Value::Bool(t.is_main_thread()),
             // sysdig 0.29's placeholder threads had no vtid (its container-event thread, tid
             // −1, had −2).
+            // libsinsp 0.25 has no vtid for a thread it made up.
+            B::ThreadVtid if opts.flavor == Flavor::Libsinsp025 && t.is_invalid() => return None,
             B::ThreadVtid
                 if t.vtid != -1
                     && !(opts.flavor == Flavor::Sysdig029 && t.is_invalid() && t.tid >= 0) =>
@@ -228,7 +263,17 @@ impl StateView for EventCtx<'_> {
             }
             B::UserUid => Value::U64(t.uid as u64),
             B::UserName | B::UserHomedir | B::UserShell => {
-                let u = users.user(&t.container_id, t.uid)?;
+                let Some(u) = users.user(&t.container_id, t.uid) else {
+                    // libsinsp 0.25 names an unknown user: root for uid 0, else `<NA>`.
+                    if opts.flavor != Flavor::Libsinsp025 {
+                        return None;
+                    }
+                    return Some(Value::Str(match (b, t.uid) {
+                        (B::UserName, 0) => "root",
+                        (B::UserHomedir, 0) => "/root",
+                        _ => "<NA>",
+                    }));
+                };
                 Value::Bytes(match b {
                     B::UserName => &u.name,
                     B::UserHomedir => &u.homedir,
@@ -236,7 +281,13 @@ impl StateView for EventCtx<'_> {
                 })
             }
             B::UserLoginuid => Value::I64(t.loginuid as i32 as i64),
-            B::UserLoginname => Value::Bytes(&users.user(&t.container_id, t.loginuid)?.name),
+            B::UserLoginname => match users.user(&t.container_id, t.loginuid) {
+                Some(u) => Value::Bytes(&u.name),
+                None if opts.flavor == Flavor::Libsinsp025 => {
+                    Value::Str(if t.loginuid == 0 { "root" } else { "<NA>" })
+                }
+                None => return None,
+            },
             // sysdig 0.29 typed group.gid as 64 bits and read the thread's 32-bit gid with
             // the 4 bytes after it: the low half of its count of live child threads.
             B::GroupGid if opts.flavor == Flavor::Sysdig029 => {
@@ -252,7 +303,13 @@ impl StateView for EventCtx<'_> {
                 Value::U64(t.gid as u64 | (children & 0xffff_ffff) << 32)
             }
             B::GroupGid => Value::U64(t.gid as u64),
-            B::GroupName => Value::Bytes(&users.group(&t.container_id, t.gid)?.name),
+            B::GroupName => match users.group(&t.container_id, t.gid) {
+                Some(g) => Value::Bytes(&g.name),
+                None if opts.flavor == Flavor::Libsinsp025 => {
+                    Value::Str(if t.gid == 0 { "root" } else { "<NA>" })
+                }
+                None => return None,
+            },
             B::ProcPexe => Value::Bytes(&self.ancestor(t, 1)?.exe),
             B::ProcPexepath => Value::Bytes(&self.ancestor(t, 1)?.exepath),
             B::ProcAexe | B::ProcAexepath => {
@@ -321,17 +378,51 @@ impl StateView for EventCtx<'_> {
             B::ContainerStartTs => return None,
             B::ProcEnv => {
                 // The process's environment is its main thread's.
-                let m = if t.is_main_thread() { t } else { main? };
+                let m = if t.is_main_thread() {
+                    t
+                } else {
+                    main.unwrap_or(t)
+                };
                 join_env(scratch, &m.env_raw);
                 Value::Str(scratch.as_str())
             }
             // libsinsp counts a process's other threads on its main thread only.
+            // libsinsp 0.25 counts the live threads of the thread group: all of them, or
+            // those other than a live leader.
+            B::ProcNthreads | B::ProcNchilds if opts.flavor == Flavor::Libsinsp025 => {
+                // A thread made up for an unknown tid belongs to no group.
+                if t.pid < 0 {
+                    return Some(Value::U64(0));
+                }
+                let all = self.inspector().threads().threads_of(t.pid) as u64;
+                let leader_alive = main.is_some_and(|m| m.tid == t.pid && !m.is_dead());
+                let dead_leader = main.is_some_and(|m| m.tid == t.pid && m.is_dead());
+                // A thread is dead from its procexit on, though it leaves the table only at
+                // the next event; only the event's own thread can be such a one.
+                let dead_self = t.tid != t.pid && t.is_dead();
+                let alive = all.saturating_sub(u64::from(dead_leader) + u64::from(dead_self));
+                Value::U64(if b == B::ProcNchilds && leader_alive {
+                    alive.saturating_sub(1)
+                } else {
+                    alive
+                })
+            }
             B::ProcNchilds => Value::U64(other_threads(self, t)),
             B::ProcNthreads => Value::U64(other_threads(self, main?) + 1),
             B::ProcDuration if t.clone_ts != 0 => {
                 Value::RelTime(self.event().ts.wrapping_sub(t.clone_ts))
             }
             B::ProcDuration => return None,
+            // libsinsp 0.25 counts 0 fds and a limit of 0 without a main thread.
+            B::ProcFdopencount | B::ProcFdlimit | B::ProcFdusage
+                if opts.flavor == Flavor::Libsinsp025 && main.is_none() =>
+            {
+                match b {
+                    B::ProcFdopencount => Value::U64(0),
+                    B::ProcFdlimit => Value::I64(0),
+                    _ => Value::Double(0.0),
+                }
+            }
             B::ProcFdopencount => Value::U64(open_fds(self, t)),
             B::ProcFdlimit => Value::I64(main.map_or(t.fdlimit, |m| m.fdlimit)),
             B::ProcFdusage => {
@@ -801,6 +892,15 @@ trait CtxExt<'a> {
     fn each_ancestor(&self, t: &ThreadInfo, visit: impl FnMut(&'a ThreadInfo) -> bool);
     /// The leader of `t`'s process group in its pid namespace (`proc.vpgid.*`).
     fn group_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
+    /// libsinsp 0.25's leader of the set of threads sharing `key` = `id` (a process group,
+    /// a session): the thread `id` unless in a pid namespace, else the farthest ancestor
+    /// still in the set.
+    fn leader_by(
+        &self,
+        t: &'a ThreadInfo,
+        id: i64,
+        key: impl Fn(&ThreadInfo) -> i64,
+    ) -> Option<&'a ThreadInfo>;
     fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
     /// Whether an IPv4 address is this machine's (see the implementation).
     fn is_local_v4(&self, addr: std::net::Ipv4Addr, opts: &RenderOptions) -> bool;
@@ -859,7 +959,15 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     /// The thread whose tid is the vpgid (when `t` is not in a pid namespace, where tids are
     /// vpgids), else the eldest of the unbroken line of ancestors with `t`'s vpgid.
     fn group_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo> {
-        let id = t.vpgid;
+        self.leader_by(t, t.vpgid, |a| a.vpgid)
+    }
+
+    fn leader_by(
+        &self,
+        t: &'a ThreadInfo,
+        id: i64,
+        key: impl Fn(&ThreadInfo) -> i64,
+    ) -> Option<&'a ThreadInfo> {
         if id == -1 {
             return None;
         }
@@ -871,7 +979,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         }
         let mut leader = None;
         self.each_ancestor(t, |a| {
-            if a.vpgid != id {
+            if key(a) != id {
                 return false;
             }
             leader = Some(a);
@@ -957,7 +1065,10 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 };
                 let mut tmp = String::new();
                 let v = self.fd_field(inner, opts, &mut tmp)?;
-                let _ = write_lossy(scratch, &self.thread()?.container_id);
+                // libsinsp 0.25 keeps container ids in a plugin, not on threads: empty.
+                if opts.flavor != Flavor::Libsinsp025 {
+                    let _ = write_lossy(scratch, &self.thread()?.container_id);
+                }
                 scratch.push(':');
                 use std::fmt::Write as _;
                 let _ = write!(scratch, "{v}");
@@ -1037,8 +1148,9 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 let _ = write!(scratch, "{:X}", f.dev);
                 Value::Str(scratch.as_str())
             }
-            B::FdDevMajor => Value::I64(((f.dev >> 20) & 0xfff) as i64),
-            B::FdDevMinor => Value::I64((f.dev & 0xfffff) as i64),
+            // glibc's major() and minor() of the 32-bit device number.
+            B::FdDevMajor => Value::I64(((f.dev >> 8) & 0xfff) as i64),
+            B::FdDevMinor => Value::I64(((f.dev & 0xff) | ((f.dev >> 12) & 0xfff00)) as i64),
             // The ports as text (libsinsp names no service unless asked to resolve them).
             B::FdCproto if f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) == 0 => return None,
             B::FdCproto => {

@@ -138,6 +138,12 @@ pub trait StateView {
         self.fd(dirfd).map(|f| f.name)
     }
 
+    /// How many CPUs the capture's machine has, if known (0 when the machine block says so).
+    /// libsinsp sizes its per-CPU clocks (`thread.exectime`) by it.
+    fn num_cpus(&self) -> Option<u32> {
+        None
+    }
+
     /// The fd the event is about (`fd.num`). The default reads the event's `fd` parameter,
     /// or its enter event's; the state engine knows better (new fds, `mmap`, ...).
     fn event_fd(&self) -> Option<i64> {
@@ -297,6 +303,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     }
     fn event_fd_info(&self) -> Option<FdView<'_>> {
         self.inner.event_fd_info()
+    }
+    fn num_cpus(&self) -> Option<u32> {
+        self.inner.num_cpus()
     }
     fn field<'s>(
         &'s self,

@@ -1263,7 +1263,17 @@ impl Inspector {
             }
         }
         let initial_state = self.leading;
-        let first_ts = if initial_state {
+        // libsinsp 0.25 (whose reading drops enter events) starts the capture's clock at the
+        // first event that is not a metaevent (procinfo, container, ...); sysdig 0.29 at the
+        // first event after the leading ones.
+        let meta = self.cfg.drop_enter_events
+            && ev.info().is_some_and(|i| {
+                i.category.source() & strata_scap::table::Category::METAEVENT != 0
+            });
+        let first_ts = if meta {
+            // Before the clock starts, libsinsp 0.25 counts from 0.
+            self.first_ts.unwrap_or(0)
+        } else if initial_state {
             self.first_ts.unwrap_or(ev.ts)
         } else {
             *self.first_ts.get_or_insert(ev.ts)

@@ -180,8 +180,7 @@ fn evt_res<O: Text, S: StateView + ?Sized>(
     opts: &RenderOptions,
     out: &mut O,
 ) -> Option<()> {
-    let (idx, _) = render::result_param(ev)?;
-    let res = render::result_value(ev)?;
+    let (idx, res) = render::result_in(ev, opts.flavor)?;
     if res >= 0 {
         out.push_str("SUCCESS");
     } else {
@@ -247,7 +246,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             let syscall = ev
                 .info()
                 .is_some_and(|i| i.category.source() & table::Category::SYSCALL != 0);
-            syscall.then(|| Value::Str(type_name(ev)))
+            syscall.then(|| Value::Str(type_name_in(ev, opts.flavor)))
         }
         B::EvtCategory => Some(Value::Str(category(view, ev, opts.flavor))),
         B::EvtCpu => Some(Value::I64(ev.cpu as i64)),
@@ -282,7 +281,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             Some(Ok(ParamValue::Empty)) => Some(Value::Buf(b"")),
             _ => None,
         },
-        B::EvtRawres => render::result_value(ev).map(Value::I64),
+        B::EvtRawres => render::result_in(ev, opts.flavor).map(|(_, r)| Value::I64(r)),
         // An I/O exit on a known fd: its non-negative result, the bytes moved.
         B::EvtBuflen => {
             let io = ev.info().is_some_and(|i| i.category.kind() & 32 != 0);
@@ -291,6 +290,10 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             }
             let res = ev.param(0)?.ok()?.as_i64()?;
             (res >= 0).then_some(Value::U64(res as u64))
+        }
+        // libsinsp 0.25: only for events with a return value.
+        B::EvtFailed if opts.flavor == Flavor::Libsinsp025 => {
+            render::result_025(ev).map(|(_, r)| Value::Bool(r < 0))
         }
         B::EvtFailed => Some(Value::Bool(failed(ev))),
         B::EvtIsOpenRead | B::EvtIsOpenWrite | B::EvtIsOpenExec => {
@@ -317,7 +320,7 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             .then(|| Value::RelTime(latency(view, opts.flavor))),
         B::EvtCount => Some(Value::U64(1)),
         B::EvtCountExit => exit.then_some(Value::U64(1)),
-        B::EvtCountError => failed(ev).then_some(Value::U64(1)),
+        B::EvtCountError => error_count(ev, opts.flavor),
         // Errors by the kind of the event's fd; without one, the opens count as file
         // errors and accept and connect as network ones.
         B::EvtCountErrorFile | B::EvtCountErrorNet | B::EvtCountErrorOther => {
@@ -329,6 +332,9 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
                 },
                 None => match ev.name() {
                     "open" | "creat" | "openat" | "openat2" if exit => B::EvtCountErrorFile,
+                    "open_by_handle_at" if exit && opts.flavor == Flavor::Libsinsp025 => {
+                        B::EvtCountErrorFile
+                    }
                     "accept" | "accept4" | "connect" if exit => B::EvtCountErrorNet,
                     _ if ev.info().is_some_and(|i| i.category.kind() == 5) => {
                         return Some(None);
@@ -336,11 +342,17 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
                     _ => B::EvtCountErrorOther,
                 },
             };
-            (class == b && failed(ev)).then_some(Value::U64(1))
+            if class != b {
+                return Some(None);
+            }
+            error_count(ev, opts.flavor)
         }
         B::EvtCountErrorMemory => {
             let memory = ev.info().is_some_and(|i| i.category.kind() == 5);
-            (memory && failed(ev)).then_some(Value::U64(1))
+            if !memory {
+                return Some(None);
+            }
+            error_count(ev, opts.flavor)
         }
         B::EvtAbspath => return Some(abspath(arg, view, ev, opts.flavor, scratch)),
         B::EvtAround | B::EvtPluginname | B::EvtPlugininfo => None,
@@ -562,6 +574,15 @@ fn latency<S: StateView + ?Sized>(view: &S, flavor: Flavor) -> u64 {
 
 /// libsinsp's error code: an exit event whose first parameter, read as a 64-bit integer, is
 /// negative.
+/// `evt.count.error*` of an event of the right kind: sysdig 0.29 counts 1 for an error and
+/// has no value otherwise; libsinsp 0.25 counts 0 or 1 for every event with a return value.
+fn error_count(ev: &Event<'_>, flavor: Flavor) -> Option<Value<'static>> {
+    match flavor {
+        Flavor::Libsinsp025 => render::result_025(ev).map(|(_, r)| Value::U64((r < 0) as u64)),
+        _ => failed(ev).then_some(Value::U64(1)),
+    }
+}
+
 fn failed(ev: &Event<'_>) -> bool {
     ev.direction() == Direction::Exit
         && ev

@@ -520,7 +520,8 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
         // A send on an fd never seen: infer a UDP socket from the tuple's family.
         let mut f = new_fd(insp, fdnum, FdType::Unknown);
         f.l4proto = l4::UDP;
-        f.flags |= FLAG_ROLE_CLIENT;
+        // It moved data: connected, as any IP socket that does.
+        f.flags |= FLAG_ROLE_CLIENT | FLAG_SOCKET_CONNECTED;
         f.set_from_tuple(&t);
         add_fd(insp, tid, f);
         return;
