@@ -4,6 +4,7 @@
 //! - `pipeline/state`: every block through the [`Inspector`] (state only).
 //! - `pipeline/format`: state, then the format rendered into one reused buffer (hidden events
 //!   skipped as sdump skips them).
+//! - `pipeline/fields20`: state, then twenty common fields rendered per event ([`FIELDS20`]).
 //! - `pipeline/fd-name-contains`: state, then `fd.name` extracted and searched for a substring
 //!   that never matches, by hand (the floor under a `fd.name contains X` filter).
 //! - `pipeline/filter`: the front door, `strata::Events` with the filter
@@ -36,6 +37,9 @@ use strata_scap::{Block, Capture};
 use strata_sinsp::Inspector;
 
 const FORMAT: &str = "%evt.num %proc.name %fd.name";
+
+/// Twenty fields users print most (the same as `tests/fields_alloc.rs`).
+pub const FIELDS20: &str = "*%evt.num %evt.time %evt.type %evt.dir %evt.cpu %evt.res %evt.latency %thread.tid %proc.pid %proc.name %proc.exe %proc.cmdline %proc.ppid %proc.pname %user.name %group.name %fd.num %fd.name %fd.type %container.id";
 const NEEDLE: &[u8] = b"/no/such/dir/";
 
 fn workspace() -> PathBuf {
@@ -172,6 +176,11 @@ fn pipeline(c: &mut Criterion) {
     let mut line = Vec::new();
     g.bench_function("format", |b| {
         b.iter(|| black_box(state_and_format(&cap, &mut format, &mut line)))
+    });
+
+    let mut twenty = Format::compile(reg, FIELDS20, opts).expect("format compiles");
+    g.bench_function("fields20", |b| {
+        b.iter(|| black_box(state_and_format(&cap, &mut twenty, &mut line)))
     });
 
     let field = FieldRef::parse(reg, "fd.name").expect("fd.name exists");
