@@ -32,8 +32,6 @@ const KNOWN: &[(&str, &str)] = &[(
 
 /// Fields not built yet, or not yet as libsinsp 0.25 answers them (the fields issue).
 const PENDING: &[&str] = &[
-    // Whether the event renamed its fd: needs the state engine to report it.
-    "fd.name_changed",
     // Not in the registry yet.
     "evt.latency.quantized",
     "evt.count.procinfo",

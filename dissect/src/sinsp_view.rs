@@ -1141,6 +1141,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdConnected => Value::Bool(f.flags & FLAG_SOCKET_CONNECTED != 0),
+            B::FdNameChanged => Value::Bool(self.fd_name_changed()),
             // The device of a file opened in the capture (0 when not known).
             // Printed in hexadecimal, as libsinsp's print format for it says.
             B::FdDev => {

@@ -169,6 +169,14 @@ impl<'a> EventCtx<'a> {
         self.fd()
     }
 
+    /// Whether parsing the event named its fd anew: a new fd with a name (an open, an
+    /// accept; not a dup, which keeps its name), or a socket whose connect, bind or datagram
+    /// changed its name (libsinsp's `fd.name_changed`). Meaningful for the context of the
+    /// event just processed.
+    pub fn fd_name_changed(&self) -> bool {
+        self.insp.fd_renamed
+    }
+
     /// The user of the event's thread (by its uid, in its container).
     pub fn user(&self) -> Option<&'a UserInfo> {
         let t = self.thread()?;

@@ -257,6 +257,8 @@ pub struct Inspector {
     pending_free: Option<i64>,
     /// fds not recorded because their process's table was full.
     pub(crate) fds_dropped: u64,
+    /// Whether the current event named its fd anew (libsinsp's `fdinfo_name_changed`).
+    pub(crate) fd_renamed: bool,
 }
 
 impl Default for Inspector {
@@ -325,6 +327,7 @@ impl Inspector {
             filtering: false,
             pending_free: None,
             fds_dropped: 0,
+            fd_renamed: false,
             conv: Converter::new(cfg.max_enter_event_bytes, cfg.max_threads),
             conv_buf: Vec::new(),
             cfg,
@@ -1254,6 +1257,7 @@ impl Inspector {
     /// part of the leading initial state, the capture's first time, and the previous time.
     fn advance(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
         self.evt_num += 1;
+        self.fd_renamed = false;
         let was_leading = self.leading;
         self.leading = self.leading && is_initial_state_event(ev.name());
         if was_leading && !self.leading && !self.cfg.exepath_keeps_deleted {

@@ -23,8 +23,18 @@ const F_DUPFD: u64 = 1;
 const F_DUPFD_CLOEXEC: u64 = 26;
 const CLOSE_RANGE_CLOEXEC: u32 = 4;
 
-/// Records a new fd: in the table (if it has room) and as the event's fd.
+/// A cheap fingerprint of an fd name (FNV-1a), to tell whether a handler renamed the fd.
+fn name_fp(name: &[u8]) -> (usize, u64) {
+    let h = name.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    });
+    (name.len(), h)
+}
+
+/// Records a new fd: in the table (if it has room) and as the event's fd. A new fd with a
+/// name counts as renamed (libsinsp compares it with the empty name it started from).
 fn add_fd(insp: &mut Inspector, tid: i64, f: FdInfo) {
+    insp.fd_renamed = !f.name.is_empty();
     let max = insp.cfg.max_fds_per_process;
     let fd = f.fd;
     let mut spare = std::mem::take(&mut insp.spare_fds);
@@ -229,6 +239,7 @@ pub(super) fn connect(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     };
     let keep_destination = insp.cfg.connect_keeps_destination;
     let Some(f) = event_fd(insp, tid) else { return };
+    let before = name_fp(&f.name);
     match tuple {
         Some(t) if !matches!(t, SockTuple::Other { .. }) => {
             let udp_server = f.is_server() && f.l4proto == l4::UDP;
@@ -254,6 +265,8 @@ pub(super) fn connect(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         f.flags |= FLAG_ROLE_CLIENT;
     }
     f.flags |= FLAG_SOCKET_CONNECTED;
+    let renamed = name_fp(&f.name) != before;
+    insp.fd_renamed = renamed;
 }
 
 /// Swaps source and destination, keeping names client→server.
@@ -310,6 +323,7 @@ pub(super) fn bind(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         return;
     };
     let Some(f) = event_fd(insp, tid) else { return };
+    let before = name_fp(&f.name);
     match addr {
         SockAddr::V4 { addr: ip, port } if port > 0 => {
             f.ty = FdType::Ipv4ServSock;
@@ -333,6 +347,8 @@ pub(super) fn bind(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         _ => {}
     }
     fds::sockaddr_name(&mut f.name, &addr);
+    let renamed = name_fp(&f.name) != before;
+    insp.fd_renamed = renamed;
 }
 
 pub(super) fn pipe(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
@@ -411,8 +427,10 @@ fn clone_fd(insp: &mut Inspector, tid: i64, from: i64, to: i64, cloexec: bool) {
     if cloexec {
         f.open_flags |= O_CLOEXEC;
     }
-    // Like any fd added, the copy becomes the event's fd (both libsinsp eras).
+    // Like any fd added, the copy becomes the event's fd (both libsinsp eras); it keeps
+    // the name it had, so it is not renamed.
     add_fd(insp, tid, f);
+    insp.fd_renamed = false;
 }
 
 pub(super) fn dup(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
@@ -543,11 +561,14 @@ pub(super) fn io(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>, send: bool) {
             FLAG_ROLE_SERVER
         };
     }
+    let before = name_fp(&f.name);
     f.set_from_tuple(&t);
     let swap_it = if send { f.is_server() } else { f.is_client() };
     if swap_it {
         swap(f);
     }
+    let renamed = name_fp(&f.name) != before;
+    insp.fd_renamed = renamed;
 }
 
 /// Fills unspecified addresses of a tuple from the interface list, as libsinsp does: the
