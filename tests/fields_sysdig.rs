@@ -114,7 +114,7 @@ const SYSDIG_STOPS: &[&str] = &["thread.totexectime"];
 
 /// Fields not built yet (the fields issue): allowed to differ, and the test fails when one of
 /// them matches sysdig everywhere, so that it leaves this list.
-const PENDING: &[&str] = &["proc.is_container_healthcheck"];
+const PENDING: &[&str] = &[];
 
 /// The fields checked, in the list's order, arguments expanded.
 fn fields(tsv: &str) -> Vec<String> {

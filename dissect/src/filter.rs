@@ -39,6 +39,10 @@ enum Kind {
     /// `evt.dir`, read straight from the event: the commonest check of a copy that keeps
     /// exits or enters costs a comparison of one byte.
     Dir,
+    /// `fd.name_changed` as sysdig 0.29's filters saw it: they ran before the parser
+    /// compared the fd's names, so `false` for any event with an fd (the `FieldRef` is the
+    /// field itself, whose value tells whether there is one).
+    NotYetRenamed(FieldRef),
 }
 
 /// `evt.dir`'s text for `ev`.
@@ -290,6 +294,11 @@ impl Schema for FilterSchema<'_> {
                 true,
             ),
             (Some(B::EvtDir), None) => (Kind::Dir, Multi::Single, false),
+            (Some(B::FdNameChanged), _) if self.flavor == Flavor::Sysdig029 => (
+                Kind::NotYetRenamed(one(id, parsed.clone())),
+                Multi::Single,
+                false,
+            ),
             _ if rawarg_029 => (
                 Kind::RawArg029(
                     parsed
@@ -489,8 +498,15 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
         let r = match &field.kind {
             Kind::One(r) => r,
             Kind::Dir => return Single::One(FValue::Bytes(dir_text(self.view.event()))),
+            Kind::NotYetRenamed(r) => r,
             _ => return Single::Many,
         };
+        if let Kind::NotYetRenamed(r) = &field.kind {
+            return match r.extract(self.view, self.opts, &mut self.scratch) {
+                Some(_) => Single::One(FValue::Bool(false)),
+                None => Single::Missing,
+            };
+        }
         match r.extract(self.view, self.opts, &mut self.scratch) {
             None => Single::Missing,
             Some(v) => match convert(v, field.ty) {
@@ -510,6 +526,13 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
             Kind::One(r) => match r.extract(self.view, self.opts, &mut self.scratch) {
                 Some(v) => {
                     hand(v, field.ty, each);
+                    true
+                }
+                None => false,
+            },
+            Kind::NotYetRenamed(r) => match r.extract(self.view, self.opts, &mut self.scratch) {
+                Some(_) => {
+                    hand(Value::Bool(false), field.ty, each);
                     true
                 }
                 None => false,

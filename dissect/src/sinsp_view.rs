@@ -347,6 +347,9 @@ impl StateView for EventCtx<'_> {
                 })
             }
             B::ProcIsVpgidLeader => Value::Bool(t.vpgid == t.vpid),
+            B::ProcIsContainerHealthcheck => {
+                Value::Bool(t.category == strata_sinsp::threads::category::HEALTHCHECK)
+            }
             B::ProcIsExeWritable => Value::Bool(t.exe_writable),
             B::ProcIsExeUpperLayer => Value::Bool(t.exe_upper_layer),
             B::ProcIsExeLowerLayer => Value::Bool(t.exe_lower_layer),

@@ -243,7 +243,7 @@ pub struct Inspector {
     listen_ports: Vec<u16>,
     /// The thread of the last container event, in sysdig 0.29's behaviour.
     container_thread: Option<ThreadInfo>,
-    containers: ContainerTable,
+    pub(crate) containers: ContainerTable,
     /// Whether the current event is an exit whose thread's last event was not its enter.
     unpaired_exit: bool,
     /// libsinsp 0.25's capture reader ([`Config::drop_enter_events`]).
@@ -706,7 +706,9 @@ impl Inspector {
         t.exe_upper_layer = e.exe_upper_layer != 0;
         t.exe_lower_layer = e.exe_lower_layer != 0;
         t.exe_from_memfd = e.exe_from_memfd != 0;
+        let tid = t.tid;
         self.threads.insert(t);
+        crate::parsers::proc::identify_category(self, tid);
     }
 
     fn add_fd_entry(&mut self, tid: i64, fd: i64, ino: u64, info: &ScapFd<'_>) {

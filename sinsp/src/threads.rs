@@ -4,6 +4,21 @@ use hashbrown::HashMap;
 
 use crate::fds::FdTable;
 
+/// What a thread runs as in its container (libsinsp's `m_category`), set when its container
+/// is resolved (clone, execve, the process list).
+pub mod category {
+    /// Nothing particular (or not in a container).
+    pub const NONE: u8 = 0;
+    /// The container's first process (pid 1 in its namespace) or one it started.
+    pub const CONTAINER: u8 = 1;
+    /// The container's health check (Docker's `HEALTHCHECK`) or a process it started.
+    pub const HEALTHCHECK: u8 = 2;
+    /// A Kubernetes liveness probe.
+    pub const LIVENESS_PROBE: u8 = 3;
+    /// A Kubernetes readiness probe.
+    pub const READINESS_PROBE: u8 = 4;
+}
+
 /// Thread flags (`PPM_CL_*`), as clone events and the process list carry them.
 pub mod flags {
     /// The thread shares its process's fd table.
@@ -131,6 +146,8 @@ pub struct ThreadInfo {
     pub pidns_init_start_ts: u64,
     /// The reaper chosen for this thread's children (−1 unknown).
     pub reaper_tid: i64,
+    /// What the thread runs as in its container ([`category`]): libsinsp's category.
+    pub category: u8,
     /// The fd table: used by the main thread, and by threads that do not share it.
     pub(crate) fds: FdTable,
     pub(crate) lastevent_fd: i64,

@@ -308,7 +308,64 @@ fn insert_with_parent(insp: &mut Inspector, mut t: ThreadInfo) {
     {
         t.ptid = 0;
     }
+    let tid = t.tid;
     insp.threads.insert(t);
+    identify_category(insp, tid);
+}
+
+/// libsinsp's `identify_category`, run when a thread's container is resolved: pid 1 of a
+/// container is its init; a child takes its parent's category; otherwise a thread whose
+/// program and arguments are exactly one of its container's probes, and that no container
+/// init started, is that probe.
+pub(crate) fn identify_category(insp: &mut Inspector, tid: i64) {
+    use crate::containers::ProbeKind;
+    use crate::threads::category as cat;
+    let Some(t) = insp.threads.get(tid) else {
+        return;
+    };
+    if t.container_id.is_empty() {
+        return;
+    }
+    let found = if t.vpid == 1 {
+        cat::CONTAINER
+    } else if let Some(c) = insp
+        .threads
+        .get(t.ptid)
+        .map(|p| p.category)
+        .filter(|&c| c != cat::NONE)
+    {
+        c
+    } else {
+        let Some(info) = insp.containers.get(&t.container_id) else {
+            return;
+        };
+        let probe = info.probes.iter().find(|p| {
+            p.exe.as_bytes() == t.exe.as_slice()
+                && p.args.len() == t.args().count()
+                && p.args.iter().zip(t.args()).all(|(a, b)| a.as_bytes() == b)
+        });
+        let Some(probe) = probe else { return };
+        // Started by a container's init: an ordinary process, not the probe.
+        let mut a = insp.threads.get(t.ptid);
+        for _ in 0..1024 {
+            let Some(p) = a else { break };
+            if p.vpid == 1 && !p.container_id.is_empty() {
+                return;
+            }
+            if p.ptid == p.tid {
+                break;
+            }
+            a = insp.threads.get(p.ptid);
+        }
+        match probe.kind {
+            ProbeKind::Healthcheck => cat::HEALTHCHECK,
+            ProbeKind::Liveness => cat::LIVENESS_PROBE,
+            ProbeKind::Readiness => cat::READINESS_PROBE,
+        }
+    };
+    if let Some(t) = insp.threads.get_mut(tid) {
+        t.category = found;
+    }
 }
 
 pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
@@ -399,6 +456,8 @@ pub(super) fn execve_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         t.vpid = t.pid;
     }
     let pid = t.pid;
+    // The new program may be one of its container's probes.
+    identify_category(insp, tid);
     if insp.cfg.execve_keeps_state {
         return;
     }
@@ -658,8 +717,9 @@ mod tests {
     use strata_scap::event::encode_event;
     use strata_scap::{Endian, Event};
 
+    use super::{identify_category, insert_with_parent};
     use crate::Inspector;
-    use crate::threads::flags;
+    use crate::threads::{ThreadInfo, flags};
 
     /// A CLONE_20_X event of `tid` returning `res`, whose params describe `tid`.
     fn clone_x(buf: &mut Vec<u8>, ts: u64, tid: i64, pid: i64, res: i64, cflags: u32) {
@@ -813,5 +873,52 @@ mod tests {
             assert_eq!(a.threads().len(), b.threads().len());
             assert_eq!(a.thread(300).map(|t| t.ptid), b.thread(300).map(|t| t.ptid));
         }
+    }
+
+    #[test]
+    fn health_checks_are_told_from_the_container_init_s_children() {
+        use crate::containers::ContainerInfo;
+        use crate::threads::category as cat;
+        let json = br#"{"container":{"id":"abc123abc123","type":0,"Healthcheck":{"exe":"curl","args":["-f","http://localhost/"]}}}"#;
+        let mut insp = Inspector::new();
+        insp.containers
+            .insert(ContainerInfo::from_json(json).unwrap());
+        let thread = |tid: i64, ptid: i64, vpid: i64, exe: &[u8], args: &[u8]| {
+            let mut t = ThreadInfo::blank(tid);
+            t.pid = tid;
+            t.ptid = ptid;
+            t.vpid = vpid;
+            t.exe = exe.to_vec();
+            t.args_raw = args.to_vec();
+            t.container_id = b"abc123abc123".to_vec();
+            t
+        };
+        // The container's init, and a host process (dockerd's shim) outside it.
+        insert_with_parent(&mut insp, thread(100, 1, 1, b"nginx", b""));
+        let mut shim = thread(50, 1, 50, b"containerd-shim", b"");
+        shim.container_id.clear();
+        insert_with_parent(&mut insp, shim);
+        // The probe, started from outside the container: a health check.
+        insert_with_parent(
+            &mut insp,
+            thread(200, 50, 7, b"curl", b"-f\0http://localhost/\0"),
+        );
+        // The same command started by the container's init: an ordinary process.
+        insert_with_parent(
+            &mut insp,
+            thread(300, 100, 8, b"curl", b"-f\0http://localhost/\0"),
+        );
+        // Other arguments: not the probe.
+        insp.threads.insert(thread(400, 50, 9, b"curl", b"-v\0"));
+        identify_category(&mut insp, 400);
+        // A child of the probe inherits its category.
+        insert_with_parent(&mut insp, thread(500, 200, 10, b"sh", b""));
+        let c = |tid| insp.thread(tid).unwrap().category;
+        assert_eq!(c(100), cat::CONTAINER);
+        assert_eq!(c(50), cat::NONE);
+        assert_eq!(c(200), cat::HEALTHCHECK);
+        assert_eq!(c(300), cat::CONTAINER);
+        assert_eq!(c(400), cat::NONE);
+        assert_eq!(c(500), cat::HEALTHCHECK);
     }
 }
