@@ -244,7 +244,7 @@ impl StateView for EventCtx<'_> {
             // libsinsp 0.25 looks the session leader up as it does the group leader's
             // (empty when there is none).
             B::ProcSname if opts.flavor == Flavor::Libsinsp025 => {
-                match self.leader_by(t, t.sid, |a| a.sid) {
+                match self.leader_by(t, t.sid, true, |a| a.sid) {
                     Some(l) => Value::Bytes(&l.comm),
                     None => Value::Str(""),
                 }
@@ -473,6 +473,126 @@ impl StateView for EventCtx<'_> {
                     want.len() == a.len() + b.len() && want.starts_with(a) && want.ends_with(b)
                 })?;
                 Value::Bytes(path)
+            }
+            B::ProcPidTs if t.clone_ts != 0 => Value::RelTime(t.clone_ts),
+            B::ProcPidTs => return None,
+            B::ProcPpidTs => Value::RelTime(self.parent(t)?.clone_ts),
+            B::ProcPpidDuration => {
+                let p = self.ancestor(t, 1)?;
+                if p.clone_ts != 0 {
+                    Value::RelTime(self.event().ts.wrapping_sub(p.clone_ts))
+                } else {
+                    // libsinsp 0.25 falls through to proc.fdopencount here.
+                    Value::U64(if main.is_none() { 0 } else { open_fds(self, t) })
+                }
+            }
+            B::ProcIsSidLeader => Value::Bool(t.sid == t.vpid),
+            B::ProcIsPgidLeader => Value::Bool(t.pgid == t.pid),
+            B::ProcPgid => Value::I64(t.pgid),
+            B::ProcPgidName
+            | B::ProcPgidExe
+            | B::ProcPgidExepath
+            | B::ProcSidExe
+            | B::ProcSidExepath => {
+                let leader = match b {
+                    B::ProcSidExe | B::ProcSidExepath => self.leader_by(t, t.sid, true, |a| a.sid),
+                    _ => self.leader_by(t, t.pgid, false, |a| a.pgid),
+                };
+                let Some(l) = leader else {
+                    return Some(Value::Str(""));
+                };
+                Value::Bytes(match b {
+                    B::ProcPgidName => &l.comm,
+                    B::ProcPgidExe | B::ProcSidExe => &l.exe,
+                    _ => &l.exepath,
+                })
+            }
+            B::ThreadNametid => {
+                use std::fmt::Write as _;
+                let _ = write_lossy(scratch, &t.comm);
+                let _ = write!(scratch, "{}", self.event().tid as i64);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcCmdnargs => Value::U64(t.args().count() as u64),
+            B::ProcCmdlenargs => Value::U64(t.args().map(|a| a.len() as u64).sum()),
+            B::ProcPvpid => Value::I64(self.parent(t)?.vpid),
+            // proc.aenv: without index (or [0]) the process's own environment; [N] the
+            // environment of the thread N parents up.
+            B::ProcAenv => {
+                let n = match arg {
+                    Some(&Arg::Index(n)) if n > 0 => n,
+                    _ => 0,
+                };
+                let mut a = if t.is_main_thread() {
+                    t
+                } else {
+                    main.unwrap_or(t)
+                };
+                for _ in 0..n {
+                    a = self.parent(a)?;
+                }
+                let a = if a.is_main_thread() {
+                    a
+                } else {
+                    self.inspector().main_thread(a).unwrap_or(a)
+                };
+                join_env(scratch, &a.env_raw);
+                Value::Str(scratch.as_str())
+            }
+            B::ProcAargs | B::ProcAcmdline => {
+                let write = |out: &mut String, a: &ThreadInfo| match b {
+                    B::ProcAargs => join_args(out, None, a),
+                    _ => join_args(out, Some(&a.comm), a),
+                };
+                match arg {
+                    Some(&Arg::Index(n)) if n >= 0 => write(scratch, self.ancestor(t, n)?),
+                    None | Some(Arg::Index(-1)) => {
+                        let m = main?;
+                        self.each_ancestor(m, |a| {
+                            if !scratch.is_empty() {
+                                scratch.push(' ');
+                            }
+                            write(scratch, a);
+                            true
+                        });
+                        if scratch.is_empty() {
+                            return None;
+                        }
+                    }
+                    _ => return None,
+                }
+                Value::Str(scratch.as_str())
+            }
+            B::ThreadVmsizeB | B::ThreadVmrssB => {
+                let kb = if b == B::ThreadVmsizeB {
+                    t.vmsize_kb
+                } else {
+                    t.vmrss_kb
+                };
+                Value::U64(if t.is_main_thread() {
+                    kb as u64 * 1024
+                } else {
+                    0
+                })
+            }
+            B::ProcStdinType
+            | B::ProcStdoutType
+            | B::ProcStderrType
+            | B::ProcStdinName
+            | B::ProcStdoutName
+            | B::ProcStderrName => {
+                let fd = match b {
+                    B::ProcStdinType | B::ProcStdinName => 0,
+                    B::ProcStdoutType | B::ProcStdoutName => 1,
+                    _ => 2,
+                };
+                let f = self.fd_table()?.get(fd)?;
+                match b {
+                    B::ProcStdinType | B::ProcStdoutType | B::ProcStderrType => {
+                        Value::Str(f.ty.name())
+                    }
+                    _ => Value::Bytes(&f.name),
+                }
             }
             B::FdlistNums
             | B::FdlistNames
@@ -902,6 +1022,7 @@ trait CtxExt<'a> {
         &self,
         t: &'a ThreadInfo,
         id: i64,
+        virtual_id: bool,
         key: impl Fn(&ThreadInfo) -> i64,
     ) -> Option<&'a ThreadInfo>;
     fn session_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo>;
@@ -962,20 +1083,21 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     /// The thread whose tid is the vpgid (when `t` is not in a pid namespace, where tids are
     /// vpgids), else the eldest of the unbroken line of ancestors with `t`'s vpgid.
     fn group_leader(&self, t: &'a ThreadInfo) -> Option<&'a ThreadInfo> {
-        self.leader_by(t, t.vpgid, |a| a.vpgid)
+        self.leader_by(t, t.vpgid, true, |a| a.vpgid)
     }
 
     fn leader_by(
         &self,
         t: &'a ThreadInfo,
         id: i64,
+        virtual_id: bool,
         key: impl Fn(&ThreadInfo) -> i64,
     ) -> Option<&'a ThreadInfo> {
         if id == -1 {
             return None;
         }
         let in_pidns = t.flags & CHILD_IN_PIDNS != 0 || (t.tid != t.vtid && t.vtid >= 0);
-        if !in_pidns {
+        if !virtual_id || !in_pidns {
             if let Some(l) = self.inspector().thread(id) {
                 return Some(l);
             }

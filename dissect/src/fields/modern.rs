@@ -47,7 +47,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 23] = [
+pub(crate) static MODERN: [Def; 49] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -194,4 +194,157 @@ pub(crate) static MODERN: [Def; 23] = [
         doc: "Start of the thread's container (ns since the epoch): the start of its pid namespace's init process, for threads in a container.",
         id: B::ContainerStartTs,
     },
+    proc(
+        "proc.pid.ts",
+        T::RelTime,
+        "When the process's thread was created (ns since the epoch), when the capture says.",
+        B::ProcPidTs,
+    ),
+    proc(
+        "proc.ppid.ts",
+        T::RelTime,
+        "When the parent thread was created (ns since the epoch).",
+        B::ProcPpidTs,
+    ),
+    proc(
+        "proc.ppid.duration",
+        T::RelTime,
+        "Nanoseconds since the parent process was created.",
+        B::ProcPpidDuration,
+    ),
+    proc(
+        "proc.is_sid_leader",
+        T::Bool,
+        "True if the process leads its session (sid = vpid).",
+        B::ProcIsSidLeader,
+    ),
+    proc(
+        "proc.is_pgid_leader",
+        T::Bool,
+        "True if the process leads its process group (pgid = pid).",
+        B::ProcIsPgidLeader,
+    ),
+    proc(
+        "proc.pgid",
+        T::Int64,
+        "Process group id, as seen from the host.",
+        B::ProcPgid,
+    ),
+    proc(
+        "proc.pgid.name",
+        T::Charbuf,
+        "proc.name of the process group's leader (empty when not known).",
+        B::ProcPgidName,
+    ),
+    proc(
+        "proc.pgid.exe",
+        T::Charbuf,
+        "proc.exe of the process group's leader.",
+        B::ProcPgidExe,
+    ),
+    proc(
+        "proc.pgid.exepath",
+        T::Charbuf,
+        "proc.exepath of the process group's leader.",
+        B::ProcPgidExepath,
+    ),
+    proc(
+        "proc.sid.exe",
+        T::Charbuf,
+        "proc.exe of the session leader (empty when not known).",
+        B::ProcSidExe,
+    ),
+    proc(
+        "proc.sid.exepath",
+        T::Charbuf,
+        "proc.exepath of the session leader.",
+        B::ProcSidExepath,
+    ),
+    proc(
+        "thread.nametid",
+        T::Charbuf,
+        "The thread's name followed by its id (curl17497).",
+        B::ThreadNametid,
+    ),
+    proc(
+        "proc.cmdnargs",
+        T::Uint64,
+        "How many arguments the command line has (argv[0] not counted).",
+        B::ProcCmdnargs,
+    ),
+    proc(
+        "proc.cmdlenargs",
+        T::Uint64,
+        "Total length of the arguments (argv[0] and separators not counted).",
+        B::ProcCmdlenargs,
+    ),
+    proc(
+        "proc.pvpid",
+        T::Int64,
+        "The parent's pid as seen from its pid namespace.",
+        B::ProcPvpid,
+    ),
+    ancestor(
+        "proc.aargs",
+        "proc.args of an ancestor: [1] the parent, [0] the process; without index every ancestor's, space-separated.",
+        B::ProcAargs,
+    ),
+    ancestor(
+        "proc.acmdline",
+        "proc.cmdline of an ancestor; without index every ancestor's, space-separated.",
+        B::ProcAcmdline,
+    ),
+    ancestor(
+        "proc.aenv",
+        "proc.env of an ancestor: [1] the parent; without index (or [0]) the process's own.",
+        B::ProcAenv,
+    ),
+    proc(
+        "thread.vmsize.b",
+        T::Uint64,
+        "Virtual memory of the process in bytes, for its main thread (0 for others).",
+        B::ThreadVmsizeB,
+    ),
+    proc(
+        "thread.vmrss.b",
+        T::Uint64,
+        "Resident memory of the process in bytes, for its main thread (0 for others).",
+        B::ThreadVmrssB,
+    ),
+    proc(
+        "proc.stdin.type",
+        T::Charbuf,
+        "fd.type of the process's fd 0.",
+        B::ProcStdinType,
+    ),
+    proc(
+        "proc.stdout.type",
+        T::Charbuf,
+        "fd.type of the process's fd 1.",
+        B::ProcStdoutType,
+    ),
+    proc(
+        "proc.stderr.type",
+        T::Charbuf,
+        "fd.type of the process's fd 2.",
+        B::ProcStderrType,
+    ),
+    proc(
+        "proc.stdin.name",
+        T::Charbuf,
+        "fd.name of the process's fd 0.",
+        B::ProcStdinName,
+    ),
+    proc(
+        "proc.stdout.name",
+        T::Charbuf,
+        "fd.name of the process's fd 1.",
+        B::ProcStdoutName,
+    ),
+    proc(
+        "proc.stderr.name",
+        T::Charbuf,
+        "fd.name of the process's fd 2.",
+        B::ProcStderrName,
+    ),
 ];
