@@ -89,6 +89,14 @@ impl StateView for EventCtx<'_> {
         Some(self.inspector().machine().num_cpus)
     }
 
+    fn hostname(&self) -> Option<&[u8]> {
+        Some(&self.inspector().machine().hostname)
+    }
+
+    fn is_main_thread(&self) -> bool {
+        self.thread().is_some_and(ThreadInfo::is_main_thread)
+    }
+
     fn fd_ends(&self) -> Option<FdEnds> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         self.fd_num()?;
@@ -151,8 +159,16 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
-        if b == B::FsPathNameraw {
-            return fs_path_raw(self, opts, scratch);
+        if matches!(
+            b,
+            B::FsPathName
+                | B::FsPathNameraw
+                | B::FsPathSource
+                | B::FsPathSourceraw
+                | B::FsPathTarget
+                | B::FsPathTargetraw
+        ) {
+            return fs_path(self, b, opts, scratch);
         }
         let t = self.thread()?;
         let insp = self.inspector();
@@ -1266,6 +1282,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 Value::Str(scratch.as_str())
             }
             B::FdConnected => Value::Bool(f.flags & FLAG_SOCKET_CONNECTED != 0),
+            B::FdIno => Value::I64(f.ino as i64),
             B::FdNameChanged => Value::Bool(self.fd_name_changed()),
             // The device of a file opened in the capture (0 when not known).
             // Printed in hexadecimal, as libsinsp's print format for it says.
@@ -1420,30 +1437,57 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
-/// `fs.path.nameraw`: the path parameter of a file-system call, as given, when the call
-/// succeeded by libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open
-/// failing with another error still counts); fchmod and fchown give their fd's name.
-fn fs_path_raw<'s>(
+/// The `fs.path.*` fields (libsinsp 0.25): the path a file-system call acts on (`name`), or
+/// the source and target of a rename, link, symlink or mount, when the call succeeded by
+/// libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open failing with
+/// another error still counts). The raw fields give the parameter as the call had it (fchmod
+/// and fchown: their fd's name); the others resolve a relative path against the thread's
+/// working directory, or for the `*at` calls their directory fd (`<UNKNOWN>` when it is not a
+/// known directory; an openat gives its fd's name).
+fn fs_path<'s>(
     ctx: &'s EventCtx<'_>,
+    b: B,
     opts: &RenderOptions,
     scratch: &'s mut String,
 ) -> Option<Value<'s>> {
+    use strata_sinsp::paths::{PathRules, concat_into};
     let ev = *EventCtx::event(ctx);
     if ev.direction() != Direction::Exit {
         return None;
     }
-    let (ok_param, path_param) = match ev.name() {
-        "open" | "openat" | "openat2" => ("fd", "name"),
-        "mkdir" | "mkdirat" | "rmdir" | "unlink" | "chown" | "lchown" => ("res", "path"),
-        "unlinkat" => ("res", "name"),
-        "fchmodat" | "chmod" => ("res", "filename"),
-        "fchownat" => ("res", "pathname"),
-        "quotactl" => ("res", "special"),
-        "fchmod" | "fchown" => ("res", ""),
+    let name = ev.name();
+    let ok_param = if matches!(name, "open" | "openat" | "openat2") {
+        "fd"
+    } else {
+        "res"
+    };
+    let (raw, which) = match b {
+        B::FsPathName => (false, 0),
+        B::FsPathNameraw => (true, 0),
+        B::FsPathSource => (false, 1),
+        B::FsPathSourceraw => (true, 1),
+        B::FsPathTarget => (false, 2),
+        _ => (true, 2),
+    };
+    let path_param = match (name, which) {
+        ("open" | "openat" | "openat2" | "unlinkat" | "umount" | "umount2", 0) => "name",
+        ("mkdir" | "mkdirat" | "rmdir" | "unlink" | "chown" | "lchown", 0) => "path",
+        ("fchmodat" | "chmod", 0) => "filename",
+        ("fchownat", 0) => "pathname",
+        ("quotactl", 0) => "special",
+        ("fchmod" | "fchown", 0) => "",
+        ("rename" | "renameat" | "renameat2", 1) => "oldpath",
+        ("rename" | "renameat" | "renameat2", 2) => "newpath",
+        ("link" | "linkat", 1) => "newpath",
+        ("link" | "linkat", 2) => "oldpath",
+        ("symlink" | "symlinkat", 1) => "linkpath",
+        ("symlink" | "symlinkat", 2) => "target",
+        ("mount", 1) => "dev",
+        ("mount", 2) => "dir",
         _ => return None,
     };
     let info = ev.info()?;
-    let arg = |name| ev.param(info.param_index(name)?)?.ok();
+    let arg = |name: &'static str| ev.param(info.param_index(name)?)?.ok();
     let ok = arg(ok_param)?.as_i64()?;
     if (ok_param == "fd" && ok == -1) || (ok_param == "res" && ok != 0) {
         return None;
@@ -1451,7 +1495,60 @@ fn fs_path_raw<'s>(
     if path_param.is_empty() {
         return ctx.fd_field(B::FdName, opts, scratch);
     }
-    Some(Value::Bytes(arg(path_param)?.as_bytes()?))
+    let given = arg(path_param)?.as_bytes()?;
+    // libsinsp reads the parameter as a C string.
+    let given = &given[..given.iter().position(|&c| c == 0).unwrap_or(given.len())];
+    if raw {
+        return Some(Value::Bytes(given));
+    }
+    ctx.thread()?;
+    let mut base: Vec<u8> = Vec::new();
+    let mut path: &[u8] = given;
+    let fd_name;
+    if given.first() != Some(&b'/') {
+        // A directory fd's name with a `/` after it, or `<UNKNOWN>`.
+        let dir_of = |fd: Option<i64>, base: &mut Vec<u8>| match fd
+            .and_then(|fd| ctx.fd_table()?.get(fd))
+            .filter(|f| f.ty == FdType::Directory)
+        {
+            Some(f) => {
+                base.extend_from_slice(&f.name);
+                if !f.name.is_empty() && f.name.last() != Some(&b'/') {
+                    base.push(b'/');
+                }
+            }
+            None => base.extend_from_slice(b"<UNKNOWN>"),
+        };
+        let dirfd = |n: &'static str| arg(n).and_then(|v| v.as_i64());
+        match name {
+            "openat" | "openat2" => {
+                fd_name = ctx.fd().map(|f| f.name.as_slice());
+                path = fd_name.unwrap_or(b"<UNKNOWN>");
+            }
+            "fchownat" | "fchmodat" | "mkdirat" | "unlinkat" | "newfstatat" | "mknodat" => {
+                dir_of(dirfd("dirfd"), &mut base)
+            }
+            "symlinkat" if which == 1 => dir_of(dirfd("linkdirfd"), &mut base),
+            "symlinkat" => base.extend_from_slice(b"<UNKNOWN>"),
+            "renameat2" if which != 0 => {
+                let fd = dirfd(if which == 2 { "newdirfd" } else { "olddirfd" });
+                match fd {
+                    Some(strata_scap::param::PPM_AT_FDCWD) => {
+                        base.extend_from_slice(EventCtx::cwd(ctx).unwrap_or(b"./"))
+                    }
+                    fd => dir_of(fd, &mut base),
+                }
+            }
+            _ => match ctx.main_thread() {
+                Some(_) => base.extend_from_slice(EventCtx::cwd(ctx).unwrap_or_default()),
+                None => base.extend_from_slice(b"./"),
+            },
+        }
+    }
+    let mut out = Vec::new();
+    concat_into(&mut out, &base, path, PathRules::Libsinsp025);
+    let _ = write_lossy(scratch, &out);
+    Some(Value::Str(scratch.as_str()))
 }
 
 fn push_u16(out: &mut String, v: u16) {

@@ -144,6 +144,16 @@ pub trait StateView {
         None
     }
 
+    /// Whether the event's thread is its process's main thread (false when not known).
+    fn is_main_thread(&self) -> bool {
+        false
+    }
+
+    /// The capture machine's host name, if the capture gives one (`evt.hostname`).
+    fn hostname(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// The fd the event is about (`fd.num`). The default reads the event's `fd` parameter,
     /// or its enter event's; the state engine knows better (new fds, `mmap`, ...).
     fn event_fd(&self) -> Option<i64> {
@@ -306,6 +316,12 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     }
     fn num_cpus(&self) -> Option<u32> {
         self.inner.num_cpus()
+    }
+    fn hostname(&self) -> Option<&[u8]> {
+        self.inner.hostname()
+    }
+    fn is_main_thread(&self) -> bool {
+        self.inner.is_main_thread()
     }
     fn field<'s>(
         &'s self,

@@ -291,6 +291,62 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
             let res = ev.param(0)?.ok()?.as_i64()?;
             (res >= 0).then_some(Value::U64(res as u64))
         }
+        B::EvtBuflenIn
+        | B::EvtBuflenOut
+        | B::EvtBuflenFile
+        | B::EvtBuflenFileIn
+        | B::EvtBuflenFileOut
+        | B::EvtBuflenNet
+        | B::EvtBuflenNetIn
+        | B::EvtBuflenNetOut => {
+            // The I/O kind the field wants (32 read, 33 write; any I/O otherwise) and the fd
+            // kind (files, IP sockets; any otherwise).
+            let kind = ev.info().map_or(0, |i| i.category.kind());
+            let f = view.event_fd_info()?;
+            let dir_ok = match b {
+                B::EvtBuflenIn | B::EvtBuflenFileIn | B::EvtBuflenNetIn => kind == 32,
+                B::EvtBuflenOut | B::EvtBuflenFileOut | B::EvtBuflenNetOut => kind == 33,
+                _ => kind & 32 != 0,
+            };
+            let fd_ok = match b {
+                B::EvtBuflenFile | B::EvtBuflenFileIn | B::EvtBuflenFileOut => {
+                    f.type_name == "file"
+                }
+                B::EvtBuflenNet | B::EvtBuflenNetIn | B::EvtBuflenNetOut => {
+                    matches!(f.type_name, "ipv4" | "ipv6")
+                }
+                _ => true,
+            };
+            if !(exit && dir_ok && fd_ok) {
+                return Some(None);
+            }
+            let (_, res) = render::result_in(ev, opts.flavor)?;
+            (res >= 0).then_some(Value::U64(res as u64))
+        }
+        B::EvtCountProcinfo | B::EvtCountThreadinfo => {
+            const PROCINFO_E: u16 = 234;
+            let one = ev.event_type == PROCINFO_E
+                && (b == B::EvtCountThreadinfo || view.has_thread() && view.is_main_thread());
+            Some(Value::U64(one as u64))
+        }
+        B::EvtIsOpenCreate => Some(Value::Bool(open_created(ev))),
+        B::EvtSource => Some(Value::Str("syscall")),
+        B::EvtIsAsync => Some(Value::Bool(is_metaevent(ev))),
+        B::EvtAsynctype if !is_metaevent(ev) => None,
+        B::EvtAsynctype => {
+            const ASYNCEVENT_E: u16 = 402;
+            if ev.event_type == ASYNCEVENT_E {
+                Some(Value::Bytes(ev.param(1)?.ok()?.as_bytes()?))
+            } else {
+                Some(Value::Str(ev.name()))
+            }
+        }
+        // libsinsp 0.25's capture reader never fills the machine's host name in (its live
+        // engine asks the reading machine): empty for any file. Strata's other flavor gives
+        // the name the capture's machine block carries.
+        B::EvtHostname if opts.flavor == Flavor::Libsinsp025 => Some(Value::Str("")),
+        B::EvtHostname => view.hostname().map(Value::Bytes),
+        B::EvtLatencyQuantized => Some(Value::U64(0)),
         // libsinsp 0.25: only for events with a return value.
         B::EvtFailed if opts.flavor == Flavor::Libsinsp025 => {
             render::result_025(ev).map(|(_, r)| Value::Bool(r < 0))
@@ -597,6 +653,30 @@ fn failed(ev: &Event<'_>) -> bool {
 /// them; `false` for every other event, as in libsinsp. Which events carry them differs by
 /// era: sysdig 0.29 read the old `openat` enter event (code 102) and not
 /// `open_by_handle_at`'s exit; libsinsp 0.25 the reverse.
+/// libsinsp 0.25's metaevents (the category's metaevent bit: container, user, procinfo, ...).
+fn is_metaevent(ev: &Event<'_>) -> bool {
+    ev.info()
+        .is_some_and(|i| i.category.source() & table::Category::METAEVENT != 0)
+}
+
+/// `evt.is_open_create`: an open exit whose flags say it created the file, or an O_TMPFILE
+/// open that succeeded.
+fn open_created(ev: &Event<'_>) -> bool {
+    const TMPFILE: u32 = 8192;
+    let flags_at = match ev.event_type {
+        3 | 337 => 2,   // open, open_by_handle_at exits
+        307 | 327 => 3, // openat, openat2 exits
+        _ => return false,
+    };
+    let flags = ev
+        .param(flags_at)
+        .and_then(Result::ok)
+        .and_then(|p| p.as_u64())
+        .unwrap_or(0) as u32;
+    flags & strata_sinsp::fds::O_F_CREATED != 0
+        || (flags & TMPFILE != 0 && render::result_025(ev).is_some_and(|(_, r)| r >= 0))
+}
+
 fn open_mode(b: B, ev: &strata_scap::Event<'_>, flavor: Flavor) -> bool {
     const RDONLY: u64 = 1;
     const WRONLY: u64 = 2;

@@ -36,6 +36,32 @@ const fn fd(name: &'static str, ty: FieldType, doc: &'static str, id: Builtin) -
     }
 }
 
+/// An `fs.path` field.
+const fn fspath(name: &'static str, doc: &'static str, id: Builtin) -> Def {
+    Def {
+        name,
+        class: Class::FsPath,
+        ty: FieldType::Charbuf,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc,
+        id,
+    }
+}
+
+/// An event field without argument.
+const fn evt(name: &'static str, ty: FieldType, doc: &'static str, id: Builtin) -> Def {
+    Def {
+        name,
+        class: Class::Evt,
+        ty,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc,
+        id,
+    }
+}
+
 /// An ancestor field: `[N]` picks one, none lists them all (any of them, in filters).
 const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
     Def {
@@ -47,7 +73,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 49] = [
+pub(crate) static MODERN: [Def; 71] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -346,5 +372,132 @@ pub(crate) static MODERN: [Def; 49] = [
         T::Charbuf,
         "fd.name of the process's fd 2.",
         B::ProcStderrName,
+    ),
+    evt(
+        "evt.buflen.in",
+        T::Uint64,
+        "evt.buflen of input (read) events.",
+        B::EvtBuflenIn,
+    ),
+    evt(
+        "evt.buflen.out",
+        T::Uint64,
+        "evt.buflen of output (write) events.",
+        B::EvtBuflenOut,
+    ),
+    evt(
+        "evt.buflen.file",
+        T::Uint64,
+        "evt.buflen of I/O on files.",
+        B::EvtBuflenFile,
+    ),
+    evt(
+        "evt.buflen.file.in",
+        T::Uint64,
+        "evt.buflen of reads from files.",
+        B::EvtBuflenFileIn,
+    ),
+    evt(
+        "evt.buflen.file.out",
+        T::Uint64,
+        "evt.buflen of writes to files.",
+        B::EvtBuflenFileOut,
+    ),
+    evt(
+        "evt.buflen.net",
+        T::Uint64,
+        "evt.buflen of I/O on IP sockets.",
+        B::EvtBuflenNet,
+    ),
+    evt(
+        "evt.buflen.net.in",
+        T::Uint64,
+        "evt.buflen of reads from IP sockets.",
+        B::EvtBuflenNetIn,
+    ),
+    evt(
+        "evt.buflen.net.out",
+        T::Uint64,
+        "evt.buflen of writes to IP sockets.",
+        B::EvtBuflenNetOut,
+    ),
+    evt(
+        "evt.count.procinfo",
+        T::Uint32,
+        "1 for procinfo events of main threads, else 0.",
+        B::EvtCountProcinfo,
+    ),
+    evt(
+        "evt.count.threadinfo",
+        T::Uint32,
+        "1 for procinfo events, else 0.",
+        B::EvtCountThreadinfo,
+    ),
+    evt(
+        "evt.is_open_create",
+        T::Bool,
+        "True for opens that created the file (or an O_TMPFILE one that succeeded).",
+        B::EvtIsOpenCreate,
+    ),
+    evt(
+        "evt.source",
+        T::Charbuf,
+        "The source that produced the event (syscall for captures).",
+        B::EvtSource,
+    ),
+    evt(
+        "evt.is_async",
+        T::Bool,
+        "True for events the kernel did not produce (metaevents: container, user, procinfo, ...).",
+        B::EvtIsAsync,
+    ),
+    evt(
+        "evt.asynctype",
+        T::Charbuf,
+        "For an asynchronous event, its kind (container, useradded, ...).",
+        B::EvtAsynctype,
+    ),
+    evt(
+        "evt.hostname",
+        T::Charbuf,
+        "The name of the machine the capture was taken on.",
+        B::EvtHostname,
+    ),
+    evt(
+        "evt.latency.quantized",
+        T::Uint64,
+        "Deprecated: libsinsp 0.25 answers 0.",
+        B::EvtLatencyQuantized,
+    ),
+    fd(
+        "fd.ino",
+        T::Int64,
+        "Inode of the file the fd refers to (0 when not known).",
+        B::FdIno,
+    ),
+    fspath(
+        "fs.path.name",
+        "The path a file-system call acts on, resolved against the working directory or its directory fd, when it succeeded.",
+        B::FsPathName,
+    ),
+    fspath(
+        "fs.path.source",
+        "The source path of a rename, link, symlink or mount, resolved, when it succeeded.",
+        B::FsPathSource,
+    ),
+    fspath(
+        "fs.path.sourceraw",
+        "The source path of a rename, link, symlink or mount, as given.",
+        B::FsPathSourceraw,
+    ),
+    fspath(
+        "fs.path.target",
+        "The target path of a rename, link, symlink or mount, resolved, when it succeeded.",
+        B::FsPathTarget,
+    ),
+    fspath(
+        "fs.path.targetraw",
+        "The target path of a rename, link, symlink or mount, as given.",
+        B::FsPathTargetraw,
     ),
 ];
