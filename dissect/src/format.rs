@@ -285,6 +285,17 @@ impl Format {
             }
         }
         let mut complete = true;
+        // A field without a value: `<NA>` with `*`, else the line is not printed.
+        macro_rules! missing {
+            ($i:expr) => {
+                if !self.show_missing {
+                    self.likely_missing = Some($i);
+                    complete = false;
+                    break;
+                }
+                out.extend_from_slice(b"<NA>");
+            };
+        }
         for (i, tok) in self.tokens.iter_mut().enumerate() {
             match tok {
                 // Most literals are a space or two: pushed, not copied by memcpy.
@@ -303,12 +314,7 @@ impl Format {
                         out,
                     );
                     if !wrote {
-                        if !self.show_missing {
-                            self.likely_missing = Some(i);
-                            complete = false;
-                            break;
-                        }
-                        out.extend_from_slice(b"<NA>");
+                        missing!(i);
                     }
                     if let Some(w) = *width {
                         fit(out, field_start, w);
@@ -321,12 +327,7 @@ impl Format {
                     if self.opts.flavor == Flavor::Sysdig029 {
                         let internal = view.event().info().is_some_and(|i| i.category.0 & 256 != 0);
                         if internal {
-                            if !self.show_missing {
-                                self.likely_missing = Some(i);
-                                complete = false;
-                                break;
-                            }
-                            out.extend_from_slice(b"<NA>");
+                            missing!(i);
                         } else {
                             if view.has_thread() {
                                 *last = Some(view.latency().unwrap_or(0));
@@ -342,12 +343,7 @@ impl Format {
                         &mut self.scratch,
                         out,
                     ) {
-                        if !self.show_missing {
-                            self.likely_missing = Some(i);
-                            complete = false;
-                            break;
-                        }
-                        out.extend_from_slice(b"<NA>");
+                        missing!(i);
                     }
                     if let Some(w) = *width {
                         fit(out, field_start, w);
@@ -362,12 +358,9 @@ impl Format {
                     let field_start = out.len();
                     match clock.value(*total, &view, self.opts.flavor) {
                         Some(v) => Value::RelTime(v).write_to(out),
-                        None if !self.show_missing => {
-                            self.likely_missing = Some(i);
-                            complete = false;
-                            break;
+                        None => {
+                            missing!(i);
                         }
-                        None => out.extend_from_slice(b"<NA>"),
                     }
                     if let Some(w) = *width {
                         fit(out, field_start, w);

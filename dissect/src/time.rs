@@ -207,28 +207,19 @@ pub(crate) fn write_human_duration<O: Text>(w: &mut O, ns: u64) {
         num(w, ns / (60 * S));
         w.push_byte(b':');
         num(w, ns / S % 60);
-    } else if ns >= S {
-        num(w, ns / S);
-        w.push_byte(b'.');
-        w.push_ascii(&pair((ns % S / 10_000_000) as u32));
-        w.push_byte(b's');
-    } else if ns >= S / 100 {
-        num(w, ns / 1_000_000);
-        w.push_str("ms");
-    } else if ns >= S / 1000 {
-        num(w, ns / 1_000_000);
-        w.push_byte(b'.');
-        w.push_ascii(&pair((ns % 1_000_000 / 10_000) as u32));
-        w.push_str("ms");
-    } else if ns >= S / 100_000 {
-        num(w, ns / 1000);
-        w.push_str("us");
-    } else if ns >= S / 1_000_000 {
-        num(w, ns / 1000);
-        w.push_byte(b'.');
-        w.push_ascii(&pair((ns % 1000 / 10) as u32));
-        w.push_str("us");
     } else {
+        // Under a minute: seconds, milliseconds or microseconds with two decimals, or whole
+        // ones from ten of them on (seconds always have decimals).
+        for (unit, name) in [(S, "s"), (1_000_000, "ms"), (1000, "us")] {
+            if ns >= unit {
+                num(w, ns / unit);
+                if unit == S || ns < 10 * unit {
+                    w.push_byte(b'.');
+                    w.push_ascii(&pair((ns % unit / (unit / 100)) as u32));
+                }
+                return w.push_str(name);
+            }
+        }
         num(w, ns);
         w.push_str("ns");
     }

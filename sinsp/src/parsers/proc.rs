@@ -45,15 +45,7 @@ fn fill_common(t: &mut ThreadInfo, a: &Args<'_, '_>) {
     if let Some(v) = a.u64(P::PgftMin) {
         t.pfminor = v;
     }
-    if let Some(v) = a.u32(P::VmSize) {
-        t.vmsize_kb = v;
-    }
-    if let Some(v) = a.u32(P::VmRss) {
-        t.vmrss_kb = v;
-    }
-    if let Some(v) = a.u32(P::VmSwap) {
-        t.vmswap_kb = v;
-    }
+    set_memory(t, a);
     if let Some(c) = a.bytes(P::Cgroups) {
         set_bytes(&mut t.cgroups_raw, Some(c));
         t.resolve_container();
