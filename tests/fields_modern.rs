@@ -33,10 +33,6 @@ const KNOWN: &[(&str, &str)] = &[(
 /// Fields not built yet, or not yet as libsinsp 0.25 answers them (the fields issue).
 const PENDING: &[&str] = &[
     // Not in the registry yet.
-    "evt.infra.docker.name",
-    "evt.infra.docker.container.id",
-    "evt.infra.docker.container.name",
-    "evt.infra.docker.container.image",
     "fd.types",
     "proc.pidns_init_start_ts",
     "util.cnt",

@@ -339,6 +339,10 @@ pub enum Builtin {
     FsPathSourceraw,
     FsPathTarget,
     FsPathTargetraw,
+    EvtInfraDockerName,
+    EvtInfraDockerContainerId,
+    EvtInfraDockerContainerName,
+    EvtInfraDockerContainerImage,
 }
 
 /// Static description of a built-in field.

@@ -347,6 +347,13 @@ pub(super) fn extract<'a, S: StateView + ?Sized>(
         B::EvtHostname if opts.flavor == Flavor::Libsinsp025 => Some(Value::Str("")),
         B::EvtHostname => view.hostname().map(Value::Bytes),
         B::EvtLatencyQuantized => Some(Value::U64(0)),
+        B::EvtInfraDockerName
+        | B::EvtInfraDockerContainerId
+        | B::EvtInfraDockerContainerName
+        | B::EvtInfraDockerContainerImage => {
+            infra_docker(b, ev, scratch)?;
+            Some(Value::Str(scratch.as_str()))
+        }
         // libsinsp 0.25: only for events with a return value.
         B::EvtFailed if opts.flavor == Flavor::Libsinsp025 => {
             render::result_025(ev).map(|(_, r)| Value::Bool(r < 0))
@@ -653,6 +660,45 @@ fn failed(ev: &Event<'_>) -> bool {
 /// them; `false` for every other event, as in libsinsp. Which events carry them differs by
 /// era: sysdig 0.29 read the old `openat` enter event (code 102) and not
 /// `open_by_handle_at`'s exit; libsinsp 0.25 the reverse.
+/// The `evt.infra.docker.*` fields of an infrastructure event, written to `out`: its
+/// description is `Key: value; ...`; each field takes the text after the first `:` (to the
+/// next `:`) of the element starting with its key (`Event`, `ID` cut to 12 characters, `name`,
+/// `Image` without its digest), trimmed.
+fn infra_docker(b: B, ev: &Event<'_>, out: &mut String) -> Option<()> {
+    const INFRASTRUCTURE_EVENT_E: u16 = 286;
+    if ev.event_type != INFRASTRUCTURE_EVENT_E {
+        return None;
+    }
+    let desc = ev.param(2)?.ok()?.as_bytes()?;
+    let desc = String::from_utf8_lossy(desc);
+    let key = match b {
+        B::EvtInfraDockerName => "Event",
+        B::EvtInfraDockerContainerId => "ID",
+        B::EvtInfraDockerContainerName => "name",
+        _ => "Image",
+    };
+    let e = desc
+        .split(';')
+        .map(str::trim)
+        .find(|e| e.starts_with(key))?;
+    let second = e.split(':').nth(1).unwrap_or_default();
+    let v = match b {
+        B::EvtInfraDockerContainerId => {
+            let v = second.trim();
+            &v[..v.char_indices().nth(12).map_or(v.len(), |(i, _)| i)]
+        }
+        B::EvtInfraDockerContainerImage if second.contains('@') => {
+            second[..second.find('@').unwrap_or(second.len())].trim()
+        }
+        B::EvtInfraDockerContainerImage if second.contains("sha256") => {
+            e[e.find(':').map_or(e.len(), |i| i + 1)..].trim()
+        }
+        _ => second.trim(),
+    };
+    out.push_str(v);
+    Some(())
+}
+
 /// libsinsp 0.25's metaevents (the category's metaevent bit: container, user, procinfo, ...).
 fn is_metaevent(ev: &Event<'_>) -> bool {
     ev.info()
@@ -717,6 +763,34 @@ mod tests {
 
     fn cat(view: &dyn StateView, flavor: Flavor) -> &'static str {
         category(view, view.event(), flavor)
+    }
+
+    #[test]
+    fn docker_infrastructure_events() {
+        let desc: &[u8] =
+            b"Event: start; ID: 0123456789abcdef0123; name: web; Image: nginx@sha256:abc\0";
+        let b = body(286, &[&7u64.to_le_bytes(), b"container\0", desc, b"\0"]);
+        let ev = event(&b);
+        let f = |field: B| {
+            let mut out = String::new();
+            infra_docker(field, &ev, &mut out).map(|()| out)
+        };
+        assert_eq!(f(B::EvtInfraDockerName).as_deref(), Some("start"));
+        assert_eq!(
+            f(B::EvtInfraDockerContainerId).as_deref(),
+            Some("0123456789ab")
+        );
+        assert_eq!(f(B::EvtInfraDockerContainerName).as_deref(), Some("web"));
+        assert_eq!(f(B::EvtInfraDockerContainerImage).as_deref(), Some("nginx"));
+        let other = body(
+            286,
+            &[&7u64.to_le_bytes(), b"x\0", b"Image: sha256:0f1e\0", b"\0"],
+        );
+        let ev = event(&other);
+        let mut out = String::new();
+        infra_docker(B::EvtInfraDockerContainerImage, &ev, &mut out).unwrap();
+        assert_eq!(out, "sha256:0f1e");
+        assert!(infra_docker(B::EvtInfraDockerName, &ev, &mut String::new()).is_none());
     }
 
     #[test]

@@ -73,7 +73,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 71] = [
+pub(crate) static MODERN: [Def; 75] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -499,5 +499,29 @@ pub(crate) static MODERN: [Def; 71] = [
         "fs.path.targetraw",
         "The target path of a rename, link, symlink or mount, as given.",
         B::FsPathTargetraw,
+    ),
+    evt(
+        "evt.infra.docker.name",
+        T::Charbuf,
+        "For a Docker infrastructure event, the event's name.",
+        B::EvtInfraDockerName,
+    ),
+    evt(
+        "evt.infra.docker.container.id",
+        T::Charbuf,
+        "For a Docker infrastructure event, the container's id (12 characters).",
+        B::EvtInfraDockerContainerId,
+    ),
+    evt(
+        "evt.infra.docker.container.name",
+        T::Charbuf,
+        "For a Docker infrastructure event, the container's name.",
+        B::EvtInfraDockerContainerName,
+    ),
+    evt(
+        "evt.infra.docker.container.image",
+        T::Charbuf,
+        "For a Docker infrastructure event, the container's image.",
+        B::EvtInfraDockerContainerImage,
     ),
 ];
