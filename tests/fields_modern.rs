@@ -25,17 +25,22 @@ use std::path::{Path, PathBuf};
 use strata::dissect::{Format, Registry};
 
 /// Fields where libsinsp 0.25's answer is not the capture's, with the reason.
-const KNOWN: &[(&str, &str)] = &[(
-    "evt.buffer",
-    "for an empty data parameter libsinsp 0.25 prints what its buffer held before (stale memory)",
-)];
+const KNOWN: &[(&str, &str)] = &[
+    (
+        "evt.buffer",
+        "for an empty data parameter libsinsp 0.25 prints what its buffer held before (stale memory)",
+    ),
+    (
+        "util.cnt",
+        "the oracle also reads it for the events it does not print (procinfo, the leading ones), so its counts run ahead",
+    ),
+];
 
 /// Fields not built yet, or not yet as libsinsp 0.25 answers them (the fields issue).
 const PENDING: &[&str] = &[
     // Not in the registry yet.
     "fd.types",
     "proc.pidns_init_start_ts",
-    "util.cnt",
 ];
 
 /// (capture, answers) pairs.
@@ -104,10 +109,22 @@ fn modern_fields_equal_libsinsp_025() {
         let stem = capture.file_stem().unwrap().to_string_lossy().into_owned();
         let mut seen = 0;
         let mut it = strata::Events::open(capture).expect("open the capture");
-        let mut format = Format::compile(reg, &text, it.options().with_max_buf_len(0)).unwrap();
+        // The oracle (libsinsp's sinsp-example) formats process events, network and I/O
+        // events, plugin events and the rest with four formatters of the same format, each
+        // with its own state (what `util.cnt` counts, for one).
+        let format = Format::compile(reg, &text, it.options().with_max_buf_len(0)).unwrap();
+        let mut formats = [format.clone(), format.clone(), format.clone(), format];
         let mut line = Vec::new();
         while let Some(ev) = it.next() {
             let ev = ev.expect("a readable event");
+            let info = ev.event().info();
+            let which = match info.map(|i| (i.category.kind(), i.category.source())) {
+                Some((6, _)) => 0,
+                Some((3 | 32 | 33, _)) => 1,
+                Some((_, src)) if src & strata::scap::table::Category::PLUGIN != 0 => 2,
+                _ => 3,
+            };
+            let format = &mut formats[which];
             if format.options().flavor != ev.options().flavor {
                 format.set_flavor(ev.options().flavor);
             }

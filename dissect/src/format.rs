@@ -34,6 +34,12 @@ enum Token {
         last: Option<u64>,
         key: Box<str>,
     },
+    /// `util.cnt`: how many times this occurrence was read.
+    Count {
+        width: Option<usize>,
+        n: u64,
+        key: Box<str>,
+    },
     /// `thread.exectime` (`total` false) or `thread.totexectime`: each occurrence keeps its
     /// own clock, as each of libsinsp's filter checks does.
     Exec {
@@ -203,6 +209,7 @@ impl Format {
                     clock: ExecClock::default(),
                     key,
                 },
+                Some(Builtin::UtilCnt) => Token::Count { width, n: 0, key },
                 Some(Builtin::EvtLatencyHuman) => Token::LatencyHuman {
                     field,
                     width,
@@ -349,6 +356,14 @@ impl Format {
                         fit(out, field_start, w);
                     }
                 }
+                Token::Count { width, n, .. } => {
+                    let field_start = out.len();
+                    *n += 1;
+                    Value::U64(*n).write_to(out);
+                    if let Some(w) = *width {
+                        fit(out, field_start, w);
+                    }
+                }
                 Token::Exec {
                     total,
                     width,
@@ -425,6 +440,10 @@ impl Format {
                     &**key,
                     crate::json::field_json(field, &view, &self.opts, &mut self.scratch),
                 ),
+                Token::Count { n, key, .. } => {
+                    *n += 2;
+                    (&**key, Json::from(*n))
+                }
                 Token::Exec {
                     total, clock, key, ..
                 } => {
@@ -527,6 +546,23 @@ mod tests {
         out.push_str("keep");
         assert!(!strict.render(&view, &mut out));
         assert_eq!(out, "keep");
+    }
+
+    #[test]
+    fn util_cnt_counts_each_reading() {
+        let cap = Capture::from_bytes(strata_scap::demo::capture()).unwrap();
+        let evs = events(&cap);
+        let mut f = Format::compile(Registry::builtin(), "%util.cnt", opts()).unwrap();
+        let mut out = String::new();
+        for (i, ev) in evs.iter().take(3).enumerate() {
+            out.clear();
+            assert!(f.render(&Stateless::new(*ev, i as u64 + 1), &mut out));
+            assert_eq!(out, (i + 1).to_string());
+        }
+        // JSON reads every field twice, as libsinsp does.
+        let mut j = Vec::new();
+        assert!(f.render_json(&Stateless::new(evs[0], 1), &mut j));
+        assert_eq!(j, br#"{"util.cnt":5}"#);
     }
 
     #[test]

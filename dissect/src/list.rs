@@ -26,6 +26,7 @@ pub fn class_doc(class: &str) -> &'static str {
         "span" => "Tracer spans written to /dev/null by instrumented programs.",
         "evtin" => "The tracer spans an event happens inside.",
         "fs.path" => "The path a file-system call acts on.",
+        "util" => "Helpers for output formats.",
         _ => "Fields registered by the application.",
     }
 }

@@ -98,6 +98,8 @@ pub enum Class {
     EvtIn,
     /// `fs.path.*`: the path a file-system call acts on (libsinsp 0.25).
     FsPath,
+    /// `util.*`: helpers of output formats (libsinsp 0.25).
+    Util,
 }
 
 impl Class {
@@ -117,6 +119,7 @@ impl Class {
             Class::Span => "span",
             Class::EvtIn => "evtin",
             Class::FsPath => "fs.path",
+            Class::Util => "util",
         }
     }
 }

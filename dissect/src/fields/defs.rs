@@ -343,6 +343,7 @@ pub enum Builtin {
     EvtInfraDockerContainerId,
     EvtInfraDockerContainerName,
     EvtInfraDockerContainerImage,
+    UtilCnt,
 }
 
 /// Static description of a built-in field.

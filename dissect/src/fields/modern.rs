@@ -73,7 +73,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 75] = [
+pub(crate) static MODERN: [Def; 76] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -524,4 +524,13 @@ pub(crate) static MODERN: [Def; 75] = [
         "For a Docker infrastructure event, the container's image.",
         B::EvtInfraDockerContainerImage,
     ),
+    Def {
+        name: "util.cnt",
+        class: Class::Util,
+        ty: T::Uint64,
+        arg: ArgKind::None,
+        arg_required: false,
+        doc: "A counter: how many times this field of this format was read (once per line, twice per JSON object, as libsinsp reads JSON fields twice).",
+        id: B::UtilCnt,
+    },
 ];
