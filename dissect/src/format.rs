@@ -327,23 +327,12 @@ impl Format {
                         fit(out, field_start, w);
                     }
                 }
-                Token::LatencyHuman {
-                    field, width, last, ..
-                } => {
+                // The fields that keep state between events, out of the common loop's way.
+                stateful => {
                     let field_start = out.len();
-                    if self.opts.flavor == Flavor::Sysdig029 {
-                        let internal = view.event().info().is_some_and(|i| i.category.0 & 256 != 0);
-                        if internal {
-                            missing!(i);
-                        } else {
-                            if view.has_thread() {
-                                *last = Some(view.latency().unwrap_or(0));
-                            }
-                            if let Some(ns) = *last {
-                                crate::time::write_human_duration(out, ns);
-                            }
-                        }
-                    } else if !field.write_into(
+                    let width = stateful_width(stateful);
+                    if !render_stateful(
+                        stateful,
                         &view,
                         &self.opts,
                         &mut self.stamps,
@@ -352,32 +341,7 @@ impl Format {
                     ) {
                         missing!(i);
                     }
-                    if let Some(w) = *width {
-                        fit(out, field_start, w);
-                    }
-                }
-                Token::Count { width, n, .. } => {
-                    let field_start = out.len();
-                    *n += 1;
-                    Value::U64(*n).write_to(out);
-                    if let Some(w) = *width {
-                        fit(out, field_start, w);
-                    }
-                }
-                Token::Exec {
-                    total,
-                    width,
-                    clock,
-                    ..
-                } => {
-                    let field_start = out.len();
-                    match clock.value(*total, &view, self.opts.flavor) {
-                        Some(v) => Value::RelTime(v).write_to(out),
-                        None => {
-                            missing!(i);
-                        }
-                    }
-                    if let Some(w) = *width {
+                    if let Some(w) = width {
                         fit(out, field_start, w);
                     }
                 }
@@ -467,6 +431,59 @@ impl Format {
             let _ = serde_json::to_writer(&mut *out, &obj);
         }
         complete
+    }
+}
+
+/// The width of a stateful token.
+fn stateful_width(tok: &Token) -> Option<usize> {
+    match tok {
+        Token::LatencyHuman { width, .. }
+        | Token::Count { width, .. }
+        | Token::Exec { width, .. } => *width,
+        _ => None,
+    }
+}
+
+/// Writes a stateful token's text (`evt.latency.human` in sysdig 0.29's way, `util.cnt`,
+/// `thread.exectime`, `thread.totexectime`) and returns `true`, or `false` without a value.
+#[inline(never)]
+fn render_stateful<S: StateView + ?Sized>(
+    tok: &mut Token,
+    view: &S,
+    opts: &RenderOptions,
+    stamps: &mut StampCache,
+    scratch: &mut String,
+    out: &mut Vec<u8>,
+) -> bool {
+    match tok {
+        Token::LatencyHuman { field, last, .. } => {
+            if opts.flavor != Flavor::Sysdig029 {
+                return field.write_into(view, opts, stamps, scratch, out);
+            }
+            if view.event().info().is_some_and(|i| i.category.0 & 256 != 0) {
+                return false;
+            }
+            if view.has_thread() {
+                *last = Some(view.latency().unwrap_or(0));
+            }
+            if let Some(ns) = *last {
+                crate::time::write_human_duration(out, ns);
+            }
+            true
+        }
+        Token::Count { n, .. } => {
+            *n += 1;
+            Value::U64(*n).write_to(out);
+            true
+        }
+        Token::Exec { total, clock, .. } => match clock.value(*total, view, opts.flavor) {
+            Some(v) => {
+                Value::RelTime(v).write_to(out);
+                true
+            }
+            None => false,
+        },
+        Token::Lit(_) | Token::Field { .. } => true,
     }
 }
 

@@ -133,6 +133,29 @@ impl<'e> Args<'_, 'e> {
         }
     }
 
+    /// 4-byte parameters of the event itself, read straight from its bytes in one walk of
+    /// the parameter lengths (the memory figures of mmap and brk: frequent enough that
+    /// looking each up and decoding it showed).
+    pub(crate) fn own_u32s<const N: usize>(&self, ps: [P; N]) -> [Option<u32>; N] {
+        let mut out = [None; N];
+        let idx = ps.map(|p| self.lay.index(self.ev.event_type, p));
+        let little = self.ev.endian() == strata_scap::Endian::Little;
+        for (i, raw) in self.ev.params_raw().enumerate() {
+            for (slot, want) in out.iter_mut().zip(&idx) {
+                if *want == Some(i) {
+                    *slot = <[u8; 4]>::try_from(raw).ok().map(|b| {
+                        if little {
+                            u32::from_le_bytes(b)
+                        } else {
+                            u32::from_be_bytes(b)
+                        }
+                    });
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn u32(&self, p: P) -> Option<u32> {
         self.u64(p).map(|v| v as u32)
     }

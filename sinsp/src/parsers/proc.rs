@@ -506,13 +506,15 @@ pub(super) fn memory(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
 }
 
 fn set_memory(t: &mut ThreadInfo, a: &Args<'_, '_>) {
-    if let Some(v) = a.u32(P::VmSize) {
+    // The exits that carry them do so on the event itself; else from the enter.
+    let [size, rss, swap] = a.own_u32s([P::VmSize, P::VmRss, P::VmSwap]);
+    if let Some(v) = size.or_else(|| a.u32(P::VmSize)) {
         t.vmsize_kb = v;
     }
-    if let Some(v) = a.u32(P::VmRss) {
+    if let Some(v) = rss.or_else(|| a.u32(P::VmRss)) {
         t.vmrss_kb = v;
     }
-    if let Some(v) = a.u32(P::VmSwap) {
+    if let Some(v) = swap.or_else(|| a.u32(P::VmSwap)) {
         t.vmswap_kb = v;
     }
 }
