@@ -307,15 +307,7 @@ impl StateView for EventCtx<'_> {
             // sysdig 0.29 typed group.gid as 64 bits and read the thread's 32-bit gid with
             // the 4 bytes after it: the low half of its count of live child threads.
             B::GroupGid if opts.flavor == Flavor::Sysdig029 => {
-                // Only a main thread has child threads: the other threads of its process.
-                let children = if t.tid != t.pid {
-                    0
-                } else {
-                    self.inspector()
-                        .threads()
-                        .threads_of(t.pid)
-                        .saturating_sub(1) as u64
-                };
+                let children = other_threads(self, t);
                 Value::U64(t.gid as u64 | (children & 0xffff_ffff) << 32)
             }
             B::GroupGid => Value::U64(t.gid as u64),
@@ -962,9 +954,10 @@ fn cgroups(raw: &[u8]) -> impl Iterator<Item = ([&[u8]; 2], &[u8])> {
     })
 }
 
-/// libsinsp's `m_nchilds`: the other threads of `t`'s process, counted on its main thread.
+/// libsinsp's `m_nchilds`: the other threads of `t`'s process, counted on its main thread
+/// (the thread whose tid is the pid) and 0 on the others.
 fn other_threads(ctx: &EventCtx<'_>, t: &ThreadInfo) -> u64 {
-    if !t.is_main_thread() {
+    if t.tid != t.pid {
         return 0;
     }
     ctx.inspector()
