@@ -438,6 +438,14 @@ fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> boo
             }
             true
         }
+        Converted::Strs(s) => {
+            for i in s.split_terminator('\0') {
+                if !each(FValue::Bytes(i.as_bytes())) {
+                    return false;
+                }
+            }
+            true
+        }
     }
 }
 
@@ -447,6 +455,8 @@ enum Converted<'a> {
     /// A value that gives none of the field's type (a number that is not one).
     Empty,
     List(&'a [Value<'a>]),
+    /// Texts, NUL-ended ([`Value::Strs`]).
+    Strs(&'a str),
 }
 
 fn convert(v: Value<'_>, ty: Type) -> Converted<'_> {
@@ -483,6 +493,7 @@ fn convert(v: Value<'_>, ty: Type) -> Converted<'_> {
             },
         },
         Value::List(items) => return Converted::List(items),
+        Value::Strs(s) => return Converted::Strs(s),
     };
     Converted::One(fv)
 }
@@ -512,7 +523,7 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
             Some(v) => match convert(v, field.ty) {
                 Converted::One(fv) => Single::One(fv),
                 Converted::Empty => Single::Empty,
-                Converted::List(_) => Single::Many,
+                Converted::List(_) | Converted::Strs(_) => Single::Many,
             },
         }
     }

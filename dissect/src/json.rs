@@ -31,6 +31,8 @@ impl Serialize for Value<'_> {
                 }
                 seq.end()
             }
+            Value::Strs(_) if self.strs().next().is_none() => s.serialize_none(),
+            Value::Strs(_) => s.collect_seq(self.strs()),
             Value::Param(p, _) => match (p.as_i64(), p.as_u64()) {
                 (_, Some(u)) if p.as_bytes().is_none() => s.serialize_u64(u),
                 (Some(i), _) if p.as_bytes().is_none() => s.serialize_i64(i),
@@ -81,6 +83,18 @@ pub fn field_json<S: StateView + ?Sized>(
     let Some(v) = field.extract(view, opts, scratch) else {
         return Json::Null;
     };
+    if let Value::Strs(_) = v {
+        // A list: each item as text, `null` for none.
+        let items: Vec<Json> = v
+            .strs()
+            .map(|s| Json::from(sanitize_025(s.to_owned())))
+            .collect();
+        return if items.is_empty() {
+            Json::Null
+        } else {
+            Json::Array(items)
+        };
+    }
     let j = typed(&v, field.info().ty);
     match (j, opts.flavor) {
         (Json::String(s), crate::render::Flavor::Libsinsp025) => Json::String(sanitize_025(s)),
@@ -163,6 +177,8 @@ mod tests {
     fn values_serialize_by_kind() {
         let j = |v: Value<'_>| serde_json::to_string(&v).unwrap();
         assert_eq!(j(Value::I64(-3)), "-3");
+        assert_eq!(j(Value::Strs("file\0ipv4\0")), r#"["file","ipv4"]"#);
+        assert_eq!(j(Value::Strs("")), "null");
         assert_eq!(j(Value::AbsTime(7)), "7");
         assert_eq!(j(Value::Bool(true)), "true");
         assert_eq!(j(Value::Str("a\"b")), r#""a\"b""#);

@@ -159,6 +159,9 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
+        if b == B::FdTypes {
+            return fd_types(self, arg, scratch);
+        }
         if matches!(
             b,
             B::FsPathName
@@ -484,6 +487,10 @@ impl StateView for EventCtx<'_> {
             }
             B::ProcPidTs if t.clone_ts != 0 => Value::RelTime(t.clone_ts),
             B::ProcPidTs => return None,
+            B::ProcPidnsInitStartTs if t.pidns_init_start_ts != 0 => {
+                Value::U64(t.pidns_init_start_ts)
+            }
+            B::ProcPidnsInitStartTs => return None,
             B::ProcPpidTs => Value::RelTime(self.parent(t)?.clone_ts),
             B::ProcPpidDuration => {
                 let p = self.ancestor(t, 1)?;
@@ -1437,6 +1444,32 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
 /// and fchown: their fd's name); the others resolve a relative path against the thread's
 /// working directory, or for the `*at` calls their directory fd (`<UNKNOWN>` when it is not a
 /// known directory; an openat gives its fd's name).
+/// `fd.types`: the types of the thread's open fds, each once, in libsinsp's table order; with
+/// an index, the type of that fd. For events about an fd, as libsinsp's fd fields.
+fn fd_types<'s>(
+    ctx: &EventCtx<'_>,
+    arg: Option<&Arg>,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    ctx.fd_num()?;
+    let table = ctx.fd_table()?;
+    match arg {
+        Some(Arg::Index(i)) => {
+            scratch.push_str(table.get(*i)?.ty.name());
+            scratch.push('\0');
+        }
+        _ => {
+            for t in table.iter_libsinsp_order().map(|f| f.ty.name()) {
+                if !scratch.split_terminator('\0').any(|s| s == t) {
+                    scratch.push_str(t);
+                    scratch.push('\0');
+                }
+            }
+        }
+    }
+    Some(Value::Strs(scratch.as_str()))
+}
+
 fn fs_path<'s>(
     ctx: &'s EventCtx<'_>,
     b: B,

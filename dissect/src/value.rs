@@ -48,9 +48,22 @@ pub enum Value<'a> {
     Param(ParamValue<'a>, &'static ParamInfo),
     /// Several values (the `fdlist.*` fields, ancestors); written comma-separated.
     List(&'a [Value<'a>]),
+    /// Several texts in one buffer, each ended by a NUL byte: a list-valued field whose
+    /// items are built in the caller's scratch buffer (`fd.types`). Written as libsinsp
+    /// writes a list, `(a,b)`; in JSON an array, or `null` when empty.
+    Strs(&'a str),
 }
 
-impl Value<'_> {
+impl<'a> Value<'a> {
+    /// The items of a [`Value::Strs`] (none for other kinds).
+    pub fn strs(&self) -> impl Iterator<Item = &'a str> {
+        let s = match *self {
+            Value::Strs(s) => s,
+            _ => "",
+        };
+        s.split_terminator('\0')
+    }
+
     /// The value as a signed integer, for integer kinds that fit.
     pub fn as_i64(&self) -> Option<i64> {
         match *self {
@@ -138,6 +151,16 @@ impl fmt::Display for Value<'_> {
                 }
                 Ok(())
             }
+            Value::Strs(_) => {
+                f.write_char('(')?;
+                for (i, v) in self.strs().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    f.write_str(v)?;
+                }
+                f.write_char(')')
+            }
         }
     }
 }
@@ -174,6 +197,8 @@ mod tests {
 
     #[test]
     fn text() {
+        assert_eq!(Value::Strs("file\0ipv4\0").to_string(), "(file,ipv4)");
+        assert_eq!(Value::Strs("").to_string(), "()");
         assert_eq!(Value::Buf(b"a\0b\n").to_string(), "a.b.");
         assert_eq!(Value::Bytes(b"a\xffb").to_string(), "a\u{fffd}b");
         assert_eq!(

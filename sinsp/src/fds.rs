@@ -514,6 +514,8 @@ pub(crate) fn sockaddr_name(out: &mut Vec<u8>, a: &SockAddr<'_>) {
 #[derive(Debug, Clone, Default)]
 pub struct FdTable {
     map: HashMap<i64, FdInfo>,
+    /// The fd numbers in the order libsinsp's table would list them.
+    order: crate::std_order::StdOrder,
 }
 
 impl FdTable {
@@ -552,6 +554,13 @@ impl FdTable {
         self.map.values()
     }
 
+    /// Every fd in the order libsinsp walks its table (a libstdc++ `unordered_map`, whose
+    /// order follows the table's history): the order of `fd.types` and of a forked child's
+    /// copy.
+    pub fn iter_libsinsp_order(&self) -> impl Iterator<Item = &FdInfo> {
+        self.order.keys().filter_map(|fd| self.map.get(&fd))
+    }
+
     /// Adds or replaces an fd; returns false (dropping it) when the table is full.
     pub(crate) fn insert(&mut self, info: FdInfo, max: usize) -> bool {
         let mut spare = Vec::new();
@@ -570,20 +579,31 @@ impl FdTable {
             recycle(spare, info);
             return false;
         }
-        if let Some(old) = self.map.insert(info.fd, info) {
-            recycle(spare, old);
+        let fd = info.fd;
+        match self.map.insert(fd, info) {
+            Some(old) => recycle(spare, old),
+            None => self.order.insert(fd),
         }
         true
     }
 
     /// Removes an fd, returning it.
     pub(crate) fn remove(&mut self, fd: i64) -> Option<FdInfo> {
-        self.map.remove(&fd)
+        let f = self.map.remove(&fd)?;
+        self.order.remove(fd);
+        Some(f)
     }
 
     /// Keeps only the fds `keep` says yes to.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&mut FdInfo) -> bool) {
-        self.map.retain(|_, v| keep(v));
+        let order = &mut self.order;
+        self.map.retain(|&fd, v| {
+            let k = keep(v);
+            if !k {
+                order.remove(fd);
+            }
+            k
+        });
     }
 }
 

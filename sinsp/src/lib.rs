@@ -22,6 +22,7 @@ mod params;
 mod parsers;
 pub mod paths;
 mod stats;
+mod std_order;
 pub mod threads;
 pub mod users;
 

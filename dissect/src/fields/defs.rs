@@ -344,6 +344,8 @@ pub enum Builtin {
     EvtInfraDockerContainerName,
     EvtInfraDockerContainerImage,
     UtilCnt,
+    ProcPidnsInitStartTs,
+    FdTypes,
 }
 
 /// Static description of a built-in field.

@@ -73,7 +73,7 @@ const fn ancestor(name: &'static str, doc: &'static str, id: Builtin) -> Def {
 use Builtin as B;
 use FieldType as T;
 
-pub(crate) static MODERN: [Def; 76] = [
+pub(crate) static MODERN: [Def; 78] = [
     proc(
         "proc.pexe",
         T::Charbuf,
@@ -533,4 +533,34 @@ pub(crate) static MODERN: [Def; 76] = [
         doc: "A counter: how many times this field of this format was read (once per line, twice per JSON object, as libsinsp reads JSON fields twice).",
         id: B::UtilCnt,
     },
+    proc(
+        "proc.pidns_init_start_ts",
+        T::Uint64,
+        "When the init of the thread's pid namespace started (ns since the epoch): the process list's figure, or the machine's boot time plus the clone's figure for a child in a new namespace.",
+        B::ProcPidnsInitStartTs,
+    ),
+    Def {
+        name: "fd.types",
+        class: Class::Fd,
+        ty: T::Charbuf,
+        arg: ArgKind::Index,
+        arg_required: false,
+        doc: "The types of the fds the process has open, each once, in the order libsinsp's table lists them (a list); fd.types[N]: the type of fd N.",
+        id: B::FdTypes,
+    },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `fields::def` finds a definition by its `Builtin` number: both tables must list the
+    /// fields in `Builtin` order.
+    #[test]
+    fn tables_follow_builtin_order() {
+        let all = crate::fields::defs::BUILTINS.iter().chain(MODERN.iter());
+        for (i, d) in all.enumerate() {
+            assert_eq!(d.id as usize, i, "{} is out of Builtin order", d.name);
+        }
+    }
+}

@@ -284,7 +284,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
 }
 
 fn copy_fds(child: &mut ThreadInfo, from: &crate::fds::FdTable) {
-    for f in from.iter() {
+    for f in from.iter_libsinsp_order() {
         let mut f = f.clone();
         f.flags |= FLAG_IS_CLONED;
         child.fds.insert(f, usize::MAX);
