@@ -37,10 +37,7 @@ const KNOWN: &[(&str, &str)] = &[
 ];
 
 /// Fields not built yet, or not yet as libsinsp 0.25 answers them (the fields issue).
-const PENDING: &[&str] = &[
-    // libsinsp answers none on clone children even where the capture gives a boot time.
-    "proc.pidns_init_start_ts",
-];
+const PENDING: &[&str] = &[];
 
 /// (capture, answers) pairs.
 fn cases() -> Option<Vec<(PathBuf, PathBuf)>> {

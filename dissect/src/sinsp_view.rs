@@ -162,6 +162,9 @@ impl StateView for EventCtx<'_> {
         if b == B::FdTypes {
             return fd_types(self, arg, scratch);
         }
+        if (B::K8sPodName as usize..=B::K8sDeploymentLabels as usize).contains(&(b as usize)) {
+            return k8s_field(self, b, arg, scratch);
+        }
         if matches!(
             b,
             B::FsPathName
@@ -1444,6 +1447,142 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
 /// and fchown: their fd's name); the others resolve a relative path against the thread's
 /// working directory, or for the `*at` calls their directory fd (`<UNKNOWN>` when it is not a
 /// known directory; an openat gives its fd's name).
+/// The `k8s.*` fields, as sysdig 0.29 answers them: the pod's name, namespace and uid from the
+/// labels of the thread's container (`io.kubernetes.pod.*`) and the pod's labels from those
+/// of its sandbox container when the container events give them; otherwise from the
+/// Kubernetes objects of the capture's `k8s` events ([`strata_sinsp::k8s`]). Labels print
+/// as `key:value` pairs (a bare key for an empty value) joined by `, `.
+fn k8s_field<'s>(
+    ctx: &EventCtx<'_>,
+    b: B,
+    arg: Option<&Arg>,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    use std::collections::BTreeMap;
+    use strata_sinsp::k8s::{K8sObject, PodLink};
+    let t = ctx.thread()?;
+    let insp = ctx.inspector();
+    let key = arg.and_then(Arg::name).unwrap_or_default();
+    let join = |out: &mut String, labels: &BTreeMap<String, String>, skip_internal: bool| {
+        for (k, v) in labels {
+            if skip_internal && (k.starts_with("annotation.") || k.starts_with("io.kubernetes.")) {
+                continue;
+            }
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(k);
+            if !v.is_empty() {
+                out.push(':');
+                out.push_str(v);
+            }
+        }
+    };
+    let containers = insp.containers();
+    if let Some(c) = containers
+        .get(&t.container_id)
+        .filter(|c| !c.labels.is_empty())
+    {
+        let label = |k: &str| c.labels.get(k);
+        let found = match b {
+            B::K8sPodName => label("io.kubernetes.pod.name").cloned(),
+            B::K8sNsName => label("io.kubernetes.pod.namespace").cloned(),
+            B::K8sPodId => label("io.kubernetes.pod.uid").cloned(),
+            B::K8sPodLabel | B::K8sPodLabels => label("io.kubernetes.sandbox.id")
+                .and_then(|id| {
+                    let id = id.as_bytes();
+                    containers.get(&id[..id.len().min(12)])
+                })
+                .filter(|sb| !sb.labels.is_empty())
+                .and_then(|sb| {
+                    if b == B::K8sPodLabel {
+                        sb.labels.get(key).cloned()
+                    } else {
+                        let mut out = String::new();
+                        join(&mut out, &sb.labels, true);
+                        Some(out)
+                    }
+                }),
+            _ => None,
+        };
+        if let Some(v) = found {
+            scratch.push_str(&v);
+            return Some(Value::Str(scratch.as_str()));
+        }
+    }
+    let k8s = insp.k8s()?;
+    if t.container_id.is_empty() {
+        return None;
+    }
+    let pod = k8s.pod_of_container(&t.container_id)?;
+    let link = |l: PodLink| k8s.linked(pod, l);
+    let one = |o: Option<&K8sObject>, out: &mut String, what: u8| -> Option<()> {
+        let o = o?;
+        match what {
+            b'n' => out.push_str(&o.name),
+            b'i' => out.push_str(&o.uid),
+            b'l' => out.push_str(o.labels.get(key)?),
+            _ => join(out, &o.labels, false),
+        }
+        Some(())
+    };
+    let (target, what) = match b {
+        B::K8sPodName => (Some(pod), b'n'),
+        B::K8sPodId => (Some(pod), b'i'),
+        B::K8sPodLabel => (Some(pod), b'l'),
+        B::K8sPodLabels => (Some(pod), b's'),
+        B::K8sNsName => {
+            scratch.push_str(&pod.namespace);
+            return Some(Value::Str(scratch.as_str()));
+        }
+        B::K8sNsId => (link(PodLink::Namespace), b'i'),
+        B::K8sNsLabel => (link(PodLink::Namespace), b'l'),
+        B::K8sNsLabels => (link(PodLink::Namespace), b's'),
+        B::K8sRcName => (link(PodLink::ReplicationController), b'n'),
+        B::K8sRcId => (link(PodLink::ReplicationController), b'i'),
+        B::K8sRcLabel => (link(PodLink::ReplicationController), b'l'),
+        B::K8sRcLabels => (link(PodLink::ReplicationController), b's'),
+        B::K8sRsName => (link(PodLink::ReplicaSet), b'n'),
+        B::K8sRsId => (link(PodLink::ReplicaSet), b'i'),
+        B::K8sRsLabel => (link(PodLink::ReplicaSet), b'l'),
+        B::K8sRsLabels => (link(PodLink::ReplicaSet), b's'),
+        B::K8sDeploymentName => (link(PodLink::Deployment), b'n'),
+        B::K8sDeploymentId => (link(PodLink::Deployment), b'i'),
+        B::K8sDeploymentLabel => (link(PodLink::Deployment), b'l'),
+        B::K8sDeploymentLabels => (link(PodLink::Deployment), b's'),
+        B::K8sSvcName | B::K8sSvcId | B::K8sSvcLabel | B::K8sSvcLabels => {
+            // Every service that selects the pod, joined; none when no service does (and,
+            // for one label, when no service has it).
+            let mut any = false;
+            for s in k8s.services(pod) {
+                any = true;
+                let piece = match b {
+                    B::K8sSvcName => Some(s.name.as_str()),
+                    B::K8sSvcId => Some(s.uid.as_str()),
+                    B::K8sSvcLabel => s.labels.get(key).map(String::as_str),
+                    _ => {
+                        join(scratch, &s.labels, false);
+                        None
+                    }
+                };
+                if let Some(p) = piece {
+                    if !scratch.is_empty() {
+                        scratch.push_str(", ");
+                    }
+                    scratch.push_str(p);
+                }
+            }
+            if !any || (b == B::K8sSvcLabel && scratch.is_empty()) {
+                return None;
+            }
+            return Some(Value::Str(scratch.as_str()));
+        }
+        _ => return None,
+    };
+    one(target, scratch, what)?;
+    Some(Value::Str(scratch.as_str()))
+}
+
 /// `fd.types`: the types of the thread's open fds, each once, in libsinsp's table order; with
 /// an index, the type of that fd. For events about an fd, as libsinsp's fd fields.
 fn fd_types<'s>(

@@ -39,6 +39,8 @@ pub struct ContainerInfo {
     pub mounts: Vec<Mount>,
     /// Its health check and Kubernetes probes.
     pub probes: Vec<Probe>,
+    /// The container's labels, by key (`io.kubernetes.pod.name`, ...).
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// One mount of a container (Docker's `Mounts` entries).
@@ -107,6 +109,7 @@ impl Default for ContainerInfo {
             privileged: false,
             mounts: Vec::new(),
             probes: Vec::new(),
+            labels: Default::default(),
         }
     }
 }
@@ -158,6 +161,13 @@ impl ContainerInfo {
                     rdwr: m.get("RW").and_then(J::as_bool).unwrap_or(false),
                     propagation: s("Propagation"),
                 });
+            }
+        }
+        if let Some(labels) = c.get("labels").and_then(J::as_object) {
+            for (k, v) in labels {
+                if let Some(v) = json_text(v) {
+                    info.labels.insert(k.clone(), v);
+                }
             }
         }
         for (key, kind) in [
@@ -218,6 +228,11 @@ impl ContainerInfo {
                         + p.exe.capacity()
                         + p.args.iter().map(|a| a.capacity() + 24).sum::<usize>()
                 })
+                .sum::<usize>()
+            + self
+                .labels
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity() + 48)
                 .sum::<usize>()
     }
 }

@@ -11,6 +11,7 @@ use crate::containers::{ContainerInfo, ContainerTable};
 use crate::convert::{self, Converter, Reading};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
+use crate::k8s::K8sState;
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
 use crate::paths::{self, PathRules};
@@ -114,6 +115,11 @@ pub struct Config {
     /// parsing, leaving the state alone. It also measures `evt.latency` of every exit from
     /// the thread's last enter, as sysdig 0.29 did (which only a filter makes visible).
     pub filter_in_parser: bool,
+    /// The state rules see the machine-info block as libsinsp 0.25 does when it reads a
+    /// capture: all zero (libscap's generic platform set-up clears the block after the
+    /// capture reader filled it), so a clone's child gets no pid-namespace start from the
+    /// boot time. sysdig 0.29 had no such rule to feed.
+    pub machine_info_zeroed: bool,
 }
 
 impl Config {
@@ -142,6 +148,7 @@ impl Config {
             execve_keeps_state: true,
             exepath_keeps_deleted: true,
             filter_in_parser: true,
+            machine_info_zeroed: false,
             ..Config::default()
         }
     }
@@ -172,6 +179,7 @@ impl Default for Config {
             execve_keeps_state: false,
             exepath_keeps_deleted: false,
             filter_in_parser: false,
+            machine_info_zeroed: true,
         }
     }
 }
@@ -227,6 +235,7 @@ pub struct Inspector {
     pub(crate) users: UserTable,
     pub(crate) interfaces: Vec<InterfaceInfo>,
     pub(crate) machine: Machine,
+    k8s: Option<K8sState>,
     pub(crate) lay: &'static Layouts,
     handlers: Vec<Handler>,
     evt_num: u64,
@@ -277,6 +286,8 @@ const EXECVEAT_E: u16 = 330;
 const CONTAINER_JSON_E: u16 = 272;
 /// The older container event: id, type, name, image; no address.
 const CONTAINER_E: u16 = 228;
+/// `k8s`: Kubernetes objects (older captures).
+const K8S_E: u16 = 260;
 const CONTAINER_JSON_2_E: u16 = 324;
 const WRITE_X: u16 = 9;
 
@@ -308,6 +319,7 @@ impl Inspector {
             users: UserTable::new(cfg.max_users, cfg.max_containers),
             interfaces: Vec::new(),
             machine: Machine::default(),
+            k8s: None,
             lay: crate::params::layouts(),
             handlers: Handler::table(),
             evt_num: 0,
@@ -370,7 +382,9 @@ impl Inspector {
             execve_keeps_state,
             exepath_keeps_deleted,
             filter_in_parser,
+            machine_info_zeroed,
         } = *cfg;
+        self.cfg.machine_info_zeroed = machine_info_zeroed;
         self.cfg.exepath_keeps_deleted = exepath_keeps_deleted;
         self.cfg.placeholder_pid_is_tid = placeholder_pid_is_tid;
         self.cfg.switch_skips_pairing = switch_skips_pairing;
@@ -499,6 +513,12 @@ impl Inspector {
         &self.containers
     }
 
+    /// The Kubernetes objects the capture's `k8s` events described; `None` before the first
+    /// such event.
+    pub fn k8s(&self) -> Option<&K8sState> {
+        self.k8s.as_ref()
+    }
+
     /// The network interfaces.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         &self.interfaces
@@ -566,6 +586,7 @@ impl Inspector {
         self.listen_ports.clear();
         self.conv.clear();
         self.containers = ContainerTable::new(self.cfg.max_containers);
+        self.k8s = None;
     }
 
     /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
@@ -1238,6 +1259,10 @@ impl Inspector {
         }
         if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
             self.record_container(ev);
+        } else if code == K8S_E {
+            if let Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) = ev.param(0) {
+                self.k8s.get_or_insert_with(Default::default).apply(b);
+            }
         }
         let container = self.cfg.container_event_thread
             && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E);
@@ -1584,7 +1609,8 @@ fn container_event_thread(t: &mut ThreadInfo, ev: &Event<'_>) {
         Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
         _ => &[][..],
     };
-    let id = json_string_field(json, b"\"id\":\"").unwrap_or_default();
+    let id = container_json_id(json).unwrap_or_default();
+    let id = id.as_bytes();
     let (comm, container_id) = (
         std::mem::take(&mut t.comm),
         std::mem::take(&mut t.container_id),
@@ -1606,11 +1632,11 @@ fn container_event_thread(t: &mut ThreadInfo, ev: &Event<'_>) {
     t.container_id.extend_from_slice(id);
 }
 
-/// The string after `key` (which ends with the opening quote) up to its closing quote.
-fn json_string_field<'j>(json: &'j [u8], key: &[u8]) -> Option<&'j [u8]> {
-    let start = json.windows(key.len()).position(|w| w == key)? + key.len();
-    let rest = &json[start..];
-    Some(&rest[..rest.iter().position(|&c| c == b'"')?])
+/// The `container.id` of a container event's JSON.
+fn container_json_id(json: &[u8]) -> Option<String> {
+    let end = json.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let root: serde_json::Value = serde_json::from_slice(&json[..end]).ok()?;
+    Some(root.get("container")?.get("id")?.as_str()?.to_owned())
 }
 
 /// Events that libsinsp consumes as initial state when they lead the capture.

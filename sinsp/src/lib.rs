@@ -18,6 +18,7 @@ mod dumper;
 mod error;
 pub mod fds;
 mod inspector;
+pub mod k8s;
 mod params;
 mod parsers;
 pub mod paths;

@@ -180,7 +180,7 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         child.vtid = res;
         child.vpid = child.pid;
         child.clone_ts = ts;
-        child.pidns_init_start_ts = insp.machine.boot_ts;
+        child.pidns_init_start_ts = boot_ts(insp);
         if caller_invalid {
             let (exe, comm, args) = (
                 child.exe.clone(),
@@ -276,10 +276,19 @@ pub(super) fn clone_exit(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         let in_ns =
             cflags & (flags::CHILD_IN_PIDNS | flags::CLONE_NEWPID) != 0 || tid != child.vtid;
         child.pidns_init_start_ts = match a.u64(P::PidnsInit) {
-            Some(v) if in_ns => v + insp.machine.boot_ts,
-            _ => insp.machine.boot_ts,
+            Some(v) if in_ns => v.wrapping_add(boot_ts(insp)),
+            _ => boot_ts(insp),
         };
         insert_with_parent(insp, child);
+    }
+}
+
+/// The machine's boot time as the clone rules see it.
+fn boot_ts(insp: &Inspector) -> u64 {
+    if insp.cfg.machine_info_zeroed {
+        0
+    } else {
+        insp.machine.boot_ts
     }
 }
 
