@@ -2,6 +2,7 @@
 
 use std::io::{self, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use strata_dissect::{
     FieldRef, FilterField, FilterRecord, FilterSchema, Flavor, FlavorDecider, Registry,
@@ -33,6 +34,9 @@ use crate::Error;
 /// ```
 pub struct Events {
     reader: StreamReader<Box<dyn Read>>,
+    /// The fields filters and [`EventView::field`] may name (the built-in ones unless
+    /// [`with_registry`](Events::with_registry) gave others).
+    registry: Option<Arc<Registry>>,
     insp: Inspector,
     opts: RenderOptions,
     decider: Option<FlavorDecider>,
@@ -64,13 +68,17 @@ struct Filter {
 }
 
 impl Filter {
-    fn compile(text: &str, flavor: Flavor) -> Result<Program<FilterField>, strata_filter::Error> {
+    fn compile(
+        reg: &Registry,
+        text: &str,
+        flavor: Flavor,
+    ) -> Result<Program<FilterField>, strata_filter::Error> {
         let dialect = match flavor {
             Flavor::Sysdig029 => Dialect::Sysdig029,
             _ => Dialect::Libsinsp,
         };
         let expr = strata_filter::parse_with(text, ParseOptions::default().with_dialect(dialect))?;
-        strata_filter::compile(&FilterSchema::new(Registry::builtin(), flavor), &expr)
+        strata_filter::compile(&FilterSchema::new(reg, flavor), &expr)
     }
 
     fn for_flavor(&self, flavor: Flavor) -> &Result<Program<FilterField>, strata_filter::Error> {
@@ -116,6 +124,7 @@ impl Events {
         let flavor = Flavor::default();
         Ok(Events {
             reader: StreamReader::new(boxed)?,
+            registry: None,
             insp: Inspector::with_config(config(flavor)),
             opts: RenderOptions::default().with_flavor(flavor),
             decider: Some(FlavorDecider::new()),
@@ -154,8 +163,8 @@ impl Events {
     pub fn filter(mut self, filter: &str) -> Result<Self, Error> {
         let f = Filter {
             text: filter.to_string(),
-            libsinsp: Filter::compile(filter, Flavor::Libsinsp025),
-            sysdig: Filter::compile(filter, Flavor::Sysdig029),
+            libsinsp: Filter::compile(self.registry(), filter, Flavor::Libsinsp025),
+            sysdig: Filter::compile(self.registry(), filter, Flavor::Sysdig029),
         };
         let err = |e: &strata_filter::Error| Error::Filter {
             text: filter.to_string(),
@@ -168,6 +177,35 @@ impl Events {
         }
         self.filter = Some(f);
         Ok(self)
+    }
+
+    /// Names fields from `registry` (the built-in ones and the user fields added to it) in
+    /// the filters given after this, and in [`EventView::field`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use strata::dissect::{FieldInfo, FieldType, Registry, Value};
+    ///
+    /// let mut reg = Registry::new();
+    /// reg.register_fn(
+    ///     FieldInfo::new("my.tid_is_odd", "my", FieldType::Bool, "Whether the thread id is odd."),
+    ///     |view, _, _, _| Some(Value::Bool(view.event().tid % 2 == 1)),
+    /// )?;
+    /// let mut events = strata::Events::demo()
+    ///     .with_registry(Arc::new(reg))
+    ///     .filter("my.tid_is_odd = true")?;
+    /// while let Some(ev) = events.next() {
+    ///     assert_eq!(ev?.field("my.tid_is_odd")?.as_deref(), Some("true"));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_registry(mut self, registry: Arc<Registry>) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    fn registry(&self) -> &Registry {
+        self.registry.as_deref().unwrap_or(Registry::builtin())
     }
 
     fn set_flavor(&mut self, flavor: Flavor) {
@@ -360,9 +398,11 @@ impl Events {
         };
         let ev = self.reader.current_event()?;
         let ctx = self.insp.context_of(&ev, processed);
+        let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
         Some(Ok(EventView {
             ctx,
             opts: &self.opts,
+            registry,
         }))
     }
 
@@ -634,6 +674,7 @@ fn passes(
 pub struct EventView<'a> {
     ctx: EventCtx<'a>,
     opts: &'a RenderOptions,
+    registry: &'a Registry,
 }
 
 impl<'a> EventView<'a> {
@@ -660,7 +701,7 @@ impl<'a> EventView<'a> {
     /// The text of field `name` (`proc.name`, `proc.aname[2]`, `evt.arg.fd`) as sysdig
     /// prints it; `None` where sysdig prints `<NA>`. An error for an unknown field.
     pub fn field(&self, name: &str) -> Result<Option<String>, Error> {
-        let f = FieldRef::parse(Registry::builtin(), name)?;
+        let f = FieldRef::parse(self.registry, name)?;
         Ok(self.value(&f))
     }
 

@@ -34,8 +34,13 @@ const WITH_ARGS: &[(&str, &[&str])] = &[
         &["evt.arg[0]", "evt.arg.fd", "evt.arg.name", "evt.arg.res"],
     ),
     ("evt.rawarg", &["evt.rawarg.res", "evt.rawarg.name"]),
-    ("proc.apid", &["proc.apid[1]", "proc.apid[3]"]),
-    ("proc.aname", &["proc.aname[1]", "proc.aname[3]"]),
+    // Without an index, sysdig 0.29 read a field of no length (the process itself) and
+    // wrote the name after it as text ("curlproc.aname"), keyed "" in JSON.
+    ("proc.apid", &["proc.apid", "proc.apid[1]", "proc.apid[3]"]),
+    (
+        "proc.aname",
+        &["proc.aname", "proc.aname[1]", "proc.aname[3]"],
+    ),
     (
         "thread.cgroup",
         &["thread.cgroup.cpuset", "thread.cgroup.memory"],
@@ -73,11 +78,16 @@ const MACHINE: &[(&str, &str)] = &[
 /// In which comparison a [`KNOWN`] difference shows.
 #[derive(PartialEq)]
 enum Mode {
+    /// In the text comparison.
+    #[allow(dead_code)]
     Text,
     Json,
     Both,
+    /// Either comparison, in some runs only: sysdig's answer comes from memory it never set,
+    /// so whether it differs changes with how sysdig is run (the fields asked alongside).
+    Uninit,
 }
-use Mode::{Both, Json, Text};
+use Mode::{Both, Json, Uninit};
 
 /// (field, capture, reason, where): where sysdig's answer on one capture is not the
 /// capture's.
@@ -86,13 +96,13 @@ const KNOWN: &[(&str, &str, &str, Mode)] = &[
         "proc.is_exe_writable",
         "tcp_client_server",
         "sysdig 0.29 copies the flag from a parent whose own flag it never set (uninitialized memory: true in some runs)",
-        Text,
+        Uninit,
     ),
     (
         "proc.is_exe_writable",
         "single_ipv6_conn",
-        "the same uninitialized flag, true in the JSON runs",
-        Json,
+        "the same uninitialized flag",
+        Uninit,
     ),
     (
         "evt.latency.human",
@@ -299,10 +309,11 @@ fn compare(json: bool) {
                     pending_differs.insert(f.clone());
                     continue;
                 }
-                if let Some(k) = KNOWN
-                    .iter()
-                    .position(|k| k.0 == f && k.1 == stem && (k.3 == Both || (k.3 == Json) == json))
-                {
+                if let Some(k) = KNOWN.iter().position(|k| {
+                    k.0 == f
+                        && k.1 == stem
+                        && (matches!(k.3, Both | Uninit) || (k.3 == Json) == json)
+                }) {
                     known_used[k] = true;
                     continue;
                 }
@@ -323,7 +334,7 @@ fn compare(json: bool) {
     }
     for (k, used) in KNOWN.iter().zip(known_used) {
         let applies = k.3 == Both || (k.3 == Json) == json;
-        if applies && !used {
+        if applies && k.3 != Uninit && !used {
             failures.push_str(&format!("KNOWN {} on {} no longer differs\n", k.0, k.1));
         }
     }

@@ -39,12 +39,16 @@ pub enum Error {
         /// Where the `%` is.
         pos: usize,
     },
-    /// A user field whose name is already registered (or is not a valid field name).
-    #[error("cannot register field '{name}': {reason}")]
-    Register {
-        /// The rejected name.
+    /// A user field named like a field already registered.
+    #[error("cannot register field '{name}': a field of that name exists")]
+    DuplicateField {
+        /// The name.
         name: String,
-        /// Why.
-        reason: &'static str,
+    },
+    /// A user field whose name is not dot-separated words of `[A-Za-z0-9_-]`.
+    #[error("cannot register field '{name}': a field name is dot-separated words of [A-Za-z0-9_-]")]
+    BadFieldName {
+        /// The name.
+        name: String,
     },
 }

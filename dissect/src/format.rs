@@ -20,6 +20,10 @@ pub const SYSDIG_DEFAULT: &str =
 #[derive(Debug, Clone)]
 enum Token {
     Lit(Box<str>),
+    /// Text only sysdig 0.29's formatter wrote: the name of `proc.aname` or `proc.apid`
+    /// written without an index, which it read as a field of no length (index 0, the process
+    /// itself) followed by the name as plain text.
+    Lit029(Box<str>),
     Field {
         field: FieldRef,
         width: Option<usize>,
@@ -200,6 +204,7 @@ impl Format {
             if !lit.is_empty() {
                 tokens.push(Token::Lit(std::mem::take(&mut lit).into()));
             }
+            let no_arg = parsed.arg.is_none();
             let field = FieldRef::new(reg, parsed.id, parsed.arg);
             let key: Box<str> = body[i..i + parsed.len].into();
             tokens.push(match field.info().builtin {
@@ -218,6 +223,17 @@ impl Format {
                 },
                 _ => Token::Field { field, width, key },
             });
+            // (At the end of the format sysdig read the whole name.)
+            if no_arg
+                && i + parsed.len < b.len()
+                && matches!(
+                    tokens.last(),
+                    Some(Token::Field { field, .. })
+                        if matches!(field.info().builtin, Some(Builtin::ProcAname | Builtin::ProcApid))
+                )
+            {
+                tokens.push(Token::Lit029(body[i..i + parsed.len].into()));
+            }
             i += parsed.len;
         }
         if !lit.is_empty() {
@@ -373,9 +389,21 @@ impl Format {
         let mut obj = std::collections::BTreeMap::<&str, Json>::new();
         let mut complete = true;
         let sysdig = self.opts.flavor == Flavor::Sysdig029;
+        let mut last_key = None;
         for tok in self.tokens.iter_mut() {
             let (key, v) = match tok {
                 Token::Lit(_) => continue,
+                // sysdig 0.29 keyed the field of no length before it with an empty name.
+                Token::Lit029(_) => {
+                    if let Some(v) = last_key
+                        .take()
+                        .filter(|_| sysdig)
+                        .and_then(|k| obj.remove(k))
+                    {
+                        obj.insert("", v);
+                    }
+                    continue;
+                }
                 Token::LatencyHuman {
                     key, last, field, ..
                 } => {
@@ -423,6 +451,7 @@ impl Format {
             if v.is_null() && !self.show_missing {
                 complete = false;
             }
+            last_key = Some(key);
             obj.insert(key, v);
         }
         self.prev_ts = Some(ts);
@@ -483,6 +512,12 @@ fn render_stateful<S: StateView + ?Sized>(
             }
             None => false,
         },
+        Token::Lit029(s) => {
+            if opts.flavor == Flavor::Sysdig029 {
+                out.extend_from_slice(s.as_bytes());
+            }
+            true
+        }
         Token::Lit(_) | Token::Field { .. } => true,
     }
 }

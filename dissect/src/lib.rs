@@ -51,6 +51,7 @@ mod syslog;
 mod test_support;
 mod text;
 pub mod time;
+pub mod user;
 pub mod value;
 
 pub use error::Error;
@@ -62,4 +63,5 @@ pub use registry::{Arg, ArgKind, Class, FieldId, FieldInfo, FieldType, Registry}
 pub use render::{Flavor, FlavorDecider, OutputTime, RenderOptions};
 pub use state::{FdEnds, FdView, StateView, Stateless};
 pub use time::TimeZone;
+pub use user::{Extractor, FieldClass};
 pub use value::Value;

@@ -8,6 +8,10 @@ use std::sync::OnceLock;
 use crate::error::Error;
 use crate::fields::defs::{BUILTINS, Builtin, Def};
 use crate::fields::modern::MODERN;
+use crate::state::StateView;
+use crate::user::{Extractor, FieldClass, FnExtractor, One, UserSource};
+use crate::value::Value;
+use std::sync::Arc;
 
 /// The type of a field's values, as sysdig declares it (`PT_*` names in libsinsp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -199,6 +203,8 @@ pub struct FieldInfo {
     pub doc: Cow<'static, str>,
     /// For built-in fields, which one (extraction dispatches on it).
     pub builtin: Option<Builtin>,
+    /// For fields registered with an extractor, where their values come from.
+    pub(crate) user: Option<UserSource>,
 }
 
 impl FieldInfo {
@@ -217,6 +223,7 @@ impl FieldInfo {
             arg_required: false,
             doc: doc.into(),
             builtin: None,
+            user: None,
         }
     }
 
@@ -290,6 +297,7 @@ impl Registry {
                 arg_required: d.arg_required,
                 doc: Cow::Borrowed(d.doc),
                 builtin: Some(d.id),
+                user: None,
             });
             reg.by_name.insert(Cow::Borrowed(d.name), id);
         }
@@ -302,29 +310,104 @@ impl Registry {
         REG.get_or_init(Registry::new)
     }
 
-    /// Adds a user field; its name must be new and made of `[A-Za-z0-9_-]` words joined by
-    /// dots. Values come from [`StateView::field`](crate::StateView::field).
-    pub fn register(&mut self, mut info: FieldInfo) -> Result<FieldId, Error> {
-        let bad = |reason| Error::Register {
-            name: info.name.to_string(),
-            reason,
-        };
-        if info.name.is_empty()
-            || info
-                .name
+    /// Adds a user field whose values the [`StateView`](crate::StateView) answers
+    /// ([`StateView::field`](crate::StateView::field), which gets the returned id): for an
+    /// event source of one's own. Its name must be new and made of `[A-Za-z0-9_-]` words
+    /// joined by dots.
+    pub fn register(&mut self, info: FieldInfo) -> Result<FieldId, Error> {
+        self.check_name(&info.name)?;
+        Ok(self.push(info, None))
+    }
+
+    /// Adds a user field computed by `extractor`, for events of any view (the state engine's
+    /// included). Name rules as for [`register`](Self::register).
+    pub fn register_extractor(
+        &mut self,
+        info: FieldInfo,
+        extractor: impl Extractor + 'static,
+    ) -> Result<FieldId, Error> {
+        self.check_name(&info.name)?;
+        let class = Arc::new(One {
+            info: info.clone(),
+            extractor,
+        });
+        Ok(self.push(info, Some(UserSource { class, index: 0 })))
+    }
+
+    /// Like [`register_extractor`](Self::register_extractor), with a closure for the
+    /// extractor: `|view, arg, opts, scratch| -> Option<Value>`.
+    pub fn register_fn<F>(&mut self, info: FieldInfo, f: F) -> Result<FieldId, Error>
+    where
+        F: for<'s> Fn(
+                &dyn StateView,
+                Option<&Arg>,
+                &crate::RenderOptions,
+                &'s mut String,
+            ) -> Option<Value<'s>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.register_extractor(info, FnExtractor(f))
+    }
+
+    /// Adds every field of `class`, listed under its name: all of them, or none when one
+    /// name is taken or not a field name.
+    pub fn register_class(
+        &mut self,
+        class: impl FieldClass + 'static,
+    ) -> Result<Vec<FieldId>, Error> {
+        let fields = class.fields();
+        let mut seen = std::collections::HashSet::new();
+        for f in &fields {
+            self.check_name(&f.name)?;
+            if !seen.insert(f.name.clone()) {
+                return Err(Error::DuplicateField {
+                    name: f.name.to_string(),
+                });
+            }
+        }
+        let name: Cow<'static, str> = Cow::Owned(class.name().to_owned());
+        let class: Arc<dyn FieldClass> = Arc::new(class);
+        Ok(fields
+            .into_iter()
+            .enumerate()
+            .map(|(index, mut info)| {
+                info.class = name.clone();
+                let source = UserSource {
+                    class: class.clone(),
+                    index,
+                };
+                self.push(info, Some(source))
+            })
+            .collect())
+    }
+
+    fn check_name(&self, name: &str) -> Result<(), Error> {
+        if name.is_empty()
+            || name
                 .split('.')
                 .any(|w| w.is_empty() || !w.bytes().all(is_ident))
         {
-            return Err(bad("a field name is dot-separated words of [A-Za-z0-9_-]"));
+            return Err(Error::BadFieldName {
+                name: name.to_string(),
+            });
         }
-        if self.by_name.contains_key(&info.name) {
-            return Err(bad("a field of that name exists"));
+        if self.by_name.contains_key(name) {
+            return Err(Error::DuplicateField {
+                name: name.to_string(),
+            });
         }
+        Ok(())
+    }
+
+    fn push(&mut self, mut info: FieldInfo, user: Option<UserSource>) -> FieldId {
         info.builtin = None;
+        info.user = user;
         let id = FieldId(self.fields.len() as u32);
         self.by_name.insert(info.name.clone(), id);
         self.fields.push(info);
-        Ok(id)
+        id
     }
 
     /// The field called `name` (no argument).
@@ -536,13 +619,67 @@ mod tests {
             ))
             .unwrap();
         assert_eq!(reg.lookup("http.method"), Some((id, None)));
-        assert!(
-            reg.register(FieldInfo::new("evt.num", "x", FieldType::Uint64, "dup"))
-                .is_err()
-        );
-        assert!(
-            reg.register(FieldInfo::new("bad..name", "x", FieldType::Uint64, "bad"))
-                .is_err()
+        assert!(matches!(
+            reg.register(FieldInfo::new("evt.num", "x", FieldType::Uint64, "dup")),
+            Err(Error::DuplicateField { name }) if name == "evt.num"
+        ));
+        assert!(matches!(
+            reg.register(FieldInfo::new("bad..name", "x", FieldType::Uint64, "bad")),
+            Err(Error::BadFieldName { .. })
+        ));
+    }
+
+    /// Two fields sharing a class.
+    struct Pair;
+
+    impl FieldClass for Pair {
+        fn name(&self) -> &str {
+            "pair"
+        }
+        fn fields(&self) -> Vec<FieldInfo> {
+            ["pair.num", "pair.double"]
+                .iter()
+                .map(|n| FieldInfo::new(*n, "ignored", FieldType::Uint64, "A number."))
+                .collect()
+        }
+        fn extract<'s>(
+            &self,
+            field: usize,
+            view: &dyn StateView,
+            _: Option<&Arg>,
+            _: &crate::RenderOptions,
+            _: &'s mut String,
+        ) -> Option<Value<'s>> {
+            Some(Value::U64(view.num() * (field as u64 + 1)))
+        }
+    }
+
+    #[test]
+    fn field_classes_register_whole_or_not_at_all() {
+        let mut reg = Registry::new();
+        let ids = reg.register_class(Pair).unwrap();
+        assert_eq!(ids.len(), 2);
+        assert_eq!(reg.info(ids[1]).class, "pair");
+        // Taken names: nothing of the second class is added.
+        let before = reg.len();
+        assert!(matches!(
+            reg.register_class(Pair),
+            Err(Error::DuplicateField { .. })
+        ));
+        assert_eq!(reg.len(), before);
+        let demo = strata_scap::demo::capture();
+        let ev = strata_scap::SliceReader::new(&demo)
+            .find_map(|b| match b {
+                Ok(strata_scap::Block::Event(e)) => Some(e),
+                _ => None,
+            })
+            .unwrap();
+        let view = crate::Stateless::new(ev, 7);
+        let f = crate::FieldRef::parse(&reg, "pair.double").unwrap();
+        let mut scratch = String::new();
+        assert_eq!(
+            f.extract(&view, &Default::default(), &mut scratch),
+            Some(Value::U64(14))
         );
     }
 }

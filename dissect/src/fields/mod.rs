@@ -93,6 +93,9 @@ impl FieldRef {
         if let Some(b) = self.local {
             return evt::extract(b, self.arg.as_ref(), view, opts, scratch).flatten();
         }
+        if let Some(u) = &self.info.user {
+            return u.extract(view, self.arg.as_ref(), opts, scratch);
+        }
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
     }
 
