@@ -165,6 +165,9 @@ impl StateView for EventCtx<'_> {
         if (B::K8sPodName as usize..=B::K8sDeploymentLabels as usize).contains(&(b as usize)) {
             return k8s_field(self, b, arg, scratch);
         }
+        if (B::MesosTaskName as usize..=B::MarathonGroupId as usize).contains(&(b as usize)) {
+            return mesos_field(self, b, arg, scratch);
+        }
         if matches!(
             b,
             B::FsPathName
@@ -1440,13 +1443,6 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
     }
 }
 
-/// The `fs.path.*` fields (libsinsp 0.25): the path a file-system call acts on (`name`), or
-/// the source and target of a rename, link, symlink or mount, when the call succeeded by
-/// libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open failing with
-/// another error still counts). The raw fields give the parameter as the call had it (fchmod
-/// and fchown: their fd's name); the others resolve a relative path against the thread's
-/// working directory, or for the `*at` calls their directory fd (`<UNKNOWN>` when it is not a
-/// known directory; an openat gives its fd's name).
 /// The `k8s.*` fields, as sysdig 0.29 answers them: the pod's name, namespace and uid from the
 /// labels of the thread's container (`io.kubernetes.pod.*`) and the pod's labels from those
 /// of its sandbox container when the container events give them; otherwise from the
@@ -1583,6 +1579,70 @@ fn k8s_field<'s>(
     Some(Value::Str(scratch.as_str()))
 }
 
+/// The `mesos.*` and `marathon.*` fields, as sysdig 0.29 answers them from the capture's
+/// `mesos` events ([`strata_sinsp::mesos`]): the running task the thread's container names
+/// (its `mesos_task_id`), the task's framework, and the Marathon app the task was last linked
+/// to with the group that app's id names. Labels print as `key:value` pairs (a bare
+/// key for an empty value) joined by `, `, in the task's order or the app's key order.
+fn mesos_field<'s>(
+    ctx: &EventCtx<'_>,
+    b: B,
+    arg: Option<&Arg>,
+    scratch: &'s mut String,
+) -> Option<Value<'s>> {
+    let t = ctx.thread()?;
+    if t.container_id.is_empty() {
+        return None;
+    }
+    let insp = ctx.inspector();
+    let c = insp.containers().get(&t.container_id)?;
+    if c.mesos_task_id.is_empty() {
+        return None;
+    }
+    let mesos = insp.mesos()?;
+    let task = mesos.task(&c.mesos_task_id)?;
+    let key = arg.and_then(Arg::name).unwrap_or_default();
+    fn label<'l>(labels: &'l [(String, String)], key: &str) -> Option<&'l str> {
+        labels
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    let join = |out: &mut String, labels: &[(String, String)]| {
+        for (k, v) in labels {
+            if !out.is_empty() {
+                out.push_str(", ");
+            }
+            out.push_str(k);
+            if !v.is_empty() {
+                out.push(':');
+                out.push_str(v);
+            }
+        }
+    };
+    match b {
+        B::MesosTaskName => scratch.push_str(&task.name),
+        B::MesosTaskId => scratch.push_str(&task.id),
+        B::MesosTaskLabel => scratch.push_str(label(&task.labels, key)?),
+        B::MesosTaskLabels => join(scratch, &task.labels),
+        B::MesosFrameworkName => scratch.push_str(&mesos.framework_of(task)?.name),
+        B::MesosFrameworkId => scratch.push_str(&mesos.framework_of(task)?.id),
+        _ => {
+            let app = mesos.app_of(task)?;
+            match b {
+                B::MarathonAppName | B::MarathonAppId => scratch.push_str(&app.id),
+                B::MarathonAppLabel => scratch.push_str(label(&app.labels, key)?),
+                B::MarathonAppLabels => join(scratch, &app.labels),
+                B::MarathonGroupName | B::MarathonGroupId => {
+                    scratch.push_str(mesos.group_id_of(app))
+                }
+                _ => return None,
+            }
+        }
+    }
+    Some(Value::Str(scratch.as_str()))
+}
+
 /// `fd.types`: the types of the thread's open fds, each once, in libsinsp's table order; with
 /// an index, the type of that fd. For events about an fd, as libsinsp's fd fields.
 fn fd_types<'s>(
@@ -1609,6 +1669,13 @@ fn fd_types<'s>(
     Some(Value::Strs(scratch.as_str()))
 }
 
+/// The `fs.path.*` fields (libsinsp 0.25): the path a file-system call acts on (`name`), or
+/// the source and target of a rename, link, symlink or mount, when the call succeeded by
+/// libsinsp's test (`res` = 0; for the opens, an fd other than −1, so an open failing with
+/// another error still counts). The raw fields give the parameter as the call had it (fchmod
+/// and fchown: their fd's name); the others resolve a relative path against the thread's
+/// working directory, or for the `*at` calls their directory fd (`<UNKNOWN>` when it is not a
+/// known directory; an openat gives its fd's name).
 fn fs_path<'s>(
     ctx: &'s EventCtx<'_>,
     b: B,

@@ -41,6 +41,8 @@ pub struct ContainerInfo {
     pub probes: Vec<Probe>,
     /// The container's labels, by key (`io.kubernetes.pod.name`, ...).
     pub labels: std::collections::BTreeMap<String, String>,
+    /// The Mesos task the container runs (`mesos_task_id`); empty when not given.
+    pub mesos_task_id: String,
 }
 
 /// One mount of a container (Docker's `Mounts` entries).
@@ -110,6 +112,7 @@ impl Default for ContainerInfo {
             mounts: Vec::new(),
             probes: Vec::new(),
             labels: Default::default(),
+            mesos_task_id: String::new(),
         }
     }
 }
@@ -170,6 +173,14 @@ impl ContainerInfo {
                 }
             }
         }
+        // libsinsp takes any value jsoncpp turns into text (numbers and booleans too).
+        if let Some(t) = c
+            .get("mesos_task_id")
+            .filter(|v| !v.is_null())
+            .and_then(crate::jsoncpp::as_string)
+        {
+            info.mesos_task_id = t;
+        }
         for (key, kind) in [
             ("Healthcheck", ProbeKind::Healthcheck),
             ("LivenessProbe", ProbeKind::Liveness),
@@ -205,6 +216,7 @@ impl ContainerInfo {
                 &self.image_repo,
                 &self.image_tag,
                 &self.image_digest,
+                &self.mesos_task_id,
             ]
             .iter()
             .map(|s| s.capacity())
@@ -240,14 +252,7 @@ impl ContainerInfo {
 /// A JSON value as jsoncpp's `asString` gives it for the values it converts to text
 /// (strings, numbers, booleans; `null` as empty).
 fn json_text(v: &serde_json::Value) -> Option<String> {
-    use serde_json::Value as J;
-    Some(match v {
-        J::String(s) => s.clone(),
-        J::Null => String::new(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => n.to_string(),
-        _ => return None,
-    })
+    crate::jsoncpp::as_string(v)
 }
 
 /// The containers seen, at most a configured number (later ones are dropped and counted).

@@ -12,6 +12,7 @@ use crate::convert::{self, Converter, Reading};
 use crate::ctx::EventCtx;
 use crate::fds::{self, FdInfo, FdTable, FdType, SockInfo};
 use crate::k8s::K8sState;
+use crate::mesos::MesosState;
 use crate::params::{Args, Layouts};
 use crate::parsers::Handler;
 use crate::paths::{self, PathRules};
@@ -236,6 +237,7 @@ pub struct Inspector {
     pub(crate) interfaces: Vec<InterfaceInfo>,
     pub(crate) machine: Machine,
     k8s: Option<K8sState>,
+    mesos: Option<MesosState>,
     pub(crate) lay: &'static Layouts,
     handlers: Vec<Handler>,
     evt_num: u64,
@@ -288,6 +290,8 @@ const CONTAINER_JSON_E: u16 = 272;
 const CONTAINER_E: u16 = 228;
 /// `k8s`: Kubernetes objects (older captures).
 const K8S_E: u16 = 260;
+/// `mesos`: Mesos frameworks and tasks, Marathon groups and apps (older captures).
+const MESOS_E: u16 = 270;
 const CONTAINER_JSON_2_E: u16 = 324;
 const WRITE_X: u16 = 9;
 
@@ -320,6 +324,7 @@ impl Inspector {
             interfaces: Vec::new(),
             machine: Machine::default(),
             k8s: None,
+            mesos: None,
             lay: crate::params::layouts(),
             handlers: Handler::table(),
             evt_num: 0,
@@ -519,6 +524,13 @@ impl Inspector {
         self.k8s.as_ref()
     }
 
+    /// The Mesos and Marathon state the capture's `mesos` events described; `None` before the
+    /// first such event (sysdig reading a file always has one, empty until then: no task is
+    /// known either way).
+    pub fn mesos(&self) -> Option<&MesosState> {
+        self.mesos.as_ref()
+    }
+
     /// The network interfaces.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         &self.interfaces
@@ -587,6 +599,7 @@ impl Inspector {
         self.conv.clear();
         self.containers = ContainerTable::new(self.cfg.max_containers);
         self.k8s = None;
+        self.mesos = None;
     }
 
     /// Takes in a metadata block: process, fd, user and interface lists, machine info; a
@@ -1263,6 +1276,10 @@ impl Inspector {
             if let Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) = ev.param(0) {
                 self.k8s.get_or_insert_with(Default::default).apply(b);
             }
+        } else if code == MESOS_E {
+            if let Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) = ev.param(0) {
+                self.mesos.get_or_insert_with(Default::default).apply(b);
+            }
         }
         let container = self.cfg.container_event_thread
             && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E);
@@ -1346,14 +1363,15 @@ impl Inspector {
     }
 
     /// Whether applying `ev` changes nothing but the counters: a metadata enter event outside
-    /// the enter/exit bookkeeping (`procinfo`, `drop`, ...) that records no container.
+    /// the enter/exit bookkeeping (`procinfo`, `drop`, ...) that records no container and no
+    /// orchestrator state.
     fn is_inert(&self, ev: &Event<'_>) -> bool {
         if self.in_metadata
             || self.cfg.drop_enter_events
             || ev.direction() != Direction::Enter
             || matches!(
                 ev.event_type,
-                CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E
+                CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E | K8S_E | MESOS_E
             )
         {
             return false;

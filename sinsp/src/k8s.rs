@@ -342,14 +342,13 @@ fn pairs(v: Option<&J>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// jsoncpp's `asString` for the values it converts (text, numbers, booleans).
+/// jsoncpp's `asString` for the values it converts (text, numbers, booleans); `None` for
+/// `null`, which libsinsp tests for first.
 fn text_of(v: &J) -> Option<String> {
-    Some(match v {
-        J::String(s) => s.clone(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => n.to_string(),
-        _ => return None,
-    })
+    if v.is_null() {
+        return None;
+    }
+    crate::jsoncpp::as_string(v)
 }
 
 #[cfg(test)]

@@ -92,9 +92,11 @@ impl Handler {
                     ("procexit", false) => Handler::ProcExit,
                     ("switch", _) => Handler::Switch,
                     ("brk" | "mmap" | "mmap2" | "munmap", true) => Handler::Memory,
-                    ("procinfo" | "container" | "asyncevent" | "notification" | "drop", _) => {
-                        Handler::Meta
-                    }
+                    (
+                        "procinfo" | "container" | "asyncevent" | "notification" | "drop" | "k8s"
+                        | "mesos",
+                        _,
+                    ) => Handler::Meta,
                     ("useradded", _) => Handler::UserAdded,
                     ("userdeleted", _) => Handler::UserDeleted,
                     ("groupadded", _) => Handler::GroupAdded,
