@@ -334,5 +334,42 @@ fn vs_sysdig(c: &mut Criterion) {
     g.finish();
 }
 
-criterion::criterion_group!(benches, pipeline, filter_eval, vs_sysdig);
+/// Payload dissectors: a format without dissector fields renders at the same cost whether
+/// the registry holds the dissectors or not (nothing is dissected unless asked), and the
+/// cost per event of asking for one field of each dissector.
+fn dissect(c: &mut Criterion) {
+    let cap = capture();
+    let events = cap
+        .blocks()
+        .filter(|b| matches!(b, Ok(Block::Event(_))))
+        .count() as u64;
+    let opts = RenderOptions::default().with_tz(TimeZone::UTC);
+    let mut g = c.benchmark_group("dissect");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .throughput(Throughput::Elements(events));
+    let base = "*%evt.num %proc.name %fd.name";
+    let plain = Registry::new();
+    let with = Registry::with_dissectors();
+    let mut line = Vec::new();
+    for (name, reg, text) in [
+        ("no-dissectors", &plain, base.to_string()),
+        ("dissectors-unasked", &with, base.to_string()),
+        (
+            "dissectors-asked",
+            &with,
+            format!("{base} %http.method %dns.qry.name %elf.machine"),
+        ),
+    ] {
+        let mut f = Format::compile(reg, &text, opts).expect("format compiles");
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(state_and_format(&cap, &mut f, &mut line)))
+        });
+    }
+    g.finish();
+}
+
+criterion::criterion_group!(benches, pipeline, filter_eval, vs_sysdig, dissect);
 criterion::criterion_main!(benches);

@@ -438,9 +438,10 @@ fn hand(v: Value<'_>, ty: Type, each: &mut dyn FnMut(FValue<'_>) -> bool) -> boo
             }
             true
         }
+        // Each item as the field's type has it (numbers and addresses written as text).
         Converted::Strs(s) => {
             for i in s.split_terminator('\0') {
-                if !each(FValue::Bytes(i.as_bytes())) {
+                if !hand(Value::Str(i), ty, each) {
                     return false;
                 }
             }
@@ -467,6 +468,24 @@ fn convert(v: Value<'_>, ty: Type) -> Converted<'_> {
             (_, Ok(i)) => FValue::Int(i),
             _ => return Converted::Empty,
         },
+        // An address written as text (a list item).
+        Value::Str(s)
+            if matches!(
+                ty,
+                Type::IpAddr
+                    | Type::Ipv4Addr
+                    | Type::Ipv6Addr
+                    | Type::IpNet
+                    | Type::Ipv4Net
+                    | Type::Ipv6Net
+            ) =>
+        {
+            match s.parse::<std::net::IpAddr>() {
+                Ok(std::net::IpAddr::V4(a)) => FValue::Ipv4(a),
+                Ok(std::net::IpAddr::V6(a)) => FValue::Ipv6(a),
+                Err(_) => return Converted::Empty,
+            }
+        }
         Value::Str(s) => FValue::Bytes(s.as_bytes()),
         Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b) => FValue::Bytes(b),
         Value::I64(x) => FValue::Int(x),

@@ -118,3 +118,44 @@ pub fn filter(data: &[u8]) {
         }
     }
 }
+
+/// The body of the `dissect_*` fuzz targets: `data` as the payload of every kind of fd and
+/// direction, given to the dissector called `name` (`dns`, `http`, `elf`), which must
+/// recognize it or not and answer every field without panicking.
+pub fn payload(name: &str, data: &[u8]) {
+    use crate::payload::{Direction, FdContext, Payload, Transport};
+    use crate::registry::Arg;
+    let Some(d) = crate::payload::builtin()
+        .into_iter()
+        .find(|d| d.name() == name)
+    else {
+        return;
+    };
+    let socket = |transport, port| FdContext::Socket {
+        transport,
+        ips: [None, None],
+        ports: [Some(40000), Some(port)],
+    };
+    let contexts = [
+        socket(Transport::Udp, 53),
+        socket(Transport::Tcp, 53),
+        socket(Transport::Tcp, 80),
+        FdContext::File { path: b"/lib/x.so" },
+        FdContext::Other,
+    ];
+    let fields = d.fields().len();
+    let arg = Arg::Name("host".into());
+    let mut scratch = String::new();
+    for fd in contexts {
+        for direction in [Direction::In, Direction::Out] {
+            let p = Payload::new(data, direction, fd);
+            if !d.recognizes(&p) {
+                continue;
+            }
+            for f in 0..fields {
+                scratch.clear();
+                let _ = d.field(f, &p, Some(&arg), &mut scratch);
+            }
+        }
+    }
+}

@@ -42,6 +42,7 @@ pub mod fuzzing;
 pub mod json;
 pub mod list;
 mod old_table;
+pub mod payload;
 pub mod registry;
 pub mod render;
 mod sinsp_view;

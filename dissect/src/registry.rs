@@ -270,7 +270,8 @@ fn is_ident(c: u8) -> bool {
 }
 
 impl Registry {
-    /// A registry holding the built-in fields: sysdig 0.29.3's list, then the libsinsp 0.25
+    /// A registry holding the built-in fields (no payload dissector's: see
+    /// [`with_dissectors`](Self::with_dissectors)): sysdig 0.29.3's list, then the libsinsp 0.25
     /// fields Falco's rules use that it lacks (`proc.pexe`, `proc.aexe[N]`, `fd.nameraw`,
     /// `thread.cap_effective`, `proc.exe_ino`, ...).
     ///
@@ -304,14 +305,36 @@ impl Registry {
         reg
     }
 
-    /// A shared registry of the built-in fields, built once.
-    pub fn builtin() -> &'static Registry {
-        static REG: OnceLock<Registry> = OnceLock::new();
-        REG.get_or_init(Registry::new)
+    /// [`new`](Self::new)'s fields and those of the payload dissectors Strata brings
+    /// ([`payload::builtin`](crate::payload::builtin): DNS, HTTP, ELF).
+    pub fn with_dissectors() -> Self {
+        let mut reg = Self::new();
+        for d in crate::payload::builtin() {
+            reg.register_dissector(d)
+                .expect("the dissectors' fields have names of their own");
+        }
+        reg
     }
 
-    /// Adds a user field whose values the [`StateView`](crate::StateView) answers
-    /// ([`StateView::field`](crate::StateView::field), which gets the returned id): for an
+    /// A shared registry of every field Strata brings ([`with_dissectors`](Self::with_dissectors)),
+    /// built once.
+    pub fn builtin() -> &'static Registry {
+        static REG: OnceLock<Registry> = OnceLock::new();
+        REG.get_or_init(Registry::with_dissectors)
+    }
+
+    /// Adds the fields of a payload dissector, listed under its name (see
+    /// [`payload`](crate::payload)); all of them or none, as
+    /// [`register_class`](Self::register_class).
+    pub fn register_dissector(
+        &mut self,
+        dissector: Arc<dyn crate::payload::Dissector>,
+    ) -> Result<Vec<FieldId>, Error> {
+        self.register_class(crate::payload::DissectorFields::new(dissector))
+    }
+
+    /// Adds a user field whose values the [`StateView`] answers
+    /// ([`StateView::field`], which gets the returned id): for an
     /// event source of one's own. Its name must be new and made of `[A-Za-z0-9_-]` words
     /// joined by dots.
     pub fn register(&mut self, info: FieldInfo) -> Result<FieldId, Error> {
@@ -548,7 +571,7 @@ mod tests {
 
     #[test]
     fn builtins_are_in_registry_order() {
-        let reg = Registry::builtin();
+        let reg = &Registry::new();
         for (_, f) in reg.iter() {
             let b = f.builtin.unwrap();
             assert_eq!(crate::fields::def(b).name, f.name);
@@ -557,7 +580,7 @@ mod tests {
 
     #[test]
     fn every_tsv_field_is_registered() {
-        let reg = Registry::builtin();
+        let reg = &Registry::new();
         assert_eq!(reg.len(), 256 + crate::fields::modern::MODERN.len());
         let aexe = reg.info(reg.id("proc.aexe").unwrap());
         assert_eq!((aexe.arg, aexe.arg_required), (ArgKind::Index, false));

@@ -320,6 +320,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     fn hostname(&self) -> Option<&[u8]> {
         self.inner.hostname()
     }
+    fn fd_ends(&self) -> Option<FdEnds> {
+        self.inner.fd_ends()
+    }
     fn is_main_thread(&self) -> bool {
         self.inner.is_main_thread()
     }

@@ -115,13 +115,22 @@ pub fn decompressed(path: &Path) -> Vec<u8> {
 /// `sysdig` on `PATH` (the oracle: sysdig 0.29.3), or `None` (skipped) if it is not installed.
 #[track_caller]
 pub fn sysdig() -> Option<PathBuf> {
+    tool("sysdig")
+}
+
+/// Program `name` on `PATH` (`sysdig`, `tshark`: the oracles `../shared/tools/install-oracle`
+/// installs), or `None` (skipped) if it is not installed.
+#[track_caller]
+pub fn tool(name: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|d| d.join("sysdig"))
+            .map(|d| d.join(name))
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        skip("sysdig not found on PATH (install 0.29.3 with ../shared/tools/install-oracle)");
+        skip(&format!(
+            "{name} not found on PATH (install it with ../shared/tools/install-oracle)"
+        ));
     }
     found
 }

@@ -8,7 +8,7 @@ use std::process::Command;
 // Where the captures and the oracle are, and skipping without them (with `CI=true`, failing).
 // Each test binary uses some of them.
 #[allow(unused_imports)]
-pub use strata_testkit::{all_captures, corpus, decompressed, shared, sysdig};
+pub use strata_testkit::{all_captures, corpus, decompressed, shared, sysdig, tool};
 
 /// One event block as an independent walker sees it.
 #[derive(Debug, PartialEq, Eq)]
