@@ -416,7 +416,7 @@ impl Format {
                         let v = if internal {
                             Json::Null
                         } else {
-                            if view.has_thread() {
+                            if view.had_thread() {
                                 *last = Some(view.latency().unwrap_or(0));
                             }
                             let mut text = Vec::new();
@@ -492,7 +492,7 @@ fn render_stateful<S: StateView + ?Sized>(
             if view.event().info().is_some_and(|i| i.category.0 & 256 != 0) {
                 return false;
             }
-            if view.has_thread() {
+            if view.had_thread() {
                 *last = Some(view.latency().unwrap_or(0));
             }
             if let Some(ns) = *last {

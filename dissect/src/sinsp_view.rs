@@ -97,6 +97,10 @@ impl StateView for EventCtx<'_> {
         self.thread().is_some_and(ThreadInfo::is_main_thread)
     }
 
+    fn had_thread(&self) -> bool {
+        self.thread().is_some() && !self.thread_made_by_event()
+    }
+
     fn fd_ends(&self) -> Option<FdEnds> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         self.fd_num()?;

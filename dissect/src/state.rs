@@ -149,6 +149,13 @@ pub trait StateView {
         false
     }
 
+    /// Whether the event had its thread when it came, as sysdig 0.29's fields that read the
+    /// event's own thread saw it: not for a clone's child whose exit made its thread. The
+    /// default: [`has_thread`](Self::has_thread).
+    fn had_thread(&self) -> bool {
+        self.has_thread()
+    }
+
     /// The capture machine's host name, if the capture gives one (`evt.hostname`).
     fn hostname(&self) -> Option<&[u8]> {
         None
@@ -322,6 +329,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     }
     fn fd_ends(&self) -> Option<FdEnds> {
         self.inner.fd_ends()
+    }
+    fn had_thread(&self) -> bool {
+        self.inner.had_thread()
     }
     fn is_main_thread(&self) -> bool {
         self.inner.is_main_thread()

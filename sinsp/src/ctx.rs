@@ -31,6 +31,8 @@ pub struct EventCtx<'a> {
     hidden: bool,
     /// Removed by libsinsp 0.25's capture reader: not counted, not parsed.
     dropped: bool,
+    /// The event made its thread (see [`thread_made_by_event`](Self::thread_made_by_event)).
+    thread_new: bool,
 }
 
 impl<'a> EventCtx<'a> {
@@ -64,6 +66,7 @@ impl<'a> EventCtx<'a> {
             initial_state: a.initial_state,
             hidden: false,
             dropped: false,
+            thread_new: a.thread_new,
         }
     }
 
@@ -94,6 +97,7 @@ impl<'a> EventCtx<'a> {
             initial_state,
             hidden: false,
             dropped: false,
+            thread_new: false,
         }
     }
 
@@ -167,6 +171,13 @@ impl<'a> EventCtx<'a> {
             return None;
         }
         self.fd()
+    }
+
+    /// Whether the event's thread was made by the event itself: a clone's child whose own
+    /// exit came before its creator's. sysdig 0.29's event then had no thread of its own
+    /// for the fields that read it directly (`evt.latency.human` repeated its last text).
+    pub fn thread_made_by_event(&self) -> bool {
+        self.thread_new
     }
 
     /// Whether parsing the event named its fd anew: a new fd with a name (an open, an

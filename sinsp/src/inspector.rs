@@ -1172,6 +1172,7 @@ impl Inspector {
         if tid != -1 && handler.creates_thread_on_lookup() && !self.threads.contains(tid) {
             self.thread_or_placeholder(tid);
         }
+        let thread_new = handler == Handler::Clone && !self.threads.contains(tid);
         if handler == Handler::ProcExit {
             self.conv.forget(ev.tid);
         }
@@ -1196,6 +1197,7 @@ impl Inspector {
             unpaired,
             container: false,
             prefiltered: None,
+            thread_new,
         };
         let mut prefiltered = None;
         if let Some(f) = filter {
@@ -1589,6 +1591,9 @@ pub(crate) struct Applied {
     pub(crate) container: bool,
     /// The answer of a filter run inside the state engine ([`Config::filter_in_parser`]).
     pub(crate) prefiltered: Option<bool>,
+    /// A clone exit whose thread the table did not hold when it came (the child's own exit
+    /// before its creator's): its thread is the one the event made.
+    pub(crate) thread_new: bool,
 }
 
 /// `flags` of event type `code` as sysdig 0.29's event table (falcosecurity libs of 2022)
