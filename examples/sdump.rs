@@ -1,7 +1,7 @@
 //! Prints a capture's events as `sysdig -r` does: the default line, or a `-p` format.
 //!
 //! ```text
-//! cargo run --release --example sdump -- [-r FILE] [-j] [-p FORMAT] [--flavor F] [FILTER...]
+//! cargo run --release --example sdump -- [-r FILE] [-j] [-V] [-p FORMAT] [--flavor F] [FILTER...]
 //! ```
 //!
 //! Without `-r` it reads the built-in demo capture. Times are in the zone of `TZ`. Like sysdig,
@@ -26,6 +26,9 @@
 //! format (the default line's fields without `-p`), typed values (`strata_dissect::json`).
 //!
 //! `-l` lists the fields by class, as `sysdig -l` does (`-l --json` as JSON).
+//! `-V` prints each event as a tree, as `tshark -V` prints packets: the event, its
+//! parameters, process, fd, and a subtree per payload dissector that read its bytes
+//! (`-V -j`: the tree as JSON, `strata_dissect::tree`).
 //!
 //! With `--recover` it reads on past a damaged block: each error goes to stderr, reading
 //! resumes at the next plausible block (`Events::recover`), and the bytes passed over are
@@ -52,7 +55,7 @@ use strata::dissect::{Flavor, Format, Registry};
 use strata::{Error, Events, Recorder, Rotation};
 
 const USAGE: &str =
-    "usage: sdump [-r FILE] [-j] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
+    "usage: sdump [-r FILE] [-j] [-V] [-p FORMAT] [--flavor auto|sysdig-0.29|libsinsp-0.25]
              [-w OUT [--keep-state] [-z] [-C MB] [-G SECONDS] [-W FILES] [-e EVENTS]] [FILTER...]";
 
 struct Args {
@@ -62,6 +65,8 @@ struct Args {
     json: bool,
     /// `-l`: list the fields (as JSON with `--json`).
     list: bool,
+    /// `-V`: each event as a tree (as JSON with `-j`).
+    tree: bool,
     /// `None`: decided by the capture's leading events.
     flavor: Option<Flavor>,
     /// The filter, if any.
@@ -81,6 +86,7 @@ fn parse_args() -> Result<Args, String> {
         format: None,
         json: false,
         list: false,
+        tree: false,
         flavor: None,
         filter: None,
         write: None,
@@ -97,6 +103,7 @@ fn parse_args() -> Result<Args, String> {
             "-p" => a.format = Some(it.next().ok_or("-p needs a format")?),
             "-j" | "--json" => a.json = true,
             "-l" | "--list" => a.list = true,
+            "-V" => a.tree = true,
             "--flavor" => {
                 a.flavor = match it.next().as_deref() {
                     Some("auto") => None,
@@ -234,7 +241,17 @@ fn run(args: Args) -> Result<(), Failure> {
         if format.options().flavor != flavor {
             format.set_flavor(flavor);
         }
-        let rendered = if args.json {
+        let rendered = if args.tree {
+            let tree = strata::dissect::tree::event_tree(reg, ev.ctx(), &opts_of(&format));
+            if args.json {
+                let _ = serde_json::to_writer(&mut buf, &tree);
+            } else {
+                let mut text = String::new();
+                tree.write_text(&mut text);
+                buf.extend_from_slice(text.as_bytes());
+            }
+            true
+        } else if args.json {
             format.render_json(ev.ctx(), &mut buf)
         } else {
             format.render_into(ev.ctx(), &mut buf)
@@ -259,6 +276,11 @@ fn run(args: Args) -> Result<(), Failure> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// The options a format renders with (the flavor already decided).
+fn opts_of(format: &Format) -> strata::dissect::RenderOptions {
+    *format.options()
 }
 
 /// Reads every event, the recorder writing as it goes.

@@ -105,3 +105,57 @@ fn elf_fields_in_formats_and_filters() {
         assert_eq!(&f[2..], ["ELF64", "x86_64", "DYN"], "{l}");
     }
 }
+
+#[test]
+fn tree_view() {
+    let Some(dir) = common::shared("corpus") else {
+        return;
+    };
+    let cap = dir.join("curl_google.scap");
+    let text = sdump_args(&cap, &["-V"], "evt.num = 1312").join("\n");
+    for want in [
+        "Event 1312: sendto (<)",
+        "\n    Event\n        evt.num: 1312\n",
+        "\n    Parameters\n",
+        "\n    Process\n        proc.name: curl\n",
+        "\n    File descriptor\n",
+        "\n    http\n        http.request: true\n        http.request.method: GET\n",
+        "        http.host: www.google.com\n",
+    ] {
+        assert!(text.contains(want), "{want:?} not in\n{text}");
+    }
+    let json = sdump_args(&cap, &["-V", "-j"], "evt.num = 1240");
+    let tree: serde_json::Value = serde_json::from_str(&json[0]).unwrap();
+    let dns = tree["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["label"] == "dns")
+        .expect("a dns subtree");
+    assert!(
+        dns["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["label"] == "dns.aaaa" && n["value"] == "2607:f8b0:4004:802::2004")
+    );
+}
+
+fn sdump_args(capture: &Path, args: &[&str], filter: &str) -> Vec<String> {
+    let out = Command::new(common::example("sdump"))
+        .arg("-r")
+        .arg(capture)
+        .args(args)
+        .arg(filter)
+        .output()
+        .expect("run sdump");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}

@@ -52,6 +52,7 @@ mod syslog;
 mod test_support;
 mod text;
 pub mod time;
+pub mod tree;
 pub mod user;
 pub mod value;
 

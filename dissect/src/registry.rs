@@ -330,7 +330,12 @@ impl Registry {
         &mut self,
         dissector: Arc<dyn crate::payload::Dissector>,
     ) -> Result<Vec<FieldId>, Error> {
-        self.register_class(crate::payload::DissectorFields::new(dissector))
+        self.add_class(crate::payload::DissectorFields::new(dissector), true)
+    }
+
+    /// Whether field `id` is a payload dissector's.
+    pub fn is_dissector_field(&self, id: FieldId) -> bool {
+        self.info(id).user.as_ref().is_some_and(|u| u.dissector)
     }
 
     /// Adds a user field whose values the [`StateView`] answers
@@ -354,7 +359,14 @@ impl Registry {
             info: info.clone(),
             extractor,
         });
-        Ok(self.push(info, Some(UserSource { class, index: 0 })))
+        Ok(self.push(
+            info,
+            Some(UserSource {
+                class,
+                index: 0,
+                dissector: false,
+            }),
+        ))
     }
 
     /// Like [`register_extractor`](Self::register_extractor), with a closure for the
@@ -380,6 +392,14 @@ impl Registry {
         &mut self,
         class: impl FieldClass + 'static,
     ) -> Result<Vec<FieldId>, Error> {
+        self.add_class(class, false)
+    }
+
+    fn add_class(
+        &mut self,
+        class: impl FieldClass + 'static,
+        dissector: bool,
+    ) -> Result<Vec<FieldId>, Error> {
         let fields = class.fields();
         let mut seen = std::collections::HashSet::new();
         for f in &fields {
@@ -400,6 +420,7 @@ impl Registry {
                 let source = UserSource {
                     class: class.clone(),
                     index,
+                    dissector,
                 };
                 self.push(info, Some(source))
             })

@@ -137,6 +137,8 @@ where
 pub(crate) struct UserSource {
     pub class: Arc<dyn FieldClass>,
     pub index: usize,
+    /// The class is a payload dissector's.
+    pub dissector: bool,
 }
 
 impl UserSource {
