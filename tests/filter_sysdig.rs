@@ -58,10 +58,6 @@ const AWAITING_FIELDS: &[(&str, &str)] = &[
         "evt.latency.human repeats sysdig's stale text on events without a thread only in formats",
     ),
     (
-        "evt.around[1470327477881730713]=1",
-        "evt.around is not implemented",
-    ),
-    (
         "thread.exectime>0",
         "thread.exectime on a switch needs the per-check clock that only formats keep",
     ),

@@ -323,8 +323,10 @@ impl Schema for FilterSchema<'_> {
         if matches!(info.builtin, Some(B::EvtType)) {
             spec = spec.as_event_type();
         }
-        // A filter-only field that takes `=` alone.
+        // A filter-only field that takes `=` alone, and compares itself: `evt.around[T] = D`
+        // passes events within D milliseconds of time T.
         spec.eq_only = matches!(info.builtin, Some(B::EvtAround));
+        spec.compares_self = spec.eq_only;
         Ok(spec)
     }
 
@@ -519,6 +521,26 @@ fn convert(v: Value<'_>, ty: Type) -> Converted<'_> {
 
 impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
     type Field = FilterField;
+
+    /// `evt.around[T] = D`: T within D milliseconds of the event's time (libsinsp's
+    /// unsigned arithmetic, wrapping as it does).
+    fn compare_self(&mut self, field: &FilterField, value: &strata_filter::Owned) -> bool {
+        let Kind::One(r) = &field.kind else {
+            return false;
+        };
+        let Some(Arg::Index(t)) = r.arg else {
+            return false;
+        };
+        let d = match *value {
+            strata_filter::Owned::Uint(d) => d,
+            strata_filter::Owned::Int(d) => d as u64,
+            _ => return false,
+        };
+        let ts = self.view.event().ts;
+        let delta = d.wrapping_mul(1_000_000);
+        let t = t as u64;
+        t >= ts.wrapping_sub(delta) && t <= ts.wrapping_add(delta)
+    }
 
     fn event_code(&self) -> Option<u16> {
         Some(self.view.event().event_type)

@@ -644,6 +644,14 @@ impl<S: Schema> Compiler<'_, S> {
             && matches!(op, Op::Eq | Op::Ne)
             && matches!(lhs, Source::Field(_))
             && matches!(&right, Right::Consts(cs) if cs.len() == 1 && matches!(cs[0], Owned::Bytes(_)));
+        let compares_self =
+            matches!((&spec, &c.left), (Some(s), Operand::Field(_)) if s.compares_self);
+        if compares_self && !matches!(&right, Right::Consts(cs) if cs.len() == 1) {
+            return Err(op_err(format!(
+                "field '{}' is compared with one constant",
+                c.left
+            )));
+        }
         Ok(Leaf {
             codes,
             lhs,
@@ -656,6 +664,7 @@ impl<S: Schema> Compiler<'_, S> {
             slot: None,
             text_consts,
             one_text,
+            compares_self,
         })
     }
 

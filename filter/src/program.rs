@@ -83,6 +83,8 @@ pub(crate) struct Leaf<F> {
     /// A single field's text compared with one constant by `=` or `!=`
     /// ([`Leaf::eval`] answers it without the general path when the value is text).
     pub one_text: bool,
+    /// The event source compares the field with the constant ([`Record::compare_self`]).
+    pub compares_self: bool,
 }
 
 /// Answers to the checks of a [`CheckTable`](crate::CheckTable) for the current event.
@@ -296,6 +298,11 @@ impl<F> Leaf<F> {
     fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
         if let Some(v) = self.by_code(rec) {
             return v;
+        }
+        if self.compares_self {
+            if let (Source::Field(f), Right::Consts(cs)) = (&self.lhs, &self.right) {
+                return cs.first().is_some_and(|c| rec.compare_self(f, c));
+            }
         }
         if self.one_text {
             if let (Source::Field(f), Right::Consts(cs)) = (&self.lhs, &self.right) {

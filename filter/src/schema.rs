@@ -150,6 +150,10 @@ pub struct FieldSpec<F> {
     /// Whether it can only be compared with `=` (libsinsp's filter-only fields such as
     /// `evt.around`).
     pub eq_only: bool,
+    /// Whether the event source compares the field with its constant itself
+    /// ([`Record::compare_self`](crate::Record::compare_self)), as libsinsp's `evt.around`
+    /// (a window around a time) is compared: only with `=` and one constant.
+    pub compares_self: bool,
 }
 
 impl<F> FieldSpec<F> {
@@ -163,6 +167,7 @@ impl<F> FieldSpec<F> {
             no_rhs: false,
             event_type: false,
             eq_only: false,
+            compares_self: false,
         }
     }
 

@@ -68,6 +68,13 @@ pub trait Record {
         let _ = field;
         Single::Many
     }
+
+    /// For a field whose spec says [`compares_self`](crate::FieldSpec::compares_self):
+    /// whether the event passes `field = value`. The default: it does not.
+    fn compare_self(&mut self, field: &Self::Field, value: &Owned) -> bool {
+        let _ = (field, value);
+        false
+    }
 }
 
 /// What [`Record::single`] found.
