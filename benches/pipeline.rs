@@ -156,19 +156,12 @@ fn state_and_contains(
 
 fn pipeline(c: &mut Criterion) {
     let cap = capture();
-    let events = cap
-        .blocks()
-        .filter(|b| matches!(b, Ok(Block::Event(_))))
-        .count() as u64;
+    let events = event_count(&cap);
     let reg = Registry::builtin();
     let opts = RenderOptions::default().with_tz(TimeZone::UTC);
 
     let mut g = c.benchmark_group("pipeline");
-    g.sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
-        .throughput(Throughput::Elements(events));
+    configure(&mut g, events);
 
     g.bench_function("state", |b| b.iter(|| black_box(state_only(&cap))));
 
@@ -238,10 +231,7 @@ fn filter_eval(c: &mut Criterion) {
     use strata_dissect::{FilterRecord, FilterSchema};
     use strata_filter::{compile, parse};
     let cap = capture();
-    let events = cap
-        .blocks()
-        .filter(|b| matches!(b, Ok(Block::Event(_))))
-        .count() as u64;
+    let events = event_count(&cap);
     let opts = RenderOptions::default().with_tz(TimeZone::UTC);
     let schema = FilterSchema::new(Registry::builtin(), opts.flavor);
     let mut g = c.benchmark_group("filter-eval");
@@ -334,22 +324,32 @@ fn vs_sysdig(c: &mut Criterion) {
     g.finish();
 }
 
-/// Payload dissectors: a format without dissector fields renders at the same cost whether
-/// the registry holds the dissectors or not (nothing is dissected unless asked), and the
-/// cost per event of asking for one field of each dissector.
-fn dissect(c: &mut Criterion) {
-    let cap = capture();
-    let events = cap
-        .blocks()
+/// How many events the capture holds.
+fn event_count(cap: &Capture) -> u64 {
+    cap.blocks()
         .filter(|b| matches!(b, Ok(Block::Event(_))))
-        .count() as u64;
-    let opts = RenderOptions::default().with_tz(TimeZone::UTC);
-    let mut g = c.benchmark_group("dissect");
+        .count() as u64
+}
+
+/// Ten samples of three seconds after a second's warm-up, counted in events: the settings
+/// of the groups that read the whole replicated capture.
+fn configure(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, events: u64) {
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Elements(events));
+}
+
+/// Payload dissectors: a format without dissector fields renders at the same cost whether
+/// the registry holds the dissectors or not (nothing is dissected unless asked), and the
+/// cost per event of asking for one field of each dissector.
+fn dissect(c: &mut Criterion) {
+    let cap = capture();
+    let events = event_count(&cap);
+    let opts = RenderOptions::default().with_tz(TimeZone::UTC);
+    let mut g = c.benchmark_group("dissect");
+    configure(&mut g, events);
     let base = "*%evt.num %proc.name %fd.name";
     let plain = Registry::new();
     let with = Registry::with_dissectors();

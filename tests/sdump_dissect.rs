@@ -11,21 +11,7 @@ use std::path::Path;
 use std::process::Command;
 
 fn sdump(capture: &Path, format: &str, filter: &str) -> Vec<String> {
-    let out = Command::new(common::example("sdump"))
-        .arg("-r")
-        .arg(capture)
-        .args(["-p", format, filter])
-        .output()
-        .expect("run sdump");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    sdump_args(capture, &["-p", format], filter)
 }
 
 #[test]

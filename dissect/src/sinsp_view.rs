@@ -1464,19 +1464,10 @@ fn k8s_field<'s>(
     let insp = ctx.inspector();
     let key = arg.and_then(Arg::name).unwrap_or_default();
     let join = |out: &mut String, labels: &BTreeMap<String, String>, skip_internal: bool| {
-        for (k, v) in labels {
-            if skip_internal && (k.starts_with("annotation.") || k.starts_with("io.kubernetes.")) {
-                continue;
-            }
-            if !out.is_empty() {
-                out.push_str(", ");
-            }
-            out.push_str(k);
-            if !v.is_empty() {
-                out.push(':');
-                out.push_str(v);
-            }
-        }
+        let shown = labels.iter().filter(|(k, _)| {
+            !(skip_internal && (k.starts_with("annotation.") || k.starts_with("io.kubernetes.")))
+        });
+        push_labels(out, shown);
     };
     let containers = insp.containers();
     if let Some(c) = containers
@@ -1613,16 +1604,7 @@ fn mesos_field<'s>(
             .map(|(_, v)| v.as_str())
     }
     let join = |out: &mut String, labels: &[(String, String)]| {
-        for (k, v) in labels {
-            if !out.is_empty() {
-                out.push_str(", ");
-            }
-            out.push_str(k);
-            if !v.is_empty() {
-                out.push(':');
-                out.push_str(v);
-            }
-        }
+        push_labels(out, labels.iter().map(|(k, v)| (k, v)));
     };
     match b {
         B::MesosTaskName => scratch.push_str(&task.name),
@@ -1645,6 +1627,21 @@ fn mesos_field<'s>(
         }
     }
     Some(Value::Str(scratch.as_str()))
+}
+
+/// Appends orchestrator labels as libsinsp writes them: `key:value` (a bare key for an empty
+/// value), joined by `, ` (after what `out` holds already).
+fn push_labels<'l>(out: &mut String, labels: impl Iterator<Item = (&'l String, &'l String)>) {
+    for (k, v) in labels {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        out.push_str(k);
+        if !v.is_empty() {
+            out.push(':');
+            out.push_str(v);
+        }
+    }
 }
 
 /// `fd.types`: the types of the thread's open fds, each once, in libsinsp's table order; with
