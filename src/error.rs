@@ -37,4 +37,7 @@ pub enum Error {
     /// A field name that names no field.
     #[error(transparent)]
     Field(#[from] strata_dissect::Error),
+    /// Writing an export (Parquet) failed.
+    #[error("export: {0}")]
+    Export(String),
 }

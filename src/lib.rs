@@ -5,6 +5,8 @@
 mod alerts;
 mod error;
 mod events;
+#[cfg(feature = "parquet")]
+pub mod export;
 mod record;
 
 pub use alerts::{Alert, Alerts, FieldValue, Rules, rfc3339};

@@ -1,0 +1,144 @@
+//! `to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [FILTER] CAPTURE...`: exports each
+//! capture's events (those that pass FILTER) to `DIR/NAME.parquet`, one column per field of
+//! FORMAT (named as written; `strata::export::DEFAULT_FIELDS` without `-p`), as many
+//! captures at once as the machine has cores, with progress on a terminal.
+//!
+//! ```sh
+//! cargo run --release --features parquet --example to_parquet -- -o out \
+//!     -p "%evt.num %proc.name %fd.name" "evt.type in (open, openat)" ../shared/corpus/*.scap
+//! ```
+//! The argument that names an existing file starts the captures; one before them that is
+//! not an option is the filter.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use strata::dissect::Registry;
+use strata::export::{Columns, DEFAULT_FIELDS, ParquetOptions, compression, write_parquet_from};
+
+struct Args {
+    out: PathBuf,
+    format: String,
+    compression: String,
+    filter: Option<String>,
+    captures: Vec<PathBuf>,
+}
+
+fn parse() -> Result<Args, String> {
+    let mut a = Args {
+        out: PathBuf::new(),
+        format: DEFAULT_FIELDS.to_string(),
+        compression: "zstd".into(),
+        filter: None,
+        captures: Vec::new(),
+    };
+    let mut it = std::env::args().skip(1);
+    let mut out = None;
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "-o" => out = Some(it.next().ok_or("-o needs a directory")?),
+            "-p" => a.format = it.next().ok_or("-p needs a format")?,
+            "-z" => a.compression = it.next().ok_or("-z needs zstd, snappy or none")?,
+            _ if Path::new(&arg).is_file() => a.captures.push(PathBuf::from(arg)),
+            _ if a.captures.is_empty() && a.filter.is_none() => a.filter = Some(arg),
+            _ => return Err(format!("{arg}: no such capture")),
+        }
+    }
+    a.out =
+        PathBuf::from(out.ok_or(
+            "usage: to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [FILTER] CAPTURE...",
+        )?);
+    if a.captures.is_empty() {
+        return Err("no capture given".into());
+    }
+    Ok(a)
+}
+
+fn run() -> Result<(), String> {
+    let args = parse()?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
+    let columns = Columns::parse(Registry::builtin(), &args.format).map_err(|e| e.to_string())?;
+    let opts = ParquetOptions::default().with_compression(compression(&args.compression)?);
+    let next = AtomicUsize::new(0);
+    let (rows, done) = (AtomicU64::new(0), AtomicUsize::new(0));
+    let failures = Mutex::new(Vec::new());
+    let tty = std::io::stderr().is_terminal();
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let start = std::time::Instant::now();
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(args.captures.len()) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(cap) = args.captures.get(i) else {
+                        break;
+                    };
+                    let stem = cap
+                        .file_stem()
+                        .map_or("capture".into(), |s| s.to_string_lossy());
+                    let out = args.out.join(format!("{stem}.parquet"));
+                    let result = strata::Events::open(cap)
+                        .and_then(|e| match &args.filter {
+                            Some(f) => e.filter(f),
+                            None => Ok(e),
+                        })
+                        .and_then(|e| {
+                            write_parquet_from(
+                                e,
+                                &columns,
+                                &out,
+                                &opts,
+                                Some(&cap.to_string_lossy()),
+                            )
+                        });
+                    match result {
+                        Ok(st) => {
+                            rows.fetch_add(st.rows, Ordering::Relaxed);
+                        }
+                        Err(e) => failures
+                            .lock()
+                            .expect("not poisoned")
+                            .push(format!("{}: {e}", cap.display())),
+                    }
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if tty {
+                        let r = rows.load(Ordering::Relaxed);
+                        let secs = start.elapsed().as_secs_f64().max(1e-9);
+                        eprint!(
+                            "\r{n}/{} captures, {r} rows, {:.0} rows/s   ",
+                            args.captures.len(),
+                            r as f64 / secs
+                        );
+                    }
+                }
+            });
+        }
+    });
+    if tty {
+        eprintln!();
+    }
+    let failures = failures.into_inner().expect("not poisoned");
+    if !failures.is_empty() {
+        return Err(failures.join("\n"));
+    }
+    println!(
+        "{} captures, {} rows, in {}",
+        args.captures.len(),
+        rows.load(Ordering::Relaxed),
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("to_parquet: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! Captures as Arrow record batches and Parquet files, for engines that query many captures
+//! at once (DataFusion, Spark, any Parquet reader). Behind the `parquet` feature.
+//!
+//! A [`Columns`] set is named like an `sdump -p` format (`"%evt.num %proc.name %fd.name"`):
+//! one column per field, named as written, typed from the registry's field types (integers,
+//! booleans, text, byte strings; times as `Timestamp(ns, UTC)`, ports as `UInt16`), `<NA>` as
+//! null. [`Batches`] turns events into record batches of a chosen size, so memory is bounded
+//! by the batch; [`write_parquet`] writes a capture's events (a filter applied first) to a
+//! Parquet file with the compression asked for (zstd by default) and the capture's origin in
+//! the file's metadata.
+//!
+//! ```no_run
+//! use strata::export::{Columns, ParquetOptions, write_parquet};
+//! let cols = Columns::parse(strata::dissect::Registry::builtin(), "%evt.num %proc.name %fd.name")?;
+//! let events = strata::Events::open("capture.scap")?.filter("evt.type = open")?;
+//! let stats = write_parquet(events, &cols, "capture.parquet", &ParquetOptions::default())?;
+//! println!("{} rows", stats.rows);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    ArrayBuilder, BinaryBuilder, BooleanBuilder, Float64Builder, Int16Builder, Int32Builder,
+    Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt16Builder, UInt32Builder,
+    UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+use serde_json::Value as Json;
+
+use crate::dissect::{FieldRef, FieldType, Registry, field_json};
+use crate::{Error, EventView, Events};
+
+/// The fields exported when none are named: when, what, with what result, by which process,
+/// user and container, on which file or connection, how many bytes.
+pub const DEFAULT_FIELDS: &str = "%evt.rawtime %evt.num %evt.type %evt.dir %evt.rawres \
+    %proc.name %proc.pid %thread.tid %proc.pname %proc.cmdline %user.name %user.uid \
+    %container.id %container.name %fd.name %fd.type %fd.cip %fd.cport %fd.sip %fd.sport \
+    %evt.buflen";
+
+/// The columns of an export: fields, each with its Arrow type.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    fields: Vec<(FieldRef, Kind)>,
+    schema: SchemaRef,
+}
+
+/// How a column's values are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    I16,
+    I32,
+    I64,
+    U16,
+    U32,
+    U64,
+    F64,
+    Bool,
+    Time,
+    Text,
+    Bytes,
+}
+
+impl Kind {
+    fn of(ty: FieldType) -> Kind {
+        match ty {
+            FieldType::Int16 => Kind::I16,
+            FieldType::Int32 => Kind::I32,
+            FieldType::Int64 => Kind::I64,
+            FieldType::Uint32 => Kind::U32,
+            FieldType::Uint64 | FieldType::RelTime => Kind::U64,
+            FieldType::Port => Kind::U16,
+            FieldType::Double => Kind::F64,
+            FieldType::Bool => Kind::Bool,
+            FieldType::AbsTime => Kind::Time,
+            FieldType::Bytebuf => Kind::Bytes,
+            _ => Kind::Text,
+        }
+    }
+
+    fn data_type(self) -> DataType {
+        match self {
+            Kind::I16 => DataType::Int16,
+            Kind::I32 => DataType::Int32,
+            Kind::I64 => DataType::Int64,
+            Kind::U16 => DataType::UInt16,
+            Kind::U32 => DataType::UInt32,
+            Kind::U64 => DataType::UInt64,
+            Kind::F64 => DataType::Float64,
+            Kind::Bool => DataType::Boolean,
+            Kind::Time => DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+            Kind::Text => DataType::Utf8,
+            Kind::Bytes => DataType::Binary,
+        }
+    }
+
+    fn builder(self, capacity: usize) -> Box<dyn ArrayBuilder> {
+        match self {
+            Kind::I16 => Box::new(Int16Builder::with_capacity(capacity)),
+            Kind::I32 => Box::new(Int32Builder::with_capacity(capacity)),
+            Kind::I64 => Box::new(Int64Builder::with_capacity(capacity)),
+            Kind::U16 => Box::new(UInt16Builder::with_capacity(capacity)),
+            Kind::U32 => Box::new(UInt32Builder::with_capacity(capacity)),
+            Kind::U64 => Box::new(UInt64Builder::with_capacity(capacity)),
+            Kind::F64 => Box::new(Float64Builder::with_capacity(capacity)),
+            Kind::Bool => Box::new(BooleanBuilder::with_capacity(capacity)),
+            Kind::Time => {
+                Box::new(TimestampNanosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
+            }
+            Kind::Text => Box::new(StringBuilder::with_capacity(capacity, capacity * 16)),
+            Kind::Bytes => Box::new(BinaryBuilder::with_capacity(capacity, capacity * 16)),
+        }
+    }
+}
+
+impl Columns {
+    /// The columns a format names (`%FIELD` tokens; other text is ignored), each named as
+    /// written (`proc.aname[2]`).
+    pub fn parse(reg: &Registry, format: &str) -> Result<Self, Error> {
+        let mut fields = Vec::new();
+        let mut arrow = Vec::new();
+        for token in format.split('%').skip(1) {
+            let name = token.split_whitespace().next().unwrap_or_default();
+            let name = name.trim_start_matches(|c: char| c.is_ascii_digit());
+            if name.is_empty() {
+                continue;
+            }
+            let f = FieldRef::parse(reg, name)?;
+            let kind = Kind::of(f.info().ty);
+            arrow.push(Field::new(name, kind.data_type(), true));
+            fields.push((f, kind));
+        }
+        Ok(Columns {
+            fields,
+            schema: Arc::new(Schema::new(arrow)),
+        })
+    }
+
+    /// The Arrow schema.
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// How many columns.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+}
+
+/// Events gathered into record batches of `size` rows.
+pub struct Batches<'c> {
+    columns: &'c Columns,
+    builders: Vec<Box<dyn ArrayBuilder>>,
+    size: usize,
+    rows: usize,
+    scratch: String,
+}
+
+impl<'c> Batches<'c> {
+    /// Batches of `size` rows (at least 1) of `columns`.
+    pub fn new(columns: &'c Columns, size: usize) -> Self {
+        let size = size.max(1);
+        Batches {
+            builders: columns
+                .fields
+                .iter()
+                .map(|(_, k)| k.builder(size))
+                .collect(),
+            columns,
+            size,
+            rows: 0,
+            scratch: String::new(),
+        }
+    }
+
+    /// Adds an event's row; returns a batch when `size` rows are gathered.
+    pub fn push(&mut self, ev: &EventView<'_>) -> Option<RecordBatch> {
+        for ((f, kind), b) in self.columns.fields.iter().zip(&mut self.builders) {
+            let v = field_json(f, ev.ctx(), ev.options(), &mut self.scratch);
+            append(b.as_mut(), *kind, &v);
+        }
+        self.rows += 1;
+        (self.rows >= self.size).then(|| self.finish()).flatten()
+    }
+
+    /// The rows gathered since the last batch, if any.
+    pub fn finish(&mut self) -> Option<RecordBatch> {
+        if self.rows == 0 {
+            return None;
+        }
+        self.rows = 0;
+        let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
+        Some(RecordBatch::try_new(self.columns.schema(), arrays).expect("columns match the schema"))
+    }
+}
+
+/// Appends a value typed as libsinsp's JSON gives it to a builder of `kind`; `null`, or a
+/// value that is not of the column's type, as null.
+fn append(b: &mut dyn ArrayBuilder, kind: Kind, v: &Json) {
+    let any = b.as_any_mut();
+    let int = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64));
+    let uint = v.as_u64().or_else(|| v.as_i64().map(|i| i as u64));
+    macro_rules! put {
+        ($t:ty, $val:expr) => {{
+            let b = any
+                .downcast_mut::<$t>()
+                .expect("builder of the column's kind");
+            b.append_option($val)
+        }};
+    }
+    match kind {
+        Kind::I16 => put!(Int16Builder, int.map(|x| x as i16)),
+        Kind::I32 => put!(Int32Builder, int.map(|x| x as i32)),
+        Kind::I64 => put!(Int64Builder, int),
+        Kind::U16 => put!(UInt16Builder, uint.map(|x| x as u16)),
+        Kind::U32 => put!(UInt32Builder, uint.map(|x| x as u32)),
+        Kind::U64 => put!(UInt64Builder, uint),
+        Kind::F64 => put!(Float64Builder, v.as_f64()),
+        Kind::Bool => put!(BooleanBuilder, v.as_bool()),
+        Kind::Time => put!(TimestampNanosecondBuilder, int),
+        Kind::Text => put!(StringBuilder, text(v)),
+        Kind::Bytes => put!(BinaryBuilder, text(v)),
+    }
+}
+
+/// A value as text: strings as they are, lists joined by commas, numbers and booleans
+/// written out.
+fn text(v: &Json) -> Option<String> {
+    Some(match v {
+        Json::Null => return None,
+        Json::String(s) => s.clone(),
+        Json::Array(items) => items.iter().filter_map(text).collect::<Vec<_>>().join(","),
+        other => other.to_string(),
+    })
+}
+
+/// How Parquet files are written.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ParquetOptions {
+    /// Compression of the column chunks (zstd level 3 unless told).
+    pub compression: Compression,
+    /// Rows per record batch, which bounds memory (65,536 unless told).
+    pub batch_rows: usize,
+    /// Rows per row group (a million unless told: large groups suit readers).
+    pub row_group_rows: usize,
+}
+
+impl Default for ParquetOptions {
+    fn default() -> Self {
+        ParquetOptions {
+            compression: Compression::ZSTD(ZstdLevel::try_new(3).expect("a valid level")),
+            batch_rows: 65_536,
+            row_group_rows: 1 << 20,
+        }
+    }
+}
+
+impl ParquetOptions {
+    /// The same with another compression (`Compression::SNAPPY`, `Compression::UNCOMPRESSED`,
+    /// ...).
+    pub fn with_compression(mut self, c: Compression) -> Self {
+        self.compression = c;
+        self
+    }
+}
+
+/// A compression by name: `zstd` (level 3), `snappy`, `none`.
+pub fn compression(name: &str) -> Result<Compression, String> {
+    Ok(match name {
+        "zstd" => Compression::ZSTD(ZstdLevel::try_new(3).expect("a valid level")),
+        "snappy" => Compression::SNAPPY,
+        "none" => Compression::UNCOMPRESSED,
+        other => {
+            return Err(format!(
+                "compression {other:?}: expected zstd, snappy or none"
+            ));
+        }
+    })
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExportStats {
+    /// Rows written (events that passed the filter).
+    pub rows: u64,
+    /// Record batches written.
+    pub batches: u64,
+}
+
+/// Writes every event `events` hands out (after its filter) to a Parquet file at `path`, a
+/// row per event, with `columns`. The file's metadata records `strata.source` (what the
+/// events were read from, when given by [`write_parquet_from`]), `strata.hostname` and
+/// `strata.flavor`.
+pub fn write_parquet(
+    events: Events,
+    columns: &Columns,
+    path: impl AsRef<Path>,
+    opts: &ParquetOptions,
+) -> Result<ExportStats, Error> {
+    write_parquet_from(events, columns, path, opts, None)
+}
+
+/// [`write_parquet`], recording `source` (the capture's path) in the file's metadata.
+pub fn write_parquet_from(
+    mut events: Events,
+    columns: &Columns,
+    path: impl AsRef<Path>,
+    opts: &ParquetOptions,
+    source: Option<&str>,
+) -> Result<ExportStats, Error> {
+    let io = |e: parquet::errors::ParquetError| Error::Export(e.to_string());
+    let file = std::fs::File::create(path.as_ref()).map_err(|source| Error::Open {
+        path: path.as_ref().to_path_buf(),
+        source,
+    })?;
+    let props = WriterProperties::builder()
+        .set_compression(opts.compression)
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+        .build();
+    let mut writer = ArrowWriter::try_new(file, columns.schema(), Some(props)).map_err(io)?;
+    let mut batches = Batches::new(columns, opts.batch_rows);
+    let mut stats = ExportStats::default();
+    let mut first = true;
+    while let Some(ev) = events.next() {
+        let ev = ev?;
+        if first {
+            first = false;
+            let host =
+                String::from_utf8_lossy(&ev.ctx().inspector().machine().hostname).into_owned();
+            writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                "strata.hostname".into(),
+                host,
+            ));
+            writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                "strata.flavor".into(),
+                format!("{:?}", ev.options().flavor),
+            ));
+        }
+        stats.rows += 1;
+        if let Some(b) = batches.push(&ev) {
+            writer.write(&b).map_err(io)?;
+            stats.batches += 1;
+        }
+    }
+    if let Some(b) = batches.finish() {
+        writer.write(&b).map_err(io)?;
+        stats.batches += 1;
+    }
+    if let Some(s) = source {
+        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+            "strata.source".into(),
+            s.to_string(),
+        ));
+    }
+    writer.close().map_err(io)?;
+    Ok(stats)
+}
