@@ -193,6 +193,11 @@ fn run(args: Args) -> Result<(), Failure> {
     if let Some(f) = &args.filter {
         events = events.filter(f)?;
     }
+    // Payload dissectors read messages written in parts from the stream's earlier bytes.
+    let texts = [args.format.as_deref(), args.filter.as_deref()];
+    if args.tree || uses_dissector(Registry::builtin(), &texts) {
+        events = events.with_streams(STREAM_BYTES);
+    }
     events = events.recover(args.recover);
     if let Some(out) = &args.write {
         let rec = Recorder::to_path(out)
@@ -276,6 +281,16 @@ fn run(args: Args) -> Result<(), Failure> {
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Bytes of each stream's earlier reads and writes kept when dissector fields are asked for.
+const STREAM_BYTES: usize = 4096;
+
+/// Whether a format or filter names a payload dissector's field.
+fn uses_dissector(reg: &Registry, texts: &[Option<&str>]) -> bool {
+    reg.iter().any(|(id, f)| {
+        reg.is_dissector_field(id) && texts.iter().flatten().any(|t| t.contains(&*f.name))
+    })
 }
 
 /// The options a format renders with (the flavor already decided).

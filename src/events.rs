@@ -179,6 +179,14 @@ impl Events {
         Ok(self)
     }
 
+    /// Keeps the newest `bytes` bytes of each stream's earlier reads and writes (a
+    /// process's fd, one direction), so that payload dissectors read messages that span
+    /// events (`strata_sinsp::Config::stream_bytes`); 0, the default, keeps none.
+    pub fn with_streams(mut self, bytes: usize) -> Self {
+        self.insp.set_stream_bytes(bytes);
+        self
+    }
+
     /// Names fields from `registry` (the built-in ones and the user fields added to it) in
     /// the filters given after this, and in [`EventView::field`].
     ///

@@ -145,3 +145,62 @@ fn sdump_args(capture: &Path, args: &[&str], filter: &str) -> Vec<String> {
         .map(str::to_string)
         .collect()
 }
+
+/// curl_google's HTTP request (event 851 of the libsinsp-format copy, one `sendto`), written
+/// instead as two `sendto`s, the head cut after `split` bytes.
+fn split_request(split: usize) -> Option<std::path::PathBuf> {
+    use strata::scap::{Block, SliceReader, Writer};
+    let dir = common::shared("corpus-modern")?;
+    let base = common::decompressed(&dir.join("curl_google.scap"));
+    let mut w = Writer::new(Vec::new());
+    let mut n = 0;
+    for block in SliceReader::new(&base) {
+        let block = block.unwrap();
+        if let Block::Event(ev) = &block {
+            n += 1;
+            if n == 851 {
+                let data = ev.param_raw(1).unwrap();
+                let (fd, tuple) = (ev.param_raw(2).unwrap(), ev.param_raw(4).unwrap());
+                for (i, part) in [&data[..split], &data[split..]].into_iter().enumerate() {
+                    let len = part.len() as u64;
+                    let params: [&[u8]; 5] = [
+                        &len.to_le_bytes(),
+                        part,
+                        fd,
+                        &(len as u32).to_le_bytes(),
+                        tuple,
+                    ];
+                    w.write_event(ev.cpu, 0, ev.ts + i as u64, ev.tid, ev.event_type, &params)
+                        .unwrap();
+                }
+                continue;
+            }
+        }
+        w.write_block(&block).unwrap();
+    }
+    let path = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("split-request-{split}.scap"));
+    std::fs::write(&path, w.into_inner().unwrap()).unwrap();
+    Some(path)
+}
+
+#[test]
+fn heads_written_in_parts_are_read_where_they_end() {
+    let Some(cap) = split_request(30) else {
+        return;
+    };
+    let lines = sdump(
+        &cap,
+        "*%evt.num %evt.buflen %http.method %http.host %http.user_agent %http.cut",
+        "evt.num in (851, 852)",
+    );
+    assert_eq!(
+        lines,
+        [
+            // The first part: the method, not the cut Host line.
+            "851 30 GET <NA> <NA> false",
+            // The second: the whole head, read from the stream's bytes.
+            "852 48 GET www.google.com curl/7.47.0 false",
+        ]
+    );
+}

@@ -146,15 +146,27 @@ pub fn payload(name: &str, data: &[u8]) {
     let fields = d.fields().len();
     let arg = Arg::Name("host".into());
     let mut scratch = String::new();
+    // The bytes alone, and their second half after the first on the same stream.
+    let (first, second) = data.split_at(data.len() / 2);
+    let mut whole = Vec::new();
     for fd in contexts {
         for direction in [Direction::In, Direction::Out] {
-            let p = Payload::new(data, direction, fd);
-            if !d.recognizes(&p) {
-                continue;
-            }
-            for f in 0..fields {
-                scratch.clear();
-                let _ = d.field(f, &p, Some(&arg), &mut scratch);
+            for p in [
+                Payload::new(data, direction, fd),
+                Payload::new(second, direction, fd).after(first),
+            ] {
+                whole.clear();
+                let p = if d.recognizes(&p) {
+                    p
+                } else if d.reassemble(&p, &mut whole) {
+                    Payload { data: &whole, ..p }
+                } else {
+                    continue;
+                };
+                for f in 0..fields {
+                    scratch.clear();
+                    let _ = d.field(f, &p, Some(&arg), &mut scratch);
+                }
             }
         }
     }

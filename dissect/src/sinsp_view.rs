@@ -101,6 +101,10 @@ impl StateView for EventCtx<'_> {
         self.thread().is_some() && !self.thread_made_by_event()
     }
 
+    fn stream_before(&self) -> &[u8] {
+        EventCtx::stream_before(self)
+    }
+
     fn fd_ends(&self) -> Option<FdEnds> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         self.fd_num()?;

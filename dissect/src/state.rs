@@ -149,6 +149,13 @@ pub trait StateView {
         false
     }
 
+    /// The bytes earlier reads or writes carried on the event's stream (its process's fd, in
+    /// its direction), newest last, when the source keeps them: for messages that span
+    /// events. The default: none.
+    fn stream_before(&self) -> &[u8] {
+        &[]
+    }
+
     /// Whether the event had its thread when it came, as sysdig 0.29's fields that read the
     /// event's own thread saw it: not for a clone's child whose exit made its thread. The
     /// default: [`has_thread`](Self::has_thread).
@@ -332,6 +339,9 @@ impl<S: StateView + ?Sized> StateView for WithPrev<'_, S> {
     }
     fn had_thread(&self) -> bool {
         self.inner.had_thread()
+    }
+    fn stream_before(&self) -> &[u8] {
+        self.inner.stream_before()
     }
     fn is_main_thread(&self) -> bool {
         self.inner.is_main_thread()

@@ -173,6 +173,13 @@ impl<'a> EventCtx<'a> {
         self.fd()
     }
 
+    /// The bytes earlier read or write events carried on this event's stream (its process's
+    /// fd, in its direction), when [`Config::stream_bytes`](crate::Config::stream_bytes)
+    /// keeps them: contiguous, the newest ones, none after a buffer the capture cut.
+    pub fn stream_before(&self) -> &'a [u8] {
+        self.insp.streams.before()
+    }
+
     /// Whether the event's thread was made by the event itself: a clone's child whose own
     /// exit came before its creator's. sysdig 0.29's event then had no thread of its own
     /// for the fields that read it directly (`evt.latency.human` repeated its last text).

@@ -42,6 +42,10 @@ pub struct Config {
     pub max_containers: usize,
     /// Largest enter event copied for its exit (libsinsp: 4096 bytes).
     pub max_enter_event_bytes: usize,
+    /// How many of the newest bytes each stream (a process's fd, one direction) keeps from
+    /// its earlier read and write events, for readers of messages that span events
+    /// ([`EventCtx::stream_before`]); 0 (the default) keeps none and copies nothing.
+    pub stream_bytes: usize,
     /// Placeholder threads get pid = tid, as sysdig 0.29 (libs of 2022) did; libsinsp 0.25
     /// gives them pid −1.
     pub placeholder_pid_is_tid: bool,
@@ -163,6 +167,7 @@ impl Default for Config {
             max_users: 65_536,
             max_containers: 4096,
             max_enter_event_bytes: 65_536,
+            stream_bytes: 0,
             placeholder_pid_is_tid: false,
             switch_skips_pairing: false,
             infer_socket_from_send: true,
@@ -237,6 +242,7 @@ pub struct Inspector {
     pub(crate) interfaces: Vec<InterfaceInfo>,
     pub(crate) machine: Machine,
     k8s: Option<K8sState>,
+    pub(crate) streams: crate::streams::Streams,
     mesos: Option<MesosState>,
     pub(crate) lay: &'static Layouts,
     handlers: Vec<Handler>,
@@ -324,6 +330,7 @@ impl Inspector {
             interfaces: Vec::new(),
             machine: Machine::default(),
             k8s: None,
+            streams: Default::default(),
             mesos: None,
             lay: crate::params::layouts(),
             handlers: Handler::table(),
@@ -370,6 +377,7 @@ impl Inspector {
             max_users: _,
             max_containers: _,
             max_enter_event_bytes: _,
+            stream_bytes: _,
             placeholder_pid_is_tid,
             switch_skips_pairing,
             infer_socket_from_send,
@@ -518,6 +526,15 @@ impl Inspector {
         &self.containers
     }
 
+    /// Keeps the newest `bytes` bytes of each stream's earlier reads and writes from now on
+    /// ([`Config::stream_bytes`]; 0 stops).
+    pub fn set_stream_bytes(&mut self, bytes: usize) {
+        self.cfg.stream_bytes = bytes;
+        if bytes == 0 {
+            self.streams.clear();
+        }
+    }
+
     /// The Kubernetes objects the capture's `k8s` events described; `None` before the first
     /// such event.
     pub fn k8s(&self) -> Option<&K8sState> {
@@ -599,6 +616,7 @@ impl Inspector {
         self.conv.clear();
         self.containers = ContainerTable::new(self.cfg.max_containers);
         self.k8s = None;
+        self.streams.clear();
         self.mesos = None;
     }
 
@@ -1272,6 +1290,9 @@ impl Inspector {
                 t.kept_2022.keep(ev, max);
             }
         }
+        if self.cfg.stream_bytes > 0 {
+            self.record_stream(ev, tid, eflags);
+        }
         if matches!(code, CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E) {
             self.record_container(ev);
         } else if code == K8S_E {
@@ -1397,6 +1418,38 @@ impl Inspector {
         }
         // The context reads the thread's `lastevent_fd` from the thread it looks up anyway.
         EventCtx::new(self, ev, self.evt_num, &a)
+    }
+
+    /// Keeps the bytes of a read or write on its stream; forgets the streams of an fd number
+    /// opened or closed.
+    fn record_stream(&mut self, ev: &Event<'_>, tid: i64, eflags: u32) {
+        self.streams.clear_before();
+        let Some(t) = self.threads.get(tid) else {
+            return;
+        };
+        let (pid, fd) = (t.pid, t.lastevent_fd);
+        if eflags & (EventFlags::CREATES_FD | EventFlags::DESTROYS_FD) != 0 {
+            self.streams.forget(pid, fd);
+            return;
+        }
+        let out = eflags & EventFlags::WRITES_TO_FD != 0;
+        if !out && eflags & EventFlags::READS_FROM_FD == 0 || ev.direction() != Direction::Exit {
+            return;
+        }
+        let Some(Ok(ParamValue::Bytes(data) | ParamValue::Str(data))) = ev.param_by_name("data")
+        else {
+            return;
+        };
+        let moved = match ev.param_by_name("res") {
+            Some(Ok(p)) => p.as_i64().unwrap_or(0),
+            _ => data.len() as i64,
+        };
+        if moved <= 0 {
+            return;
+        }
+        let cut = moved > data.len() as i64;
+        self.streams
+            .record((pid, fd, out), data, cut, self.cfg.stream_bytes);
     }
 
     /// Records the container an event describes: the JSON event's metadata, or the older

@@ -26,6 +26,7 @@ mod parsers;
 pub mod paths;
 mod stats;
 mod std_order;
+mod streams;
 pub mod threads;
 pub mod users;
 

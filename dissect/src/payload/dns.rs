@@ -1,6 +1,7 @@
 //! DNS messages (RFC 1035) over UDP and TCP port 53, with Wireshark's field names.
 //!
-//! A message over UDP is one datagram; over TCP it follows its two-byte length. Names follow
+//! A message over UDP is one datagram; over TCP it follows its two-byte length, in the same
+//! event or, when the stream's earlier bytes are kept, written just before. Names follow
 //! compression pointers, with a bound on the jumps, and print as Wireshark prints them
 //! (labels joined by dots, `<Root>` for the root). The header's flags are present as
 //! Wireshark shows them: `dns.flags.authoritative`, `dns.flags.recavail`,
@@ -189,6 +190,9 @@ const MAX_RECORDS: usize = 4096;
 /// The message of a payload: after the length over TCP.
 fn message<'a>(p: &Payload<'a>) -> Option<&'a [u8]> {
     let m = match p.fd.transport() {
+        // The length written on its own just before (as resolvers often write it): it must
+        // be the bytes this event moved.
+        Transport::Tcp if written_before(p) => p.data,
         Transport::Tcp => {
             let len = u16::from_be_bytes([*p.data.first()?, *p.data.get(1)?]) as usize;
             let m = &p.data[2..];
@@ -201,6 +205,15 @@ fn message<'a>(p: &Payload<'a>) -> Option<&'a [u8]> {
         _ => p.data,
     };
     (m.len() >= 12).then_some(m)
+}
+
+/// Whether the stream's kept bytes end with a two-byte length that is this event's size.
+fn written_before(p: &Payload<'_>) -> bool {
+    let b = p.before;
+    b.len() >= 2 && {
+        let len = u16::from_be_bytes([b[b.len() - 2], b[b.len() - 1]]) as usize;
+        len == p.moved && len >= 12
+    }
 }
 
 fn u16_at(m: &[u8], at: usize) -> Option<u16> {
@@ -334,7 +347,6 @@ impl Dissector for Dns {
             && p.fd.has_port(53)
             && message(p).is_some()
     }
-
     fn field<'s>(
         &self,
         field: usize,
@@ -497,6 +509,26 @@ mod tests {
             ..p
         };
         assert!(!Dns.recognizes(&p));
+    }
+
+    #[test]
+    fn a_length_written_alone_then_its_message() {
+        let q = hex(QUERY);
+        let tcp = FdContext::Socket {
+            transport: Transport::Tcp,
+            ips: [None, None],
+            ports: [Some(5000), Some(53)],
+        };
+        let len = (q.len() as u16).to_be_bytes();
+        let p = Payload::new(&q, Direction::Out, tcp).after(&len);
+        assert!(Dns.recognizes(&p));
+        assert_eq!(get(&p, "dns.qry.name").as_deref(), Some("www.google.com"));
+        assert_eq!(get(&p, "dns.id").as_deref(), Some("1794"));
+        // A length that is not this event's size: the bytes are read as framed themselves
+        // (here a length of 1794, then a header that does not parse as the query).
+        let other = 20u16.to_be_bytes();
+        let p = Payload::new(&q, Direction::Out, tcp).after(&other);
+        assert_ne!(get(&p, "dns.qry.name").as_deref(), Some("www.google.com"));
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! `http.method`, `http.uri`, `http.version`, `http.status`, `http.header[NAME]`).
 //!
 //! A head is recognized by its first line, on a stream (a TCP socket, a unix socket, a
-//! pipe), whatever the port: a request line (`METHOD TARGET HTTP/1.x`) or a status line
+//! pipe), whatever the port (a head written in parts is read, whole, on the event that ends
+//! it, when the stream's earlier bytes are kept): a request line (`METHOD TARGET HTTP/1.x`) or a status line
 //! (`HTTP/1.x CODE PHRASE`). Headers are read up to the blank line that ends the head or
 //! the end of the bytes the capture kept; a line the capture cut gives nothing, so every
 //! value answered is whole (Wireshark, not reassembling, gives the kept part of such a line).
@@ -330,6 +331,16 @@ fn start(d: &[u8]) -> Option<Start<'_>> {
     })
 }
 
+/// Whether the payload's fd is a stream: a TCP socket, a unix socket, a pipe (not a file, not
+/// UDP).
+fn is_stream(p: &Payload<'_>) -> bool {
+    match p.fd {
+        FdContext::Socket { transport, .. } => transport == Transport::Tcp,
+        FdContext::File { .. } => false,
+        _ => true,
+    }
+}
+
 /// Whether Wireshark, not reassembling, marks the head (`http.request`, `http.response`):
 /// unless the kept bytes end inside a header line that has no colon yet, where its reading
 /// stops short.
@@ -393,12 +404,30 @@ impl Dissector for Http {
     }
 
     fn recognizes(&self, p: &Payload<'_>) -> bool {
-        let stream = match p.fd {
-            FdContext::Socket { transport, .. } => transport == Transport::Tcp,
-            FdContext::File { .. } => false,
-            _ => true,
+        is_stream(p) && start(p.data).is_some()
+    }
+
+    /// A head that earlier events of the stream began and this one ends: from the last
+    /// head start the stream's kept bytes hold (whose end they do not), through this event's
+    /// bytes, when those hold the blank line that ends it.
+    fn reassemble(&self, p: &Payload<'_>, message: &mut Vec<u8>) -> bool {
+        let b = p.before;
+        if !is_stream(p) || b.is_empty() {
+            return false;
+        }
+        let line_start = |i: usize| i == 0 || b[..i].ends_with(b"\r\n");
+        let Some(i) = (0..b.len())
+            .rev()
+            .find(|&i| line_start(i) && start(&b[i..]).is_some())
+        else {
+            return false;
         };
-        stream && start(p.data).is_some()
+        if find(&b[i..], b"\r\n\r\n").is_some() {
+            return false;
+        }
+        message.extend_from_slice(&b[i..]);
+        message.extend_from_slice(p.data);
+        find(message, b"\r\n\r\n").is_some()
     }
 
     fn field<'s>(
@@ -540,6 +569,27 @@ mod tests {
             Some("text/html; charset=iso-8859-1")
         );
         assert_eq!(get(&p, "http.method", None), None);
+    }
+
+    #[test]
+    fn heads_written_in_parts() {
+        let first = b"HTTP/1.1 200 OK\r\nServer: nginx\r\n";
+        let second = b"Content-Type: text/plain\r\n\r\nbody";
+        let p = tcp(second).after(first);
+        assert!(!Http.recognizes(&p));
+        let mut whole = Vec::new();
+        assert!(Http.reassemble(&p, &mut whole));
+        let p = Payload { data: &whole, ..p };
+        assert_eq!(get(&p, "http.response.code", None).as_deref(), Some("200"));
+        assert_eq!(get(&p, "http.server", None).as_deref(), Some("nginx"));
+        assert_eq!(
+            get(&p, "http.content_type", None).as_deref(),
+            Some("text/plain")
+        );
+        // Not yet ended: nothing; already ended before: nothing (a body).
+        assert!(!Http.reassemble(&tcp(b"X-A: 1\r\n").after(first), &mut Vec::new()));
+        let ended = b"HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n";
+        assert!(!Http.reassemble(&tcp(b"more body\r\n\r\n").after(ended), &mut Vec::new()));
     }
 
     #[test]

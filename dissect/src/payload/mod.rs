@@ -15,8 +15,12 @@
 //! dissector's `NAME.cut` field says whether the capture cut the buffer
 //! ([`Payload::truncated`]).
 //!
-//! Each event is dissected on its own: a message that spans several events is read as far
-//! as the event holding its start goes.
+//! A message that spans several events (a DNS length written before its message, an HTTP
+//! head written in parts) is read on the event that completes it, from the bytes the same
+//! stream's earlier events carried, when the source keeps them
+//! ([`StateView::stream_before`]; for the state engine, `Config::stream_bytes`, which the
+//! front door's `Events::with_streams` sets). Otherwise each event is read on its own, as
+//! far as the event holding a message's start goes.
 
 pub mod dns;
 pub mod elf;
@@ -101,6 +105,11 @@ pub struct Payload<'a> {
     pub data: &'a [u8],
     /// Whether the call moved more bytes than the capture kept.
     pub truncated: bool,
+    /// How many bytes the call moved.
+    pub moved: usize,
+    /// The bytes earlier events carried on the same stream (see
+    /// [`StateView::stream_before`]), empty when not kept.
+    pub before: &'a [u8],
     /// Read or written.
     pub direction: Direction,
     /// The fd's kind and addresses.
@@ -113,9 +122,17 @@ impl<'a> Payload<'a> {
         Payload {
             data,
             truncated: false,
+            moved: data.len(),
+            before: &[],
             direction,
             fd,
         }
+    }
+
+    /// The same payload, after `before` on its stream.
+    pub fn after(mut self, before: &'a [u8]) -> Self {
+        self.before = before;
+        self
     }
 
     /// The payload of `view`'s event: an I/O event with a data buffer that moved bytes.
@@ -161,6 +178,8 @@ impl<'a> Payload<'a> {
         Some(Payload {
             data,
             truncated: moved > data.len() as i64,
+            moved: moved.max(0) as usize,
+            before: view.stream_before(),
             direction,
             fd,
         })
@@ -177,6 +196,15 @@ pub trait Dissector: Send + Sync {
 
     /// Whether these bytes are this protocol's.
     fn recognizes(&self, payload: &Payload<'_>) -> bool;
+
+    /// For a payload it does not recognize: whether it continues a message whose start the
+    /// same stream's earlier events carried ([`Payload::before`]) and that it completes;
+    /// if so, the whole message goes into `message` and is dissected in its place. The
+    /// default: no message spans events.
+    fn reassemble(&self, payload: &Payload<'_>, message: &mut Vec<u8>) -> bool {
+        let _ = (payload, message);
+        false
+    }
 
     /// Field number `field` of a payload it recognizes; `None` when the payload has no such
     /// value or its bytes were cut before it. Text goes into `scratch`.
@@ -229,9 +257,14 @@ impl FieldClass for DissectorFields {
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
         let p = Payload::of(view)?;
-        if !self.d.recognizes(&p) {
+        let mut whole = Vec::new();
+        let p = if self.d.recognizes(&p) {
+            p
+        } else if self.d.reassemble(&p, &mut whole) {
+            Payload { data: &whole, ..p }
+        } else {
             return None;
-        }
+        };
         // The field every dissector gets, after its own.
         if field == self.own {
             return Some(Value::Bool(p.truncated));
