@@ -142,6 +142,20 @@ const FIELDS: &[(&str, FieldType, &str)] = &[
         FieldType::Charbuf,
         "The names of PTR records (a list).",
     ),
+    // Short names.
+    (
+        "dns.opcode",
+        FieldType::Uint64,
+        "Short for dns.flags.opcode.",
+    ),
+    ("dns.rcode", FieldType::Uint64, "Short for dns.flags.rcode."),
+    ("dns.qname", FieldType::Charbuf, "Short for dns.qry.name."),
+    ("dns.qtype", FieldType::Uint64, "Short for dns.qry.type."),
+    (
+        "dns.answers",
+        FieldType::Charbuf,
+        "The data of the answer records as text: addresses and names (a list).",
+    ),
 ];
 
 /// Field numbers.
@@ -172,6 +186,11 @@ mod f {
     pub const CNAME: usize = 23;
     pub const NS: usize = 24;
     pub const PTR: usize = 25;
+    pub const OPCODE_SHORT: usize = 26;
+    pub const RCODE_SHORT: usize = 27;
+    pub const QNAME_SHORT: usize = 28;
+    pub const QTYPE_SHORT: usize = 29;
+    pub const ANSWERS_DATA: usize = 30;
 }
 
 /// Record types with names as data.
@@ -355,6 +374,14 @@ impl Dissector for Dns {
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
         let m = message(p)?;
+        // The short names read as the long ones.
+        let field = match field {
+            f::OPCODE_SHORT => f::OPCODE,
+            f::RCODE_SHORT => f::RCODE,
+            f::QNAME_SHORT => f::QRY_NAME,
+            f::QTYPE_SHORT => f::QRY_TYPE,
+            other => other,
+        };
         let flags = u16_at(m, 2)?;
         let response = flags & 0x8000 != 0;
         let bit = |b: u16| Some(Value::Bool(flags & b != 0));
@@ -387,6 +414,25 @@ impl Dissector for Dns {
 /// Writes the items of list field `field` into `out`.
 fn list(m: &[u8], field: usize, out: &mut String) {
     let questions = matches!(field, f::QRY_NAME | f::QRY_TYPE | f::QRY_CLASS);
+    if field == f::ANSWERS_DATA {
+        // The answer section only: the first ANCOUNT records.
+        let answers = u16_at(m, 6).unwrap_or(0) as usize;
+        let mut seen = 0;
+        walk(m, true, |e| {
+            seen += 1;
+            if seen > answers {
+                return;
+            }
+            let mark = out.len();
+            for f in [f::A, f::AAAA, f::CNAME, f::NS, f::PTR] {
+                record_data(m, e, f, out);
+                if out.len() > mark {
+                    break;
+                }
+            }
+        });
+        return;
+    }
     walk(m, !questions, |e| match field {
         f::QRY_NAME | f::RESP_NAME => {
             let mark = out.len();
@@ -399,29 +445,33 @@ fn list(m: &[u8], field: usize, out: &mut String) {
         f::QRY_TYPE | f::RESP_TYPE => push_item(out, format_args!("{}", e.ty)),
         f::QRY_CLASS => push_item(out, format_args!("{}", e.class)),
         f::RESP_TTL => push_item(out, format_args!("{}", e.ttl)),
-        _ => {
-            let Some((start, end)) = e.data else { return };
-            let d = &m[start..end];
-            match (field, e.ty, d.len()) {
-                (f::A, T_A, 4) => push_item(
-                    out,
-                    format_args!("{}", Ipv4Addr::new(d[0], d[1], d[2], d[3])),
-                ),
-                (f::AAAA, T_AAAA, 16) => {
-                    let a: [u8; 16] = d.try_into().expect("16 bytes");
-                    push_item(out, format_args!("{}", Ipv6Addr::from(a)));
-                }
-                (f::CNAME, T_CNAME, _) | (f::NS, T_NS, _) | (f::PTR, T_PTR, _) => {
-                    let mark = out.len();
-                    match name(m, start, Some(out)) {
-                        Some(_) => out.push('\0'),
-                        None => out.truncate(mark),
-                    }
-                }
-                _ => {}
+        _ => record_data(m, e, field, out),
+    });
+}
+
+/// Writes the data of record `e` as field `field` (`dns.a`, `dns.aaaa`, `dns.cname`,
+/// `dns.ns`, `dns.ptr.domain_name`) gives it, if the record is of that field's type.
+fn record_data(m: &[u8], e: &Entry, field: usize, out: &mut String) {
+    let Some((start, end)) = e.data else { return };
+    let d = &m[start..end];
+    match (field, e.ty, d.len()) {
+        (f::A, T_A, 4) => push_item(
+            out,
+            format_args!("{}", Ipv4Addr::new(d[0], d[1], d[2], d[3])),
+        ),
+        (f::AAAA, T_AAAA, 16) => {
+            let a: [u8; 16] = d.try_into().expect("16 bytes");
+            push_item(out, format_args!("{}", Ipv6Addr::from(a)));
+        }
+        (f::CNAME, T_CNAME, _) | (f::NS, T_NS, _) | (f::PTR, T_PTR, _) => {
+            let mark = out.len();
+            match name(m, start, Some(out)) {
+                Some(_) => out.push('\0'),
+                None => out.truncate(mark),
             }
         }
-    });
+        _ => {}
+    }
 }
 
 #[cfg(test)]
