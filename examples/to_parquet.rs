@@ -1,5 +1,6 @@
-//! `to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [FILTER] CAPTURE...`: exports each
-//! capture's events (those that pass FILTER) to `DIR/NAME.parquet`, one column per field of
+//! `to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [--partition-by host,day] [FILTER]
+//! CAPTURE...`: exports each capture's events (those that pass FILTER) to `DIR/NAME.parquet`
+//! (with `--partition-by`, `DIR/host=H/day=D/NAME.parquet`, Hive's layout), one column per field of
 //! FORMAT (named as written; `strata::export::DEFAULT_FIELDS` without `-p`), as many
 //! captures at once as the machine has cores, with progress on a terminal.
 //!
@@ -17,12 +18,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use strata::dissect::Registry;
-use strata::export::{Columns, DEFAULT_FIELDS, ParquetOptions, compression, write_parquet_from};
+use strata::export::{
+    Columns, DEFAULT_FIELDS, ParquetOptions, Partition, compression, write_parquet_from,
+    write_parquet_partitioned,
+};
 
 struct Args {
     out: PathBuf,
     format: String,
     compression: String,
+    partition_by: Vec<Partition>,
     filter: Option<String>,
     captures: Vec<PathBuf>,
 }
@@ -32,6 +37,7 @@ fn parse() -> Result<Args, String> {
         out: PathBuf::new(),
         format: DEFAULT_FIELDS.to_string(),
         compression: "zstd".into(),
+        partition_by: Vec::new(),
         filter: None,
         captures: Vec::new(),
     };
@@ -42,6 +48,12 @@ fn parse() -> Result<Args, String> {
             "-o" => out = Some(it.next().ok_or("-o needs a directory")?),
             "-p" => a.format = it.next().ok_or("-p needs a format")?,
             "-z" => a.compression = it.next().ok_or("-z needs zstd, snappy or none")?,
+            "--partition-by" => {
+                a.partition_by = Partition::parse_list(
+                    &it.next()
+                        .ok_or("--partition-by needs host, day or host,day")?,
+                )?;
+            }
             _ if Path::new(&arg).is_file() => a.captures.push(PathBuf::from(arg)),
             _ if a.captures.is_empty() && a.filter.is_none() => a.filter = Some(arg),
             _ => return Err(format!("{arg}: no such capture")),
@@ -86,13 +98,20 @@ fn run() -> Result<(), String> {
                             None => Ok(e),
                         })
                         .and_then(|e| {
-                            write_parquet_from(
-                                e,
-                                &columns,
-                                &out,
-                                &opts,
-                                Some(&cap.to_string_lossy()),
-                            )
+                            let src = cap.to_string_lossy();
+                            if args.partition_by.is_empty() {
+                                write_parquet_from(e, &columns, &out, &opts, Some(&src))
+                            } else {
+                                write_parquet_partitioned(
+                                    e,
+                                    &columns,
+                                    &args.out,
+                                    &stem,
+                                    &args.partition_by,
+                                    &opts,
+                                    Some(&src),
+                                )
+                            }
                         });
                     match result {
                         Ok(st) => {

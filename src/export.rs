@@ -320,50 +320,237 @@ pub fn write_parquet_from(
     opts: &ParquetOptions,
     source: Option<&str>,
 ) -> Result<ExportStats, Error> {
-    let io = |e: parquet::errors::ParquetError| Error::Export(e.to_string());
-    let file = std::fs::File::create(path.as_ref()).map_err(|source| Error::Open {
-        path: path.as_ref().to_path_buf(),
-        source,
-    })?;
-    let props = WriterProperties::builder()
-        .set_compression(opts.compression)
-        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-        .build();
-    let mut writer = ArrowWriter::try_new(file, columns.schema(), Some(props)).map_err(io)?;
-    let mut batches = Batches::new(columns, opts.batch_rows);
+    let mut sink: Option<Sink<'_>> = None;
     let mut stats = ExportStats::default();
-    let mut first = true;
     while let Some(ev) = events.next() {
         let ev = ev?;
-        if first {
-            first = false;
-            let host =
-                String::from_utf8_lossy(&ev.ctx().inspector().machine().hostname).into_owned();
-            writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
-                "strata.hostname".into(),
-                host,
-            ));
-            writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
-                "strata.flavor".into(),
-                format!("{:?}", ev.options().flavor),
-            ));
-        }
+        let s = match &mut sink {
+            Some(s) => s,
+            None => sink.insert(Sink::create(path.as_ref(), columns, opts, &ev, source)?),
+        };
         stats.rows += 1;
-        if let Some(b) = batches.push(&ev) {
-            writer.write(&b).map_err(io)?;
-            stats.batches += 1;
+        stats.batches += s.push(&ev)?;
+    }
+    match sink {
+        Some(s) => stats.batches += s.close()?,
+        // No event passed: an empty file with the columns.
+        None => {
+            let file = create(path.as_ref())?;
+            let mut w = ArrowWriter::try_new(file, columns.schema(), Some(props(opts)))
+                .map_err(parquet_error)?;
+            if let Some(s) = source {
+                w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                    "strata.source".into(),
+                    s.to_string(),
+                ));
+            }
+            w.close().map_err(parquet_error)?;
         }
     }
-    if let Some(b) = batches.finish() {
-        writer.write(&b).map_err(io)?;
-        stats.batches += 1;
-    }
-    if let Some(s) = source {
-        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
-            "strata.source".into(),
-            s.to_string(),
-        ));
-    }
-    writer.close().map_err(io)?;
     Ok(stats)
+}
+
+/// How a partitioned export splits a capture's rows, Hive-style (`host=web1/day=2024-05-01/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Partition {
+    /// The capture machine's host name (`host=NAME`).
+    Host,
+    /// The event's day, UTC (`day=YYYY-MM-DD`).
+    Day,
+}
+
+impl Partition {
+    /// A comma-separated list: `host`, `day`, or both in the order given.
+    pub fn parse_list(text: &str) -> Result<Vec<Partition>, String> {
+        text.split(',')
+            .map(|p| match p.trim() {
+                "host" => Ok(Partition::Host),
+                "day" => Ok(Partition::Day),
+                other => Err(format!("partition {other:?}: expected host or day")),
+            })
+            .collect()
+    }
+}
+
+/// Writes every event `events` hands out to Parquet files under `dir`, one per partition:
+/// `dir/KEY=VALUE/.../NAME.parquet`, as Hive, Spark and DataFusion lay out partitioned
+/// tables. Rows keep their order within each file; each partition's rows are batched on
+/// their own (memory grows with the partitions a capture spans, one batch each).
+pub fn write_parquet_partitioned(
+    mut events: Events,
+    columns: &Columns,
+    dir: impl AsRef<Path>,
+    name: &str,
+    by: &[Partition],
+    opts: &ParquetOptions,
+    source: Option<&str>,
+) -> Result<ExportStats, Error> {
+    let mut sinks: std::collections::HashMap<std::path::PathBuf, Sink<'_>> = Default::default();
+    let mut stats = ExportStats::default();
+    let mut part = std::path::PathBuf::new();
+    while let Some(ev) = events.next() {
+        let ev = ev?;
+        part.clear();
+        part.push(dir.as_ref());
+        for p in by {
+            part.push(match p {
+                Partition::Host => format!(
+                    "host={}",
+                    hive_value(&String::from_utf8_lossy(
+                        &ev.ctx().inspector().machine().hostname
+                    ))
+                ),
+                Partition::Day => format!("day={}", day(ev.event().ts)),
+            });
+        }
+        let sink = match sinks.get_mut(&part) {
+            Some(s) => s,
+            None => {
+                std::fs::create_dir_all(&part).map_err(|source| Error::Open {
+                    path: part.clone(),
+                    source,
+                })?;
+                let file = part.join(format!("{name}.parquet"));
+                let s = Sink::create(&file, columns, opts, &ev, source)?;
+                sinks.entry(part.clone()).or_insert(s)
+            }
+        };
+        stats.rows += 1;
+        stats.batches += sink.push(&ev)?;
+    }
+    for (_, s) in sinks {
+        stats.batches += s.close()?;
+    }
+    Ok(stats)
+}
+
+/// A partition value as a directory name: `/` and the characters Hive escapes as `%XX`.
+fn hive_value(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        if c.is_control() || "\"#%'*/:=?\\{[]^".contains(c) {
+            out.push_str(&format!("%{:02X}", c as u32 & 0xff));
+        } else {
+            out.push(c);
+        }
+    }
+    if out.is_empty() {
+        out.push_str("__HIVE_DEFAULT_PARTITION__");
+    }
+    out
+}
+
+/// The UTC date of `ts` (nanoseconds since the epoch), `YYYY-MM-DD`.
+fn day(ts: u64) -> String {
+    // Days to a civil date (the proleptic Gregorian calendar; Howard Hinnant's algorithm).
+    let z = (ts / 86_400_000_000_000) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// One Parquet file being written, with its batch of rows.
+struct Sink<'c> {
+    writer: ArrowWriter<std::fs::File>,
+    batches: Batches<'c>,
+    source: Option<String>,
+}
+
+fn parquet_error(e: parquet::errors::ParquetError) -> Error {
+    Error::Export(e.to_string())
+}
+
+fn create(path: &Path) -> Result<std::fs::File, Error> {
+    std::fs::File::create(path).map_err(|source| Error::Open {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn props(opts: &ParquetOptions) -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(opts.compression)
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
+        .build()
+}
+
+impl<'c> Sink<'c> {
+    /// A file at `path`, its metadata from the first event it gets.
+    fn create(
+        path: &Path,
+        columns: &'c Columns,
+        opts: &ParquetOptions,
+        first: &EventView<'_>,
+        source: Option<&str>,
+    ) -> Result<Self, Error> {
+        let file = create(path)?;
+        let mut writer = ArrowWriter::try_new(file, columns.schema(), Some(props(opts)))
+            .map_err(parquet_error)?;
+        let host =
+            String::from_utf8_lossy(&first.ctx().inspector().machine().hostname).into_owned();
+        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+            "strata.hostname".into(),
+            host,
+        ));
+        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+            "strata.flavor".into(),
+            format!("{:?}", first.options().flavor),
+        ));
+        Ok(Sink {
+            writer,
+            batches: Batches::new(columns, opts.batch_rows),
+            source: source.map(str::to_string),
+        })
+    }
+
+    /// Adds a row; the number of batches written (0 or 1).
+    fn push(&mut self, ev: &EventView<'_>) -> Result<u64, Error> {
+        match self.batches.push(ev) {
+            Some(b) => {
+                self.writer.write(&b).map_err(parquet_error)?;
+                Ok(1)
+            }
+            None => Ok(0),
+        }
+    }
+
+    /// Writes the last rows and the footer; the number of batches written.
+    fn close(mut self) -> Result<u64, Error> {
+        let mut n = 0;
+        if let Some(b) = self.batches.finish() {
+            self.writer.write(&b).map_err(parquet_error)?;
+            n = 1;
+        }
+        if let Some(s) = self.source {
+            self.writer
+                .append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                    "strata.source".into(),
+                    s,
+                ));
+        }
+        self.writer.close().map_err(parquet_error)?;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_and_partition_values() {
+        assert_eq!(day(0), "1970-01-01");
+        assert_eq!(day(1_534_527_348_519_227_972), "2018-08-17");
+        assert_eq!(day(951_782_400_000_000_000), "2000-02-29");
+        assert_eq!(hive_value("web-1.example"), "web-1.example");
+        assert_eq!(hive_value("a/b=c"), "a%2Fb%3Dc");
+        assert_eq!(hive_value(""), "__HIVE_DEFAULT_PARTITION__");
+    }
 }

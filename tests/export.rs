@@ -119,3 +119,33 @@ fn exports_read_back_as_sdump_prints() {
     }
     assert!(rows_total > 10_000, "{rows_total} rows");
 }
+
+#[test]
+fn partitioned_exports_lay_out_hive_directories() {
+    use strata::export::{Partition, write_parquet_partitioned};
+    let Some(dir) = common::shared("corpus") else {
+        return;
+    };
+    let cap = dir.join("curl_google.scap");
+    let cols = Columns::parse(Registry::builtin(), FORMAT).unwrap();
+    let out = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("partitioned");
+    let _ = std::fs::remove_dir_all(&out);
+    let opts = ParquetOptions::default();
+    let by = Partition::parse_list("host,day").unwrap();
+    let events = strata::Events::open(&cap).unwrap().filter(FILTER).unwrap();
+    let stats =
+        write_parquet_partitioned(events, &cols, &out, "curl_google", &by, &opts, None).unwrap();
+    let whole_path = out.join("whole.parquet");
+    let events = strata::Events::open(&cap).unwrap().filter(FILTER).unwrap();
+    let whole = write_parquet_from(events, &cols, &whole_path, &opts, None).unwrap();
+    assert_eq!(stats.rows, whole.rows);
+    // curl_google was recorded on one machine on one day.
+    let file = out.join("host=ip-10-0-0-79/day=2018-08-17/curl_google.parquet");
+    let rows: usize = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).unwrap())
+        .unwrap()
+        .build()
+        .unwrap()
+        .map(|b| b.unwrap().num_rows())
+        .sum();
+    assert_eq!(rows as u64, whole.rows);
+}
