@@ -355,10 +355,7 @@ impl Dissector for Dns {
     }
 
     fn fields(&self) -> Vec<FieldInfo> {
-        FIELDS
-            .iter()
-            .map(|&(n, ty, doc)| FieldInfo::new(n, "dns", ty, doc))
-            .collect()
+        super::field_infos("dns", FIELDS)
     }
 
     fn recognizes(&self, p: &Payload<'_>) -> bool {

@@ -117,10 +117,7 @@ impl Dissector for Elf {
     }
 
     fn fields(&self) -> Vec<FieldInfo> {
-        FIELDS
-            .iter()
-            .map(|&(n, ty, doc)| FieldInfo::new(n, "elf", ty, doc))
-            .collect()
+        super::field_infos("elf", FIELDS)
     }
 
     fn recognizes(&self, p: &Payload<'_>) -> bool {

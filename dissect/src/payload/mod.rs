@@ -278,6 +278,17 @@ pub fn builtin() -> Vec<Arc<dyn Dissector>> {
     vec![Arc::new(dns::Dns), Arc::new(http::Http), Arc::new(elf::Elf)]
 }
 
+/// The descriptions of a dissector's fields from a table of (name, type, doc line).
+pub(crate) fn field_infos(
+    class: &'static str,
+    table: &[(&'static str, FieldType, &'static str)],
+) -> Vec<FieldInfo> {
+    table
+        .iter()
+        .map(|&(n, ty, doc)| FieldInfo::new(n, class, ty, doc))
+        .collect()
+}
+
 /// Writes `items` as a list value: each followed by a NUL ([`Value::Strs`]).
 pub(crate) fn push_item(scratch: &mut String, item: std::fmt::Arguments<'_>) {
     use std::fmt::Write as _;
