@@ -20,20 +20,21 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::builder::{
-    ArrayBuilder, BinaryBuilder, BooleanBuilder, Float64Builder, Int16Builder, Int32Builder,
-    Int64Builder, StringBuilder, TimestampNanosecondBuilder, UInt16Builder, UInt32Builder,
+    BinaryBuilder, BooleanBuilder, Float64Builder, Int16Builder, Int32Builder, Int64Builder,
+    ListBuilder, StringBuilder, TimestampNanosecondBuilder, UInt16Builder, UInt32Builder,
     UInt64Builder,
 };
-use arrow_array::{ArrayRef, RecordBatch};
+use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
-use parquet::file::properties::WriterProperties;
-use serde_json::Value as Json;
+use parquet::basic::{Compression, Encoding, ZstdLevel};
+use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::schema::types::ColumnPath;
 
-use crate::dissect::{FieldRef, FieldType, Registry, field_json};
+use crate::dissect::{Builtin, FieldRef, FieldType, Registry, Typed, field_typed};
 use crate::{Error, EventView, Events};
 
 /// The fields exported when none are named: when, what, with what result, by which process,
@@ -64,10 +65,15 @@ enum Kind {
     Time,
     Text,
     Bytes,
+    /// A list of texts.
+    List,
 }
 
 impl Kind {
-    fn of(ty: FieldType) -> Kind {
+    fn of(ty: FieldType, list: bool) -> Kind {
+        if list {
+            return Kind::List;
+        }
         match ty {
             FieldType::Int16 => Kind::I16,
             FieldType::Int32 => Kind::I32,
@@ -96,24 +102,118 @@ impl Kind {
             Kind::Time => DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
             Kind::Text => DataType::Utf8,
             Kind::Bytes => DataType::Binary,
+            Kind::List => DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, false))),
+        }
+    }
+}
+
+/// A column's values as they are gathered, by kind.
+enum Builder {
+    I16(Int16Builder),
+    I32(Int32Builder),
+    I64(Int64Builder),
+    U16(UInt16Builder),
+    U32(UInt32Builder),
+    U64(UInt64Builder),
+    F64(Float64Builder),
+    Bool(BooleanBuilder),
+    Time(TimestampNanosecondBuilder),
+    Text(StringBuilder),
+    Bytes(BinaryBuilder),
+    List(ListBuilder<StringBuilder>),
+}
+
+impl Builder {
+    fn new(kind: Kind, capacity: usize) -> Self {
+        match kind {
+            Kind::I16 => Builder::I16(Int16Builder::with_capacity(capacity)),
+            Kind::I32 => Builder::I32(Int32Builder::with_capacity(capacity)),
+            Kind::I64 => Builder::I64(Int64Builder::with_capacity(capacity)),
+            Kind::U16 => Builder::U16(UInt16Builder::with_capacity(capacity)),
+            Kind::U32 => Builder::U32(UInt32Builder::with_capacity(capacity)),
+            Kind::U64 => Builder::U64(UInt64Builder::with_capacity(capacity)),
+            Kind::F64 => Builder::F64(Float64Builder::with_capacity(capacity)),
+            Kind::Bool => Builder::Bool(BooleanBuilder::with_capacity(capacity)),
+            Kind::Time => Builder::Time(
+                TimestampNanosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
+            ),
+            Kind::Text => Builder::Text(StringBuilder::with_capacity(capacity, capacity * 16)),
+            Kind::Bytes => Builder::Bytes(BinaryBuilder::with_capacity(capacity, capacity * 16)),
+            Kind::List => Builder::List(
+                ListBuilder::with_capacity(StringBuilder::new(), capacity)
+                    .with_field(Field::new_list_field(DataType::Utf8, false)),
+            ),
         }
     }
 
-    fn builder(self, capacity: usize) -> Box<dyn ArrayBuilder> {
+    /// Appends a value typed as libsinsp's JSON gives it; `null`, or a value that is not of
+    /// the column's type, as null; a list in a text column as its items joined by commas, a
+    /// single value in a list column as a list of one.
+    fn append(&mut self, v: Typed<'_>) {
+        let (int, uint) = match v {
+            Typed::Int(i) => (Some(i), Some(i as u64)),
+            Typed::Uint(u) => (Some(u as i64), Some(u)),
+            _ => (None, None),
+        };
         match self {
-            Kind::I16 => Box::new(Int16Builder::with_capacity(capacity)),
-            Kind::I32 => Box::new(Int32Builder::with_capacity(capacity)),
-            Kind::I64 => Box::new(Int64Builder::with_capacity(capacity)),
-            Kind::U16 => Box::new(UInt16Builder::with_capacity(capacity)),
-            Kind::U32 => Box::new(UInt32Builder::with_capacity(capacity)),
-            Kind::U64 => Box::new(UInt64Builder::with_capacity(capacity)),
-            Kind::F64 => Box::new(Float64Builder::with_capacity(capacity)),
-            Kind::Bool => Box::new(BooleanBuilder::with_capacity(capacity)),
-            Kind::Time => {
-                Box::new(TimestampNanosecondBuilder::with_capacity(capacity).with_timezone("UTC"))
+            Builder::I16(b) => b.append_option(int.map(|x| x as i16)),
+            Builder::I32(b) => b.append_option(int.map(|x| x as i32)),
+            Builder::I64(b) => b.append_option(int),
+            Builder::U16(b) => b.append_option(uint.map(|x| x as u16)),
+            Builder::U32(b) => b.append_option(uint.map(|x| x as u32)),
+            Builder::U64(b) => b.append_option(uint),
+            Builder::F64(b) => b.append_option(match v {
+                Typed::Double(d) => Some(d),
+                _ => int.map(|i| i as f64),
+            }),
+            Builder::Bool(b) => b.append_option(match v {
+                Typed::Bool(x) => Some(x),
+                _ => None,
+            }),
+            Builder::Time(b) => b.append_option(int),
+            Builder::Text(b) => match v {
+                Typed::Null => b.append_null(),
+                Typed::Text(s) => b.append_value(s),
+                _ => b.append_value(text(v)),
+            },
+            Builder::Bytes(b) => match v {
+                Typed::Null => b.append_null(),
+                Typed::Text(s) => b.append_value(s),
+                _ => b.append_value(text(v)),
+            },
+            Builder::List(b) => {
+                match v {
+                    Typed::Null => {
+                        b.append_null();
+                        return;
+                    }
+                    Typed::List(_) => {
+                        for item in v.items() {
+                            b.values().append_value(item);
+                        }
+                    }
+                    Typed::Text(s) => b.values().append_value(s),
+                    _ => b.values().append_value(text(v)),
+                }
+                b.append(true);
             }
-            Kind::Text => Box::new(StringBuilder::with_capacity(capacity, capacity * 16)),
-            Kind::Bytes => Box::new(BinaryBuilder::with_capacity(capacity, capacity * 16)),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Builder::I16(b) => Arc::new(b.finish()),
+            Builder::I32(b) => Arc::new(b.finish()),
+            Builder::I64(b) => Arc::new(b.finish()),
+            Builder::U16(b) => Arc::new(b.finish()),
+            Builder::U32(b) => Arc::new(b.finish()),
+            Builder::U64(b) => Arc::new(b.finish()),
+            Builder::F64(b) => Arc::new(b.finish()),
+            Builder::Bool(b) => Arc::new(b.finish()),
+            Builder::Time(b) => Arc::new(b.finish()),
+            Builder::Text(b) => Arc::new(b.finish()),
+            Builder::Bytes(b) => Arc::new(b.finish()),
+            Builder::List(b) => Arc::new(b.finish()),
         }
     }
 }
@@ -131,7 +231,7 @@ impl Columns {
                 continue;
             }
             let f = FieldRef::parse(reg, name)?;
-            let kind = Kind::of(f.info().ty);
+            let kind = Kind::of(f.info().ty, f.info().list);
             arrow.push(Field::new(name, kind.data_type(), true));
             fields.push((f, kind));
         }
@@ -141,9 +241,28 @@ impl Columns {
         })
     }
 
+    /// The columns at `indices` of these, in that order: a projection, for readers that need
+    /// only some (the fields not asked for are not extracted).
+    ///
+    /// # Panics
+    /// If an index is out of range.
+    pub fn project(&self, indices: &[usize]) -> Columns {
+        let fields: Vec<_> = indices.iter().map(|&i| self.fields[i].clone()).collect();
+        let schema = self.schema.project(indices).expect("indices in range");
+        Columns {
+            fields,
+            schema: Arc::new(schema),
+        }
+    }
+
     /// The Arrow schema.
     pub fn schema(&self) -> SchemaRef {
         self.schema.clone()
+    }
+
+    /// The Arrow schema, borrowed.
+    pub fn schema_ref(&self) -> &SchemaRef {
+        &self.schema
     }
 
     /// How many columns.
@@ -160,10 +279,11 @@ impl Columns {
 /// Events gathered into record batches of `size` rows.
 pub struct Batches<'c> {
     columns: &'c Columns,
-    builders: Vec<Box<dyn ArrayBuilder>>,
+    builders: Vec<Builder>,
     size: usize,
     rows: usize,
     scratch: String,
+    text: String,
 }
 
 impl<'c> Batches<'c> {
@@ -174,20 +294,26 @@ impl<'c> Batches<'c> {
             builders: columns
                 .fields
                 .iter()
-                .map(|(_, k)| k.builder(size))
+                .map(|(_, k)| Builder::new(*k, size))
                 .collect(),
             columns,
             size,
             rows: 0,
             scratch: String::new(),
+            text: String::new(),
         }
     }
 
     /// Adds an event's row; returns a batch when `size` rows are gathered.
     pub fn push(&mut self, ev: &EventView<'_>) -> Option<RecordBatch> {
-        for ((f, kind), b) in self.columns.fields.iter().zip(&mut self.builders) {
-            let v = field_json(f, ev.ctx(), ev.options(), &mut self.scratch);
-            append(b.as_mut(), *kind, &v);
+        for ((f, _), b) in self.columns.fields.iter().zip(&mut self.builders) {
+            b.append(field_typed(
+                f,
+                ev.ctx(),
+                ev.options(),
+                &mut self.scratch,
+                &mut self.text,
+            ));
         }
         self.rows += 1;
         (self.rows >= self.size).then(|| self.finish()).flatten()
@@ -198,50 +324,26 @@ impl<'c> Batches<'c> {
         if self.rows == 0 {
             return None;
         }
-        self.rows = 0;
+        let rows = std::mem::take(&mut self.rows);
         let arrays: Vec<ArrayRef> = self.builders.iter_mut().map(|b| b.finish()).collect();
-        Some(RecordBatch::try_new(self.columns.schema(), arrays).expect("columns match the schema"))
+        // The row count is given, so a batch of no column (a projection of none, as for
+        // `COUNT(*)`) still counts its rows.
+        let opts = RecordBatchOptions::new().with_row_count(Some(rows));
+        Some(
+            RecordBatch::try_new_with_options(self.columns.schema(), arrays, &opts)
+                .expect("columns match the schema"),
+        )
     }
 }
 
-/// Appends a value typed as libsinsp's JSON gives it to a builder of `kind`; `null`, or a
-/// value that is not of the column's type, as null.
-fn append(b: &mut dyn ArrayBuilder, kind: Kind, v: &Json) {
-    let any = b.as_any_mut();
-    let int = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64));
-    let uint = v.as_u64().or_else(|| v.as_i64().map(|i| i as u64));
-    macro_rules! put {
-        ($t:ty, $val:expr) => {{
-            let b = any
-                .downcast_mut::<$t>()
-                .expect("builder of the column's kind");
-            b.append_option($val)
-        }};
+/// A value that is not text, as text: numbers and booleans written out, lists joined by
+/// commas.
+fn text(v: Typed<'_>) -> String {
+    match v {
+        Typed::List(_) => v.items().collect::<Vec<_>>().join(","),
+        Typed::Text(s) => s.to_string(),
+        other => other.to_json().to_string(),
     }
-    match kind {
-        Kind::I16 => put!(Int16Builder, int.map(|x| x as i16)),
-        Kind::I32 => put!(Int32Builder, int.map(|x| x as i32)),
-        Kind::I64 => put!(Int64Builder, int),
-        Kind::U16 => put!(UInt16Builder, uint.map(|x| x as u16)),
-        Kind::U32 => put!(UInt32Builder, uint.map(|x| x as u32)),
-        Kind::U64 => put!(UInt64Builder, uint),
-        Kind::F64 => put!(Float64Builder, v.as_f64()),
-        Kind::Bool => put!(BooleanBuilder, v.as_bool()),
-        Kind::Time => put!(TimestampNanosecondBuilder, int),
-        Kind::Text => put!(StringBuilder, text(v)),
-        Kind::Bytes => put!(BinaryBuilder, text(v)),
-    }
-}
-
-/// A value as text: strings as they are, lists joined by commas, numbers and booleans
-/// written out.
-fn text(v: &Json) -> Option<String> {
-    Some(match v {
-        Json::Null => return None,
-        Json::String(s) => s.clone(),
-        Json::Array(items) => items.iter().filter_map(text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    })
 }
 
 /// How Parquet files are written.
@@ -254,6 +356,9 @@ pub struct ParquetOptions {
     pub batch_rows: usize,
     /// Rows per row group (a million unless told: large groups suit readers).
     pub row_group_rows: usize,
+    /// A counter the export adds its rows to as each batch is written, for another thread
+    /// to report progress from (none unless given).
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 impl Default for ParquetOptions {
@@ -262,6 +367,7 @@ impl Default for ParquetOptions {
             compression: Compression::ZSTD(ZstdLevel::try_new(3).expect("a valid level")),
             batch_rows: 65_536,
             row_group_rows: 1 << 20,
+            progress: None,
         }
     }
 }
@@ -336,7 +442,7 @@ pub fn write_parquet_from(
         // No event passed: an empty file with the columns.
         None => {
             let file = create(path.as_ref())?;
-            let mut w = ArrowWriter::try_new(file, columns.schema(), Some(props(opts)))
+            let mut w = ArrowWriter::try_new(file, columns.schema(), Some(props(opts, columns)))
                 .map_err(parquet_error)?;
             if let Some(s) = source {
                 w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
@@ -461,6 +567,7 @@ struct Sink<'c> {
     writer: ArrowWriter<std::fs::File>,
     batches: Batches<'c>,
     source: Option<String>,
+    progress: Option<Arc<AtomicU64>>,
 }
 
 fn parquet_error(e: parquet::errors::ParquetError) -> Error {
@@ -474,11 +581,26 @@ fn create(path: &Path) -> Result<std::fs::File, Error> {
     })
 }
 
-fn props(opts: &ParquetOptions) -> WriterProperties {
-    WriterProperties::builder()
+/// The writer's settings: the options'; for columns that count up (times, `evt.num`) delta
+/// encoding, which stores them in a byte or two per row where a dictionary of values that
+/// never repeat would cost both time and space; and no min/max statistics for text, which
+/// cost a comparison per value and rarely rule out a row group of a million events (the
+/// dictionaries serve readers better there).
+fn props(opts: &ParquetOptions, columns: &Columns) -> WriterProperties {
+    let mut b = WriterProperties::builder()
         .set_compression(opts.compression)
-        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)))
-        .build()
+        .set_max_row_group_row_count(Some(opts.row_group_rows.max(1)));
+    for (field, (f, kind)) in columns.schema.fields().iter().zip(&columns.fields) {
+        let path = ColumnPath::from(field.name().as_str());
+        if *kind == Kind::Time || f.info().builtin == Some(Builtin::EvtNum) {
+            b = b
+                .set_column_dictionary_enabled(path.clone(), false)
+                .set_column_encoding(path, Encoding::DELTA_BINARY_PACKED);
+        } else if matches!(kind, Kind::Text | Kind::Bytes | Kind::List) {
+            b = b.set_column_statistics_enabled(path, EnabledStatistics::None);
+        }
+    }
+    b.build()
 }
 
 impl<'c> Sink<'c> {
@@ -491,7 +613,7 @@ impl<'c> Sink<'c> {
         source: Option<&str>,
     ) -> Result<Self, Error> {
         let file = create(path)?;
-        let mut writer = ArrowWriter::try_new(file, columns.schema(), Some(props(opts)))
+        let mut writer = ArrowWriter::try_new(file, columns.schema(), Some(props(opts, columns)))
             .map_err(parquet_error)?;
         let host =
             String::from_utf8_lossy(&first.ctx().inspector().machine().hostname).into_owned();
@@ -507,6 +629,7 @@ impl<'c> Sink<'c> {
             writer,
             batches: Batches::new(columns, opts.batch_rows),
             source: source.map(str::to_string),
+            progress: opts.progress.clone(),
         })
     }
 
@@ -514,18 +637,26 @@ impl<'c> Sink<'c> {
     fn push(&mut self, ev: &EventView<'_>) -> Result<u64, Error> {
         match self.batches.push(ev) {
             Some(b) => {
-                self.writer.write(&b).map_err(parquet_error)?;
+                self.write(&b)?;
                 Ok(1)
             }
             None => Ok(0),
         }
     }
 
+    fn write(&mut self, b: &RecordBatch) -> Result<(), Error> {
+        self.writer.write(b).map_err(parquet_error)?;
+        if let Some(p) = &self.progress {
+            p.fetch_add(b.num_rows() as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
     /// Writes the last rows and the footer; the number of batches written.
     fn close(mut self) -> Result<u64, Error> {
         let mut n = 0;
         if let Some(b) = self.batches.finish() {
-            self.writer.write(&b).map_err(parquet_error)?;
+            self.write(&b)?;
             n = 1;
         }
         if let Some(s) = self.source {

@@ -43,6 +43,51 @@ impl Serialize for Value<'_> {
     }
 }
 
+/// A field's value typed as libsinsp's JSON output types it, without building JSON: what
+/// [`field_json`] writes, for writers that store values by type (Arrow columns).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Typed<'a> {
+    /// No value (`<NA>`; JSON's `null`).
+    Null,
+    /// A signed number.
+    Int(i64),
+    /// An unsigned number.
+    Uint(u64),
+    /// A floating-point number.
+    Double(f64),
+    /// A boolean.
+    Bool(bool),
+    /// Text.
+    Text(&'a str),
+    /// A list of texts, at least one, each ended by a NUL byte ([`items`](Typed::items)).
+    List(&'a str),
+}
+
+impl<'a> Typed<'a> {
+    /// The items of a [`Typed::List`] (none for other kinds).
+    pub fn items(&self) -> impl Iterator<Item = &'a str> {
+        let s = match *self {
+            Typed::List(s) => s,
+            _ => "",
+        };
+        s.split_terminator('\0')
+    }
+
+    /// As JSON: numbers, booleans, strings, an array of strings for a list.
+    pub fn to_json(&self) -> Json {
+        match *self {
+            Typed::Null => Json::Null,
+            Typed::Int(i) => Json::from(i),
+            Typed::Uint(u) => Json::from(u),
+            Typed::Double(d) => Json::from(d),
+            Typed::Bool(b) => Json::Bool(b),
+            Typed::Text(s) => Json::from(s),
+            Typed::List(_) => Json::Array(self.items().map(Json::from).collect()),
+        }
+    }
+}
+
 /// The field's value for `view`'s event as libsinsp's JSON output types it: the event's
 /// timestamp for the time fields (`evt.time`, `evt.datetime`, `evt.outputtime`, ...), the
 /// number behind the padded texts (`evt.rawtime.ns`, `evt.latency.ns`, ...), else the
@@ -54,6 +99,20 @@ pub fn field_json<S: StateView + ?Sized>(
     opts: &RenderOptions,
     scratch: &mut String,
 ) -> Json {
+    field_typed(field, view, opts, scratch, &mut String::new()).to_json()
+}
+
+/// [`field_json`]'s value as [`Typed`]: text borrowed from the event or the state where it
+/// is there as it is written, else written into `text` (as list items are); `scratch` is the
+/// extraction's, as [`FieldRef::extract`]'s.
+pub fn field_typed<'a, S: StateView + ?Sized>(
+    field: &FieldRef,
+    view: &'a S,
+    opts: &RenderOptions,
+    scratch: &'a mut String,
+    text: &'a mut String,
+) -> Typed<'a> {
+    text.clear();
     let ts = view.event().ts;
     if let Some(b) = field.info().builtin {
         match b {
@@ -62,49 +121,70 @@ pub fn field_json<S: StateView + ?Sized>(
             | B::EvtTimeIso8601
             | B::EvtDatetime
             | B::EvtDatetimeS
-            | B::EvtOutputtime => return Json::from(ts),
-            B::EvtRawtimeNs => return Json::from(ts % 1_000_000_000),
+            | B::EvtOutputtime => return Typed::Uint(ts),
+            B::EvtRawtimeNs => return Typed::Uint(ts % 1_000_000_000),
             // A hexadecimal number, so text.
             B::FdDev => {
-                return field
-                    .extract(view, opts, scratch)
-                    .map_or(Json::Null, |v| Json::from(v.to_string()));
+                return match field.extract(view, opts, scratch) {
+                    Some(v) => {
+                        write_text(&v, text);
+                        Typed::Text(text)
+                    }
+                    None => Typed::Null,
+                };
             }
             B::EvtReltime | B::EvtReltimeNs | B::EvtLatencyNs | B::EvtDeltatimeNs => {
                 // The number the padded text is made of.
                 return match field.extract(view, opts, scratch) {
-                    Some(v) => number_of(&v).map_or(Json::Null, Json::from),
-                    None => Json::Null,
+                    Some(v) => number_of(&v).map_or(Typed::Null, Typed::Uint),
+                    None => Typed::Null,
                 };
             }
             _ => {}
         }
     }
     let Some(v) = field.extract(view, opts, scratch) else {
-        return Json::Null;
+        return Typed::Null;
     };
-    if let Value::Strs(_) = v {
-        // A list: each item as text, `null` for none.
-        let items: Vec<Json> = v
-            .strs()
-            .map(|s| Json::from(sanitize_025(s.to_owned())))
-            .collect();
-        return if items.is_empty() {
-            Json::Null
-        } else {
-            Json::Array(items)
-        };
+    match typed(&v, field.info().ty, text) {
+        Kind::Text(borrowed) => {
+            let clean = match borrowed {
+                _ if opts.flavor != crate::render::Flavor::Libsinsp025 => None,
+                Some(b) => sanitize_025(b),
+                None => sanitize_025(text),
+            };
+            match (clean, borrowed) {
+                (Some(clean), _) => {
+                    *text = clean;
+                    Typed::Text(text)
+                }
+                (None, Some(b)) => Typed::Text(b),
+                (None, None) => Typed::Text(text),
+            }
+        }
+        Kind::List => {
+            if text.is_empty() {
+                Typed::Null
+            } else {
+                Typed::List(text)
+            }
+        }
+        Kind::Other(t) => t,
     }
-    let j = typed(&v, field.info().ty);
-    match (j, opts.flavor) {
-        (Json::String(s), crate::render::Flavor::Libsinsp025) => Json::String(sanitize_025(s)),
-        (j, _) => j,
-    }
+}
+
+/// What [`typed`] made of a value: text (borrowed from the value, or else written to the
+/// caller's buffer), list items (written there), or a value of its own.
+enum Kind<'a> {
+    Text(Option<&'a str>),
+    List,
+    Other(Typed<'static>),
 }
 
 /// libsinsp 0.25's `sanitize_string` on text that is already UTF-8: control characters, DEL,
 /// C1 controls and Unicode non-characters become U+FFFD (invalid sequences already did).
-fn sanitize_025(s: String) -> String {
+/// `None` when nothing changes.
+fn sanitize_025(s: &str) -> Option<String> {
     let bad = |c: char| {
         let cp = c as u32;
         cp < 0x20
@@ -112,17 +192,61 @@ fn sanitize_025(s: String) -> String {
             || (0xfdd0..=0xfdef).contains(&cp)
             || cp & 0xfffe == 0xfffe
     };
-    if !s.chars().any(bad) {
-        return s;
-    }
-    s.chars()
-        .map(|c| if bad(c) { '\u{fffd}' } else { c })
-        .collect()
+    s.chars().any(bad).then(|| {
+        s.chars()
+            .map(|c| if bad(c) { '\u{fffd}' } else { c })
+            .collect()
+    })
 }
 
-/// `v` typed by the declared type `ty`.
-pub(crate) fn typed(v: &Value<'_>, ty: FieldType) -> Json {
+/// Appends `v`'s text to `text`.
+fn write_text(v: &Value<'_>, text: &mut String) {
+    if let Value::Str(s) = v {
+        text.push_str(s);
+        return;
+    }
+    let mut bytes = std::mem::take(text).into_bytes();
+    v.write_to(&mut bytes);
+    *text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+}
+
+/// The text of `v` as it is in the value, when it is there (UTF-8, and all of it written).
+fn borrowed_text<'a>(v: &Value<'a>) -> Option<&'a str> {
+    match *v {
+        Value::Str(s) => Some(s),
+        Value::Bytes(b) => std::str::from_utf8(b).ok(),
+        Value::Buf(b) | Value::Sanitized(b) if crate::text::all_printable(b) => {
+            std::str::from_utf8(b).ok()
+        }
+        _ => None,
+    }
+}
+
+/// `v` typed by the declared type `ty`; text that is not in `v` as written, and list items,
+/// go to `text`.
+fn typed<'a>(v: &Value<'a>, ty: FieldType, text: &mut String) -> Kind<'a> {
     use FieldType as T;
+    let as_text = |text: &mut String| match borrowed_text(v) {
+        Some(b) => Kind::Text(Some(b)),
+        None => {
+            write_text(v, text);
+            Kind::Text(None)
+        }
+    };
+    if let Value::Strs(_) = v {
+        // A list: each item as text, sanitized.
+        for item in v.strs() {
+            match sanitize_025(item) {
+                Some(clean) => text.push_str(&clean),
+                None => text.push_str(item),
+            }
+            text.push('\0');
+        }
+        return Kind::List;
+    }
     match ty {
         T::Int16
         | T::Int32
@@ -132,27 +256,63 @@ pub(crate) fn typed(v: &Value<'_>, ty: FieldType) -> Json {
         | T::AbsTime
         | T::RelTime
         | T::Port => match v {
-            Value::U64(u) | Value::RelTime(u) | Value::AbsTime(u) => Json::from(*u),
-            _ => v
-                .as_i64()
-                .map(Json::from)
-                .or_else(|| number_of(v).map(Json::from))
-                .unwrap_or_else(|| Json::from(v.to_string())),
+            Value::U64(u) | Value::RelTime(u) | Value::AbsTime(u) => Kind::Other(Typed::Uint(*u)),
+            _ => match v.as_i64() {
+                Some(i) => Kind::Other(Typed::Int(i)),
+                None => match number_of(v) {
+                    Some(u) => Kind::Other(Typed::Uint(u)),
+                    None => as_text(text),
+                },
+            },
         },
         T::Bool => match v {
-            Value::Bool(b) => Json::Bool(*b),
-            _ => v
-                .as_i64()
-                .map_or_else(|| Json::from(v.to_string()), |i| Json::Bool(i != 0)),
+            Value::Bool(b) => Kind::Other(Typed::Bool(*b)),
+            _ => match v.as_i64() {
+                Some(i) => Kind::Other(Typed::Bool(i != 0)),
+                None => as_text(text),
+            },
         },
         // libsinsp has no text for a network, only this.
-        T::IpNet => Json::from("<IPNET>"),
+        T::IpNet => Kind::Text(Some("<IPNET>")),
         T::Double => match v {
-            Value::Double(d) => Json::from(*d),
-            _ => Json::from(v.to_string()),
+            Value::Double(d) => Kind::Other(Typed::Double(*d)),
+            _ => as_text(text),
         },
-        T::Dynamic => serde_json::to_value(v).unwrap_or(Json::Null),
-        T::Charbuf | T::Bytebuf | T::IpAddr => Json::from(v.to_string()),
+        T::Dynamic => dynamic(v, text),
+        T::Charbuf | T::Bytebuf | T::IpAddr => as_text(text),
+    }
+}
+
+/// A value of a field whose type depends on the event, typed by its own kind.
+fn dynamic<'a>(v: &Value<'a>, text: &mut String) -> Kind<'a> {
+    match *v {
+        Value::I64(i) => Kind::Other(Typed::Int(i)),
+        Value::U64(u) | Value::RelTime(u) | Value::AbsTime(u) => Kind::Other(Typed::Uint(u)),
+        Value::Port(p) => Kind::Other(Typed::Uint(p as u64)),
+        Value::Bool(b) => Kind::Other(Typed::Bool(b)),
+        Value::Double(d) => Kind::Other(Typed::Double(d)),
+        Value::List(items) => {
+            for item in items {
+                write_text(item, text);
+                text.push('\0');
+            }
+            Kind::List
+        }
+        Value::Param(p, _) if p.as_bytes().is_none() => match (p.as_u64(), p.as_i64()) {
+            (Some(u), _) => Kind::Other(Typed::Uint(u)),
+            (None, Some(i)) => Kind::Other(Typed::Int(i)),
+            _ => {
+                write_text(v, text);
+                Kind::Text(None)
+            }
+        },
+        _ => match borrowed_text(v) {
+            Some(b) => Kind::Text(Some(b)),
+            None => {
+                write_text(v, text);
+                Kind::Text(None)
+            }
+        },
     }
 }
 
@@ -193,10 +353,10 @@ mod tests {
     #[test]
     fn sanitized_as_libsinsp_025() {
         assert_eq!(
-            sanitize_025("a\nb\u{85}c\u{fdd0}d\u{fffd}".into()),
-            "a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}"
+            sanitize_025("a\nb\u{85}c\u{fdd0}d\u{fffd}").as_deref(),
+            Some("a\u{fffd}b\u{fffd}c\u{fffd}d\u{fffd}")
         );
-        assert_eq!(sanitize_025("plain é".into()), "plain é");
+        assert_eq!(sanitize_025("plain é"), None);
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub use error::Error;
 pub use fields::{Builtin, FieldRef};
 pub use filter::{FilterField, FilterRecord, FilterSchema};
 pub use format::{Format, SYSDIG_DEFAULT};
-pub use json::field_json;
+pub use json::{Typed, field_json, field_typed};
 pub use registry::{Arg, ArgKind, Class, FieldId, FieldInfo, FieldType, Registry};
 pub use render::{Flavor, FlavorDecider, OutputTime, RenderOptions};
 pub use state::{FdEnds, FdView, StateView, Stateless};

@@ -203,6 +203,9 @@ pub struct FieldInfo {
     pub doc: Cow<'static, str>,
     /// For built-in fields, which one (extraction dispatches on it).
     pub builtin: Option<Builtin>,
+    /// Whether its values are lists ([`Value::Strs`](crate::Value::Strs)): `fd.types`, the
+    /// DNS record fields. JSON writes them as arrays and exports as list columns.
+    pub list: bool,
     /// For fields registered with an extractor, where their values come from.
     pub(crate) user: Option<UserSource>,
 }
@@ -223,8 +226,15 @@ impl FieldInfo {
             arg_required: false,
             doc: doc.into(),
             builtin: None,
+            list: false,
             user: None,
         }
+    }
+
+    /// The same field with list values ([`Value::Strs`](crate::Value::Strs)).
+    pub fn as_list(mut self) -> Self {
+        self.list = true;
+        self
     }
 
     /// The same field accepting arguments of `kind`.
@@ -298,6 +308,7 @@ impl Registry {
                 arg_required: d.arg_required,
                 doc: Cow::Borrowed(d.doc),
                 builtin: Some(d.id),
+                list: d.id == Builtin::FdTypes,
                 user: None,
             });
             reg.by_name.insert(Cow::Borrowed(d.name), id);

@@ -355,7 +355,14 @@ impl Dissector for Dns {
     }
 
     fn fields(&self) -> Vec<FieldInfo> {
-        super::field_infos("dns", FIELDS)
+        let mut infos = super::field_infos("dns", FIELDS);
+        // The questions and records, and their short names, are lists.
+        for (i, info) in infos.iter_mut().enumerate() {
+            if (f::QRY_NAME..=f::PTR).contains(&i) || i >= f::QNAME_SHORT {
+                info.list = true;
+            }
+        }
+        infos
     }
 
     fn recognizes(&self, p: &Payload<'_>) -> bool {
