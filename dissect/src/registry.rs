@@ -203,7 +203,7 @@ pub struct FieldInfo {
     pub doc: Cow<'static, str>,
     /// For built-in fields, which one (extraction dispatches on it).
     pub builtin: Option<Builtin>,
-    /// Whether its values are lists ([`Value::Strs`](crate::Value::Strs)): `fd.types`, the
+    /// Whether its values are lists ([`Value::Strs`]): `fd.types`, the
     /// DNS record fields. JSON writes them as arrays and exports as list columns.
     pub list: bool,
     /// For fields registered with an extractor, where their values come from.
@@ -231,7 +231,7 @@ impl FieldInfo {
         }
     }
 
-    /// The same field with list values ([`Value::Strs`](crate::Value::Strs)).
+    /// The same field with list values ([`Value::Strs`]).
     pub fn as_list(mut self) -> Self {
         self.list = true;
         self
