@@ -3,7 +3,7 @@
 //! filter may keep more: `fd.port` matches either end, `proc.aname` any ancestor), since
 //! DataFusion applies each condition again after the scan.
 
-use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{BinaryExpr, Expr, Like, Operator};
 
@@ -91,10 +91,10 @@ fn compare(left: &Expr, op: Operator, right: &Expr, schema: &Schema) -> Option<S
     let sym = match op {
         Operator::Eq => "=",
         Operator::NotEq => "!=",
-        Operator::Lt if is_integer(&ty) => "<",
-        Operator::LtEq if is_integer(&ty) => "<=",
-        Operator::Gt if is_integer(&ty) => ">",
-        Operator::GtEq if is_integer(&ty) => ">=",
+        Operator::Lt if ordered(&ty) => "<",
+        Operator::LtEq if ordered(&ty) => "<=",
+        Operator::Gt if ordered(&ty) => ">",
+        Operator::GtEq if ordered(&ty) => ">=",
         _ => return None,
     };
     Some(format!("{name} {sym} {value}"))
@@ -136,10 +136,12 @@ fn column(e: &Expr, schema: &Schema) -> Option<(String, DataType)> {
     match e {
         Expr::Column(c) => {
             let ty = schema.field_with_name(&c.name).ok()?.data_type().clone();
-            matches!(ty, DataType::Utf8 | DataType::Boolean)
-                .then_some(())
-                .or(is_integer(&ty).then_some(()))?;
-            Some((c.name.clone(), ty))
+            // Of the time columns, only the raw one: its filter compares nanoseconds, as the
+            // column holds them.
+            let raw_time = c.name == "evt.rawtime"
+                && matches!(ty, DataType::Timestamp(TimeUnit::Nanosecond, _));
+            (matches!(ty, DataType::Utf8 | DataType::Boolean) || is_integer(&ty) || raw_time)
+                .then(|| (c.name.clone(), ty))
         }
         Expr::Cast(c) if is_integer(c.field.data_type()) => {
             column(&c.expr, schema).filter(|(_, ty)| is_integer(ty))
@@ -153,6 +155,11 @@ fn column(e: &Expr, schema: &Schema) -> Option<(String, DataType)> {
 
 fn is_integer(ty: &DataType) -> bool {
     ty.is_integer()
+}
+
+/// Whether `<` and `>` mean the same to SQL and to the filter: numbers and the raw time.
+fn ordered(ty: &DataType) -> bool {
+    is_integer(ty) || matches!(ty, DataType::Timestamp(..))
 }
 
 /// A literal as a filter value for a column of type `ty`: integers for integer columns,
@@ -171,6 +178,9 @@ fn literal(e: &Expr, ty: &DataType) -> Option<String> {
         (ScalarValue::Boolean(Some(b)), DataType::Boolean) => Some(b.to_string()),
         (v, ty) if is_integer(ty) && v.data_type().is_integer() && !v.is_null() => {
             Some(v.to_string())
+        }
+        (ScalarValue::TimestampNanosecond(Some(ns), _), DataType::Timestamp(..)) => {
+            Some(ns.to_string())
         }
         _ => None,
     }
@@ -202,7 +212,17 @@ mod tests {
             Field::new("evt.rawres", DataType::Int64, true),
             Field::new("fd.rport", DataType::UInt16, true),
             Field::new("evt.is_io_write", DataType::Boolean, true),
-            Field::new("evt.rawtime", DataType::Float64, true),
+            Field::new("evt.latency", DataType::Float64, true),
+            Field::new(
+                "evt.rawtime",
+                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                true,
+            ),
+            Field::new(
+                "evt.time",
+                DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())),
+                true,
+            ),
         ])
     }
 
@@ -238,19 +258,31 @@ mod tests {
         assert_eq!(
             t(col("proc.name")
                 .eq(lit("x"))
-                .and(col("evt.rawtime").gt(lit(1.0))))
+                .and(col("evt.latency").gt(lit(1.0))))
             .as_deref(),
             Some(r#"proc.name = "x""#)
         );
         assert_eq!(
             t(col("proc.name")
                 .eq(lit("x"))
-                .or(col("evt.rawtime").gt(lit(1.0)))),
+                .or(col("evt.latency").gt(lit(1.0)))),
             None
         );
         // Text has no order here, and NOT is left to DataFusion.
         assert_eq!(t(col("proc.name").gt(lit("m"))), None);
         assert_eq!(t(datafusion::prelude::not(col("evt.is_io_write"))), None);
         assert_eq!(t(col("proc.name").like(lit("a_b%"))), None);
+        // The raw time, by nanoseconds; other time columns are left to DataFusion.
+        let at = |ns| {
+            lit(ScalarValue::TimestampNanosecond(
+                Some(ns),
+                Some("UTC".into()),
+            ))
+        };
+        assert_eq!(
+            t(col("evt.rawtime").gt_eq(at(1_534_527_348_000_000_000))).as_deref(),
+            Some("evt.rawtime >= 1534527348000000000")
+        );
+        assert_eq!(t(col("evt.time").gt_eq(at(1))), None);
     }
 }

@@ -232,3 +232,48 @@ async fn where_is_pushed_into_the_scan() {
     let count = n[0].column(0).as_primitive::<Int64Type>().value(0);
     assert!(count > 0);
 }
+
+/// A time range reaches the scan as nanoseconds, and counts what sdump's filter counts.
+#[tokio::test]
+async fn time_ranges_are_pushed_as_nanoseconds() {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::LogicalPlan;
+    let cap = shared().join("corpus/curl_google.scap");
+    let ctx = SessionContext::new();
+    ctx.register_table(
+        "events",
+        Arc::new(CaptureTable::new(vec![cap.clone()], strata::export::DEFAULT_FIELDS).unwrap()),
+    )
+    .unwrap();
+    let df = ctx
+        .sql(
+            r#"SELECT COUNT(*) FROM events
+               WHERE "evt.rawtime" >= TIMESTAMP '2018-08-17T17:35:48.515553554Z'"#,
+        )
+        .await
+        .unwrap();
+    let mut pushed = None;
+    df.clone()
+        .into_optimized_plan()
+        .unwrap()
+        .apply(|node| {
+            if let LogicalPlan::TableScan(scan) = node {
+                pushed = strata_datafusion::filter_text(&scan.filters, &scan.source.schema());
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })
+        .unwrap();
+    let filter = "evt.rawtime >= 1534527348515553554";
+    assert_eq!(pushed.as_deref(), Some(filter));
+    let batches = df.collect().await.unwrap();
+    let count = batches[0].column(0).as_primitive::<Int64Type>().value(0);
+    let out = Command::new(sdump())
+        .arg("-r")
+        .arg(&cap)
+        .args(["-p", "%evt.num", filter])
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(lines > 100, "{lines}");
+    assert_eq!(count as usize, lines);
+}
