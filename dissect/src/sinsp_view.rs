@@ -994,19 +994,38 @@ fn open_fds(ctx: &EventCtx<'_>, t: &ThreadInfo) -> u64 {
     insp.fd_table(m).len() as u64
 }
 
-/// `prefix arg1 arg2 ...` (or the arguments alone), space-separated.
+/// `prefix arg1 arg2 ...` (or the arguments alone), space-separated: the arguments' raw
+/// list with its separators as spaces, checked as UTF-8 once rather than argument by argument.
 fn join_args(out: &mut String, prefix: Option<&[u8]>, t: &ThreadInfo) {
-    let mut first = true;
     if let Some(p) = prefix {
         let _ = write_lossy(out, p);
-        first = false;
     }
-    for a in t.args() {
-        if !first {
-            out.push(' ');
+    let raw = &t.args_raw[..];
+    if raw.is_empty() {
+        return;
+    }
+    if prefix.is_some() {
+        out.push(' ');
+    }
+    // The final NUL ends the last argument; any other separates two (`a\0\0` is `a` and an
+    // empty one), as `ThreadInfo::args` lists them.
+    let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
+    match std::str::from_utf8(raw) {
+        Ok(_) => {
+            // A space for each NUL keeps the text valid UTF-8.
+            let mut bytes = std::mem::take(out).into_bytes();
+            bytes.extend(raw.iter().map(|&b| if b == 0 { b' ' } else { b }));
+            *out = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         }
-        first = false;
-        let _ = write_lossy(out, a);
+        Err(_) => {
+            for (i, a) in raw.split(|&b| b == 0).enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                let _ = write_lossy(out, a);
+            }
+        }
     }
 }
 
@@ -1936,6 +1955,45 @@ fn null_fd_typechar(ev: &Event<'_>, flavor: Flavor) -> char {
 mod tests {
     use super::*;
     use crate::test_support::{View, body, event};
+
+    /// The raw list joined at once is the arguments joined one by one, as `ThreadInfo::args`
+    /// lists them, with a prefix or without, valid UTF-8 or not.
+    #[test]
+    fn arguments_join_as_listed() {
+        let raws: [&[u8]; 9] = [
+            b"",
+            b"\0",
+            b"a",
+            b"a\0",
+            b"a\0b",
+            b"a\0b\0",
+            b"a\0\0",
+            b"\0\0x\0",
+            b"caf\xc3\0\xff\0",
+        ];
+        for raw in raws {
+            let mut t = ThreadInfo::default();
+            t.args_raw = raw.to_vec();
+            for prefix in [None, Some(&b"comm"[..])] {
+                let mut want = String::new();
+                let mut first = true;
+                if let Some(p) = prefix {
+                    let _ = write_lossy(&mut want, p);
+                    first = false;
+                }
+                for a in t.args() {
+                    if !first {
+                        want.push(' ');
+                    }
+                    first = false;
+                    let _ = write_lossy(&mut want, a);
+                }
+                let mut got = String::new();
+                join_args(&mut got, prefix, &t);
+                assert_eq!(got, want, "{raw:?} {prefix:?}");
+            }
+        }
+    }
 
     #[test]
     fn directory_and_file_name_of_a_file() {

@@ -55,6 +55,29 @@ pub(super) fn plain(b: B) -> bool {
     )
 }
 
+/// A [`plain`] field's value, as [`extract`] gives it, without its dispatch (for writers
+/// that take values rather than text, which ask for these on every row).
+#[inline]
+pub(super) fn plain_value<S: StateView + ?Sized>(
+    b: B,
+    view: &S,
+    opts: &RenderOptions,
+) -> Option<Value<'static>> {
+    let ev = view.event();
+    Some(match b {
+        B::EvtNum => Value::U64(view.num()),
+        B::EvtCpu => Value::I64(ev.cpu as i64),
+        B::EvtDir => Value::Str(match Direction::of(ev.event_type) {
+            Direction::Enter => ">",
+            Direction::Exit => "<",
+        }),
+        B::EvtType => Value::Str(type_name_in(ev, opts.flavor)),
+        B::ThreadTid => Value::I64(ev.tid as i64),
+        B::EvtRawtime => Value::AbsTime(ev.ts),
+        _ => return None,
+    })
+}
+
 /// Writes a [`plain`] field, which always has a value: the text of the [`Value`] that
 /// [`extract`] gives, without building it.
 #[inline]

@@ -99,6 +99,21 @@ impl FieldRef {
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
     }
 
+    /// For the fields that are a number or a fixed name of the event (`evt.num`, `evt.type`,
+    /// `evt.dir`, `thread.tid`, ...), their value as [`extract`](Self::extract) gives it,
+    /// without its dispatch; `None` for the others.
+    #[inline]
+    pub(crate) fn plain_value<S: StateView + ?Sized>(
+        &self,
+        view: &S,
+        opts: &RenderOptions,
+    ) -> Option<Value<'static>> {
+        match (self.local, self.how) {
+            (Some(b), How::Plain) => evt::plain_value(b, view, opts),
+            _ => None,
+        }
+    }
+
     /// Appends the field's text to `out` (what [`extract`](Self::extract) then
     /// [`Value::write_to`] give) and returns `true`, or returns `false` with `out` as it was
     /// when the event has no value. Composed text (`evt.args`, `evt.time`, ...) is written
