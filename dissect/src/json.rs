@@ -156,7 +156,7 @@ pub fn field_typed<'a, S: StateView + ?Sized>(
 
 /// What [`typed`] made of a value, as [`Typed`]: text sanitized as libsinsp 0.25 does, an
 /// empty list as none.
-#[inline]
+#[inline(always)]
 fn finish<'a>(kind: Kind<'a>, opts: &RenderOptions, text: &'a mut String) -> Typed<'a> {
     match kind {
         Kind::Text(borrowed) if opts.flavor != crate::render::Flavor::Libsinsp025 => {
@@ -241,6 +241,7 @@ fn borrowed_text<'a>(v: &Value<'a>) -> Option<&'a str> {
 
 /// `v` typed by the declared type `ty`; text that is not in `v` as written, and list items,
 /// go to `text`.
+#[inline(always)]
 fn typed<'a>(v: &Value<'a>, ty: FieldType, text: &mut String) -> Kind<'a> {
     use FieldType as T;
     let as_text = |text: &mut String| match borrowed_text(v) {
