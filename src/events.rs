@@ -65,6 +65,9 @@ struct Filter {
     text: String,
     libsinsp: Result<Program<FilterField>, strata_filter::Error>,
     sysdig: Result<Program<FilterField>, strata_filter::Error>,
+    /// Whether the sysdig 0.29 program has checks that keep state from event to event
+    /// (`evt.deltatime`): then it must see every event sysdig's filter saw.
+    sysdig_keeps_state: bool,
 }
 
 impl Filter {
@@ -79,6 +82,14 @@ impl Filter {
         };
         let expr = strata_filter::parse_with(text, ParseOptions::default().with_dialect(dialect))?;
         strata_filter::compile(&FilterSchema::new(reg, flavor), &expr)
+    }
+
+    /// Whether the program for `flavor` keeps state from event to event.
+    fn keeps_state(&self, flavor: Flavor) -> bool {
+        match flavor {
+            Flavor::Sysdig029 => self.sysdig_keeps_state,
+            _ => false,
+        }
     }
 
     fn for_flavor(&self, flavor: Flavor) -> &Result<Program<FilterField>, strata_filter::Error> {
@@ -161,10 +172,15 @@ impl Events {
     /// compiles for none (or not for a forced flavor), and an error from [`next`](Self::next)
     /// if the capture turns out to be of an era it does not compile for.
     pub fn filter(mut self, filter: &str) -> Result<Self, Error> {
+        let sysdig = Filter::compile(self.registry(), filter, Flavor::Sysdig029);
+        let sysdig_keeps_state = sysdig
+            .as_ref()
+            .is_ok_and(|p| p.fields().iter().any(|f| f.keeps_state()));
         let f = Filter {
             text: filter.to_string(),
             libsinsp: Filter::compile(self.registry(), filter, Flavor::Libsinsp025),
-            sysdig: Filter::compile(self.registry(), filter, Flavor::Sysdig029),
+            sysdig,
+            sysdig_keeps_state,
         };
         let err = |e: &strata_filter::Error| Error::Filter {
             text: filter.to_string(),
@@ -543,7 +559,32 @@ impl Events {
                 }
                 continue;
             } else {
-                step(&mut self.insp, &self.opts, program, &mut self.scratch, ev)
+                let keeps_state = self
+                    .filter
+                    .as_ref()
+                    .is_some_and(|f| f.keeps_state(self.opts.flavor));
+                let program = program.map(|program| Checks {
+                    program,
+                    keeps_state,
+                });
+                let outcome = step(&mut self.insp, &self.opts, program, &mut self.scratch, ev);
+                // Before the era is known (leading `container` events), a sysdig 0.29 filter
+                // whose checks keep state sees the events as sysdig's did; these carry no
+                // thread, so the event alone is what it reads.
+                if let Some(Ok(p)) = self
+                    .filter
+                    .as_ref()
+                    .filter(|f| self.decider.is_some() && f.sysdig_keeps_state)
+                    .map(|f| &f.sysdig)
+                {
+                    let view = EventAlone {
+                        ev,
+                        num: self.insp.events_seen(),
+                    };
+                    let opts = self.opts.with_flavor(Flavor::Sysdig029);
+                    let _ = p.matches(&mut FilterRecord::new(&view, &opts));
+                }
+                outcome
             };
             if let Some(r) = &mut self.recorder {
                 if let Err(e) = r.after(ev, outcome.is_some()) {
@@ -564,28 +605,37 @@ impl Events {
 fn step(
     insp: &mut Inspector,
     opts: &RenderOptions,
-    program: Option<&Program<FilterField>>,
+    checks: Option<Checks<'_>>,
     scratch: &mut String,
     ev: &strata_scap::Event<'_>,
 ) -> Option<Processed> {
     if opts.flavor.hides(ev) {
-        insp.skip(ev);
+        match checks {
+            // sysdig 0.29 hid `procinfo` events after its filter had seen them.
+            Some(c) if c.keeps_state => {
+                let p = insp.update(ev);
+                let _ = passes(c, &insp.context_of(ev, p), opts, scratch);
+            }
+            _ => insp.skip(ev),
+        }
         return None;
     }
     let state_only = ev.is_state_only();
-    let Some(program) = program else {
+    let Some(checks) = checks else {
         let p = insp.update(ev);
         return (!p.is_hidden() && !state_only).then_some(p);
     };
-    // An event of a type the filter cannot match: refused without looking at it.
-    if !program.event_types().contains(ev.event_type) {
+    let program = checks.program;
+    // An event of a type the filter cannot match: refused without looking at it (unless
+    // its checks keep state, which must see what sysdig's saw).
+    if !checks.keeps_state && !program.event_types().contains(ev.event_type) {
         let p = insp.update_refused(ev);
         if !p.is_hidden() && p.prefiltered().is_none() {
             insp.refused();
         }
         return None;
     }
-    let mut run = |ctx: &EventCtx<'_>| passes(program, ctx, opts, scratch);
+    let mut run = |ctx: &EventCtx<'_>| passes(checks, ctx, opts, scratch);
     // sysdig 0.29 ran filters inside its state engine; the inspector knows where.
     let p = insp.update_filtered(ev, &mut run);
     if p.is_hidden() {
@@ -597,7 +647,7 @@ fn step(
         None => {}
     }
     let ctx = insp.context_of(ev, p);
-    if !passes(program, &ctx, opts, scratch) || state_only {
+    if !passes(checks, &ctx, opts, scratch) || state_only {
         insp.refused();
         return None;
     }
@@ -662,14 +712,23 @@ impl StateView for EventAlone<'_, '_> {
     }
 }
 
-/// Whether the event of `ctx` passes `program`.
+/// A compiled filter as [`step`] runs it.
+#[derive(Clone, Copy)]
+struct Checks<'p> {
+    program: &'p Program<FilterField>,
+    /// Whether it has checks that keep state from event to event ([`Filter::keeps_state`]).
+    keeps_state: bool,
+}
+
+/// Whether the event of `ctx` passes the filter.
 fn passes(
-    program: &Program<FilterField>,
+    checks: Checks<'_>,
     ctx: &EventCtx<'_>,
     opts: &RenderOptions,
     scratch: &mut String,
 ) -> bool {
-    if !program.event_types().contains(ctx.event().event_type) {
+    let program = checks.program;
+    if !checks.keeps_state && !program.event_types().contains(ctx.event().event_type) {
         return false;
     }
     let mut rec = FilterRecord::with_scratch(ctx, opts, std::mem::take(scratch));

@@ -2,12 +2,17 @@
 //! filter [`Record`]: what `strata-filter` needs to run sysdig and Falco conditions.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use strata_filter::{FieldError, FieldSpec, Multi, Record, Schema, Single, Type, Value as FValue};
+use strata_filter::ast::Op;
+use strata_filter::{
+    FieldError, FieldSpec, Multi, Owned, Record, Schema, Single, Type, Value as FValue,
+};
 use strata_scap::table::{self, Direction, ParamType};
 
 use crate::fields::{Builtin as B, FieldRef};
+use crate::format::ExecClock;
 use crate::registry::{Arg, FieldType, Registry};
 use crate::render::{Flavor, RenderOptions};
 use crate::state::StateView;
@@ -43,7 +48,56 @@ enum Kind {
     /// compared the fd's names, so `false` for any event with an fd (the `FieldRef` is the
     /// field itself, whose value tells whether there is one).
     NotYetRenamed(FieldRef),
+    /// `evt.deltatime` (or its `.s`, `.ns`) as sysdig 0.29's filters had it: each check
+    /// kept the time of the last event it looked at, so that under a filter it is the time
+    /// since the previous event that reached that check (0 the first time).
+    Delta {
+        /// 1 for nanoseconds, `1_000_000_000` for the `.s` and `.ns` parts.
+        unit: u64,
+        /// Whether the part below the unit (`.ns`) is wanted rather than the whole units.
+        rem: bool,
+        /// The time of the last event this check looked at, 0 before the first.
+        last: Arc<AtomicU64>,
+    },
+    /// `evt.latency.human` as sysdig 0.29's filters had it: each check kept its text, which
+    /// an event without a thread left as the previous event's (nothing before the first).
+    LatencyHuman {
+        /// The latency last written, if any.
+        last: Arc<Mutex<Option<u64>>>,
+    },
+    /// `thread.exectime` (`total` false) or `thread.totexectime`: each check keeps its own
+    /// clock of context switches per CPU, as each of libsinsp's does (and as each occurrence
+    /// in a format does).
+    Exec {
+        total: bool,
+        clock: Arc<Mutex<ExecClock>>,
+    },
+    /// `fd.cip.name`, `fd.sip.name`, `fd.lip.name` or `fd.rip.name`, compared as libsinsp
+    /// compares them (see [`Domain`]).
+    Domain(Box<Domain>),
 }
+
+/// A domain-name field of a connection. libsinsp has no name for an address: it compares
+/// `fd.sip.name = NAME` by resolving NAME on the machine that reads the capture and looking
+/// for the server's address among the answers (`!=`: not among them; `in`: among any's),
+/// on IP connections with a role only. Other operators it refuses (today's `exists` asks
+/// whether the event has an fd).
+#[derive(Debug, Clone)]
+struct Domain {
+    /// The field itself, for the paths that extract it (a transformer's argument).
+    this: FieldRef,
+    /// The end whose address is compared: 0 the client, 1 the server; `None` for the local
+    /// and remote ends, which `addr` extracts.
+    end: Option<usize>,
+    /// `fd.lip` or `fd.rip`.
+    addr: Option<FieldRef>,
+    /// `fd.type`, which has a value when the event has an fd.
+    fd: FieldRef,
+}
+
+/// The operators `fd.*ip.name` take in each era.
+const DOMAIN_OPS_2022: &[Op] = &[Op::Eq, Op::Ne, Op::In];
+const DOMAIN_OPS: &[Op] = &[Op::Eq, Op::Ne, Op::In, Op::Exists];
 
 /// `evt.dir`'s text for `ev`.
 fn dir_text(ev: &strata_scap::Event<'_>) -> &'static [u8] {
@@ -75,6 +129,16 @@ impl FilterField {
             Kind::One(f) => f.arg.is_none() && matches!(f.info().builtin, Some(B::EvtType)),
             _ => false,
         }
+    }
+
+    /// Whether checks on the field keep state from one event to the next (sysdig 0.29's
+    /// `evt.deltatime`: the time since the last event the check saw; `thread.exectime`), so
+    /// that which events the filter is run on changes what it answers.
+    pub fn keeps_state(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Delta { .. } | Kind::Exec { .. } | Kind::LatencyHuman { .. }
+        )
     }
 
     /// Whether the field is `evt.dir`, whose value is the same for every event of one
@@ -293,6 +357,61 @@ impl Schema for FilterSchema<'_> {
                 Multi::Either,
                 true,
             ),
+            (Some(b @ (B::FdCipName | B::FdSipName | B::FdLipName | B::FdRipName)), _) => {
+                let builtin = |name: &str| {
+                    self.reg
+                        .resolve(name)
+                        .map(|(id, _)| one(id, None))
+                        .map_err(|_| FieldError::Unknown)
+                };
+                let addr = match b {
+                    B::FdLipName => Some(builtin("fd.lip")?),
+                    B::FdRipName => Some(builtin("fd.rip")?),
+                    _ => None,
+                };
+                let domain = Domain {
+                    this: one(id, parsed.clone()),
+                    end: match b {
+                        B::FdCipName => Some(0),
+                        B::FdSipName => Some(1),
+                        _ => None,
+                    },
+                    addr,
+                    fd: builtin("fd.type")?,
+                };
+                (Kind::Domain(Box::new(domain)), Multi::Single, false)
+            }
+            (Some(b @ (B::EvtDeltatime | B::EvtDeltatimeS | B::EvtDeltatimeNs)), _)
+                if self.flavor == Flavor::Sysdig029 =>
+            {
+                let kind = Kind::Delta {
+                    unit: if b == B::EvtDeltatime {
+                        1
+                    } else {
+                        1_000_000_000
+                    },
+                    rem: b == B::EvtDeltatimeNs,
+                    last: Arc::new(AtomicU64::new(0)),
+                };
+                (kind, Multi::Single, false)
+            }
+            // (sysdig 0.29 stops with "invalid thread state ID" on some captures when a
+            // filter names `thread.totexectime`: its per-thread sums live in thread memory
+            // reserved as the filter is compiled.)
+            (Some(B::EvtLatencyHuman), _) if self.flavor == Flavor::Sysdig029 => (
+                Kind::LatencyHuman {
+                    last: Default::default(),
+                },
+                Multi::Single,
+                false,
+            ),
+            (Some(b @ (B::ThreadExectime | B::ThreadTotexectime)), _) => {
+                let kind = Kind::Exec {
+                    total: b == B::ThreadTotexectime,
+                    clock: Default::default(),
+                };
+                (kind, Multi::Single, false)
+            }
             (Some(B::EvtDir), None) => (Kind::Dir, Multi::Single, false),
             (Some(B::FdNameChanged), _) if self.flavor == Flavor::Sysdig029 => (
                 Kind::NotYetRenamed(one(id, parsed.clone())),
@@ -323,10 +442,15 @@ impl Schema for FilterSchema<'_> {
         if matches!(info.builtin, Some(B::EvtType)) {
             spec = spec.as_event_type();
         }
-        // A filter-only field that takes `=` alone, and compares itself: `evt.around[T] = D`
-        // passes events within D milliseconds of time T.
-        spec.eq_only = matches!(info.builtin, Some(B::EvtAround));
-        spec.compares_self = spec.eq_only;
+        // Fields compared by the event source: `evt.around[T] = D` (filter only) passes
+        // events within D milliseconds of time T; the `fd.*ip.name` compare addresses.
+        spec.ops = match (&spec.field.kind, info.builtin) {
+            (_, Some(B::EvtAround)) => Some(&[Op::Eq]),
+            (Kind::Domain(_), _) if self.flavor == Flavor::Sysdig029 => Some(DOMAIN_OPS_2022),
+            (Kind::Domain(_), _) => Some(DOMAIN_OPS),
+            _ => None,
+        };
+        spec.compares_self = spec.ops.is_some();
         Ok(spec)
     }
 
@@ -415,6 +539,71 @@ impl<'v, S: StateView + ?Sized> FilterRecord<'v, S> {
     pub fn into_scratch(self) -> String {
         self.scratch
     }
+
+    /// Writes a [`Kind::LatencyHuman`] check's text into the scratch buffer; `false` for
+    /// internal events, which have none.
+    fn latency_human(&mut self, last: &Mutex<Option<u64>>) -> bool {
+        const EC_INTERNAL: u32 = 256;
+        let ev = self.view.event();
+        if ev.info().is_some_and(|i| i.category.0 & EC_INTERNAL != 0) {
+            return false;
+        }
+        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+        if self.view.had_thread() {
+            *last = Some(self.view.latency().unwrap_or(0));
+        }
+        self.scratch.clear();
+        if let Some(ns) = *last {
+            crate::time::write_human_duration(&mut self.scratch, ns);
+        }
+        true
+    }
+
+    /// `fd.sip.name OP NAMES` and kin (see [`Domain`]).
+    fn compare_domain(&mut self, d: &Domain, op: Op, names: &[Owned]) -> bool {
+        if op == Op::Exists {
+            return d
+                .fd
+                .extract(self.view, self.opts, &mut self.scratch)
+                .is_some();
+        }
+        // An IP connection (a server socket has one end) with a role.
+        let Some(ends) = self.view.fd_ends().filter(|e| e.role && e.ips[1].is_some()) else {
+            return false;
+        };
+        let addr = match (d.end, &d.addr) {
+            (Some(end), _) => ends.ips[end],
+            (None, Some(r)) => match r.extract(self.view, self.opts, &mut self.scratch) {
+                Some(Value::Ipv4(a)) => Some(a.into()),
+                Some(Value::Ipv6(a)) => Some(a.into()),
+                _ => None,
+            },
+            (None, None) => None,
+        };
+        let Some(addr) = addr else {
+            return false;
+        };
+        let resolves_to = |name: &Owned| match name {
+            Owned::Bytes(n) => crate::resolve::addresses(n).contains(&addr),
+            _ => false,
+        };
+        match op {
+            Op::Eq => names.first().is_some_and(resolves_to),
+            Op::Ne => !names.first().is_some_and(resolves_to),
+            Op::In => names.iter().any(resolves_to),
+            _ => false,
+        }
+    }
+}
+
+/// A [`Kind::Delta`] check's value for an event at `ts`, which becomes its last.
+fn delta(kind: &Kind, ts: u64) -> u64 {
+    let Kind::Delta { unit, rem, last } = kind else {
+        return 0;
+    };
+    let prev = last.swap(ts, Ordering::Relaxed);
+    let d = if prev == 0 { 0 } else { ts.wrapping_sub(prev) };
+    if *rem { d % unit } else { d / unit }
 }
 
 /// `u`'s low `bits` as a signed number.
@@ -523,9 +712,15 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
     type Field = FilterField;
 
     /// `evt.around[T] = D`: T within D milliseconds of the event's time (libsinsp's
-    /// unsigned arithmetic, wrapping as it does).
-    fn compare_self(&mut self, field: &FilterField, value: &strata_filter::Owned) -> bool {
-        let Kind::One(r) = &field.kind else {
+    /// unsigned arithmetic, wrapping as it does); `fd.*ip.name`, by the addresses a name
+    /// resolves to.
+    fn compare_self(&mut self, field: &FilterField, op: Op, values: &[Owned]) -> bool {
+        let r = match &field.kind {
+            Kind::One(r) => r,
+            Kind::Domain(d) => return self.compare_domain(d, op, values),
+            _ => return false,
+        };
+        let [value] = values else {
             return false;
         };
         let Some(Arg::Index(t)) = r.arg else {
@@ -551,6 +746,23 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
             Kind::One(r) => r,
             Kind::Dir => return Single::One(FValue::Bytes(dir_text(self.view.event()))),
             Kind::NotYetRenamed(r) => r,
+            Kind::Domain(d) => &d.this,
+            Kind::Delta { .. } => {
+                return Single::One(FValue::Uint(delta(&field.kind, self.view.event().ts)));
+            }
+            Kind::Exec { total, clock } => {
+                let mut clock = clock.lock().unwrap_or_else(|e| e.into_inner());
+                return match clock.value(*total, self.view, self.opts.flavor) {
+                    Some(t) => Single::One(FValue::Uint(t)),
+                    None => Single::Missing,
+                };
+            }
+            Kind::LatencyHuman { last } => {
+                return match self.latency_human(last) {
+                    true => Single::One(FValue::Bytes(self.scratch.as_bytes())),
+                    false => Single::Missing,
+                };
+            }
             _ => return Single::Many,
         };
         if let Kind::NotYetRenamed(r) = &field.kind {
@@ -576,6 +788,34 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
                 true
             }
             Kind::One(r) => match r.extract(self.view, self.opts, &mut self.scratch) {
+                Some(v) => {
+                    hand(v, field.ty, each);
+                    true
+                }
+                None => false,
+            },
+            Kind::Delta { .. } => {
+                each(FValue::Uint(delta(&field.kind, self.view.event().ts)));
+                true
+            }
+            Kind::LatencyHuman { last } => {
+                if !self.latency_human(last) {
+                    return false;
+                }
+                each(FValue::Bytes(self.scratch.as_bytes()));
+                true
+            }
+            Kind::Exec { total, clock } => {
+                let mut clock = clock.lock().unwrap_or_else(|e| e.into_inner());
+                match clock.value(*total, self.view, self.opts.flavor) {
+                    Some(t) => {
+                        each(FValue::Uint(t));
+                        true
+                    }
+                    None => false,
+                }
+            }
+            Kind::Domain(d) => match d.this.extract(self.view, self.opts, &mut self.scratch) {
                 Some(v) => {
                     hand(v, field.ty, each);
                     true
@@ -655,5 +895,101 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
                 true
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{IpAddr, Ipv4Addr};
+
+    use super::*;
+    use crate::state::FdEnds;
+    use crate::test_support::{View, body, event};
+
+    fn program(text: &str, flavor: Flavor) -> Result<strata_filter::Program<FilterField>, String> {
+        let expr = strata_filter::parse(text).map_err(|e| e.to_string())?;
+        strata_filter::compile(&FilterSchema::new(Registry::builtin(), flavor), &expr)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn each_deltatime_check_keeps_its_own_clock() {
+        let opts = RenderOptions::default().with_flavor(Flavor::Sysdig029);
+        let p = program(
+            "evt.deltatime < 100 or evt.deltatime > 1000",
+            Flavor::Sysdig029,
+        )
+        .unwrap();
+        let b = body(3, &[]);
+        let answers: Vec<bool> = [1000, 1050, 3000, 3010]
+            .into_iter()
+            .map(|ts| {
+                let mut ev = event(&b);
+                ev.ts = ts;
+                p.matches(&mut FilterRecord::new(&View::new(ev), &opts))
+            })
+            .collect();
+        // At 3000 the first check sees 1950 ns; the second, asked for the first time, 0.
+        assert_eq!(answers, [true, true, false, true]);
+        assert!(p.fields().iter().all(|f| f.keeps_state()));
+    }
+
+    /// An event on a connection from 192.0.2.1 to `server`, with a role or not.
+    struct Conn<'a> {
+        view: View<'a>,
+        server: Ipv4Addr,
+        role: bool,
+    }
+
+    impl StateView for Conn<'_> {
+        fn event(&self) -> &strata_scap::Event<'_> {
+            self.view.event()
+        }
+        fn num(&self) -> u64 {
+            1
+        }
+        fn fd_ends(&self) -> Option<FdEnds> {
+            Some(FdEnds {
+                ips: [Some(IpAddr::from([192, 0, 2, 1])), Some(self.server.into())],
+                ports: [Some(40000), Some(80)],
+                role: self.role,
+            })
+        }
+    }
+
+    #[test]
+    fn domain_names_compare_the_addresses_a_name_resolves_to() {
+        let opts = RenderOptions::default().with_flavor(Flavor::Sysdig029);
+        let b = body(3, &[]);
+        let pass = |text: &str, server: [u8; 4], role: bool| {
+            let p = program(text, Flavor::Sysdig029).unwrap();
+            let conn = Conn {
+                view: View::new(event(&b)),
+                server: server.into(),
+                role,
+            };
+            p.matches(&mut FilterRecord::new(&conn, &opts))
+        };
+        // (An address is a name that resolves to itself.)
+        assert!(pass("fd.sip.name = 192.0.2.7", [192, 0, 2, 7], true));
+        assert!(!pass("fd.sip.name != 192.0.2.7", [192, 0, 2, 7], true));
+        assert!(pass("fd.sip.name != 192.0.2.8", [192, 0, 2, 7], true));
+        assert!(pass(
+            "fd.cip.name in (192.0.2.9, 192.0.2.1)",
+            [192, 0, 2, 7],
+            true
+        ));
+        assert!(!pass("fd.cip.name = 192.0.2.7", [192, 0, 2, 7], true));
+        // A socket without a role passes neither.
+        assert!(!pass("fd.sip.name = 192.0.2.7", [192, 0, 2, 7], false));
+        assert!(!pass("fd.sip.name != 192.0.2.8", [192, 0, 2, 7], false));
+        // sysdig 0.29 takes `=`, `!=` and `in` only; today's libsinsp `exists` too.
+        let err = program("fd.cip.name exists", Flavor::Sysdig029).unwrap_err();
+        assert!(
+            err.contains("only supports the '=', '!=' and 'in' operators"),
+            "{err}"
+        );
+        assert!(program("fd.cip.name exists", Flavor::Libsinsp025).is_ok());
+        assert!(program("fd.sip.name contains x", Flavor::Libsinsp025).is_err());
     }
 }

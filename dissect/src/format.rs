@@ -57,7 +57,7 @@ enum Token {
 /// What `thread.exectime` and `thread.totexectime` remember between the events a format
 /// renders: the time of the last context switch rendered on each CPU, and each thread's sum.
 #[derive(Debug, Clone, Default)]
-struct ExecClock {
+pub(crate) struct ExecClock {
     last_switch: Vec<u64>,
     totals: std::collections::HashMap<u64, u64>,
 }
@@ -100,7 +100,7 @@ impl ExecClock {
     }
 
     /// The value of the field for `view`'s event, advancing the clock.
-    fn value<S: StateView + ?Sized>(
+    pub(crate) fn value<S: StateView + ?Sized>(
         &mut self,
         total: bool,
         view: &S,

@@ -45,6 +45,7 @@ mod old_table;
 pub mod payload;
 pub mod registry;
 pub mod render;
+mod resolve;
 mod sinsp_view;
 pub mod state;
 mod syslog;

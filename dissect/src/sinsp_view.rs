@@ -109,13 +109,16 @@ impl StateView for EventCtx<'_> {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         self.fd_num()?;
         let f = self.fd()?;
+        let role = f.flags & (FLAG_ROLE_CLIENT | FLAG_ROLE_SERVER) != 0;
         let conn = |a: IpAddr, ap, b: IpAddr, bp| FdEnds {
             ips: [Some(a), Some(b)],
             ports: [Some(ap), Some(bp)],
+            role,
         };
         let server = |a: IpAddr, p| FdEnds {
             ips: [Some(a), None],
             ports: [Some(p), None],
+            role,
         };
         Some(match (f.ty, f.sock) {
             (

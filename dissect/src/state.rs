@@ -54,6 +54,9 @@ pub struct FdEnds {
     pub ips: [Option<std::net::IpAddr>; 2],
     /// The ports, in the same order.
     pub ports: [Option<u16>; 2],
+    /// Whether the socket has a role (client or server): libsinsp's `fd.*ip.name`
+    /// comparisons pass over sockets without one.
+    pub role: bool,
 }
 
 /// One event together with whatever state is known about it.

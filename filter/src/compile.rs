@@ -212,7 +212,7 @@ impl<S: Schema> Compiler<'_, S> {
                     spec.multi == Multi::Single
                         && !spec.event_type
                         && !spec.no_rhs
-                        && !spec.eq_only
+                        && spec.ops.is_none()
                         && matches!(spec.ty, Type::Charbuf | Type::Fspath)
                 });
             if !single_text {
@@ -504,11 +504,14 @@ impl<S: Schema> Compiler<'_, S> {
             _ => Multi::Single,
         };
         if let (Some(s), Operand::Field(_)) = (&spec, &c.left) {
-            if s.eq_only && op != Op::Eq {
-                return Err(op_err(format!(
-                    "field '{}' only supports the '=' operator",
-                    c.left
-                )));
+            if let Some(ops) = s.ops.filter(|ops| !ops.contains(&op)) {
+                let names: Vec<String> = ops.iter().map(|o| format!("'{}'", o.as_str())).collect();
+                let names = match names.split_last() {
+                    Some((last, [])) => format!("the {last} operator"),
+                    Some((last, rest)) => format!("the {} and {last} operators", rest.join(", ")),
+                    None => "no operator".to_string(),
+                };
+                return Err(op_err(format!("field '{}' only supports {names}", c.left)));
             }
         }
         let legacy = self.schema.dialect() == Dialect::Sysdig029;
@@ -646,9 +649,14 @@ impl<S: Schema> Compiler<'_, S> {
             && matches!(&right, Right::Consts(cs) if cs.len() == 1 && matches!(cs[0], Owned::Bytes(_)));
         let compares_self =
             matches!((&spec, &c.left), (Some(s), Operand::Field(_)) if s.compares_self);
-        if compares_self && !matches!(&right, Right::Consts(cs) if cs.len() == 1) {
+        let constants_only = match &right {
+            Right::Consts(cs) => op.takes_list() || cs.len() == 1,
+            Right::TextSet(..) | Right::Exists => true,
+            _ => false,
+        };
+        if compares_self && !constants_only {
             return Err(op_err(format!(
-                "field '{}' is compared with one constant",
+                "field '{}' is compared with constants only",
                 c.left
             )));
         }

@@ -300,8 +300,12 @@ impl<F> Leaf<F> {
             return v;
         }
         if self.compares_self {
-            if let (Source::Field(f), Right::Consts(cs)) = (&self.lhs, &self.right) {
-                return cs.first().is_some_and(|c| rec.compare_self(f, c));
+            if let Source::Field(f) = &self.lhs {
+                let values: &[Owned] = match &self.right {
+                    Right::Consts(cs) | Right::TextSet(_, cs) => cs,
+                    _ => &[],
+                };
+                return rec.compare_self(f, self.op, values);
             }
         }
         if self.one_text {

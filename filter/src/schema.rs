@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::Dialect;
+use crate::ast::Op;
 
 /// The type of a field's values, as libsinsp declares it (`PT_*`). It decides how constants
 /// are parsed and which operators apply.
@@ -147,12 +148,14 @@ pub struct FieldSpec<F> {
     /// [`Schema::event_codes`], and [`Program::event_types`](crate::Program::event_types)
     /// indexes on it.
     pub event_type: bool,
-    /// Whether it can only be compared with `=` (libsinsp's filter-only fields such as
-    /// `evt.around`).
-    pub eq_only: bool,
-    /// Whether the event source compares the field with its constant itself
-    /// ([`Record::compare_self`](crate::Record::compare_self)), as libsinsp's `evt.around`
-    /// (a window around a time) is compared: only with `=` and one constant.
+    /// The only operators the field may be compared with, `None` for any: libsinsp's
+    /// filter-only fields take few (`evt.around` `=` alone; `fd.sip.name` and kin `=`, `!=`
+    /// and `in`).
+    pub ops: Option<&'static [Op]>,
+    /// Whether the event source compares the field with its constants itself
+    /// ([`Record::compare_self`](crate::Record::compare_self)), as libsinsp compares
+    /// `evt.around` (a window around a time) and `fd.sip.name` (the server's address among
+    /// those a name resolves to).
     pub compares_self: bool,
 }
 
@@ -166,7 +169,7 @@ impl<F> FieldSpec<F> {
             no_transformer: false,
             no_rhs: false,
             event_type: false,
-            eq_only: false,
+            ops: None,
             compares_self: false,
         }
     }

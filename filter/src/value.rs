@@ -70,9 +70,10 @@ pub trait Record {
     }
 
     /// For a field whose spec says [`compares_self`](crate::FieldSpec::compares_self):
-    /// whether the event passes `field = value`. The default: it does not.
-    fn compare_self(&mut self, field: &Self::Field, value: &Owned) -> bool {
-        let _ = (field, value);
+    /// whether the event passes `field OP values` (no values for `exists`, one for the
+    /// operators that take one). The default: it does not.
+    fn compare_self(&mut self, field: &Self::Field, op: Op, values: &[Owned]) -> bool {
+        let _ = (field, op, values);
         false
     }
 }

@@ -132,7 +132,9 @@ impl Schema for Fields {
         let mut fs = FieldSpec::new(Handle { key, ty }, ty).with_multi(multi);
         fs.no_transformer = flag("no_transformer");
         fs.no_rhs = flag("no_rhs");
-        fs.eq_only = base == "evt.around";
+        if base == "evt.around" {
+            fs.ops = Some(&[strata_filter::ast::Op::Eq]);
+        }
         if base == "evt.type" {
             fs = fs.as_event_type();
         }
