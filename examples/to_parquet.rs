@@ -1,4 +1,4 @@
-//! `to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [--partition-by host,day] [FILTER]
+//! `to_parquet -o DIR [-p FORMAT] [-z zstd|zstd:LEVEL|snappy|none] [--partition-by host,day] [FILTER]
 //! CAPTURE...`: exports each capture's events (those that pass FILTER) to `DIR/NAME.parquet`
 //! (with `--partition-by`, `DIR/host=H/day=D/NAME.parquet`, Hive's layout), one column per field of
 //! FORMAT (named as written; `strata::export::DEFAULT_FIELDS` without `-p`), as many
@@ -48,7 +48,11 @@ fn parse() -> Result<Args, String> {
         match arg.as_str() {
             "-o" => out = Some(it.next().ok_or("-o needs a directory")?),
             "-p" => a.format = it.next().ok_or("-p needs a format")?,
-            "-z" => a.compression = it.next().ok_or("-z needs zstd, snappy or none")?,
+            "-z" => {
+                a.compression = it
+                    .next()
+                    .ok_or("-z needs zstd, zstd:LEVEL, snappy or none")?
+            }
             "--partition-by" => {
                 a.partition_by = Partition::parse_list(
                     &it.next()
@@ -60,10 +64,9 @@ fn parse() -> Result<Args, String> {
             _ => return Err(format!("{arg}: no such capture")),
         }
     }
-    a.out =
-        PathBuf::from(out.ok_or(
-            "usage: to_parquet -o DIR [-p FORMAT] [-z zstd|snappy|none] [FILTER] CAPTURE...",
-        )?);
+    a.out = PathBuf::from(out.ok_or(
+        "usage: to_parquet -o DIR [-p FORMAT] [-z zstd|zstd:LEVEL|snappy|none] [FILTER] CAPTURE...",
+    )?);
     if a.captures.is_empty() {
         return Err("no capture given".into());
     }

@@ -43,6 +43,23 @@ pub struct UserTable {
     groups_dropped: u64,
 }
 
+/// The users (or groups) of `container`, or the host's if it has none listed.
+#[inline]
+fn scope<'m, T>(
+    by_container: &'m HashMap<Vec<u8>, HashMap<u32, T>>,
+    container: &[u8],
+) -> Option<&'m HashMap<u32, T>> {
+    // Nearly every capture lists one scope (the host's): compared, not hashed (a container
+    // id is 64 bytes, looked up for every event that asks for a user).
+    if by_container.len() == 1 {
+        let (c, m) = by_container.iter().next()?;
+        return (c.is_empty() || c == container).then_some(m);
+    }
+    by_container
+        .get(container)
+        .or_else(|| by_container.get(&b""[..]))
+}
+
 impl UserTable {
     pub(crate) fn new(max: usize, max_containers: usize) -> Self {
         UserTable {
@@ -99,19 +116,13 @@ impl UserTable {
     /// time had host users only, and libsinsp 0.25 without a container engine sees no
     /// containers).
     pub fn user(&self, container: &[u8], uid: u32) -> Option<&UserInfo> {
-        self.users
-            .get(container)
-            .or_else(|| self.users.get(&b""[..]))?
-            .get(&uid)
+        scope(&self.users, container)?.get(&uid)
     }
 
     /// The group `gid` of container `container` (`b""` for the host); a container the
     /// capture lists no groups for uses the host's.
     pub fn group(&self, container: &[u8], gid: u32) -> Option<&GroupInfo> {
-        self.groups
-            .get(container)
-            .or_else(|| self.groups.get(&b""[..]))?
-            .get(&gid)
+        scope(&self.groups, container)?.get(&gid)
     }
 
     /// Number of users over all containers.

@@ -99,6 +99,20 @@ impl FieldRef {
         view.field(self.id, &self.info, self.arg.as_ref(), opts, scratch)
     }
 
+    /// Whether every event has a value for the field: the numbers and fixed names of the
+    /// event itself (`evt.num`, `evt.rawtime`, `evt.type`, `evt.dir`, `evt.cpu`,
+    /// `thread.tid`). A column of such a field needs no nulls.
+    ///
+    /// ```
+    /// use strata_dissect::{FieldRef, Registry};
+    /// let reg = Registry::builtin();
+    /// assert!(FieldRef::parse(reg, "evt.type").unwrap().always_present());
+    /// assert!(!FieldRef::parse(reg, "fd.name").unwrap().always_present());
+    /// ```
+    pub fn always_present(&self) -> bool {
+        matches!((self.local, self.how), (Some(_), How::Plain))
+    }
+
     /// For the fields that are a number or a fixed name of the event (`evt.num`, `evt.type`,
     /// `evt.dir`, `thread.tid`, ...), their value as [`extract`](Self::extract) gives it,
     /// without its dispatch; `None` for the others.
