@@ -34,7 +34,7 @@ use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
-use crate::dissect::{Builtin, FieldRef, FieldType, Registry, Typed, field_typed};
+use crate::dissect::{Builtin, FieldRef, FieldType, Flavor, Registry, Typed, field_typed};
 use crate::{Error, EventView, Events};
 
 /// The fields exported when none are named: when, what, with what result, by which process,
@@ -282,10 +282,59 @@ impl Columns {
 pub struct Batches<'c> {
     columns: &'c Columns,
     builders: Vec<Builder>,
+    /// For each column, its [`ThreadText`] if it is `proc.name` or `proc.cmdline`.
+    memos: Vec<Option<ThreadText>>,
     size: usize,
     rows: usize,
     scratch: String,
     text: String,
+}
+
+/// The last value of a column whose text is made from the event's thread's name alone
+/// (`proc.name`) or its name and arguments (`proc.cmdline`), with what it was made from:
+/// consecutive events of a process repeat it, and comparing the inputs costs less than
+/// making the text again (checking it as UTF-8, joining the arguments).
+#[derive(Debug, Default)]
+struct ThreadText {
+    /// Whether the arguments are an input.
+    with_args: bool,
+    /// The era it was made in; `None` while nothing is kept.
+    flavor: Option<Flavor>,
+    comm: Vec<u8>,
+    args: Vec<u8>,
+    text: String,
+}
+
+impl ThreadText {
+    fn of(f: &FieldRef) -> Option<ThreadText> {
+        let with_args = match f.info().builtin {
+            _ if f.arg.is_some() => return None,
+            Some(Builtin::ProcCmdline) => true,
+            Some(Builtin::ProcName) => false,
+            _ => return None,
+        };
+        Some(ThreadText {
+            with_args,
+            ..Default::default()
+        })
+    }
+
+    /// Whether the text kept is the value for thread `t` in `flavor`'s era.
+    fn holds(&self, flavor: Flavor, t: &strata_sinsp::ThreadInfo) -> bool {
+        self.flavor == Some(flavor)
+            && self.comm == t.comm
+            && (!self.with_args || self.args == t.args_raw)
+    }
+
+    fn keep(&mut self, flavor: Flavor, t: &strata_sinsp::ThreadInfo, text: &str) {
+        self.text.clear();
+        self.text.push_str(text);
+        self.comm.clone_from(&t.comm);
+        if self.with_args {
+            self.args.clone_from(&t.args_raw);
+        }
+        self.flavor = Some(flavor);
+    }
 }
 
 impl<'c> Batches<'c> {
@@ -298,6 +347,11 @@ impl<'c> Batches<'c> {
                 .iter()
                 .map(|(_, k)| Builder::new(*k, size))
                 .collect(),
+            memos: columns
+                .fields
+                .iter()
+                .map(|(f, _)| ThreadText::of(f))
+                .collect(),
             columns,
             size,
             rows: 0,
@@ -308,14 +362,30 @@ impl<'c> Batches<'c> {
 
     /// Adds an event's row; returns a batch when `size` rows are gathered.
     pub fn push(&mut self, ev: &EventView<'_>) -> Option<RecordBatch> {
-        for ((f, _), b) in self.columns.fields.iter().zip(&mut self.builders) {
-            b.append(field_typed(
-                f,
-                ev.ctx(),
-                ev.options(),
-                &mut self.scratch,
-                &mut self.text,
-            ));
+        let Batches {
+            columns,
+            builders,
+            memos,
+            scratch,
+            text,
+            ..
+        } = self;
+        let (ctx, opts) = (ev.ctx(), ev.options());
+        for (((f, _), b), memo) in columns.fields.iter().zip(builders).zip(memos) {
+            if let (Some(m), Some(t)) = (memo, ctx.thread()) {
+                if m.holds(opts.flavor, t) {
+                    b.append(Typed::Text(&m.text));
+                    continue;
+                }
+                m.flavor = None;
+                let v = field_typed(f, ctx, opts, scratch, text);
+                if let Typed::Text(s) = v {
+                    m.keep(opts.flavor, t, s);
+                }
+                b.append(v);
+                continue;
+            }
+            b.append(field_typed(f, ctx, opts, scratch, text));
         }
         self.rows += 1;
         (self.rows >= self.size).then(|| self.finish()).flatten()

@@ -685,12 +685,34 @@ fn write_param_bytes<O: Text, S: StateView + ?Sized>(
 /// The result of an exit event: its `res` parameter, or the `fd` of an fd-creating call.
 pub(crate) fn result_param<'e>(ev: &Event<'e>) -> Option<(usize, &'static ParamInfo)> {
     let info = ev.info()?;
-    let idx = info.param_index("res").or_else(|| {
-        (ev.direction() == Direction::Exit && info.flags.contains(EventFlags::CREATES_FD))
-            .then(|| info.param_index("fd"))
-            .flatten()
-    })?;
+    let idx = result_index(ev.event_type)?;
     (idx < ev.nparams()).then(|| (idx, &info.params[idx]))
+}
+
+/// The index of the parameter that holds an event type's result: `res`, or the `fd` an
+/// exit that creates one returns. Found by name once per type, on first use (every exit
+/// asks for it).
+fn result_index(code: u16) -> Option<usize> {
+    static BY_CODE: std::sync::OnceLock<Box<[u8]>> = std::sync::OnceLock::new();
+    let table = BY_CODE.get_or_init(|| {
+        strata_scap::table::events()
+            .iter()
+            .map(|info| {
+                let exit = info.direction() == Direction::Exit;
+                info.param_index("res")
+                    .or_else(|| {
+                        (exit && info.flags.contains(EventFlags::CREATES_FD))
+                            .then(|| info.param_index("fd"))
+                            .flatten()
+                    })
+                    .and_then(|i| u8::try_from(i).ok())
+                    .filter(|&i| i != u8::MAX)
+                    .unwrap_or(u8::MAX)
+            })
+            .collect()
+    });
+    let i = *table.get(code as usize)?;
+    (i != u8::MAX).then_some(i as usize)
 }
 
 /// libsinsp 0.25's return value: parameter 0 of any syscall exit with parameters (not the

@@ -1013,15 +1013,24 @@ fn join_args(out: &mut String, prefix: Option<&[u8]>, t: &ThreadInfo) {
     // The final NUL ends the last argument; any other separates two (`a\0\0` is `a` and an
     // empty one), as `ThreadInfo::args` lists them.
     let raw = raw.strip_suffix(b"\0").unwrap_or(raw);
-    match std::str::from_utf8(raw) {
-        Ok(_) => {
-            // A space for each NUL keeps the text valid UTF-8.
-            let mut bytes = std::mem::take(out).into_bytes();
-            bytes.extend(raw.iter().map(|&b| if b == 0 { b' ' } else { b }));
-            *out = String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    // Copied whole, each NUL made a space, then checked once: a space for a NUL changes
+    // nothing of whether the bytes are UTF-8.
+    let start = out.len();
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.extend_from_slice(raw);
+    for b in &mut bytes[start..] {
+        if *b == 0 {
+            *b = b' ';
         }
-        Err(_) => {
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => *out = text,
+        Err(e) => {
+            // Not UTF-8: argument by argument, each made valid, after what was there before.
+            let mut before = e.into_bytes();
+            before.truncate(start);
+            *out = String::from_utf8(before)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             for (i, a) in raw.split(|&b| b == 0).enumerate() {
                 if i > 0 {
                     out.push(' ');
