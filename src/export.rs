@@ -282,58 +282,109 @@ impl Columns {
 pub struct Batches<'c> {
     columns: &'c Columns,
     builders: Vec<Builder>,
-    /// For each column, its [`ThreadText`] if it is `proc.name` or `proc.cmdline`.
-    memos: Vec<Option<ThreadText>>,
+    /// For each column, its [`Memo`] if it is `proc.name`, `proc.cmdline` or `user.name`.
+    memos: Vec<Option<Memo>>,
     size: usize,
     rows: usize,
     scratch: String,
     text: String,
 }
 
-/// The last value of a column whose text is made from the event's thread's name alone
-/// (`proc.name`) or its name and arguments (`proc.cmdline`), with what it was made from:
-/// consecutive events of a process repeat it, and comparing the inputs costs less than
-/// making the text again (checking it as UTF-8, joining the arguments).
-#[derive(Debug, Default)]
-struct ThreadText {
-    /// Whether the arguments are an input.
-    with_args: bool,
-    /// The era it was made in; `None` while nothing is kept.
+/// The last value of a column that is made from a few of the event's thread's attributes
+/// alone, with those attributes: consecutive events of a process repeat it, and comparing
+/// the attributes costs less than making the value again (looking a user up, checking text
+/// as UTF-8, joining arguments).
+#[derive(Debug)]
+struct Memo {
+    of: MemoOf,
+    /// The era the value was made in; `None` while nothing is kept.
     flavor: Option<Flavor>,
     comm: Vec<u8>,
     args: Vec<u8>,
-    text: String,
+    uid: u32,
+    container: Vec<u8>,
+    /// [`UserTable::changes`](strata_sinsp::UserTable::changes) when it was made.
+    user_changes: u64,
+    /// The value: text, or `None` for null.
+    text: Option<String>,
 }
 
-impl ThreadText {
-    fn of(f: &FieldRef) -> Option<ThreadText> {
-        let with_args = match f.info().builtin {
+/// What a [`Memo`]'s value is made from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MemoOf {
+    /// `proc.name`: the thread's name.
+    Name,
+    /// `proc.cmdline`: its name and arguments.
+    Cmdline,
+    /// `user.name`: its uid and container, and the users the capture listed.
+    User,
+}
+
+impl Memo {
+    fn of(f: &FieldRef) -> Option<Memo> {
+        let of = match f.info().builtin {
             _ if f.arg.is_some() => return None,
-            Some(Builtin::ProcCmdline) => true,
-            Some(Builtin::ProcName) => false,
+            Some(Builtin::ProcName) => MemoOf::Name,
+            Some(Builtin::ProcCmdline) => MemoOf::Cmdline,
+            Some(Builtin::UserName) => MemoOf::User,
             _ => return None,
         };
-        Some(ThreadText {
-            with_args,
-            ..Default::default()
+        Some(Memo {
+            of,
+            flavor: None,
+            comm: Vec::new(),
+            args: Vec::new(),
+            uid: 0,
+            container: Vec::new(),
+            user_changes: 0,
+            text: None,
         })
     }
 
-    /// Whether the text kept is the value for thread `t` in `flavor`'s era.
-    fn holds(&self, flavor: Flavor, t: &strata_sinsp::ThreadInfo) -> bool {
+    /// Whether the value kept is the one for thread `t` in `flavor`'s era.
+    fn holds(&self, flavor: Flavor, t: &strata_sinsp::ThreadInfo, users: u64) -> bool {
         self.flavor == Some(flavor)
-            && self.comm == t.comm
-            && (!self.with_args || self.args == t.args_raw)
+            && match self.of {
+                MemoOf::Name => self.comm == t.comm,
+                MemoOf::Cmdline => self.comm == t.comm && self.args == t.args_raw,
+                MemoOf::User => {
+                    self.uid == t.uid
+                        && self.user_changes == users
+                        && self.container == t.container_id
+                }
+            }
     }
 
-    fn keep(&mut self, flavor: Flavor, t: &strata_sinsp::ThreadInfo, text: &str) {
-        self.text.clear();
-        self.text.push_str(text);
-        self.comm.clone_from(&t.comm);
-        if self.with_args {
-            self.args.clone_from(&t.args_raw);
+    fn keep(&mut self, flavor: Flavor, t: &strata_sinsp::ThreadInfo, users: u64, v: &Typed<'_>) {
+        self.text = match v {
+            Typed::Text(s) => Some(s.to_string()),
+            Typed::Null => None,
+            // (Not a value these fields have: nothing kept.)
+            _ => {
+                self.flavor = None;
+                return;
+            }
+        };
+        match self.of {
+            MemoOf::Name => self.comm.clone_from(&t.comm),
+            MemoOf::Cmdline => {
+                self.comm.clone_from(&t.comm);
+                self.args.clone_from(&t.args_raw);
+            }
+            MemoOf::User => {
+                self.uid = t.uid;
+                self.container.clone_from(&t.container_id);
+                self.user_changes = users;
+            }
         }
         self.flavor = Some(flavor);
+    }
+
+    fn value(&self) -> Typed<'_> {
+        match &self.text {
+            Some(s) => Typed::Text(s),
+            None => Typed::Null,
+        }
     }
 }
 
@@ -347,11 +398,7 @@ impl<'c> Batches<'c> {
                 .iter()
                 .map(|(_, k)| Builder::new(*k, size))
                 .collect(),
-            memos: columns
-                .fields
-                .iter()
-                .map(|(f, _)| ThreadText::of(f))
-                .collect(),
+            memos: columns.fields.iter().map(|(f, _)| Memo::of(f)).collect(),
             columns,
             size,
             rows: 0,
@@ -373,16 +420,16 @@ impl<'c> Batches<'c> {
         let (ctx, opts) = (ev.ctx(), ev.options());
         for (((f, _), b), memo) in columns.fields.iter().zip(builders).zip(memos) {
             if let (Some(m), Some(t)) = (memo, ctx.thread()) {
-                if m.holds(opts.flavor, t) {
-                    b.append(Typed::Text(&m.text));
-                    continue;
+                let users = ctx.inspector().users().changes();
+                if !m.holds(opts.flavor, t, users) {
+                    let v = field_typed(f, ctx, opts, scratch, text);
+                    m.keep(opts.flavor, t, users, &v);
+                    if m.flavor.is_none() {
+                        b.append(v);
+                        continue;
+                    }
                 }
-                m.flavor = None;
-                let v = field_typed(f, ctx, opts, scratch, text);
-                if let Typed::Text(s) = v {
-                    m.keep(opts.flavor, t, s);
-                }
-                b.append(v);
+                b.append(m.value());
                 continue;
             }
             b.append(field_typed(f, ctx, opts, scratch, text));

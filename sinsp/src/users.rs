@@ -41,6 +41,8 @@ pub struct UserTable {
     max_scopes: usize,
     users_dropped: u64,
     groups_dropped: u64,
+    /// How many times the table was written to (see [`changes`](UserTable::changes)).
+    changes: u64,
 }
 
 /// The users (or groups) of `container`, or the host's if it has none listed.
@@ -125,6 +127,13 @@ impl UserTable {
         scope(&self.groups, container)?.get(&gid)
     }
 
+    /// How many times users or groups were added, changed or removed so far: a reader that
+    /// keeps what it looked up (a user's name for a column of them) may keep it while this
+    /// stays the same.
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
     /// Number of users over all containers.
     pub fn user_count(&self) -> usize {
         self.users.values().map(|m| m.len()).sum()
@@ -145,6 +154,7 @@ impl UserTable {
     }
 
     pub(crate) fn add_user(&mut self, container: &[u8], u: UserInfo) {
+        self.changes += 1;
         // NSS compat entries (`+`/`-`) are not users.
         if matches!(u.name.first(), Some(b'+' | b'-')) {
             return;
@@ -167,12 +177,14 @@ impl UserTable {
     }
 
     pub(crate) fn remove_user(&mut self, container: &[u8], uid: u32) {
+        self.changes += 1;
         if let Some(m) = self.users.get_mut(container) {
             m.remove(&uid);
         }
     }
 
     pub(crate) fn add_group(&mut self, container: &[u8], g: GroupInfo) {
+        self.changes += 1;
         if matches!(g.name.first(), Some(b'+' | b'-')) {
             return;
         }
@@ -194,12 +206,14 @@ impl UserTable {
     }
 
     pub(crate) fn remove_group(&mut self, container: &[u8], gid: u32) {
+        self.changes += 1;
         if let Some(m) = self.groups.get_mut(container) {
             m.remove(&gid);
         }
     }
 
     pub(crate) fn clear(&mut self) {
+        self.changes += 1;
         self.users.clear();
         self.groups.clear();
     }
@@ -277,5 +291,24 @@ mod tests {
         assert!(t.user(b"", 5).is_none());
         t.remove_user(b"", 0);
         assert!(t.user(b"", 0).is_none());
+        // Every write counts, so a reader that kept a name knows to look again.
+        assert_eq!(t.changes(), 4);
+    }
+
+    #[test]
+    fn one_scope_answers_for_its_own_container_and_falls_back_to_the_host() {
+        let mut host = UserTable::new(10, 4);
+        let u = |name: &[u8]| UserInfo {
+            uid: 7,
+            name: name.to_vec(),
+            ..Default::default()
+        };
+        host.add_user(b"", u(b"seven"));
+        assert_eq!(host.user(b"c1", 7).unwrap().name, b"seven");
+        let mut only_c1 = UserTable::new(10, 4);
+        only_c1.add_user(b"c1", u(b"c-seven"));
+        assert_eq!(only_c1.user(b"c1", 7).unwrap().name, b"c-seven");
+        assert!(only_c1.user(b"c2", 7).is_none());
+        assert!(only_c1.user(b"", 7).is_none());
     }
 }
