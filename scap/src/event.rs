@@ -56,6 +56,27 @@ pub struct Event<'a> {
     frame: &'a [u8],
 }
 
+/// What [`Event::parse`] found in a block, without the borrows: a reader keeps it to give the
+/// same event again over the same bytes without decoding and checking them a second time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Layout {
+    ts: u64,
+    tid: u64,
+    block_type: u32,
+    dump_flags: u32,
+    len: u32,
+    cpu: u16,
+    event_type: u16,
+    nparams: u32,
+    data_start: u32,
+    data_end: u32,
+    large: bool,
+    endian: Endian,
+    header_len: u8,
+    /// The length of `rest`, which ends where the block's body ends (before the trailer).
+    rest_len: usize,
+}
+
 /// Events are equal when their contents are, whether or not a reader kept their block.
 impl PartialEq for Event<'_> {
     fn eq(&self, o: &Self) -> bool {
@@ -307,6 +328,51 @@ impl<'a> Event<'a> {
     pub(crate) fn framed(mut self, frame: &'a [u8]) -> Self {
         self.frame = frame;
         self
+    }
+
+    /// The event's [`Layout`] (for an event a reader decoded from a whole block).
+    #[inline(always)]
+    pub(crate) fn layout(&self) -> Layout {
+        Layout {
+            ts: self.ts,
+            tid: self.tid,
+            block_type: self.block_type,
+            dump_flags: self.dump_flags,
+            len: self.len,
+            cpu: self.cpu,
+            event_type: self.event_type,
+            nparams: self.nparams,
+            data_start: self.data_start,
+            data_end: self.data_end,
+            large: self.large,
+            endian: self.endian,
+            header_len: self.header_len,
+            rest_len: self.rest.len(),
+        }
+    }
+
+    /// The event of `layout` over `frame`, the block it was found in.
+    #[inline]
+    pub(crate) fn from_layout(layout: &Layout, frame: &'a [u8]) -> Option<Self> {
+        let end = frame.len().checked_sub(4)?;
+        let rest = frame.get(end.checked_sub(layout.rest_len)?..end)?;
+        Some(Event {
+            ts: layout.ts,
+            tid: layout.tid,
+            block_type: layout.block_type,
+            dump_flags: layout.dump_flags,
+            len: layout.len,
+            cpu: layout.cpu,
+            event_type: layout.event_type,
+            nparams: layout.nparams,
+            data_start: layout.data_start,
+            data_end: layout.data_end,
+            large: layout.large,
+            endian: layout.endian,
+            header_len: layout.header_len,
+            rest,
+            frame,
+        })
     }
 
     /// The whole block the event was read from, if the reader gave it (else empty).

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::block::{Block, BlockKind, RawBlock, types};
 use crate::bytes::Endian;
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::Event;
+use crate::event::{Event, Layout};
 
 /// The two bytes every gzip stream starts with.
 pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -565,6 +565,9 @@ pub struct StreamReader<R: Read> {
     end: usize,
     /// Length of the block last returned, consumed at the next call.
     pending: usize,
+    /// The layout of that block's event when the usual path decoded one, for
+    /// [`current_event`](Self::current_event).
+    layout: Option<Layout>,
     /// Stream offset of `buf[start]`.
     offset: u64,
     last: u64,
@@ -631,6 +634,7 @@ impl<R: Read> StreamReader<R> {
             start: 0,
             end: 0,
             pending: 0,
+            layout: None,
             offset: 0,
             last: 0,
             state: SectionState::default(),
@@ -822,6 +826,13 @@ impl<R: Read> StreamReader<R> {
     /// event again here.
     pub fn current_event(&self) -> Option<Event<'_>> {
         let block = self.buf.get(self.start..self.start + self.pending)?;
+        if let Some(ev) = self
+            .layout
+            .as_ref()
+            .and_then(|l| Event::from_layout(l, block))
+        {
+            return Some(ev);
+        }
         let t = self.state.endian.u32(block, 0)?;
         match event_block(block, t, self.state.endian, self.last) {
             Ok(Block::Event(ev)) => Some(ev),
@@ -838,6 +849,7 @@ impl<R: Read> StreamReader<R> {
         self.start += self.pending;
         self.offset += self.pending as u64;
         self.pending = 0;
+        self.layout = None;
         if self.opts.recover {
             if let Some(e) = self.check_or_resync() {
                 return Some(Err(e));
@@ -850,7 +862,11 @@ impl<R: Read> StreamReader<R> {
         if let Some((len, t)) = whole_event(avail, &self.state, &self.opts) {
             self.pending = len;
             let block = &self.buf[self.start..self.start + len];
-            return Some(event_block(block, t, self.state.endian, offset));
+            let r = event_block(block, t, self.state.endian, offset);
+            if let Ok(Block::Event(ev)) = &r {
+                self.layout = Some(ev.layout());
+            }
+            return Some(r);
         }
         self.next_block_slow()
     }

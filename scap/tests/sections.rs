@@ -154,3 +154,30 @@ fn a_stream_that_lies_about_block_size_allocates_only_what_arrives() {
     assert_eq!(e.offset, 28);
     assert!(s.next_block().is_none());
 }
+
+/// `current_event` gives the event `next_block` returned last, every one of them (the usual
+/// path keeps the decoded layout; the other blocks give none).
+#[test]
+fn current_event_is_the_last_event_returned() {
+    let demo = strata_scap::demo::capture();
+    let mut r = StreamReader::new(&demo[..]).unwrap();
+    let mut events = 0;
+    loop {
+        let ev = match r.next_block() {
+            None => break,
+            Some(Ok(Block::Event(e))) => {
+                let p: Vec<Vec<u8>> = e.params_raw().map(<[u8]>::to_vec).collect();
+                Some((e.ts, e.tid, e.event_type, e.cpu, e.len, p))
+            }
+            Some(Ok(_)) => None,
+            Some(Err(e)) => panic!("{e}"),
+        };
+        let again = r.current_event().map(|e| {
+            let p: Vec<Vec<u8>> = e.params_raw().map(<[u8]>::to_vec).collect();
+            (e.ts, e.tid, e.event_type, e.cpu, e.len, p)
+        });
+        assert_eq!(again, ev);
+        events += usize::from(ev.is_some());
+    }
+    assert!(events > 10, "{events} events");
+}
