@@ -413,6 +413,7 @@ impl Events {
     /// Events a dumper flagged as kept for state only are taken in but not handed out, as
     /// libsinsp does.
     #[allow(clippy::should_implement_trait)]
+    #[inline]
     pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
         let processed = match self.step_to_next()? {
             Ok(Some(p)) => p,

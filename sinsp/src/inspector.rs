@@ -245,7 +245,9 @@ pub struct Inspector {
     pub(crate) streams: crate::streams::Streams,
     mesos: Option<MesosState>,
     pub(crate) lay: &'static Layouts,
-    handlers: Vec<Handler>,
+    /// Each event code's flags, as this behaviour's table has them, and its handler: looked
+    /// up once per event instead of worked out.
+    kinds: Vec<(u32, Handler)>,
     evt_num: u64,
     first_ts: Option<u64>,
     last_ts: u64,
@@ -333,7 +335,7 @@ impl Inspector {
             streams: Default::default(),
             mesos: None,
             lay: crate::params::layouts(),
-            handlers: Handler::table(),
+            kinds: kinds(&cfg),
             evt_num: 0,
             first_ts: None,
             last_ts: 0,
@@ -415,6 +417,7 @@ impl Inspector {
         self.cfg.execve_keeps_state = execve_keeps_state;
         self.cfg.filter_in_parser = filter_in_parser;
         self.cfg.drop_enter_events = drop_enter_events;
+        self.kinds = kinds(&self.cfg);
         // Threads read from the tables before the first event (leading user, group and
         // container events aside) start as the new behaviour's do.
         if self.leading {
@@ -1368,21 +1371,13 @@ impl Inspector {
     }
 
     /// The event's flags as this behaviour's table has them, and its handler.
+    #[inline]
     fn flags_and_handler(&self, ev: &Event<'_>) -> (u32, Handler) {
-        let code = ev.event_type;
-        let mut eflags = ev.info().map_or(0, |i| i.flags.0);
-        if self.cfg.switch_skips_pairing && ev.name() == "switch" {
-            eflags |= EventFlags::SKIP_PARSE_RESET;
+        match self.kinds.get(ev.event_type as usize) {
+            Some(&k) => k,
+            // (A code past the table: no flags, no handler.)
+            None => (0, Handler::None),
         }
-        if self.cfg.fd_flags_2022 {
-            eflags = event_flags_2022(code, eflags);
-        }
-        let handler = self
-            .handlers
-            .get(code as usize)
-            .copied()
-            .unwrap_or(Handler::None);
-        (eflags, handler)
     }
 
     /// Whether applying `ev` changes nothing but the counters: a metadata enter event outside
@@ -1676,6 +1671,25 @@ pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
         None if matches!(code, 294 | 295) => flags | EventFlags::MODIFIES_STATE,
         None => flags,
     }
+}
+
+/// Each event code's flags under `cfg` and its handler, indexed by code.
+fn kinds(cfg: &Config) -> Vec<(u32, Handler)> {
+    Handler::table()
+        .into_iter()
+        .zip(strata_scap::table::events())
+        .enumerate()
+        .map(|(code, (handler, info))| {
+            let mut eflags = info.flags.0;
+            if cfg.switch_skips_pairing && info.name == "switch" {
+                eflags |= EventFlags::SKIP_PARSE_RESET;
+            }
+            if cfg.fd_flags_2022 {
+                eflags = event_flags_2022(code as u16, eflags);
+            }
+            (eflags, handler)
+        })
+        .collect()
 }
 
 /// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid

@@ -85,21 +85,21 @@ pub(crate) struct Args<'l, 'e> {
 }
 
 impl<'e> Args<'_, 'e> {
-    fn raw_in(&self, ev: &Event<'e>, p: P) -> Option<(usize, &'e [u8])> {
+    /// Parameter `p` of `ev`, decoded (`Event::param` finds its bytes: once, not twice).
+    #[inline]
+    fn decoded_in(&self, ev: &Event<'e>, p: P) -> Option<ParamValue<'e>> {
         let i = self.lay.index(ev.event_type, p)?;
-        Some((i, ev.param_raw(i)?))
+        ev.param(i)?.ok()
     }
 
     /// The parameter from the event itself only.
     pub(crate) fn own(&self, p: P) -> Option<ParamValue<'e>> {
-        let (i, _) = self.raw_in(&self.ev, p)?;
-        self.ev.param(i)?.ok()?.flatten_dyn().ok()
+        self.decoded_in(&self.ev, p)?.flatten_dyn().ok()
     }
 
     /// A PT_DYN parameter of the event itself, undecoded: its type index and value.
     pub(crate) fn dyn_value(&self, p: P) -> Option<strata_scap::param::DynValue<'e>> {
-        let (i, _) = self.raw_in(&self.ev, p)?;
-        match self.ev.param(i)?.ok()? {
+        match self.decoded_in(&self.ev, p)? {
             ParamValue::Dyn(d) => Some(d),
             _ => None,
         }
@@ -108,8 +108,7 @@ impl<'e> Args<'_, 'e> {
     /// The parameter from the stored enter event only.
     pub(crate) fn of_enter(&self, p: P) -> Option<ParamValue<'e>> {
         let e = self.enter.as_ref()?;
-        let (i, _) = self.raw_in(e, p)?;
-        e.param(i)?.ok()?.flatten_dyn().ok()
+        self.decoded_in(e, p)?.flatten_dyn().ok()
     }
 
     /// The parameter, from the event or else from its enter event.
