@@ -58,7 +58,14 @@ pub struct Events {
     /// The first code `by_code` answers for: 2, as generic events (0 and 1) are named by a
     /// parameter, or 0 when the filter reads only `evt.dir`.
     by_code_from: u16,
+    /// Whether the filter in use may match a generic syscall event, by code (0, 1) and syscall
+    /// id (`code * GENERIC_IDS + id`; 0 not known yet, 1 refused, 2 may match), decided once
+    /// per syscall from its name.
+    generic_types: Vec<u8>,
 }
+
+/// Syscall ids [`Events::generic_types`] keeps answers for, per generic event code.
+const GENERIC_IDS: usize = 1024;
 
 /// A filter compiled for each era, the one in use picked once the era is known.
 struct Filter {
@@ -151,6 +158,7 @@ impl Events {
             passed_over: 0,
             by_code: Vec::new(),
             by_code_from: 2,
+            generic_types: Vec::new(),
         })
     }
 
@@ -192,6 +200,7 @@ impl Events {
             _ => {}
         }
         self.filter = Some(f);
+        self.generic_types.clear();
         Ok(self)
     }
 
@@ -235,6 +244,7 @@ impl Events {
     fn set_flavor(&mut self, flavor: Flavor) {
         self.opts.flavor = flavor;
         self.insp.set_behaviour(&config(flavor));
+        self.generic_types.clear();
     }
 
     /// The flavor events are read in (the default until the leading events decide it).
@@ -506,6 +516,8 @@ impl Events {
                 if let Some(flavor) = d.feed(ev) {
                     self.decider = None;
                     self.opts.flavor = flavor;
+                    // (The era's program answers for generic events from now on.)
+                    self.generic_types.clear();
                     self.insp.set_behaviour(&config(flavor));
                     // (A drain that began before the era was known: from the next event.)
                     self.recheck_lazy = self.draining;
@@ -568,7 +580,14 @@ impl Events {
                     program,
                     keeps_state,
                 });
-                let outcome = step(&mut self.insp, &self.opts, program, &mut self.scratch, ev);
+                let outcome = step(
+                    &mut self.insp,
+                    &self.opts,
+                    program,
+                    &mut self.scratch,
+                    &mut self.generic_types,
+                    ev,
+                );
                 // Before the era is known (leading `container` events), a sysdig 0.29 filter
                 // whose checks keep state sees the events as sysdig's did; these carry no
                 // thread, so the event alone is what it reads.
@@ -608,6 +627,7 @@ fn step(
     opts: &RenderOptions,
     checks: Option<Checks<'_>>,
     scratch: &mut String,
+    generic_types: &mut Vec<u8>,
     ev: &strata_scap::Event<'_>,
 ) -> Option<Processed> {
     if opts.flavor.hides(ev) {
@@ -629,7 +649,10 @@ fn step(
     let program = checks.program;
     // An event of a type the filter cannot match: refused without looking at it (unless
     // its checks keep state, which must see what sysdig's saw).
-    if !checks.keeps_state && !program.event_types().contains(ev.event_type) {
+    if !checks.keeps_state
+        && (!program.event_types().contains(ev.event_type)
+            || !generic_may_match(program, opts, generic_types, ev))
+    {
         let p = insp.update_refused(ev);
         if !p.is_hidden() && p.prefiltered().is_none() {
             insp.refused();
@@ -653,6 +676,40 @@ fn step(
         return None;
     }
     Some(p)
+}
+
+/// Whether a filter may match `ev` judging by its type name alone, for a generic syscall
+/// event (named by the syscall it carries, which its code does not tell); `true` for any
+/// other event. The answer is kept per syscall id: a filter on `evt.type` then refuses the
+/// generic events of other syscalls without building their context.
+fn generic_may_match(
+    program: &Program<FilterField>,
+    opts: &RenderOptions,
+    memo: &mut Vec<u8>,
+    ev: &strata_scap::Event<'_>,
+) -> bool {
+    let code = ev.event_type;
+    if code >= 2 {
+        return true;
+    }
+    let id = match ev.param(0) {
+        // (Id 0 is named by the native number in libsinsp 0.25: not kept.)
+        Some(Ok(strata_scap::ParamValue::SyscallId(id))) if id != 0 => id as usize,
+        _ => usize::MAX,
+    };
+    let slot = (id < GENERIC_IDS).then(|| code as usize * GENERIC_IDS + id);
+    if let Some(&k @ (1 | 2)) = slot.and_then(|i| memo.get(i)) {
+        return k == 2;
+    }
+    let view = EventAlone { ev, num: 0 };
+    let may = program.may_match(&mut FilterRecord::with_scratch(&view, opts, String::new()));
+    if let Some(i) = slot {
+        if memo.len() < 2 * GENERIC_IDS {
+            memo.resize(2 * GENERIC_IDS, 0);
+        }
+        memo[i] = 1 + u8::from(may);
+    }
+    may
 }
 
 /// Counts one event without applying it to the state; whether it is handed out (not hidden,

@@ -1325,9 +1325,23 @@ impl Inspector {
     /// What every counted event does first: its number, the capture's times, the thread
     /// removal and fd close that the event before scheduled. Returns whether the event is
     /// part of the leading initial state, the capture's first time, and the previous time.
+    #[inline]
     fn advance(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
         self.evt_num += 1;
         self.fd_renamed = false;
+        // Nearly every event: past the leading ones, the clock started, nothing scheduled by
+        // the event before.
+        if let (false, Some(first_ts), None, None, None) = (
+            self.leading,
+            self.first_ts,
+            self.pending_free,
+            self.pending_thread,
+            self.pending_close,
+        ) {
+            let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
+            self.threads.now = ev.ts;
+            return (false, first_ts, prev_ts);
+        }
         let was_leading = self.leading;
         self.leading = self.leading && is_initial_state_event(ev.name());
         if was_leading && !self.leading && !self.cfg.exepath_keeps_deleted {

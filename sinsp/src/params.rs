@@ -171,10 +171,14 @@ impl<'e> Args<'_, 'e> {
     /// fd-returning events).
     pub(crate) fn res(&self) -> Option<i64> {
         use strata_scap::table::ParamType as T;
-        let info = self.ev.info()?.params.first()?;
-        if !matches!(info.ty, T::Errno | T::Fd | T::Pid | T::Fd32 | T::Pid32) {
-            return None;
+        // Read straight from the bytes, as decoding them would (every exit has it).
+        let ty = self.ev.info()?.params.first()?.ty;
+        let raw = self.ev.param_raw(0)?;
+        let e = self.ev.endian();
+        match ty {
+            T::Errno | T::Fd | T::Pid if raw.len() == 8 => Some(e.u64(raw, 0)? as i64),
+            T::Fd32 | T::Pid32 if raw.len() == 4 => Some(i64::from(e.u32(raw, 0)? as i32)),
+            _ => None,
         }
-        self.ev.param(0)?.ok()?.as_i64()
     }
 }
