@@ -54,13 +54,20 @@ pub(crate) fn layouts() -> &'static Layouts {
 
 impl Layouts {
     fn build() -> Self {
+        // Each event's parameters are walked once, each name looked up (at start-up, a
+        // search of every name in every event showed in short runs).
+        let by_name: std::collections::HashMap<&str, usize> =
+            NAMES.iter().enumerate().map(|(k, n)| (*n, k)).collect();
         let idx = table::events()
             .iter()
             .map(|info| {
                 let mut row = [ABSENT; N];
-                for (slot, name) in row.iter_mut().zip(NAMES) {
-                    if let Some(i) = info.param_index(name) {
-                        *slot = i as u8;
+                for (i, param) in info.params.iter().enumerate() {
+                    if let Some(&k) = by_name.get(param.name) {
+                        // The first parameter of a name, as `EventInfo::param_index` finds it.
+                        if row[k] == ABSENT {
+                            row[k] = i as u8;
+                        }
                     }
                 }
                 row
@@ -179,6 +186,23 @@ impl<'e> Args<'_, 'e> {
             T::Errno | T::Fd | T::Pid if raw.len() == 8 => Some(e.u64(raw, 0)? as i64),
             T::Fd32 | T::Pid32 if raw.len() == 4 => Some(i64::from(e.u32(raw, 0)? as i32)),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_give_the_first_parameter_of_each_name() {
+        let lay = layouts();
+        for (code, info) in table::events().iter().enumerate() {
+            for (k, name) in NAMES.iter().enumerate() {
+                let p = lay.idx[code][k];
+                let want = info.param_index(name).map_or(ABSENT, |i| i as u8);
+                assert_eq!(p, want, "{} {name}", info.name);
+            }
         }
     }
 }
