@@ -49,6 +49,7 @@
 //! [`strata::Recorder`].
 
 use std::io::{self, Write};
+use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use strata::dissect::{Flavor, Format, Registry};
@@ -227,20 +228,9 @@ fn run(args: Args) -> Result<(), Failure> {
     let mut buf: Vec<u8> = Vec::with_capacity(OUT_BUF + 4096);
     let mut failure = None;
     let mut errors = 0u64;
-    while let Some(ev) = events.next() {
-        let ev = match ev {
-            Ok(ev) => ev,
-            // With --recover, a damaged block is reported and reading goes on after it.
-            Err(e @ Error::Capture(_)) if args.recover => {
-                errors += 1;
-                eprintln!("sdump: {e}");
-                continue;
-            }
-            Err(e) => {
-                failure = Some(Failure::from(e));
-                break;
-            }
-        };
+    // Each event is rendered where the reader holds it (`try_for_each`): straight into one
+    // output buffer, written out when it is full.
+    let mut line = |ev: strata::EventView<'_>| -> ControlFlow<Failure> {
         // The flavor is decided by the leading events, before any is handed out.
         let flavor = ev.options().flavor;
         if format.options().flavor != flavor {
@@ -264,8 +254,29 @@ fn run(args: Args) -> Result<(), Failure> {
         if rendered {
             buf.push(b'\n');
             if buf.len() >= OUT_BUF {
-                out.write_all(&buf).map_err(io_err)?;
+                if let Err(e) = out.write_all(&buf) {
+                    return ControlFlow::Break(io_err(e));
+                }
                 buf.clear();
+            }
+        }
+        ControlFlow::Continue(())
+    };
+    loop {
+        match events.try_for_each(&mut line) {
+            Ok(None) => break,
+            Ok(Some(f)) => {
+                failure = Some(f);
+                break;
+            }
+            // With --recover, a damaged block is reported and reading goes on after it.
+            Err(e @ Error::Capture(_)) if args.recover => {
+                errors += 1;
+                eprintln!("sdump: {e}");
+            }
+            Err(e) => {
+                failure = Some(Failure::from(e));
+                break;
             }
         }
     }

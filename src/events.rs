@@ -1,6 +1,7 @@
 //! The front door: a capture in, its events out, each with its state, optionally filtered.
 
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -425,7 +426,7 @@ impl Events {
     #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
-        let processed = match self.step_to_next()? {
+        let processed = match self.step_to_next(|_, _, _, _, p| Some(p))? {
             Ok(Some(p)) => p,
             // (Only a drain goes without the state.)
             Ok(None) => return None,
@@ -456,7 +457,7 @@ impl Events {
         self.set_lazy();
         let mut n = 0;
         let r = loop {
-            match self.step_to_next() {
+            match self.step_to_next(|_, _, _, _, _| Some(())) {
                 None => break Ok(n),
                 Some(Err(e)) => break Err(e),
                 Some(Ok(_)) => n += 1,
@@ -467,11 +468,58 @@ impl Events {
         r
     }
 
+    /// Calls `f` on every event that passes the filter, in order, until `f` breaks (its
+    /// value is returned) or the capture ends (`Ok(None)`); stops at an error, after which
+    /// (with [`recover`](Self::recover)) it may be called again to go on. What
+    /// [`next`](Self::next) in a loop does, without handing each event out of the reader:
+    /// cheaper per event.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// let mut events = strata::Events::demo().filter("evt.type = connect")?;
+    /// let mut names = Vec::new();
+    /// events.try_for_each(|ev| {
+    ///     names.push(ev.field("fd.name").unwrap().unwrap_or_default());
+    ///     ControlFlow::<()>::Continue(())
+    /// })?;
+    /// assert_eq!(names.len(), 2);
+    /// # Ok::<(), strata::Error>(())
+    /// ```
+    pub fn try_for_each<B>(
+        &mut self,
+        mut f: impl FnMut(EventView<'_>) -> ControlFlow<B>,
+    ) -> Result<Option<B>, Error> {
+        let stop = self.step_to_next(|insp, opts, registry, ev, p| {
+            // (Not a drain: every event handed out comes with its processing.)
+            let ctx = insp.context_of(ev, p?);
+            match f(EventView {
+                ctx,
+                opts,
+                registry,
+            }) {
+                ControlFlow::Break(b) => Some(b),
+                ControlFlow::Continue(()) => None,
+            }
+        });
+        stop.transpose()
+    }
+
     /// Takes events into the state up to the next one that passes, as [`next`](Self::next)
     /// does; `None` at the end. The event that passes comes without its processing
     /// (`Ok(None)`) when the drain goes without the state engine.
-    fn step_to_next(&mut self) -> Option<Result<Option<Processed>, Error>> {
-        let processed = loop {
+    /// Each event that passes goes to `hand` (with the inspector, the options, the registry,
+    /// the event and its processing); the first answer it gives is returned.
+    fn step_to_next<T>(
+        &mut self,
+        mut hand: impl FnMut(
+            &Inspector,
+            &RenderOptions,
+            &Registry,
+            &strata_scap::Event<'_>,
+            Option<Processed>,
+        ) -> Option<T>,
+    ) -> Option<Result<T, Error>> {
+        let handed = loop {
             if self.done {
                 return None;
             }
@@ -568,7 +616,10 @@ impl Events {
                     }
                 }
                 if selected {
-                    break None;
+                    let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
+                    if let Some(t) = hand(&self.insp, &self.opts, registry, ev, None) {
+                        break t;
+                    }
                 }
                 continue;
             } else {
@@ -613,15 +664,19 @@ impl Events {
                 }
             }
             if let Some(p) = outcome {
-                break Some(p);
+                let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
+                if let Some(t) = hand(&self.insp, &self.opts, registry, ev, Some(p)) {
+                    break t;
+                }
             }
         };
-        Some(Ok(processed))
+        Some(Ok(handed))
     }
 }
 
 /// Takes one event into the state; returns how it was processed if it is handed out (it is
 /// not hidden, passes the filter, and is not flagged state-only).
+#[inline(always)]
 fn step(
     insp: &mut Inspector,
     opts: &RenderOptions,

@@ -35,6 +35,33 @@ fn identities(bytes: Vec<u8>, recover: bool) -> (Vec<String>, usize) {
     (out, errors)
 }
 
+/// [`identities`] through `Events::try_for_each`, called again after each error.
+fn identities_each(bytes: Vec<u8>, recover: bool) -> (Vec<String>, usize) {
+    let mut events = Events::from_bytes(bytes).unwrap().recover(recover);
+    let mut format = Format::compile(Registry::builtin(), IDENTITY, *events.options()).unwrap();
+    let (mut out, mut errors) = (Vec::new(), 0);
+    loop {
+        let r = events.try_for_each(|ev| {
+            if format.options().flavor != ev.options().flavor {
+                format.set_flavor(ev.options().flavor);
+            }
+            let mut line = Vec::new();
+            if format.render_into(ev.ctx(), &mut line) {
+                out.push(String::from_utf8_lossy(&line).into_owned());
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+        match r {
+            Ok(_) => break,
+            Err(_) => errors += 1,
+        }
+        if !recover {
+            break;
+        }
+    }
+    (out, errors)
+}
+
 /// The offset of the event block in the middle of `bytes`, and that event's identity prefix
 /// (raw time and thread).
 fn middle_event(bytes: &[u8]) -> (usize, String) {
@@ -75,7 +102,19 @@ fn a_damaged_block_in_the_middle_costs_only_its_event() {
             cap.display()
         );
         assert!(cut.len() <= whole.len());
-        let (got, errors) = identities(bad, true);
+        assert_eq!(
+            identities_each(bad.clone(), false),
+            (cut.clone(), errors),
+            "{}: try_for_each without recovery",
+            cap.display()
+        );
+        let (got, errors) = identities(bad.clone(), true);
+        assert_eq!(
+            identities_each(bad, true),
+            (got.clone(), errors),
+            "{}: try_for_each with recovery",
+            cap.display()
+        );
         let want: Vec<String> = whole
             .iter()
             .filter(|l| !l.starts_with(&lost))
