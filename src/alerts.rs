@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use strata_dissect::{
@@ -418,40 +419,42 @@ impl Alerts {
         self
     }
 
+    /// Reads events up to the next one that raises alerts (queued in `pending`); `None` at
+    /// the end.
     fn fill(&mut self) -> Option<Result<(), Error>> {
-        loop {
-            let ev = match self.events.next()? {
-                Ok(ev) => ev,
-                Err(e) => return Some(Err(e)),
-            };
+        let Alerts {
+            rules,
+            events,
+            pending,
+            hits,
+            scratch,
+            indexed,
+        } = self;
+        // (Each event is looked at where the reader holds it.)
+        let found = events.try_for_each(|ev| {
             let flavor = ev.options().flavor;
             let compiled = match flavor {
-                Flavor::Sysdig029 => &mut self.rules.sysdig,
-                _ => &mut self.rules.libsinsp,
+                Flavor::Sysdig029 => &mut rules.sysdig,
+                _ => &mut rules.libsinsp,
             };
             let code = ev.event().event_type;
-            let mut rec = FilterRecord::with_scratch(
-                ev.ctx(),
-                ev.options(),
-                std::mem::take(&mut self.scratch),
-            );
-            if self.indexed {
+            let mut rec =
+                FilterRecord::with_scratch(ev.ctx(), ev.options(), std::mem::take(scratch));
+            if *indexed {
                 // A generic event's first parameter is its syscall number: its subtype.
                 let subtype = ev.event().param_raw(0).map_or(0, |b| {
                     b.iter().take(8).fold(0u64, |a, &x| a << 8 | u64::from(x))
                 });
-                compiled
-                    .set
-                    .matching(code, subtype, &mut rec, &mut self.hits);
+                compiled.set.matching(code, subtype, &mut rec, hits);
             } else {
-                compiled.set.matching_unindexed(&mut rec, &mut self.hits);
+                compiled.set.matching_unindexed(&mut rec, hits);
             }
-            self.scratch = rec.into_scratch();
-            if self.hits.is_empty() {
-                continue;
+            *scratch = rec.into_scratch();
+            if hits.is_empty() {
+                return ControlFlow::Continue(());
             }
             let time_of_day = ev.field("evt.time").ok().flatten().unwrap_or_default();
-            for &i in &self.hits {
+            for &i in hits.iter() {
                 let rule = &compiled.set.rules()[i];
                 let out = &mut compiled.outputs[i];
                 if out.format.options().flavor != flavor {
@@ -470,7 +473,7 @@ impl Alerts {
                         )
                     })
                     .collect();
-                self.pending.push_back(Alert {
+                pending.push_back(Alert {
                     rule: rule.name.clone(),
                     priority: rule.priority,
                     source: rule.source.clone(),
@@ -482,7 +485,12 @@ impl Alerts {
                     output_fields,
                 });
             }
-            return Some(Ok(()));
+            ControlFlow::Break(())
+        });
+        match found {
+            Ok(Some(())) => Some(Ok(())),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 }

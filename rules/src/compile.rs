@@ -100,11 +100,9 @@ pub(crate) fn resolve_list(cond: &mut String, name: &str, items: &[String]) -> b
 }
 
 /// The words of `text` between the delimiters [`resolve_list`] requires around a list name.
-fn delimited_tokens(text: &str) -> std::collections::HashSet<String> {
+fn delimited_tokens(text: &str) -> impl Iterator<Item = &str> {
     text.split([' ', '\t', '\n', '\r', '(', ')', ',', '='])
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// `(cond) and not (...)` for each exception with values, as Falco writes it; also returns
@@ -338,15 +336,43 @@ pub(crate) fn compile<S: Schema>(
         lists.push((l.name.clone(), items));
     }
     // A list name only ever matches a whole token between delimiters, so lists whose name is
-    // not among the text's tokens are passed over; the tokens are taken again after each
-    // substitution (the items put in may name a later list, as Falco's sequential passes see).
+    // not among the text's tokens are passed over. A substitution puts the items in between
+    // blanks: the lists they name (later ones are still to come, as Falco's sequential passes
+    // see them) join those to look for. (A name it took out stays marked: its list is then
+    // looked for in the text and not found, as before.) The lists each list's items name are
+    // found once, not per condition.
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, (name, _)) in lists.iter().enumerate() {
+        by_name.entry(name.as_str()).or_default().push(i);
+    }
+    let named_by = |text: &str| -> Vec<usize> {
+        delimited_tokens(text)
+            .filter_map(|t| by_name.get(t))
+            .flatten()
+            .copied()
+            .collect()
+    };
+    let names_in: Vec<Vec<usize>> = lists
+        .iter()
+        .map(|(_, items)| {
+            items
+                .iter()
+                .flat_map(|i| named_by(&quote_item(i)))
+                .collect()
+        })
+        .collect();
     let expand_lists = |cond: &str, used: &mut [bool]| {
         let mut c = cond.to_string();
-        let mut tokens = delimited_tokens(&c);
+        let mut wanted = vec![false; lists.len()];
+        for j in named_by(cond) {
+            wanted[j] = true;
+        }
         for (i, (name, items)) in lists.iter().enumerate() {
-            if tokens.contains(name.as_str()) && resolve_list(&mut c, name, items) {
+            if wanted[i] && resolve_list(&mut c, name, items) {
                 used[i] = true;
-                tokens = delimited_tokens(&c);
+                for &j in &names_in[i] {
+                    wanted[j] = true;
+                }
             }
         }
         c
