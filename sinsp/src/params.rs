@@ -139,27 +139,42 @@ impl<'e> Args<'_, 'e> {
         }
     }
 
-    /// 4-byte parameters of the event itself, read straight from its bytes in one walk of
-    /// the parameter lengths (the memory figures of mmap and brk: frequent enough that
-    /// looking each up and decoding it showed).
-    pub(crate) fn own_u32s<const N: usize>(&self, ps: [P; N]) -> [Option<u32>; N] {
+    /// The bytes of parameters of the event itself, found in one walk of the parameter
+    /// lengths (the memory figures of mmap, brk and switch: frequent enough that looking each
+    /// up and decoding it showed).
+    pub(crate) fn own_raws<const N: usize>(&self, ps: [P; N]) -> [Option<&'e [u8]>; N] {
         let mut out = [None; N];
         let idx = ps.map(|p| self.lay.index(self.ev.event_type, p));
-        let little = self.ev.endian() == strata_scap::Endian::Little;
+        let last = idx.iter().flatten().max().copied();
         for (i, raw) in self.ev.params_raw().enumerate() {
             for (slot, want) in out.iter_mut().zip(&idx) {
                 if *want == Some(i) {
-                    *slot = <[u8; 4]>::try_from(raw).ok().map(|b| {
-                        if little {
-                            u32::from_le_bytes(b)
-                        } else {
-                            u32::from_be_bytes(b)
-                        }
-                    });
+                    *slot = Some(raw);
                 }
+            }
+            if Some(i) >= last {
+                break;
             }
         }
         out
+    }
+
+    /// A 4-byte unsigned parameter's bytes as a number (as decoding gives it).
+    pub(crate) fn u32_of(&self, raw: Option<&[u8]>) -> Option<u32> {
+        let b = <[u8; 4]>::try_from(raw?).ok()?;
+        Some(match self.ev.endian() {
+            strata_scap::Endian::Little => u32::from_le_bytes(b),
+            strata_scap::Endian::Big => u32::from_be_bytes(b),
+        })
+    }
+
+    /// An 8-byte unsigned parameter's bytes as a number (as decoding gives it).
+    pub(crate) fn u64_of(&self, raw: Option<&[u8]>) -> Option<u64> {
+        let b = <[u8; 8]>::try_from(raw?).ok()?;
+        Some(match self.ev.endian() {
+            strata_scap::Endian::Little => u64::from_le_bytes(b),
+            strata_scap::Endian::Big => u64::from_be_bytes(b),
+        })
     }
 
     pub(crate) fn u32(&self, p: P) -> Option<u32> {

@@ -489,10 +489,14 @@ pub(super) fn switch(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     let Some(t) = insp.threads.get_mut(tid) else {
         return;
     };
-    if let Some(v) = a.u64(P::PgftMaj) {
+    // Every figure read in one walk of the parameters; one that is not the usual 8 or 4
+    // bytes is decoded as any other parameter is.
+    let [maj, min, size, rss, swap] =
+        a.own_raws([P::PgftMaj, P::PgftMin, P::VmSize, P::VmRss, P::VmSwap]);
+    if let Some(v) = a.u64_of(maj).or_else(|| a.u64(P::PgftMaj)) {
         t.pfmajor = v;
     }
-    if let Some(v) = a.u64(P::PgftMin) {
+    if let Some(v) = a.u64_of(min).or_else(|| a.u64(P::PgftMin)) {
         t.pfminor = v;
     }
     // The memory figures are the process's: libsinsp sets them on the main thread.
@@ -503,7 +507,7 @@ pub(super) fn switch(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         insp.threads.get_mut(pid)
     };
     if let Some(m) = main {
-        set_memory(m, a);
+        set_memory_from(m, a, [size, rss, swap]);
     }
 }
 
@@ -515,15 +519,19 @@ pub(super) fn memory(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
 }
 
 fn set_memory(t: &mut ThreadInfo, a: &Args<'_, '_>) {
+    set_memory_from(t, a, a.own_raws([P::VmSize, P::VmRss, P::VmSwap]));
+}
+
+/// [`set_memory`] from the bytes of the event's own size, rss and swap parameters.
+fn set_memory_from(t: &mut ThreadInfo, a: &Args<'_, '_>, [size, rss, swap]: [Option<&[u8]>; 3]) {
     // The exits that carry them do so on the event itself; else from the enter.
-    let [size, rss, swap] = a.own_u32s([P::VmSize, P::VmRss, P::VmSwap]);
-    if let Some(v) = size.or_else(|| a.u32(P::VmSize)) {
+    if let Some(v) = a.u32_of(size).or_else(|| a.u32(P::VmSize)) {
         t.vmsize_kb = v;
     }
-    if let Some(v) = rss.or_else(|| a.u32(P::VmRss)) {
+    if let Some(v) = a.u32_of(rss).or_else(|| a.u32(P::VmRss)) {
         t.vmrss_kb = v;
     }
-    if let Some(v) = swap.or_else(|| a.u32(P::VmSwap)) {
+    if let Some(v) = a.u32_of(swap).or_else(|| a.u32(P::VmSwap)) {
         t.vmswap_kb = v;
     }
 }
