@@ -380,3 +380,69 @@ mod tests {
         assert!(ContainerInfo::from_json(b"{nope").is_none());
     }
 }
+
+/// What parsing a container event's JSON gave, by the JSON's exact bytes, for the few texts
+/// seen last: captures repeat their container events, and parsing is by far the dearest part
+/// of taking one in. Parsing is a function of the bytes alone, so the answer is the same.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonMemo<T> {
+    entries: std::collections::VecDeque<(Vec<u8>, T)>,
+}
+
+impl<T> Default for JsonMemo<T> {
+    fn default() -> Self {
+        JsonMemo {
+            entries: Default::default(),
+        }
+    }
+}
+
+impl<T: Clone> JsonMemo<T> {
+    /// Texts kept, and the longest kept (a longer one is parsed every time).
+    const ENTRIES: usize = 16;
+    const MAX_BYTES: usize = 64 << 10;
+
+    /// `parse(json)`, or what it gave last time for the same bytes.
+    pub(crate) fn get_or(&mut self, json: &[u8], parse: impl FnOnce(&[u8]) -> T) -> T {
+        if let Some((_, v)) = self.entries.iter().find(|(k, _)| k == json) {
+            return v.clone();
+        }
+        let v = parse(json);
+        if json.len() <= Self::MAX_BYTES {
+            if self.entries.len() == Self::ENTRIES {
+                self.entries.pop_front();
+            }
+            self.entries.push_back((json.to_vec(), v.clone()));
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod memo_tests {
+    use super::JsonMemo;
+
+    #[test]
+    fn same_bytes_are_parsed_once_and_the_memo_is_bounded() {
+        let mut memo = JsonMemo::default();
+        let mut parsed = 0;
+        for _ in 0..3 {
+            let v = memo.get_or(b"{\"a\":1}", |j| {
+                parsed += 1;
+                j.len()
+            });
+            assert_eq!(v, 7);
+        }
+        assert_eq!(parsed, 1);
+        for i in 0..100u32 {
+            memo.get_or(&i.to_le_bytes(), |_| 0);
+        }
+        assert!(memo.entries.len() <= JsonMemo::<usize>::ENTRIES);
+        // The first text has been pushed out: parsed again.
+        memo.get_or(b"{\"a\":1}", |_| {
+            parsed += 1;
+            0
+        });
+        assert_eq!(parsed, 2);
+    }
+}

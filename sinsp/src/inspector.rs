@@ -263,6 +263,9 @@ pub struct Inspector {
     /// The thread of the last container event, in sysdig 0.29's behaviour.
     container_thread: Option<ThreadInfo>,
     pub(crate) containers: ContainerTable,
+    /// Container events' JSON, parsed (`ContainerInfo::from_json`) and its id alone.
+    container_json: crate::containers::JsonMemo<Option<ContainerInfo>>,
+    container_json_ids: crate::containers::JsonMemo<Option<String>>,
     /// Whether the current event is an exit whose thread's last event was not its enter.
     unpaired_exit: bool,
     /// libsinsp 0.25's capture reader ([`Config::drop_enter_events`]).
@@ -349,6 +352,8 @@ impl Inspector {
             listen_ports: Vec::new(),
             container_thread: None,
             containers,
+            container_json: Default::default(),
+            container_json_ids: Default::default(),
             unpaired_exit: false,
             filtering: false,
             pending_free: None,
@@ -1310,10 +1315,18 @@ impl Inspector {
         let container = self.cfg.container_event_thread
             && matches!(code, CONTAINER_JSON_E | CONTAINER_JSON_2_E);
         if container {
+            let json = match ev.param(0) {
+                Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
+                _ => &[][..],
+            };
+            let id = self
+                .container_json_ids
+                .get_or(json, container_json_id)
+                .unwrap_or_default();
             let t = self
                 .container_thread
                 .get_or_insert_with(|| ThreadInfo::blank(-1));
-            container_event_thread(t, ev);
+            container_event_thread(t, id.as_bytes());
         }
         Applied {
             container,
@@ -1480,7 +1493,7 @@ impl Inspector {
             c.image = lossy(text(3));
             c
         } else {
-            match ContainerInfo::from_json(raw) {
+            match self.container_json.get_or(raw, ContainerInfo::from_json) {
                 Some(c) => c,
                 None => return,
             }
@@ -1707,14 +1720,8 @@ fn kinds(cfg: &Config) -> Vec<(u32, Handler)> {
 }
 
 /// Fills `t` as sysdig 0.29 made the thread of a container event: a fresh thread, tid and pid
-/// −1, vtid and vpid −2, comm `container:ID`, in container ID (from the event's JSON).
-fn container_event_thread(t: &mut ThreadInfo, ev: &Event<'_>) {
-    let json = match ev.param(0) {
-        Some(Ok(ParamValue::Bytes(b) | ParamValue::Str(b))) => b,
-        _ => &[][..],
-    };
-    let id = container_json_id(json).unwrap_or_default();
-    let id = id.as_bytes();
+/// −1, vtid and vpid −2, comm `container:ID`, in container ID (`id`, from the event's JSON).
+fn container_event_thread(t: &mut ThreadInfo, id: &[u8]) {
     let (comm, container_id) = (
         std::mem::take(&mut t.comm),
         std::mem::take(&mut t.container_id),
