@@ -230,7 +230,7 @@ fn run(args: Args) -> Result<(), Failure> {
     let mut errors = 0u64;
     // Each event is rendered where the reader holds it (`try_for_each`): straight into one
     // output buffer, written out when it is full.
-    let mut line = |ev: strata::EventView<'_>| -> ControlFlow<Failure> {
+    let mut line = |ev: &strata::EventView<'_>| -> ControlFlow<Failure> {
         // The flavor is decided by the leading events, before any is handed out.
         let flavor = ev.options().flavor;
         if format.options().flavor != flavor {

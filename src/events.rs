@@ -487,12 +487,12 @@ impl Events {
     /// ```
     pub fn try_for_each<B>(
         &mut self,
-        mut f: impl FnMut(EventView<'_>) -> ControlFlow<B>,
+        mut f: impl FnMut(&EventView<'_>) -> ControlFlow<B>,
     ) -> Result<Option<B>, Error> {
         let stop = self.step_to_next(|insp, opts, registry, ev, p| {
             // (Not a drain: every event handed out comes with its processing.)
             let ctx = insp.context_of(ev, p?);
-            match f(EventView {
+            match f(&EventView {
                 ctx,
                 opts,
                 registry,

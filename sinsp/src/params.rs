@@ -143,18 +143,20 @@ impl<'e> Args<'_, 'e> {
     /// lengths (the memory figures of mmap, brk and switch: frequent enough that looking each
     /// up and decoding it showed).
     pub(crate) fn own_raws<const N: usize>(&self, ps: [P; N]) -> [Option<&'e [u8]>; N] {
+        const MOST: usize = 16;
+        let code = self.ev.event_type;
         let mut out = [None; N];
-        let idx = ps.map(|p| self.lay.index(self.ev.event_type, p));
-        let last = idx.iter().flatten().max().copied();
-        for (i, raw) in self.ev.params_raw().enumerate() {
-            for (slot, want) in out.iter_mut().zip(&idx) {
-                if *want == Some(i) {
-                    *slot = Some(raw);
-                }
-            }
-            if Some(i) >= last {
-                break;
-            }
+        let want = ps.map(|p| self.lay.index(code, p).filter(|&i| i < MOST));
+        let Some(last) = want.iter().flatten().max().copied() else {
+            return out;
+        };
+        // The parameters up to the last one wanted, each once.
+        let mut raws: [Option<&'e [u8]>; MOST] = [None; MOST];
+        for (slot, raw) in raws.iter_mut().zip(self.ev.params_raw()).take(last + 1) {
+            *slot = Some(raw);
+        }
+        for (o, w) in out.iter_mut().zip(want) {
+            *o = w.and_then(|i| raws[i]);
         }
         out
     }
