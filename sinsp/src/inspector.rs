@@ -1203,7 +1203,12 @@ impl Inspector {
             self.conv.forget(ev.tid);
         }
 
-        let enter_valid = self.pair(ev, tid, code, eflags);
+        // An enter the filter refuses before it is parsed (sysdig 0.29) leaves its exit
+        // unpaired: its copy would never be read.
+        let refused_unparsed = matches!(filter, Some(Prefilter::Refused))
+            && self.cfg.filter_in_parser
+            && eflags & EventFlags::MODIFIES_STATE == 0;
+        let enter_valid = self.pair(ev, tid, code, eflags, !refused_unparsed);
 
         // sysdig 0.29 found no fd for an exit without its enter, so its parsers of fd changes
         // and of calls that needed their enter's parameters did nothing.
@@ -1501,9 +1506,10 @@ impl Inspector {
         self.containers.insert(info);
     }
 
-    /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events, decides whether an
-    /// exit pairs with the stored enter, and finds the event's fd.
-    fn pair(&mut self, ev: &Event<'_>, tid: i64, code: u16, eflags: u32) -> bool {
+    /// Enter/exit bookkeeping (libsinsp's `reset`): stores enter events (unless `keep` is
+    /// off: then the thread has no valid stored enter), decides whether an exit pairs with the
+    /// stored enter, and finds the event's fd.
+    fn pair(&mut self, ev: &Event<'_>, tid: i64, code: u16, eflags: u32, keep: bool) -> bool {
         let max_enter = self.cfg.max_enter_event_bytes;
         let keep_unpaired_fd = self.cfg.unpaired_exit_keeps_fd;
         self.unpaired_exit = ev.direction() == Direction::Exit;
@@ -1530,7 +1536,11 @@ impl Inspector {
                     t.lastevent_fd = v.as_i64().unwrap_or(-1);
                 }
             }
-            t.enter.keep(ev, max_enter);
+            if keep {
+                t.enter.keep(ev, max_enter);
+            } else {
+                t.enter.valid = false;
+            }
             return false;
         }
         let paired = t.lastevent_type.wrapping_add(1) == code
