@@ -747,11 +747,16 @@ fn generic_may_match(
     if code >= 2 {
         return true;
     }
-    let id = match ev.param(0) {
-        // (Id 0 is named by the native number in libsinsp 0.25: not kept.)
-        Some(Ok(strata_scap::ParamValue::SyscallId(id))) if id != 0 => id as usize,
-        _ => usize::MAX,
+    // The syscall id, a 2-byte parameter, read from its bytes as decoding would.
+    // (Id 0 is named by the native number in libsinsp 0.25: not kept.)
+    let id = match ev.param_raw(0).and_then(|b| <[u8; 2]>::try_from(b).ok()) {
+        Some(b) => match ev.endian() {
+            strata_scap::Endian::Little => u16::from_le_bytes(b),
+            strata_scap::Endian::Big => u16::from_be_bytes(b),
+        },
+        None => 0,
     };
+    let id = if id == 0 { usize::MAX } else { id as usize };
     let slot = (id < GENERIC_IDS).then(|| code as usize * GENERIC_IDS + id);
     if let Some(&k @ (1 | 2)) = slot.and_then(|i| memo.get(i)) {
         return k == 2;
