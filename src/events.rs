@@ -504,11 +504,10 @@ impl Events {
         stop.transpose()
     }
 
-    /// Takes events into the state up to the next one that passes, as [`next`](Self::next)
-    /// does; `None` at the end. The event that passes comes without its processing
-    /// (`Ok(None)`) when the drain goes without the state engine.
-    /// Each event that passes goes to `hand` (with the inspector, the options, the registry,
-    /// the event and its processing); the first answer it gives is returned.
+    /// Takes events into the state, handing each one that passes to `hand` (with the
+    /// inspector, the options, the registry, the event and its processing: `None` when the
+    /// drain goes without the state engine), up to the first that `hand` answers for; that
+    /// answer, an error, or `None` at the end.
     fn step_to_next<T>(
         &mut self,
         mut hand: impl FnMut(
