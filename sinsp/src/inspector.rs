@@ -245,9 +245,9 @@ pub struct Inspector {
     pub(crate) streams: crate::streams::Streams,
     mesos: Option<MesosState>,
     pub(crate) lay: &'static Layouts,
-    /// Each event code's flags, as this behaviour's table has them, and its handler: looked
-    /// up once per event instead of worked out.
-    kinds: Vec<(u32, Handler)>,
+    /// Each event code's flags, as this behaviour's table has them, its handler, and whether
+    /// it is inert: looked up once per event instead of worked out.
+    kinds: Vec<Kind>,
     evt_num: u64,
     first_ts: Option<u64>,
     last_ts: u64,
@@ -1406,7 +1406,7 @@ impl Inspector {
     #[inline]
     fn flags_and_handler(&self, ev: &Event<'_>) -> (u32, Handler) {
         match self.kinds.get(ev.event_type as usize) {
-            Some(&k) => k,
+            Some(k) => (k.eflags, k.handler),
             // (A code past the table: no flags, no handler.)
             None => (0, Handler::None),
         }
@@ -1415,19 +1415,13 @@ impl Inspector {
     /// Whether applying `ev` changes nothing but the counters: a metadata enter event outside
     /// the enter/exit bookkeeping (`procinfo`, `drop`, ...) that records no container and no
     /// orchestrator state.
+    #[inline]
     fn is_inert(&self, ev: &Event<'_>) -> bool {
-        if self.in_metadata
-            || self.cfg.drop_enter_events
-            || ev.direction() != Direction::Enter
-            || matches!(
-                ev.event_type,
-                CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E | K8S_E | MESOS_E
-            )
-        {
-            return false;
-        }
-        let (eflags, handler) = self.flags_and_handler(ev);
-        handler == Handler::Meta && eflags & EventFlags::SKIP_PARSE_RESET != 0
+        !self.in_metadata
+            && self
+                .kinds
+                .get(ev.event_type as usize)
+                .is_some_and(|k| k.inert)
     }
 
     /// The context of an event [`apply`](Self::apply) took in.
@@ -1711,20 +1705,45 @@ pub fn event_flags_2022(code: u16, flags: u32) -> u32 {
 }
 
 /// Each event code's flags under `cfg` and its handler, indexed by code.
-fn kinds(cfg: &Config) -> Vec<(u32, Handler)> {
+/// What [`Inspector::apply`] looks up per event code.
+#[derive(Debug, Clone, Copy)]
+struct Kind {
+    /// The flags, as the behaviour's table has them.
+    eflags: u32,
+    handler: Handler,
+    /// A metadata enter event outside the enter/exit bookkeeping that records no container
+    /// and no orchestrator state (`procinfo`, `drop`, ...): applying it changes only the
+    /// counters (outside the leading metadata, and when the reader drops no enter event).
+    inert: bool,
+}
+
+fn kinds(cfg: &Config) -> Vec<Kind> {
     Handler::table()
         .into_iter()
         .zip(strata_scap::table::events())
         .enumerate()
         .map(|(code, (handler, info))| {
+            let code = code as u16;
             let mut eflags = info.flags.0;
             if cfg.switch_skips_pairing && info.name == "switch" {
                 eflags |= EventFlags::SKIP_PARSE_RESET;
             }
             if cfg.fd_flags_2022 {
-                eflags = event_flags_2022(code as u16, eflags);
+                eflags = event_flags_2022(code, eflags);
             }
-            (eflags, handler)
+            let inert = !cfg.drop_enter_events
+                && Direction::of(code) == Direction::Enter
+                && !matches!(
+                    code,
+                    CONTAINER_E | CONTAINER_JSON_E | CONTAINER_JSON_2_E | K8S_E | MESOS_E
+                )
+                && handler == Handler::Meta
+                && eflags & EventFlags::SKIP_PARSE_RESET != 0;
+            Kind {
+                eflags,
+                handler,
+                inert,
+            }
         })
         .collect()
 }
