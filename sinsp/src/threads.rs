@@ -396,14 +396,19 @@ pub(crate) fn container_id_of_cgroup(entry: &[u8]) -> Option<&[u8]> {
         .then(|| &id[..REPORTED_CONTAINER_ID_LEN])
 }
 
-/// The thread table: a hash map by tid, bounded. When full, the least recently active
-/// threads (by the time of their last event, then by age) are evicted, a sixteenth of the
-/// bound at a time, so endless streams with lost procexits keep memory flat at a cost of a
-/// few comparisons per new thread. Activity is event time, never the clock: replaying a file
-/// evicts the same threads.
+/// The thread table, bounded: the threads in a vector, found by tid through a hash map.
+/// When full, the least recently active threads (by the time of their last event, then by
+/// age) are evicted, a sixteenth of the bound at a time, so endless streams with lost
+/// procexits keep memory flat at a cost of a few comparisons per new thread. Activity is event
+/// time, never the clock: replaying a file evicts the same threads.
 #[derive(Debug, Default)]
 pub struct ThreadTable {
-    map: HashMap<i64, ThreadInfo>,
+    slots: Vec<ThreadInfo>,
+    index: HashMap<i64, usize>,
+    /// The slot `get_mut` or `insert` last gave out. Events come mostly in runs from one
+    /// thread (an enter, then its exit), and comparing this slot's tid costs less than
+    /// hashing. It is checked, never trusted: a stale slot holds another thread or none.
+    last: usize,
     per_pid: HashMap<i64, u32>,
     next_seq: u64,
     max: usize,
@@ -423,23 +428,36 @@ impl ThreadTable {
         }
     }
 
-    /// The thread `tid`.
-    pub fn get(&self, tid: i64) -> Option<&ThreadInfo> {
-        self.map.get(&tid)
+    /// The slot of thread `tid`.
+    #[inline]
+    fn slot(&self, tid: i64) -> Option<usize> {
+        if self.slots.get(self.last).is_some_and(|t| t.tid == tid) {
+            return Some(self.last);
+        }
+        self.index.get(&tid).copied()
     }
 
+    /// The thread `tid`.
+    #[inline]
+    pub fn get(&self, tid: i64) -> Option<&ThreadInfo> {
+        self.slots.get(self.slot(tid)?)
+    }
+
+    #[inline]
     pub(crate) fn get_mut(&mut self, tid: i64) -> Option<&mut ThreadInfo> {
-        self.map.get_mut(&tid)
+        let i = self.slot(tid)?;
+        self.last = i;
+        self.slots.get_mut(i)
     }
 
     /// Number of threads.
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.slots.len()
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.slots.is_empty()
     }
 
     /// How many threads were evicted to respect the bound.
@@ -459,42 +477,53 @@ impl ThreadTable {
 
     /// Every thread, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &ThreadInfo> {
-        self.map.values()
+        self.slots.iter()
     }
 
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut ThreadInfo> {
-        self.map.values_mut()
+        self.slots.iter_mut()
     }
 
+    #[inline]
     pub(crate) fn contains(&self, tid: i64) -> bool {
-        self.map.contains_key(&tid)
+        self.slot(tid).is_some()
     }
 
     /// Inserts (or replaces) a thread, evicting the least recently active ones if the table
     /// is full.
     pub(crate) fn insert(&mut self, mut t: ThreadInfo) -> &mut ThreadInfo {
         let tid = t.tid;
-        if self.map.len() >= self.max && !self.map.contains_key(&tid) {
+        if self.slots.len() >= self.max && !self.contains(tid) {
             self.evict_least_active();
         }
         self.next_seq += 1;
         t.seq = self.next_seq;
         t.active_ts = t.active_ts.max(self.now);
         *self.per_pid.entry(t.pid).or_default() += 1;
-        if let Some(old) = self.map.insert(tid, t) {
-            self.uncount(old.pid);
-        }
-        self.map.get_mut(&tid).expect("just inserted")
+        let i = match self.slot(tid) {
+            Some(i) => {
+                let old = std::mem::replace(&mut self.slots[i], t);
+                self.uncount(old.pid);
+                i
+            }
+            None => {
+                self.slots.push(t);
+                self.index.insert(tid, self.slots.len() - 1);
+                self.slots.len() - 1
+            }
+        };
+        self.last = i;
+        &mut self.slots[i]
     }
 
     /// Evicts a sixteenth of the bound (at least what makes room for one), least recently
-    /// active first; ties go by age. The set is the same whatever the map's order.
+    /// active first; ties go by age. The set is the same whatever the table's order.
     fn evict_least_active(&mut self) {
-        let n = self.map.len();
+        let n = self.slots.len();
         let k = (self.max / 16).max(n + 1 - self.max.min(n)).min(n);
         let mut keys = std::mem::take(&mut self.scratch);
         keys.clear();
-        keys.extend(self.map.values().map(|t| (t.active_ts, t.seq, t.tid)));
+        keys.extend(self.slots.iter().map(|t| (t.active_ts, t.seq, t.tid)));
         if k < keys.len() {
             keys.select_nth_unstable(k);
         }
@@ -507,13 +536,13 @@ impl ThreadTable {
         self.scratch = keys;
     }
 
-    /// Approximate bytes held: the map's slots and what each thread owns.
+    /// Approximate bytes held: the table's slots and what each thread owns.
     pub fn approx_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(i64, ThreadInfo)>() + 1;
-        self.map.capacity() * slot
+        self.slots.capacity() * std::mem::size_of::<ThreadInfo>()
+            + self.index.capacity() * (std::mem::size_of::<(i64, usize)>() + 1)
             + self.per_pid.capacity() * (std::mem::size_of::<(i64, u32)>() + 1)
             + self.scratch.capacity() * std::mem::size_of::<(u64, u64, i64)>()
-            + self.map.values().map(ThreadInfo::heap_bytes).sum::<usize>()
+            + self.slots.iter().map(ThreadInfo::heap_bytes).sum::<usize>()
     }
 
     fn uncount(&mut self, pid: i64) {
@@ -527,7 +556,7 @@ impl ThreadTable {
 
     /// Changes a thread's pid, keeping the per-process counts right.
     pub(crate) fn set_pid(&mut self, tid: i64, pid: i64) {
-        let Some(t) = self.map.get_mut(&tid) else {
+        let Some(t) = self.get_mut(tid) else {
             return;
         };
         let old = std::mem::replace(&mut t.pid, pid);
@@ -543,13 +572,19 @@ impl ThreadTable {
     }
 
     pub(crate) fn remove(&mut self, tid: i64) -> Option<ThreadInfo> {
-        let t = self.map.remove(&tid)?;
+        let i = self.index.remove(&tid)?;
+        let t = self.slots.swap_remove(i);
+        // The last thread moved into the freed slot.
+        if let Some(moved) = self.slots.get(i) {
+            self.index.insert(moved.tid, i);
+        }
         self.uncount(t.pid);
         Some(t)
     }
 
     pub(crate) fn clear(&mut self) {
-        self.map.clear();
+        self.slots.clear();
+        self.index.clear();
         self.per_pid.clear();
     }
 }
@@ -598,6 +633,35 @@ mod tests {
         assert!(t.get(1).is_none() && t.get(2).is_none());
         assert!(t.get(5).is_some());
         assert_eq!(t.evicted(), 2);
+    }
+
+    #[test]
+    fn table_finds_threads_after_removals_whatever_it_last_gave_out() {
+        let mut t = ThreadTable::new(100);
+        for tid in 1..=5 {
+            t.insert(ThreadInfo::blank(tid));
+        }
+        t.get_mut(5).unwrap().comm = b"five".to_vec();
+        // Thread 5 moves into thread 2's slot.
+        assert!(t.remove(2).is_some());
+        assert!(t.get(2).is_none() && !t.contains(2));
+        assert_eq!(t.get(5).unwrap().comm, b"five");
+        t.get_mut(4).unwrap().comm = b"four".to_vec();
+        // The slot last given out now holds nothing.
+        assert!(t.remove(4).is_some());
+        assert!(t.get(4).is_none() && t.get_mut(4).is_none());
+        // ... and then another thread.
+        t.insert(ThreadInfo::blank(6));
+        assert!(t.get(4).is_none());
+        assert_eq!(t.get(6).unwrap().tid, 6);
+        let mut tids: Vec<i64> = t.iter().map(|x| x.tid).collect();
+        tids.sort();
+        assert_eq!(tids, [1, 3, 5, 6]);
+        // Replacing keeps one entry per tid.
+        t.insert(ThreadInfo::blank(3));
+        assert_eq!(t.len(), 4);
+        t.clear();
+        assert!(t.is_empty() && t.get(6).is_none());
     }
 
     #[test]
