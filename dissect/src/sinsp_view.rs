@@ -192,7 +192,8 @@ impl StateView for EventCtx<'_> {
         }
         let t = self.thread()?;
         let insp = self.inspector();
-        let main = self.main_thread();
+        // Looked up only by the fields that read it (most events are about non-main threads).
+        let main = || self.main_thread();
         let users = insp.users();
         let v = match b {
             B::ProcPid => Value::I64(t.pid),
@@ -215,13 +216,15 @@ impl StateView for EventCtx<'_> {
                 Value::Str(scratch.as_str())
             }
             // libsinsp 0.25 answers `./` for a thread without a main thread.
-            B::ProcCwd if opts.flavor == Flavor::Libsinsp025 && main.is_none() => Value::Str("./"),
+            B::ProcCwd if opts.flavor == Flavor::Libsinsp025 && main().is_none() => {
+                Value::Str("./")
+            }
             B::ProcCwd => Value::Bytes(EventCtx::cwd(self)?),
             // libsinsp 0.25: the parent process's pid, when the parent is known.
             B::ProcPpid if opts.flavor == Flavor::Libsinsp025 => {
                 Value::I64(self.ancestor(t, 1)?.pid)
             }
-            B::ProcPpid => Value::I64(main?.ptid),
+            B::ProcPpid => Value::I64(main()?.ptid),
             B::ProcPname => Value::Bytes(&self.parent(t)?.comm),
             B::ProcPcmdline => {
                 let p = self.parent(t)?;
@@ -230,7 +233,7 @@ impl StateView for EventCtx<'_> {
             }
             // libsinsp 0.25: without an index, every ancestor's name, nearest first.
             B::ProcAname if arg.is_none() && opts.flavor == Flavor::Libsinsp025 => {
-                let m = main?;
+                let m = main()?;
                 self.each_ancestor(m, |a| {
                     if !scratch.is_empty() {
                         scratch.push(' ');
@@ -244,7 +247,7 @@ impl StateView for EventCtx<'_> {
                 Value::Str(scratch.as_str())
             }
             B::ProcApid | B::ProcAname => {
-                let mut a = main?;
+                let mut a = main()?;
                 let n = match arg {
                     Some(Arg::Index(n)) => *n,
                     _ => 0,
@@ -259,7 +262,7 @@ impl StateView for EventCtx<'_> {
             }
             B::ProcLoginshellid => {
                 let mut found = None;
-                let mut a = main;
+                let mut a = main();
                 let mut steps = 0;
                 while let Some(p) = a {
                     if p.comm.ends_with(b"sh") {
@@ -412,7 +415,7 @@ impl StateView for EventCtx<'_> {
                 let m = if t.is_main_thread() {
                     t
                 } else {
-                    main.unwrap_or(t)
+                    main().unwrap_or(t)
                 };
                 join_env(scratch, &m.env_raw);
                 Value::Str(scratch.as_str())
@@ -426,8 +429,8 @@ impl StateView for EventCtx<'_> {
                     return Some(Value::U64(0));
                 }
                 let all = self.inspector().threads().threads_of(t.pid) as u64;
-                let leader_alive = main.is_some_and(|m| m.tid == t.pid && !m.is_dead());
-                let dead_leader = main.is_some_and(|m| m.tid == t.pid && m.is_dead());
+                let leader_alive = main().is_some_and(|m| m.tid == t.pid && !m.is_dead());
+                let dead_leader = main().is_some_and(|m| m.tid == t.pid && m.is_dead());
                 // A thread is dead from its procexit on, though it leaves the table only at
                 // the next event; only the event's own thread can be such a one.
                 let dead_self = t.tid != t.pid && t.is_dead();
@@ -439,14 +442,14 @@ impl StateView for EventCtx<'_> {
                 })
             }
             B::ProcNchilds => Value::U64(other_threads(self, t)),
-            B::ProcNthreads => Value::U64(other_threads(self, main?) + 1),
+            B::ProcNthreads => Value::U64(other_threads(self, main()?) + 1),
             B::ProcDuration if t.clone_ts != 0 => {
                 Value::RelTime(self.event().ts.wrapping_sub(t.clone_ts))
             }
             B::ProcDuration => return None,
             // libsinsp 0.25 counts 0 fds and a limit of 0 without a main thread.
             B::ProcFdopencount | B::ProcFdlimit | B::ProcFdusage
-                if opts.flavor == Flavor::Libsinsp025 && main.is_none() =>
+                if opts.flavor == Flavor::Libsinsp025 && main().is_none() =>
             {
                 match b {
                     B::ProcFdopencount => Value::U64(0),
@@ -455,9 +458,9 @@ impl StateView for EventCtx<'_> {
                 }
             }
             B::ProcFdopencount => Value::U64(open_fds(self, t)),
-            B::ProcFdlimit => Value::I64(main.map_or(t.fdlimit, |m| m.fdlimit)),
+            B::ProcFdlimit => Value::I64(main().map_or(t.fdlimit, |m| m.fdlimit)),
             B::ProcFdusage => {
-                let limit = main.map_or(t.fdlimit, |m| m.fdlimit);
+                let limit = main().map_or(t.fdlimit, |m| m.fdlimit);
                 let open = open_fds(self, t);
                 Value::Double(match limit {
                     ..=0 => 0.0,
@@ -515,7 +518,11 @@ impl StateView for EventCtx<'_> {
                     Value::RelTime(self.event().ts.wrapping_sub(p.clone_ts))
                 } else {
                     // libsinsp 0.25 falls through to proc.fdopencount here.
-                    Value::U64(if main.is_none() { 0 } else { open_fds(self, t) })
+                    Value::U64(if main().is_none() {
+                        0
+                    } else {
+                        open_fds(self, t)
+                    })
                 }
             }
             B::ProcIsSidLeader => Value::Bool(t.sid == t.vpid),
@@ -558,7 +565,7 @@ impl StateView for EventCtx<'_> {
                 let mut a = if t.is_main_thread() {
                     t
                 } else {
-                    main.unwrap_or(t)
+                    main().unwrap_or(t)
                 };
                 for _ in 0..n {
                     a = self.parent(a)?;
@@ -579,7 +586,7 @@ impl StateView for EventCtx<'_> {
                 match arg {
                     Some(&Arg::Index(n)) if n >= 0 => write(scratch, self.ancestor(t, n)?),
                     None | Some(Arg::Index(-1)) => {
-                        let m = main?;
+                        let m = main()?;
                         self.each_ancestor(m, |a| {
                             if !scratch.is_empty() {
                                 scratch.push(' ');

@@ -640,11 +640,11 @@ impl<S: Schema> Compiler<'_, S> {
             && self.schema.event_code_count() > 0)
             .then(|| self.code_sets(&c.right))
             .flatten();
-        // One field's text against one constant with `=` or `!=`: the commonest check, given
-        // a path of its own.
+        // One field's text against one constant with `=`, `!=` or `contains`: the commonest
+        // checks, given a path of their own.
         let one_text = text_consts
             && c.modifier.is_none()
-            && matches!(op, Op::Eq | Op::Ne)
+            && matches!(op, Op::Eq | Op::Ne | Op::Contains)
             && matches!(lhs, Source::Field(_))
             && matches!(&right, Right::Consts(cs) if cs.len() == 1 && matches!(cs[0], Owned::Bytes(_)));
         let compares_self =
@@ -660,7 +660,16 @@ impl<S: Schema> Compiler<'_, S> {
                 c.left
             )));
         }
+        // (A searcher built once, not at every event.)
+        let finder = match (&right, one_text && op == Op::Contains) {
+            (Right::Consts(cs), true) => match &cs[..] {
+                [Owned::Bytes(k)] => Some(Box::new(memchr::memmem::Finder::new(k).into_owned())),
+                _ => None,
+            },
+            _ => None,
+        };
         Ok(Leaf {
+            finder,
             codes,
             lhs,
             ty: shape.ty,

@@ -80,9 +80,11 @@ pub(crate) struct Leaf<F> {
     pub slot: Option<u32>,
     /// Text compared with constants already cut at their first NUL.
     pub text_consts: bool,
-    /// A single field's text compared with one constant by `=` or `!=`
+    /// A single field's text compared with one constant by `=`, `!=` or `contains`
     /// ([`Leaf::eval`] answers it without the general path when the value is text).
     pub one_text: bool,
+    /// For `contains` in `one_text`: the constant's searcher.
+    pub finder: Option<Box<memchr::memmem::Finder<'static>>>,
     /// The event source compares the field with the constant ([`Record::compare_self`]).
     pub compares_self: bool,
 }
@@ -314,7 +316,10 @@ impl<F> Leaf<F> {
                     // The general path's answers for a value that is text, or none.
                     match rec.single(f) {
                         Single::One(Value::Bytes(b)) => {
-                            return same(cstr(b), k) != (self.op == Op::Ne);
+                            return match &self.finder {
+                                Some(f) => f.find(cstr(b)).is_some(),
+                                None => same(cstr(b), k) != (self.op == Op::Ne),
+                            };
                         }
                         Single::Missing => return false,
                         _ => {}

@@ -9,15 +9,19 @@ use crate::users::{GroupInfo, UserInfo};
 
 /// What [`Inspector::process`] returns: the event with views of the state it touched.
 ///
-/// Views borrow the inspector; nothing is copied or allocated. The event's thread, its main
-/// thread and the fd table they use are looked up once, when the context is made.
+/// Views borrow the inspector; nothing is copied or allocated. The event's thread is looked
+/// up once, when the context is made, and so are its main thread and the fd table they use
+/// for an event about an fd; for other events (most of them, which most readers never ask
+/// about either) those two are looked up when asked for.
 #[derive(Debug, Clone, Copy)]
 pub struct EventCtx<'a> {
     insp: &'a Inspector,
     event: Event<'a>,
     thread: Option<&'a ThreadInfo>,
+    /// The main thread and the fd table, when `resolved`.
     main: Option<&'a ThreadInfo>,
     fds: Option<&'a FdTable>,
+    resolved: bool,
     num: u64,
     tid: i64,
     fd_num: Option<i64>,
@@ -44,18 +48,27 @@ impl<'a> EventCtx<'a> {
         } else {
             None
         };
-        let main = thread.and_then(|t| insp.main_thread(t));
-        // The same table `Inspector::fd_table` picks, without looking the main thread up again.
-        let fds = thread.map(|t| match main {
-            Some(m) if t.shares_fds() => &m.fds,
-            _ => &t.fds,
-        });
+        let resolved = fd_num.is_some();
+        let (main, fds) = match thread {
+            Some(t) if resolved => {
+                let main = insp.main_thread(t);
+                // The table `Inspector::fd_table` picks, without looking the main thread up
+                // again.
+                let fds = match main {
+                    Some(m) if t.shares_fds() => &m.fds,
+                    _ => &t.fds,
+                };
+                (main, Some(fds))
+            }
+            _ => (None, None),
+        };
         EventCtx {
             insp,
             event,
             thread,
             main,
             fds,
+            resolved,
             num,
             tid: a.tid,
             fd_num,
@@ -87,6 +100,7 @@ impl<'a> EventCtx<'a> {
             thread,
             main: thread,
             fds: thread.map(|t| &t.fds),
+            resolved: true,
             num,
             tid: thread.map_or(-1, |t| t.tid),
             fd_num: None,
@@ -141,13 +155,19 @@ impl<'a> EventCtx<'a> {
     /// The main thread of the event's process.
     #[inline]
     pub fn main_thread(&self) -> Option<&'a ThreadInfo> {
-        self.main
+        match self.resolved {
+            true => self.main,
+            false => self.insp.main_thread(self.thread?),
+        }
     }
 
     /// The fd table the event's thread uses (its main thread's when it shares it).
     #[inline]
     pub fn fd_table(&self) -> Option<&'a FdTable> {
-        self.fds
+        match self.resolved {
+            true => self.fds,
+            false => Some(self.insp.fd_table(self.thread?)),
+        }
     }
 
     /// `fd.num`: for events that create, use or destroy an fd, the fd libsinsp associates with
@@ -159,7 +179,9 @@ impl<'a> EventCtx<'a> {
 
     /// The fd the event is about, if it is in the process's table.
     pub fn fd(&self) -> Option<&'a FdInfo> {
-        self.fds?.get(self.fd_num?)
+        // (An fd number resolved the table when the context was made.)
+        let n = self.fd_num?;
+        self.fds?.get(n)
     }
 
     /// The fd as the event itself found it (libsinsp's event fd info, which `evt.category`
@@ -210,7 +232,7 @@ impl<'a> EventCtx<'a> {
     /// The working directory of the event's process.
     pub fn cwd(&self) -> Option<&'a [u8]> {
         let t = self.thread?;
-        Some(self.main.map_or(&t.cwd, |m| &m.cwd))
+        Some(self.main_thread().map_or(&t.cwd, |m| &m.cwd))
     }
 
     /// For an exit event, the enter event it pairs with (same thread, type one less), parsed

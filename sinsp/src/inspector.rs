@@ -1114,6 +1114,7 @@ impl Inspector {
     /// Takes in an event the caller will not look at (one it hides, such as `procinfo`):
     /// the state and the event count move on exactly as with [`process`](Self::process),
     /// without the cost of building the event's context.
+    #[inline]
     pub fn skip(&mut self, ev: &Event<'_>) {
         if self.is_inert(ev) {
             self.advance(ev);
@@ -1121,6 +1122,12 @@ impl Inspector {
             self.unpaired_exit = false;
             return;
         }
+        self.skip_applied(ev);
+    }
+
+    /// [`skip`](Self::skip) for an event that is not inert.
+    #[inline(never)]
+    fn skip_applied(&mut self, ev: &Event<'_>) {
         let _ = self.step(ev, None);
     }
 
@@ -1297,7 +1304,7 @@ impl Inspector {
             if self.filtering {
                 self.pending_free = Some(tid);
             }
-        } else if self.filtering && stored_by_2022_parser(ev) {
+        } else if self.filtering && self.kept_by_2022_parser(ev) {
             let max = self.cfg.max_enter_event_bytes;
             if let Some(t) = self.threads.get_mut(tid) {
                 t.kept_2022.keep(ev, max);
@@ -1343,23 +1350,33 @@ impl Inspector {
     /// What every counted event does first: its number, the capture's times, the thread
     /// removal and fd close that the event before scheduled. Returns whether the event is
     /// part of the leading initial state, the capture's first time, and the previous time.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
         self.evt_num += 1;
         self.fd_renamed = false;
-        // Nearly every event: past the leading ones, the clock started, nothing scheduled by
-        // the event before.
-        if let (false, Some(first_ts), None, None, None) = (
+        // Nearly every event: past the leading ones, the clock started, no thread or fd to
+        // remove for the event before (inlined; the rest is not).
+        if let (false, Some(first_ts), None, None) = (
             self.leading,
             self.first_ts,
-            self.pending_free,
             self.pending_thread,
             self.pending_close,
         ) {
+            if let Some(tid) = self.pending_free.take() {
+                if let Some(t) = self.threads.get_mut(tid) {
+                    t.kept_2022.valid = false;
+                }
+            }
             let prev_ts = std::mem::replace(&mut self.last_ts, ev.ts);
             self.threads.now = ev.ts;
             return (false, first_ts, prev_ts);
         }
+        self.advance_rest(ev)
+    }
+
+    /// [`advance`](Self::advance) past its common case.
+    #[inline(never)]
+    fn advance_rest(&mut self, ev: &Event<'_>) -> (bool, u64, u64) {
         let was_leading = self.leading;
         self.leading = self.leading && is_initial_state_event(ev.name());
         if was_leading && !self.leading && !self.cfg.exepath_keeps_deleted {
@@ -1409,6 +1426,19 @@ impl Inspector {
             Some(k) => (k.eflags, k.handler),
             // (A code past the table: no flags, no handler.)
             None => (0, Handler::None),
+        }
+    }
+
+    /// Whether sysdig 0.29's parser kept a copy of enter event `ev` for its exit.
+    #[inline]
+    fn kept_by_2022_parser(&self, ev: &Event<'_>) -> bool {
+        match self.kinds.get(ev.event_type as usize).map(|k| k.kept_2022) {
+            Some(Keep::Always) => true,
+            Some(Keep::IfDup) => matches!(
+                ev.param(1).and_then(Result::ok).and_then(|p| p.as_u64()),
+                Some(1 | 26)
+            ),
+            _ => false,
         }
     }
 
@@ -1558,8 +1588,9 @@ impl Inspector {
             0
         };
         if uses_fd && !keep_fd && t.lastevent_fd == -1 {
-            if let Some(i) = exit_fd_index(ev.name()) {
-                if let Some(Ok(v)) = ev.param(i) {
+            let i = self.kinds.get(code as usize).map_or(u8::MAX, |k| k.exit_fd);
+            if i != u8::MAX {
+                if let Some(Ok(v)) = ev.param(i as usize) {
                     if let Some(fd) = v.as_i64() {
                         t.lastevent_fd = fd;
                     }
@@ -1571,53 +1602,52 @@ impl Inspector {
     }
 }
 
-/// Whether sysdig 0.29's parser kept a copy of enter event `ev` for its exit: the enters of
-/// the calls whose exit parsers read them, and `fcntl` when it duplicates an fd.
-fn stored_by_2022_parser(ev: &Event<'_>) -> bool {
-    static STORED: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
-    let codes = STORED.get_or_init(|| {
-        const NAMES: &[&str] = &[
-            "PPME_SOCKET_SENDTO_E",
-            "PPME_SYSCALL_OPEN_E",
-            "PPME_SYSCALL_CREAT_E",
-            "PPME_SYSCALL_OPENAT_E",
-            "PPME_SYSCALL_OPENAT_2_E",
-            "PPME_SYSCALL_OPENAT2_E",
-            "PPME_SOCKET_SOCKET_E",
-            "PPME_SYSCALL_EVENTFD_E",
-            "PPME_SYSCALL_CHDIR_E",
-            "PPME_SYSCALL_FCHDIR_E",
-            "PPME_SOCKET_SHUTDOWN_E",
-            "PPME_SYSCALL_GETRLIMIT_E",
-            "PPME_SYSCALL_SETRLIMIT_E",
-            "PPME_SYSCALL_PRLIMIT_E",
-            "PPME_SOCKET_SENDMSG_E",
-            "PPME_SYSCALL_SENDFILE_E",
-            "PPME_SYSCALL_SETRESUID_E",
-            "PPME_SYSCALL_SETRESGID_E",
-            "PPME_SYSCALL_SETUID_E",
-            "PPME_SYSCALL_SETGID_E",
-            "PPME_SYSCALL_EXECVE_18_E",
-            "PPME_SYSCALL_EXECVE_19_E",
-            "PPME_SYSCALL_EXECVEAT_E",
-            "PPME_SYSCALL_SETPGID_E",
-        ];
-        (0..strata_scap::table::PPM_EVENT_MAX)
-            .filter(|&c| {
-                strata_scap::table::event_info(c).is_some_and(|e| NAMES.contains(&e.enum_name))
-            })
-            .collect()
-    });
-    if codes.contains(&ev.event_type) {
-        return true;
+/// Whether sysdig 0.29's parser kept a copy of an enter event of this kind for its exit: the
+/// enters of the calls whose exit parsers read them ([`Keep::Always`]), and `fcntl` when it
+/// duplicates an fd ([`Keep::IfDup`]).
+fn kept_by_2022_parser(enum_name: &str) -> Keep {
+    const NAMES: &[&str] = &[
+        "PPME_SOCKET_SENDTO_E",
+        "PPME_SYSCALL_OPEN_E",
+        "PPME_SYSCALL_CREAT_E",
+        "PPME_SYSCALL_OPENAT_E",
+        "PPME_SYSCALL_OPENAT_2_E",
+        "PPME_SYSCALL_OPENAT2_E",
+        "PPME_SOCKET_SOCKET_E",
+        "PPME_SYSCALL_EVENTFD_E",
+        "PPME_SYSCALL_CHDIR_E",
+        "PPME_SYSCALL_FCHDIR_E",
+        "PPME_SOCKET_SHUTDOWN_E",
+        "PPME_SYSCALL_GETRLIMIT_E",
+        "PPME_SYSCALL_SETRLIMIT_E",
+        "PPME_SYSCALL_PRLIMIT_E",
+        "PPME_SOCKET_SENDMSG_E",
+        "PPME_SYSCALL_SENDFILE_E",
+        "PPME_SYSCALL_SETRESUID_E",
+        "PPME_SYSCALL_SETRESGID_E",
+        "PPME_SYSCALL_SETUID_E",
+        "PPME_SYSCALL_SETGID_E",
+        "PPME_SYSCALL_EXECVE_18_E",
+        "PPME_SYSCALL_EXECVE_19_E",
+        "PPME_SYSCALL_EXECVEAT_E",
+        "PPME_SYSCALL_SETPGID_E",
+    ];
+    if NAMES.contains(&enum_name) {
+        Keep::Always
+    } else if enum_name == "PPME_SYSCALL_FCNTL_E" {
+        Keep::IfDup
+    } else {
+        Keep::Never
     }
-    // fcntl's enter, kept when its command (F_DUPFD 1, F_DUPFD_CLOEXEC 26) duplicates an fd.
-    ev.info()
-        .is_some_and(|i| i.enum_name == "PPME_SYSCALL_FCNTL_E")
-        && matches!(
-            ev.param(1).and_then(Result::ok).and_then(|p| p.as_u64()),
-            Some(1 | 26)
-        )
+}
+
+/// Which enter events sysdig 0.29's parser kept for their exits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Never,
+    Always,
+    /// `fcntl`'s enter, when its command (F_DUPFD 1, F_DUPFD_CLOEXEC 26) duplicates an fd.
+    IfDup,
 }
 
 /// A filter that runs inside the state engine.
@@ -1715,6 +1745,11 @@ struct Kind {
     /// and no orchestrator state (`procinfo`, `drop`, ...): applying it changes only the
     /// counters (outside the leading metadata, and when the reader drops no enter event).
     inert: bool,
+    /// For an exit: which of its parameters names its fd when the thread has none
+    /// ([`exit_fd_index`]); `u8::MAX` if none does.
+    exit_fd: u8,
+    /// For an enter: whether sysdig 0.29's parser kept it for its exit.
+    kept_2022: Keep,
 }
 
 fn kinds(cfg: &Config) -> Vec<Kind> {
@@ -1739,10 +1774,19 @@ fn kinds(cfg: &Config) -> Vec<Kind> {
                 )
                 && handler == Handler::Meta
                 && eflags & EventFlags::SKIP_PARSE_RESET != 0;
+            let exit_fd = match Direction::of(code) {
+                Direction::Exit => exit_fd_index(info.name).map_or(u8::MAX, |i| i as u8),
+                Direction::Enter => u8::MAX,
+            };
             Kind {
                 eflags,
                 handler,
                 inert,
+                exit_fd,
+                kept_2022: match Direction::of(code) {
+                    Direction::Enter => kept_by_2022_parser(info.enum_name),
+                    Direction::Exit => Keep::Never,
+                },
             }
         })
         .collect()
