@@ -426,7 +426,7 @@ impl Events {
     #[allow(clippy::should_implement_trait)]
     #[inline]
     pub fn next(&mut self) -> Option<Result<EventView<'_>, Error>> {
-        let processed = match self.step_to_next(|_, _, _, _, p| Some(p))? {
+        let processed = match self.step_to_next(true, |_, _, _, _, p| Some(p))? {
             Ok(Some(p)) => p,
             // (Only a drain goes without the state.)
             Ok(None) => return None,
@@ -457,7 +457,7 @@ impl Events {
         self.set_lazy();
         let mut n = 0;
         let r = loop {
-            match self.step_to_next(|_, _, _, _, _| Some(())) {
+            match self.step_to_next(false, |_, _, _, _, _| Some(())) {
                 None => break Ok(n),
                 Some(Err(e)) => break Err(e),
                 Some(Ok(_)) => n += 1,
@@ -489,7 +489,7 @@ impl Events {
         &mut self,
         mut f: impl FnMut(&EventView<'_>) -> ControlFlow<B>,
     ) -> Result<Option<B>, Error> {
-        let stop = self.step_to_next(|insp, opts, registry, ev, p| {
+        let stop = self.step_to_next(false, |insp, opts, registry, ev, p| {
             // (Not a drain: every event handed out comes with its processing.)
             let ctx = insp.context_of(ev, p?);
             match f(&EventView {
@@ -510,6 +510,7 @@ impl Events {
     /// answer, an error, or `None` at the end.
     fn step_to_next<T>(
         &mut self,
+        keep: bool,
         mut hand: impl FnMut(
             &Inspector,
             &RenderOptions,
@@ -527,6 +528,127 @@ impl Events {
                 if self.draining {
                     self.set_lazy();
                 }
+            }
+            // What is done with each event, written once for the two ways events come.
+            macro_rules! on_event {
+                ($ev:expr) => {{
+                    let ev = $ev;
+                    if let Some(d) = &mut self.decider {
+                        if let Some(flavor) = d.feed(ev) {
+                            self.decider = None;
+                            self.opts.flavor = flavor;
+                            // (The era's program answers for generic events from now on.)
+                            self.generic_types.clear();
+                            self.insp.set_behaviour(&config(flavor));
+                            // (A drain that began before the era was known: from the next event.)
+                            self.recheck_lazy = self.draining;
+                            if let Some(Err(e)) = self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
+                                self.done = true;
+                                let text = self
+                                    .filter
+                                    .as_ref()
+                                    .map(|f| f.text.clone())
+                                    .unwrap_or_default();
+                                return Some(Err(Error::Filter {
+                                    text,
+                                    error: e.clone(),
+                                }));
+                            }
+                        }
+                    }
+                    if let Some(r) = &mut self.recorder {
+                        // Users go as events in libsinsp 0.25's era, as it writes them; before the
+                        // era is known (leading container events), the recorder waits.
+                        let users_as_events = match self.decider {
+                            Some(_) => None,
+                            None => Some(self.opts.flavor == Flavor::Libsinsp025),
+                        };
+                        if let Err(e) = r.before(ev, &self.insp, users_as_events) {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                    let program = match self.filter.as_ref().map(|f| f.for_flavor(self.opts.flavor)) {
+                        Some(Ok(p)) => Some(p),
+                        _ => None,
+                    };
+                    let outcome = if self.lazy {
+                        self.passed_over += 1;
+                        let selected = pass_over(
+                            &mut self.insp,
+                            &self.opts,
+                            program,
+                            &mut self.by_code,
+                            self.by_code_from,
+                            ev,
+                        );
+                        if let Some(r) = &mut self.recorder {
+                            if let Err(e) = r.after(ev, selected) {
+                                self.done = true;
+                                return Some(Err(e));
+                            }
+                        }
+                        if selected {
+                            let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
+                            if let Some(t) = hand(&self.insp, &self.opts, registry, ev, None) {
+                                break t;
+                            }
+                        }
+                        continue;
+                    } else {
+                        let keeps_state = self
+                            .filter
+                            .as_ref()
+                            .is_some_and(|f| f.keeps_state(self.opts.flavor));
+                        let program = program.map(|program| Checks {
+                            program,
+                            keeps_state,
+                        });
+                        let outcome = step(
+                            &mut self.insp,
+                            &self.opts,
+                            program,
+                            &mut self.scratch,
+                            &mut self.generic_types,
+                            ev,
+                        );
+                        // Before the era is known (leading `container` events), a sysdig 0.29 filter
+                        // whose checks keep state sees the events as sysdig's did; these carry no
+                        // thread, so the event alone is what it reads.
+                        if let Some(Ok(p)) = self
+                            .filter
+                            .as_ref()
+                            .filter(|f| self.decider.is_some() && f.sysdig_keeps_state)
+                            .map(|f| &f.sysdig)
+                        {
+                            let view = EventAlone {
+                                ev,
+                                num: self.insp.events_seen(),
+                            };
+                            let opts = self.opts.with_flavor(Flavor::Sysdig029);
+                            let _ = p.matches(&mut FilterRecord::new(&view, &opts));
+                        }
+                        outcome
+                    };
+                    if let Some(r) = &mut self.recorder {
+                        if let Err(e) = r.after(ev, outcome.is_some()) {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                    if let Some(p) = outcome {
+                        let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
+                        if let Some(t) = hand(&self.insp, &self.opts, registry, ev, Some(p)) {
+                            break t;
+                        }
+                    }
+                }};
+            }
+            // Nearly every block: an event whole in the reader's buffer, lent where it lies
+            // (`keep`: for `current_event` after a handed-out event).
+            if let Some(ev) = self.reader.next_whole_event(keep) {
+                on_event!(&ev);
+                continue;
             }
             // The block is looked at where the reader put it, not moved out: a copy of a
             // just-written event stalls the store buffer, a measurable share of the loop.
@@ -559,115 +681,7 @@ impl Events {
                     continue;
                 }
             };
-            if let Some(d) = &mut self.decider {
-                if let Some(flavor) = d.feed(ev) {
-                    self.decider = None;
-                    self.opts.flavor = flavor;
-                    // (The era's program answers for generic events from now on.)
-                    self.generic_types.clear();
-                    self.insp.set_behaviour(&config(flavor));
-                    // (A drain that began before the era was known: from the next event.)
-                    self.recheck_lazy = self.draining;
-                    if let Some(Err(e)) = self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
-                        self.done = true;
-                        let text = self
-                            .filter
-                            .as_ref()
-                            .map(|f| f.text.clone())
-                            .unwrap_or_default();
-                        return Some(Err(Error::Filter {
-                            text,
-                            error: e.clone(),
-                        }));
-                    }
-                }
-            }
-            if let Some(r) = &mut self.recorder {
-                // Users go as events in libsinsp 0.25's era, as it writes them; before the
-                // era is known (leading container events), the recorder waits.
-                let users_as_events = match self.decider {
-                    Some(_) => None,
-                    None => Some(self.opts.flavor == Flavor::Libsinsp025),
-                };
-                if let Err(e) = r.before(ev, &self.insp, users_as_events) {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            }
-            let program = match self.filter.as_ref().map(|f| f.for_flavor(self.opts.flavor)) {
-                Some(Ok(p)) => Some(p),
-                _ => None,
-            };
-            let outcome = if self.lazy {
-                self.passed_over += 1;
-                let selected = pass_over(
-                    &mut self.insp,
-                    &self.opts,
-                    program,
-                    &mut self.by_code,
-                    self.by_code_from,
-                    ev,
-                );
-                if let Some(r) = &mut self.recorder {
-                    if let Err(e) = r.after(ev, selected) {
-                        self.done = true;
-                        return Some(Err(e));
-                    }
-                }
-                if selected {
-                    let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
-                    if let Some(t) = hand(&self.insp, &self.opts, registry, ev, None) {
-                        break t;
-                    }
-                }
-                continue;
-            } else {
-                let keeps_state = self
-                    .filter
-                    .as_ref()
-                    .is_some_and(|f| f.keeps_state(self.opts.flavor));
-                let program = program.map(|program| Checks {
-                    program,
-                    keeps_state,
-                });
-                let outcome = step(
-                    &mut self.insp,
-                    &self.opts,
-                    program,
-                    &mut self.scratch,
-                    &mut self.generic_types,
-                    ev,
-                );
-                // Before the era is known (leading `container` events), a sysdig 0.29 filter
-                // whose checks keep state sees the events as sysdig's did; these carry no
-                // thread, so the event alone is what it reads.
-                if let Some(Ok(p)) = self
-                    .filter
-                    .as_ref()
-                    .filter(|f| self.decider.is_some() && f.sysdig_keeps_state)
-                    .map(|f| &f.sysdig)
-                {
-                    let view = EventAlone {
-                        ev,
-                        num: self.insp.events_seen(),
-                    };
-                    let opts = self.opts.with_flavor(Flavor::Sysdig029);
-                    let _ = p.matches(&mut FilterRecord::new(&view, &opts));
-                }
-                outcome
-            };
-            if let Some(r) = &mut self.recorder {
-                if let Err(e) = r.after(ev, outcome.is_some()) {
-                    self.done = true;
-                    return Some(Err(e));
-                }
-            }
-            if let Some(p) = outcome {
-                let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
-                if let Some(t) = hand(&self.insp, &self.opts, registry, ev, Some(p)) {
-                    break t;
-                }
-            }
+            on_event!(ev);
         };
         Some(Ok(handed))
     }

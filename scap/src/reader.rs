@@ -840,6 +840,63 @@ impl<R: Read> StreamReader<R> {
         }
     }
 
+    /// The next block if it is an event already whole in the buffer that decodes (nearly
+    /// every block), else `None` with nothing but the last block consumed: then
+    /// [`next_block`](Self::next_block) gives what comes next, an event or anything else.
+    ///
+    /// The event comes as it is, not wrapped in a block: a caller that reads millions saves
+    /// the moves. With `keep`, [`current_event`](Self::current_event) gives it again
+    /// without decoding it a second time. Under recovery this always answers `None`.
+    ///
+    /// ```
+    /// use strata_scap::{Block, StreamReader};
+    /// let bytes = strata_scap::demo::capture();
+    /// let mut reader = StreamReader::new(&bytes[..])?;
+    /// let mut events = 0;
+    /// loop {
+    ///     if let Some(ev) = reader.next_whole_event(false) {
+    ///         assert!(ev.ts > 0);
+    ///         events += 1;
+    ///         continue;
+    ///     }
+    ///     match reader.next_block() {
+    ///         Some(Ok(Block::Event(_))) => events += 1,
+    ///         Some(Ok(_)) => {}
+    ///         Some(Err(e)) => return Err(e.into()),
+    ///         None => break,
+    ///     }
+    /// }
+    /// assert_eq!(events, strata_scap::SliceReader::new(&bytes).filter(|b| matches!(b, Ok(Block::Event(_)))).count());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn next_whole_event(&mut self, keep: bool) -> Option<Event<'_>> {
+        if self.done || self.opts.recover {
+            return None;
+        }
+        // The last block consumed, as `next_block` would first.
+        self.start += self.pending;
+        self.offset += self.pending as u64;
+        self.pending = 0;
+        self.layout = None;
+        let (len, t) = whole_event(&self.buf[self.start..self.end], &self.state, &self.opts)?;
+        let block = &self.buf[self.start..self.start + len];
+        let body = &block[8..block.len() - 4];
+        let ev = match t {
+            types::EV_V2 => Event::parse(types::EV_V2, body, self.state.endian),
+            types::EV => Event::parse(types::EV, body, self.state.endian),
+            _ => return None,
+        }
+        .ok()?
+        .framed(block);
+        self.pending = len;
+        self.last = self.offset;
+        if keep {
+            self.layout = Some(ev.layout());
+        }
+        Some(ev)
+    }
+
     /// The next block, or `None` at a clean end of input.
     #[inline]
     pub fn next_block(&mut self) -> Option<Result<Block<'_>>> {

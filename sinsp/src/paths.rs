@@ -102,7 +102,7 @@ fn is_plain(path: &[u8], old: bool) -> bool {
     let bad = if old {
         let unprintable = path
             .iter()
-            .fold(false, |bad, &c| bad | (c < 0x20) | (c >= 0x7f));
+            .fold(false, |bad, &c| bad | !(0x20..0x7f).contains(&c));
         unprintable
             | pairs.fold(false, |bad, (&p, &c)| {
                 bad | (dot_or_slash(p) & dot_or_slash(c))
