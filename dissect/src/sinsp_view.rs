@@ -170,6 +170,13 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
+        // An fd field of an event about no fd has no value (`fd_field` would answer so after
+        // the general dispatch); most events a format with an fd field skips are such.
+        if (B::FdNum as usize..=B::FdDevMinor as usize).contains(&(b as usize))
+            && self.fd_num().is_none()
+        {
+            return None;
+        }
         if b == B::FdTypes {
             return fd_types(self, arg, scratch);
         }

@@ -432,6 +432,42 @@ impl<'a> Event<'a> {
         self.param_raw(self.info()?.param_index(name)?)
     }
 
+    /// The bytes of the first `out.len()` parameters, in order, into `out`, in one walk of
+    /// the lengths; returns how many the event has of them (the rest of `out` is left as
+    /// it was). For a reader of a few parameters of each of many events: cheaper than
+    /// [`param_raw`](Self::param_raw) for each, or the [`params_raw`](Self::params_raw)
+    /// iterator.
+    ///
+    /// ```
+    /// use strata_scap::{Block, SliceReader};
+    /// let bytes = strata_scap::demo::capture();
+    /// for block in SliceReader::new(&bytes) {
+    ///     let Ok(Block::Event(ev)) = block else { continue };
+    ///     let mut first: [&[u8]; 3] = [&[]; 3];
+    ///     let n = ev.params_raw_into(&mut first);
+    ///     assert_eq!(n, ev.nparams().min(3));
+    ///     for (i, raw) in first[..n].iter().enumerate() {
+    ///         assert_eq!(Some(*raw), ev.param_raw(i));
+    ///     }
+    /// }
+    /// ```
+    #[inline]
+    pub fn params_raw_into(&self, out: &mut [&'a [u8]]) -> usize {
+        let n = out.len().min(self.nparams());
+        let (lens, data) = (self.lens(), self.data());
+        let mut at = 0usize;
+        for (i, o) in out[..n].iter_mut().enumerate() {
+            let len = param_len(lens, i, self.large, self.endian);
+            // (Always there in a parsed event.)
+            let Some(p) = at.checked_add(len).and_then(|end| data.get(at..end)) else {
+                return i;
+            };
+            *o = p;
+            at += len;
+        }
+        n
+    }
+
     /// Every parameter's bytes, in order.
     #[inline]
     pub fn params_raw(&self) -> RawParams<'a> {

@@ -143,31 +143,7 @@ impl<'e> Args<'_, 'e> {
     /// lengths (the memory figures of mmap, brk and switch: frequent enough that looking each
     /// up and decoding it showed).
     pub(crate) fn own_raws<const N: usize>(&self, ps: [P; N]) -> [Option<&'e [u8]>; N] {
-        let code = self.ev.event_type;
-        let mut out = [None; N];
-        let mut want = [usize::MAX; N];
-        let mut last = None;
-        for (w, p) in want.iter_mut().zip(ps) {
-            if let Some(i) = self.lay.index(code, p) {
-                *w = i;
-                last = last.max(Some(i));
-            }
-        }
-        let Some(last) = last else {
-            return out;
-        };
-        // The parameters up to the last one wanted, each once. (Plain loops: the iterator
-        // chain this replaced compiled to five times the instructions.)
-        let mut raws = self.ev.params_raw();
-        for i in 0..=last {
-            let Some(raw) = raws.next() else { break };
-            for (o, &w) in out.iter_mut().zip(&want) {
-                if w == i {
-                    *o = Some(raw);
-                }
-            }
-        }
-        out
+        raws_of(&self.ev, self.lay, ps)
     }
 
     /// A 4-byte unsigned parameter's bytes as a number (as decoding gives it).
@@ -214,6 +190,24 @@ impl<'e> Args<'_, 'e> {
             _ => None,
         }
     }
+}
+
+/// The bytes of parameters `ps` of `ev`: the first ones in one walk of the lengths (those
+/// of switch, mmap and brk are among them), any past them one by one.
+#[inline]
+fn raws_of<'e, const N: usize>(ev: &Event<'e>, lay: &Layouts, ps: [P; N]) -> [Option<&'e [u8]>; N] {
+    const FIRST: usize = 8;
+    let mut raws: [&'e [u8]; FIRST] = [&[]; FIRST];
+    let got = ev.params_raw_into(&mut raws);
+    let mut out = [None; N];
+    for (o, p) in out.iter_mut().zip(ps) {
+        *o = match lay.index(ev.event_type, p) {
+            Some(i) if i < got => Some(raws[i]),
+            Some(i) if i >= FIRST => ev.param_raw(i),
+            _ => None,
+        };
+    }
+    out
 }
 
 #[cfg(test)]
