@@ -41,6 +41,7 @@ pub struct EventCtx<'a> {
 
 impl<'a> EventCtx<'a> {
     /// The context of `event`, number `num`, from what applying it found.
+    #[inline]
     pub(crate) fn new(insp: &'a Inspector, event: Event<'a>, num: u64, a: &Applied) -> Self {
         let thread = insp.thread(a.tid);
         let fd_num = if a.uses_fd {

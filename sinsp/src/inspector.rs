@@ -1058,6 +1058,7 @@ impl Inspector {
     /// inside the state engine, on the events that do not modify state, and decides whether
     /// they are parsed ([`Processed::prefiltered`] gives its answer); on other events (and
     /// without that switch) it is not called, and the caller filters the context.
+    #[inline]
     pub fn update_filtered(
         &mut self,
         ev: &Event<'_>,
@@ -1071,6 +1072,7 @@ impl Inspector {
     /// refuses (one of a type the filter cannot match), without building a context to ask
     /// it. Call [`refused`](Self::refused) after it if it was parsed anyway
     /// ([`Processed::prefiltered`] is `None`).
+    #[inline]
     pub fn update_refused(&mut self, ev: &Event<'_>) -> Processed {
         self.filtering |= self.cfg.filter_in_parser;
         Processed(self.step(ev, Some(Prefilter::Refused)))
@@ -1087,6 +1089,7 @@ impl Inspector {
 
     /// The context of the event last given to [`update`](Self::update), which returned `p`.
     /// `ev` must be that event.
+    #[inline]
     pub fn context_of<'a>(&'a self, ev: &Event<'a>, p: Processed) -> EventCtx<'a> {
         match p.0 {
             Step::Dropped => {
@@ -1455,6 +1458,7 @@ impl Inspector {
     }
 
     /// The context of an event [`apply`](Self::apply) took in.
+    #[inline]
     fn context<'a>(&'a self, ev: Event<'a>, a: Applied) -> EventCtx<'a> {
         if a.container {
             return EventCtx::with_thread(
