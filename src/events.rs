@@ -750,6 +750,7 @@ fn step(
 /// event (named by the syscall it carries, which its code does not tell); `true` for any
 /// other event. The answer is kept per syscall id: a filter on `evt.type` then refuses the
 /// generic events of other syscalls without building their context.
+#[inline]
 fn generic_may_match(
     program: &Program<FilterField>,
     opts: &RenderOptions,
@@ -774,6 +775,19 @@ fn generic_may_match(
     if let Some(&k @ (1 | 2)) = slot.and_then(|i| memo.get(i)) {
         return k == 2;
     }
+    generic_decide(program, opts, memo, ev, slot)
+}
+
+/// [`generic_may_match`] for a syscall not decided yet: asks the program, and keeps the
+/// answer in `slot` of `memo` (none for an id past the memo).
+#[inline(never)]
+fn generic_decide(
+    program: &Program<FilterField>,
+    opts: &RenderOptions,
+    memo: &mut Vec<u8>,
+    ev: &strata_scap::Event<'_>,
+    slot: Option<usize>,
+) -> bool {
     let view = EventAlone { ev, num: 0 };
     let may = program.may_match(&mut FilterRecord::with_scratch(&view, opts, String::new()));
     if let Some(i) = slot {

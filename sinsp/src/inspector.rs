@@ -439,6 +439,7 @@ impl Inspector {
     }
 
     /// The thread `tid` (for ancestors: follow `ptid`).
+    #[inline]
     pub fn thread(&self, tid: i64) -> Option<&ThreadInfo> {
         self.threads.get(tid)
     }
