@@ -542,7 +542,8 @@ impl Events {
                             self.insp.set_behaviour(&config(flavor));
                             // (A drain that began before the era was known: from the next event.)
                             self.recheck_lazy = self.draining;
-                            if let Some(Err(e)) = self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
+                            let program = self.filter.as_ref().map(|f| f.for_flavor(flavor));
+                            if let Some(Err(e)) = program {
                                 self.done = true;
                                 let text = self
                                     .filter
@@ -568,7 +569,8 @@ impl Events {
                             return Some(Err(e));
                         }
                     }
-                    let program = match self.filter.as_ref().map(|f| f.for_flavor(self.opts.flavor)) {
+                    let flavor = self.opts.flavor;
+                    let program = match self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
                         Some(Ok(p)) => Some(p),
                         _ => None,
                     };
@@ -612,9 +614,9 @@ impl Events {
                             &mut self.generic_types,
                             ev,
                         );
-                        // Before the era is known (leading `container` events), a sysdig 0.29 filter
-                        // whose checks keep state sees the events as sysdig's did; these carry no
-                        // thread, so the event alone is what it reads.
+                        // Before the era is known (leading `container` events), a sysdig 0.29
+                        // filter whose checks keep state sees the events as sysdig's did; these
+                        // carry no thread, so the event alone is what it reads.
                         if let Some(Ok(p)) = self
                             .filter
                             .as_ref()
