@@ -164,9 +164,6 @@ pub struct Format {
     /// Without `*`: the token of the field that last had no value. It is tried first, so a
     /// line that will be skipped usually costs one extraction.
     likely_missing: Option<usize>,
-    /// That field's text, written when it was tried: a line that is printed takes it from
-    /// here rather than extracting the field again.
-    ahead: Vec<u8>,
 }
 
 impl Format {
@@ -251,7 +248,6 @@ impl Format {
             scratch: String::new(),
             line: Vec::new(),
             likely_missing: None,
-            ahead: Vec::new(),
         })
     }
 
@@ -301,21 +297,14 @@ impl Format {
             prev_ts: self.prev_ts,
         };
         // Extraction has no side effects, so checking one field ahead changes nothing but
-        // the work done for lines that are skipped. When that field ends the format (`%fd.name`
-        // last, the usual case), a line that is printed takes its text from here rather than
-        // extracting it again; the loop below then stops before it.
-        let mut end = self.tokens.len();
-        if let Some(i) = self.likely_missing {
-            if let Token::Field { field, width, .. } = &self.tokens[i] {
-                let Some(v) = field.extract(&view, &self.opts, &mut self.scratch) else {
-                    self.prev_ts = Some(ts);
-                    return false;
-                };
-                if i + 1 == end && width.is_none() && field.writes_extracted() {
-                    self.ahead.clear();
-                    v.write_to(&mut self.ahead);
-                    end = i;
-                }
+        // the work done for lines that are skipped.
+        if let Some(Token::Field { field, .. }) = self.likely_missing.map(|i| &self.tokens[i]) {
+            if field
+                .extract(&view, &self.opts, &mut self.scratch)
+                .is_none()
+            {
+                self.prev_ts = Some(ts);
+                return false;
             }
         }
         let mut complete = true;
@@ -330,7 +319,7 @@ impl Format {
                 out.extend_from_slice(b"<NA>");
             };
         }
-        for (i, tok) in self.tokens[..end].iter_mut().enumerate() {
+        for (i, tok) in self.tokens.iter_mut().enumerate() {
             match tok {
                 // Most literals are a space or two: pushed, not copied by memcpy.
                 Token::Lit(s) => match s.as_bytes() {
@@ -373,9 +362,6 @@ impl Format {
                     }
                 }
             }
-        }
-        if complete && end < self.tokens.len() {
-            out.extend_from_slice(&self.ahead);
         }
         self.prev_ts = Some(ts);
         if !complete {

@@ -128,16 +128,6 @@ impl FieldRef {
         }
     }
 
-    /// Whether [`write_into`](Self::write_into) writes what [`extract`](Self::extract) gives
-    /// with [`Value::write_to`] (not composed text, not a plain field written directly).
-    #[inline]
-    pub(crate) fn writes_extracted(&self) -> bool {
-        !matches!(
-            (self.local, self.how),
-            (Some(_), How::Composed | How::Plain)
-        )
-    }
-
     /// Appends the field's text to `out` (what [`extract`](Self::extract) then
     /// [`Value::write_to`] give) and returns `true`, or returns `false` with `out` as it was
     /// when the event has no value. Composed text (`evt.args`, `evt.time`, ...) is written
