@@ -663,7 +663,7 @@ impl<S: Schema> Compiler<'_, S> {
         // (A searcher built once, not at every event.)
         let finder = match (&right, one_text && op == Op::Contains) {
             (Right::Consts(cs), true) => match &cs[..] {
-                [Owned::Bytes(k)] => Some(Box::new(memchr::memmem::Finder::new(k).into_owned())),
+                [Owned::Bytes(k)] => Some(Box::new(crate::substring::Substring::new(k))),
                 _ => None,
             },
             _ => None,

@@ -85,6 +85,7 @@ mod lex;
 mod parse;
 mod program;
 mod schema;
+mod substring;
 mod value;
 
 pub use compile::{CheckTable, Warning, compile, compile_shared};

@@ -84,7 +84,7 @@ pub(crate) struct Leaf<F> {
     /// ([`Leaf::eval`] answers it without the general path when the value is text).
     pub one_text: bool,
     /// For `contains` in `one_text`: the constant's searcher.
-    pub finder: Option<Box<memchr::memmem::Finder<'static>>>,
+    pub finder: Option<Box<crate::substring::Substring>>,
     /// The event source compares the field with the constant ([`Record::compare_self`]).
     pub compares_self: bool,
 }
@@ -317,7 +317,7 @@ impl<F> Leaf<F> {
                     match rec.single(f) {
                         Single::One(Value::Bytes(b)) => {
                             return match &self.finder {
-                                Some(f) => f.find(cstr(b)).is_some(),
+                                Some(f) => f.is_in(cstr(b)),
                                 None => same(cstr(b), k) != (self.op == Op::Ne),
                             };
                         }
