@@ -1115,6 +1115,17 @@ impl Inspector {
         }
     }
 
+    /// The event the context of `ev` holds ([`context_of`](Self::context_of)): `ev`, or
+    /// the exit libsinsp 0.25 completes in its place.
+    pub fn event_of<'a>(&'a self, ev: &Event<'a>, p: Processed) -> Event<'a> {
+        match p.0 {
+            Step::Applied {
+                converted: true, ..
+            } => convert::converted(ev, &self.conv_buf).unwrap_or(*ev),
+            _ => *ev,
+        }
+    }
+
     /// Takes in an event the caller will not look at (one it hides, such as `procinfo`):
     /// the state and the event count move on exactly as with [`process`](Self::process),
     /// without the cost of building the event's context.
@@ -1278,7 +1289,7 @@ impl Inspector {
                 // type and the exit is paired.
                 if ev.direction() == Direction::Exit && !self.unpaired_exit {
                     if let Some(t) = self.threads.get(tid) {
-                        if t.kept_2022.valid {
+                        if t.kept_2022.valid && t.kept_2022.has_params {
                             buf.extend_from_slice(&t.kept_2022.body);
                             enter = Event::parse(t.kept_2022.block_type, &buf, t.kept_2022.endian)
                                 .ok()
@@ -1287,7 +1298,7 @@ impl Inspector {
                     }
                 }
             } else if enter_valid {
-                if let Some(t) = self.threads.get(tid) {
+                if let Some(t) = self.threads.get(tid).filter(|t| t.enter.has_params) {
                     buf.extend_from_slice(&t.enter.body);
                     enter = Event::parse(t.enter.block_type, &buf, t.enter.endian).ok();
                 }
@@ -1561,9 +1572,7 @@ impl Inspector {
                     SPLICE_E => 1,
                     _ => 0,
                 };
-                if let Some(Ok(v)) = ev.param(i) {
-                    t.lastevent_fd = v.as_i64().unwrap_or(-1);
-                }
+                t.lastevent_fd = enter_fd(ev, i).unwrap_or(-1);
             }
             if keep {
                 t.enter.keep(ev, max_enter);
@@ -1655,6 +1664,18 @@ enum Keep {
     IfDup,
 }
 
+/// The fd parameter `i` of an enter event names: what decoding it and `as_i64` give, the
+/// usual 8-byte PT_FD read straight from its bytes (every read and close enter has one).
+#[inline]
+fn enter_fd(ev: &Event<'_>, i: usize) -> Option<i64> {
+    let info = ev.info()?.params.get(i)?;
+    let raw = ev.param_raw(i)?;
+    if info.ty == strata_scap::table::ParamType::Fd && raw.len() == 8 {
+        return ev.endian().u64(raw, 0).map(|v| v as i64);
+    }
+    ParamValue::decode(info, raw, ev.endian()).ok()?.as_i64()
+}
+
 /// A filter that runs inside the state engine.
 enum Prefilter<'f> {
     /// Asks the filter.
@@ -1675,6 +1696,15 @@ impl Processed {
             Step::Applied {
                 applied, hidden, ..
             } => hidden || applied.initial_state,
+        }
+    }
+
+    /// Whether the event is about no fd, known without building its context: its context
+    /// then has no [`fd_num`](EventCtx::fd_num) (`false` says nothing either way).
+    pub fn without_fd(&self) -> bool {
+        match self.0 {
+            Step::Dropped => true,
+            Step::Applied { applied, .. } => !applied.uses_fd,
         }
     }
 

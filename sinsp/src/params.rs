@@ -131,12 +131,7 @@ impl<'e> Args<'_, 'e> {
     }
 
     pub(crate) fn u64(&self, p: P) -> Option<u64> {
-        match self.get(p)? {
-            ParamValue::Int(v) | ParamValue::Pid(v) | ParamValue::Errno(v) | ParamValue::Fd(v) => {
-                Some(v as u64)
-            }
-            v => v.as_u64(),
-        }
+        as_u64(self.get(p)?)
     }
 
     /// The bytes of parameters of the event itself, found in one walk of the parameter
@@ -144,6 +139,60 @@ impl<'e> Args<'_, 'e> {
     /// up and decoding it showed).
     pub(crate) fn own_raws<const N: usize>(&self, ps: [P; N]) -> [Option<&'e [u8]>; N] {
         raws_of(&self.ev, self.lay, ps)
+    }
+
+    /// Parameters `ps` of the event itself, each with its table entry, found in one walk of
+    /// the lengths (the open handler's five: looking each up and decoding it showed).
+    pub(crate) fn own_slots<const N: usize>(&self, ps: [P; N]) -> [Option<Slot<'e>>; N] {
+        let raws = raws_of(&self.ev, self.lay, ps);
+        let infos = self.ev.info().map_or(&[][..], |i| i.params);
+        let code = self.ev.event_type;
+        let mut out = [None; N];
+        for ((o, p), raw) in out.iter_mut().zip(ps).zip(raws) {
+            if let (Some(raw), Some(info)) =
+                (raw, self.lay.index(code, p).and_then(|i| infos.get(i)))
+            {
+                *o = Some(Slot { info, raw });
+            }
+        }
+        out
+    }
+
+    /// What [`own`](Self::own) gives, from the parameter's slot.
+    pub(crate) fn value_in(&self, slot: Option<Slot<'e>>) -> Option<ParamValue<'e>> {
+        let s = slot?;
+        ParamValue::decode(s.info, s.raw, self.ev.endian())
+            .ok()?
+            .flatten_dyn()
+            .ok()
+    }
+
+    /// What [`own`](Self::own) then [`as_u64`] give, from the parameter's slot: `None` where
+    /// `own` gives nothing, `Some(None)` for a value that is no number. The 32- and 64-bit
+    /// unsigned kinds are read without the general decoder.
+    fn num_in(&self, slot: Option<Slot<'e>>) -> Option<Option<u64>> {
+        use strata_scap::table::ParamType as T;
+        let s = slot?;
+        let e = self.ev.endian();
+        Some(match (s.info.ty, s.raw.len()) {
+            (T::Uint32 | T::Flags32, 4) => e.u32(s.raw, 0).map(u64::from),
+            (T::Uint64, 8) => e.u64(s.raw, 0),
+            _ => as_u64(self.value_in(slot)?),
+        })
+    }
+
+    /// An unsigned parameter of the event itself from its slot (`own(p)` then [`as_u64`]).
+    pub(crate) fn own_u64_in(&self, slot: Option<Slot<'e>>) -> Option<u64> {
+        self.num_in(slot)?
+    }
+
+    /// What [`u64`](Self::u64) gives for parameter `p` (the event's, else its enter's), the
+    /// event's own from its slot.
+    pub(crate) fn u64_in(&self, p: P, slot: Option<Slot<'e>>) -> Option<u64> {
+        match self.num_in(slot) {
+            Some(v) => v,
+            None => as_u64(self.of_enter(p)?),
+        }
     }
 
     /// A 4-byte unsigned parameter's bytes as a number (as decoding gives it).
@@ -189,6 +238,23 @@ impl<'e> Args<'_, 'e> {
             T::Fd32 | T::Pid32 if raw.len() == 4 => Some(i64::from(e.u32(raw, 0)? as i32)),
             _ => None,
         }
+    }
+}
+
+/// A parameter of an event: its table entry and its bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Slot<'e> {
+    info: &'static strata_scap::table::ParamInfo,
+    raw: &'e [u8],
+}
+
+/// A number parameter as an unsigned value (signed kinds as their two's complement bits).
+pub(crate) fn as_u64(v: ParamValue<'_>) -> Option<u64> {
+    match v {
+        ParamValue::Int(v) | ParamValue::Pid(v) | ParamValue::Errno(v) | ParamValue::Fd(v) => {
+            Some(v as u64)
+        }
+        v => v.as_u64(),
     }
 }
 

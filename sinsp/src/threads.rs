@@ -178,6 +178,9 @@ pub(crate) struct EnterStore {
     pub(crate) block_type: u32,
     pub(crate) endian: strata_scap::Endian,
     pub(crate) valid: bool,
+    /// The event has parameters (an enter without any, as old captures' `open` has, gives
+    /// its exit's handler nothing: it is not parsed again).
+    pub(crate) has_params: bool,
 }
 
 impl EnterStore {
@@ -189,6 +192,7 @@ impl EnterStore {
         if !self.valid {
             return;
         }
+        self.has_params = ev.nparams() > 0;
         self.body.clear();
         let e = ev.endian();
         e.put_u16(&mut self.body, ev.cpu);

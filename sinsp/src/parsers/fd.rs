@@ -63,47 +63,27 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
     }
     let by_handle = a.ev.name() == "open_by_handle_at";
     let name_p = if by_handle { P::Path } else { P::Name };
+    // The exit's parameters in one walk of its lengths.
+    let [name_s, dirfd_s, flags_s, dev_s, ino_s] =
+        a.own_slots([name_p, P::Dirfd, P::Flags, P::Dev, P::Ino]);
+    let own_flags = a.own_u64_in(flags_s).unwrap_or(0) as u32;
     // The enter copy of the name is taken before the kernel reads user memory again (TOCTOU).
     let (path, dirfd, mut oflags) = match nonempty(a.of_enter(name_p)) {
         Some(p) => {
             let dirfd = a.of_enter(P::Dirfd).and_then(|v| v.as_i64());
             let ef = a.of_enter(P::Flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-            let xf = a.own(P::Flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32;
-            (p, dirfd, ef | (xf & EXIT_ONLY_FLAGS))
+            (p, dirfd, ef | (own_flags & EXIT_ONLY_FLAGS))
         }
         None => (
-            nonempty(a.own(name_p)).unwrap_or_default(),
-            a.own(P::Dirfd).and_then(|v| v.as_i64()),
-            a.own(P::Flags).and_then(|v| v.as_u64()).unwrap_or(0) as u32,
+            nonempty(a.value_in(name_s)).unwrap_or_default(),
+            a.value_in(dirfd_s).and_then(|v| v.as_i64()),
+            own_flags,
         ),
     };
     if a.ev.name() == "creat" {
         let cf = a.u32(P::CreatFlags).unwrap_or(0);
         oflags = (if cf & 1 != 0 { FD_UPPER_LAYER } else { 0 })
             | (if cf & 2 != 0 { FD_LOWER_LAYER } else { 0 });
-    }
-    let mut name = std::mem::take(&mut insp.path_buf);
-    name.clear();
-    if by_handle || path.first() == Some(&b'/') {
-        paths::concat_into(&mut name, b"/", path, insp.cfg.path_rules);
-    } else {
-        match dirfd {
-            Some(d) if d != PPM_AT_FDCWD => match insp.fds_of(tid).and_then(|t| t.get(d)) {
-                Some(dir) => paths::concat_into(&mut name, &dir.name, path, insp.cfg.path_rules),
-                None => {
-                    name.extend_from_slice(b"<UNKNOWN>");
-                    name.extend_from_slice(path);
-                }
-            },
-            _ => {
-                let cwd = insp.threads.get(tid).map(|t| insp.cwd(t)).unwrap_or(b"");
-                paths::concat_into(&mut name, cwd, path, insp.cfg.path_rules);
-            }
-        }
-    }
-    if name.len() > 1023 {
-        name.clear();
-        name.extend_from_slice(b"/DIR_TOO_LONG/FILENAME_TOO_LONG");
     }
     let mut f = new_fd(
         insp,
@@ -114,8 +94,30 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             FdType::FileV2
         },
     );
-    f.name.extend_from_slice(&name);
-    insp.path_buf = name;
+    // The name is built where it is kept.
+    let name = &mut f.name;
+    name.clear();
+    if by_handle || path.first() == Some(&b'/') {
+        paths::concat_into(name, b"/", path, insp.cfg.path_rules);
+    } else {
+        match dirfd {
+            Some(d) if d != PPM_AT_FDCWD => match insp.fds_of(tid).and_then(|t| t.get(d)) {
+                Some(dir) => paths::concat_into(name, &dir.name, path, insp.cfg.path_rules),
+                None => {
+                    name.extend_from_slice(b"<UNKNOWN>");
+                    name.extend_from_slice(path);
+                }
+            },
+            _ => {
+                let cwd = insp.threads.get(tid).map(|t| insp.cwd(t)).unwrap_or(b"");
+                paths::concat_into(name, cwd, path, insp.cfg.path_rules);
+            }
+        }
+    }
+    if name.len() > 1023 {
+        name.clear();
+        name.extend_from_slice(b"/DIR_TOO_LONG/FILENAME_TOO_LONG");
+    }
     if path == f.name.as_slice() {
         f.flags |= FLAG_RAW_IS_NAME;
     } else {
@@ -128,8 +130,8 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
         f.flags |= FLAG_OVERLAY_LOWER;
     }
     f.open_flags = oflags;
-    f.dev = a.u32(P::Dev).unwrap_or(0);
-    f.ino = a.u64(P::Ino).unwrap_or(0);
+    f.dev = a.u64_in(P::Dev, dev_s).unwrap_or(0) as u32;
+    f.ino = a.u64_in(P::Ino, ino_s).unwrap_or(0);
     add_fd(insp, tid, f);
 }
 
