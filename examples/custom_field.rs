@@ -129,7 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )?),
         };
         line.clear();
-        f.render(ev.ctx(), &mut line);
+        f.render(&ev.ctx(), &mut line);
         // A closed pipe (`| head`) ends the listing quietly.
         if writeln!(out, "{line}").is_err() {
             return Ok(());

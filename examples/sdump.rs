@@ -237,7 +237,7 @@ fn run(args: Args) -> Result<(), Failure> {
             format.set_flavor(flavor);
         }
         let rendered = if args.tree {
-            let tree = strata::dissect::tree::event_tree(reg, ev.ctx(), &opts_of(&format));
+            let tree = strata::dissect::tree::event_tree(reg, &ev.ctx(), &opts_of(&format));
             if args.json {
                 let _ = serde_json::to_writer(&mut buf, &tree);
             } else {
@@ -247,9 +247,9 @@ fn run(args: Args) -> Result<(), Failure> {
             }
             true
         } else if args.json {
-            format.render_json(ev.ctx(), &mut buf)
+            format.render_json(&ev.ctx(), &mut buf)
         } else {
-            format.render_into(ev.ctx(), &mut buf)
+            ev.render_into(&mut format, &mut buf)
         };
         if rendered {
             buf.push(b'\n');

@@ -437,12 +437,12 @@ impl Alerts {
                 Flavor::Sysdig029 => &mut rules.sysdig,
                 _ => &mut rules.libsinsp,
             };
-            let code = ev.event().event_type;
-            let mut rec =
-                FilterRecord::with_scratch(ev.ctx(), ev.options(), std::mem::take(scratch));
+            let ctx = ev.ctx();
+            let code = ctx.event().event_type;
+            let mut rec = FilterRecord::with_scratch(&ctx, ev.options(), std::mem::take(scratch));
             if *indexed {
                 // A generic event's first parameter is its syscall number: its subtype.
-                let subtype = ev.event().param_raw(0).map_or(0, |b| {
+                let subtype = ctx.event().param_raw(0).map_or(0, |b| {
                     b.iter().take(8).fold(0u64, |a, &x| a << 8 | u64::from(x))
                 });
                 compiled.set.matching(code, subtype, &mut rec, hits);
@@ -461,7 +461,7 @@ impl Alerts {
                     out.format.set_flavor(flavor);
                 }
                 let mut text = String::new();
-                out.format.render(ev.ctx(), &mut text);
+                out.format.render(&ctx, &mut text);
                 let mut scratch = String::new();
                 let output_fields = out
                     .fields
@@ -469,7 +469,7 @@ impl Alerts {
                     .map(|(name, f)| {
                         (
                             name.clone(),
-                            FieldValue::of(f.extract(ev.ctx(), ev.options(), &mut scratch)),
+                            FieldValue::of(f.extract(&ctx, ev.options(), &mut scratch)),
                         )
                     })
                     .collect();
@@ -479,7 +479,7 @@ impl Alerts {
                     source: rule.source.clone(),
                     tags: rule.tags.clone(),
                     evt_num: ev.num(),
-                    time: ev.event().ts,
+                    time: ctx.event().ts,
                     time_of_day: time_of_day.clone(),
                     output: text,
                     output_fields,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use strata_dissect::{
-    FieldRef, FilterField, FilterRecord, FilterSchema, Flavor, FlavorDecider, Registry,
+    FieldRef, FilterField, FilterRecord, FilterSchema, Flavor, FlavorDecider, Format, Registry,
     RenderOptions, StateView,
 };
 use strata_filter::{Dialect, ParseOptions, Program};
@@ -433,13 +433,10 @@ impl Events {
             Err(e) => return Some(Err(e)),
         };
         let ev = self.reader.current_event()?;
-        let ctx = self.insp.context_of(&ev, processed);
         let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
-        Some(Ok(EventView {
-            ctx,
-            opts: &self.opts,
-            registry,
-        }))
+        Some(Ok(EventView::new(
+            &self.insp, ev, processed, &self.opts, registry,
+        )))
     }
 
     /// Reads to the end of the capture without handing events out (a recorder given to
@@ -491,12 +488,7 @@ impl Events {
     ) -> Result<Option<B>, Error> {
         let stop = self.step_to_next(false, |insp, opts, registry, ev, p| {
             // (Not a drain: every event handed out comes with its processing.)
-            let ctx = insp.context_of(ev, p?);
-            match f(&EventView {
-                ctx,
-                opts,
-                registry,
-            }) {
+            match f(&EventView::new(insp, *ev, p?, opts, registry)) {
                 ControlFlow::Break(b) => Some(b),
                 ControlFlow::Continue(()) => None,
             }
@@ -885,26 +877,79 @@ fn passes(
 }
 
 /// One event handed out by [`Events`], with its state.
+///
+/// Its context is built when asked for ([`ctx`](Self::ctx)): a reader that decides from the
+/// event alone (as [`render_into`](Self::render_into) does for most lines that will not
+/// print) goes without it.
 pub struct EventView<'a> {
-    ctx: EventCtx<'a>,
+    insp: &'a Inspector,
+    ev: strata_scap::Event<'a>,
+    processed: Processed,
     opts: &'a RenderOptions,
     registry: &'a Registry,
 }
 
 impl<'a> EventView<'a> {
-    /// The event with its state: threads, fds, users, as the state engine has them.
-    pub fn ctx(&self) -> &EventCtx<'a> {
-        &self.ctx
+    #[inline]
+    fn new(
+        insp: &'a Inspector,
+        ev: strata_scap::Event<'a>,
+        processed: Processed,
+        opts: &'a RenderOptions,
+        registry: &'a Registry,
+    ) -> Self {
+        EventView {
+            insp,
+            ev,
+            processed,
+            opts,
+            registry,
+        }
+    }
+
+    /// The event with its state: threads, fds, users, as the state engine has them. Built
+    /// at each call (cheap: a few lookups, nothing copied but the event's header).
+    #[inline]
+    pub fn ctx(&self) -> EventCtx<'a> {
+        self.insp.context_of(&self.ev, self.processed)
     }
 
     /// The event as the capture holds it (or as libsinsp 0.25 completes it).
-    pub fn event(&self) -> &strata_scap::Event<'a> {
-        self.ctx.event()
+    pub fn event(&self) -> strata_scap::Event<'a> {
+        self.insp.event_of(&self.ev, self.processed)
+    }
+
+    /// Renders `format`'s line of the event into `out`, as [`Format::render_into`] does:
+    /// the fastest way to print. The line of an event about no fd, when the field that last
+    /// went missing is an fd field (`%fd.name` in most formats), is known not to print
+    /// without building the event's context.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use strata::dissect::{Format, Registry, RenderOptions};
+    /// let mut events = strata::Events::demo();
+    /// let mut fmt = Format::compile(Registry::builtin(), "%evt.num %fd.name", RenderOptions::default())?;
+    /// let mut out = Vec::new();
+    /// events.try_for_each(|ev| {
+    ///     if ev.render_into(&mut fmt, &mut out) {
+    ///         out.push(b'\n');
+    ///     }
+    ///     ControlFlow::<()>::Continue(())
+    /// })?;
+    /// assert!(String::from_utf8(out).unwrap().lines().all(|l| l.split(' ').count() == 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[inline]
+    pub fn render_into(&self, format: &mut Format, out: &mut Vec<u8>) -> bool {
+        if self.processed.without_fd() && format.skips_without_fd(self.ev.ts) {
+            return false;
+        }
+        format.render_into(&self.ctx(), out)
     }
 
     /// Its number in the capture, from 1 (`evt.num`).
     pub fn num(&self) -> u64 {
-        self.ctx.num()
+        self.insp.events_seen()
     }
 
     /// The options its fields render with.
@@ -923,7 +968,7 @@ impl<'a> EventView<'a> {
     pub fn value(&self, field: &FieldRef) -> Option<String> {
         let mut scratch = String::new();
         field
-            .extract(&self.ctx, self.opts, &mut scratch)
+            .extract(&self.ctx(), self.opts, &mut scratch)
             .map(|v| v.to_string())
     }
 }

@@ -417,7 +417,7 @@ impl<'c> Batches<'c> {
             text,
             ..
         } = self;
-        let (ctx, opts) = (ev.ctx(), ev.options());
+        let (ctx, opts) = (&ev.ctx(), ev.options());
         for (((f, _), b), memo) in columns.fields.iter().zip(builders).zip(memos) {
             if let (Some(m), Some(t)) = (memo, ctx.thread()) {
                 let users = ctx.inspector().users().changes();

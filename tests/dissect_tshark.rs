@@ -129,17 +129,18 @@ fn find(reg: &Registry, fields: &[&str], marker: &[&str]) -> Option<Vec<Found>> 
         let mut events = strata::Events::open(&path).unwrap();
         while let Some(ev) = events.next() {
             let ev = ev.unwrap();
+            let ctx = ev.ctx();
             let mut scratch = String::new();
             if !markers
                 .iter()
-                .any(|m| m.extract(ev.ctx(), ev.options(), &mut scratch).is_some())
+                .any(|m| m.extract(&ctx, ev.options(), &mut scratch).is_some())
             {
                 continue;
             }
-            let p = Payload::of(ev.ctx()).expect("a recognized message has a payload");
+            let p = Payload::of(&ctx).expect("a recognized message has a payload");
             let values = refs
                 .iter()
-                .map(|r| r.extract(ev.ctx(), ev.options(), &mut scratch).map(text))
+                .map(|r| r.extract(&ctx, ev.options(), &mut scratch).map(text))
                 .collect();
             out.push(Found {
                 capture: name.to_string(),

@@ -46,7 +46,7 @@ fn lines_then(mut events: Events, then: impl FnOnce(&Events)) -> Result<Vec<Stri
             format.set_flavor(flavor);
         }
         let mut line = Vec::new();
-        if format.render_into(ev.ctx(), &mut line) {
+        if format.render_into(&ev.ctx(), &mut line) {
             out.push(String::from_utf8_lossy(&line).into_owned());
         }
     }
@@ -350,7 +350,7 @@ fn files_started_mid_capture_read_later_events_as_the_whole() {
                         let mut opts = *ev.options();
                         opts.tz = strata::dissect::TimeZone::UTC;
                         let mut f = Format::compile(reg, CORE, opts).unwrap();
-                        if f.render_into(ev.ctx(), &mut buf) {
+                        if f.render_into(&ev.ctx(), &mut buf) {
                             seen += 1;
                         }
                     }

@@ -27,7 +27,7 @@ fn pass(path: &std::path::Path, format: &mut Format, count: bool) -> (u64, u64, 
         }
         line.clear();
         let info = allocation_counter::measure(|| {
-            if format.render_into(ev.ctx(), &mut line) {
+            if format.render_into(&ev.ctx(), &mut line) {
                 bytes += line.len() as u64;
             }
         });

@@ -125,7 +125,7 @@ fn modern_fields_equal_libsinsp_025() {
                 format.set_flavor(ev.options().flavor);
             }
             line.clear();
-            assert!(format.render_json(ev.ctx(), &mut line));
+            assert!(format.render_json(&ev.ctx(), &mut line));
             let Some(o) = want.get(&ev.num()) else {
                 failures.push(format!("{stem} #{}: not in libsinsp's answers", ev.num()));
                 continue;

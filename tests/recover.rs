@@ -25,7 +25,7 @@ fn identities(bytes: Vec<u8>, recover: bool) -> (Vec<String>, usize) {
                     format.set_flavor(ev.options().flavor);
                 }
                 let mut line = Vec::new();
-                if format.render_into(ev.ctx(), &mut line) {
+                if format.render_into(&ev.ctx(), &mut line) {
                     out.push(String::from_utf8_lossy(&line).into_owned());
                 }
             }
@@ -46,7 +46,7 @@ fn identities_each(bytes: Vec<u8>, recover: bool) -> (Vec<String>, usize) {
                 format.set_flavor(ev.options().flavor);
             }
             let mut line = Vec::new();
-            if format.render_into(ev.ctx(), &mut line) {
+            if format.render_into(&ev.ctx(), &mut line) {
                 out.push(String::from_utf8_lossy(&line).into_owned());
             }
             std::ops::ControlFlow::<()>::Continue(())

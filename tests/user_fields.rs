@@ -104,7 +104,7 @@ fn select(
             .unwrap()
         });
         let mut line = String::new();
-        f.render(ev.ctx(), &mut line);
+        f.render(&ev.ctx(), &mut line);
         out.push((ev.num(), line));
     }
     out
@@ -169,7 +169,7 @@ fn user_fields_in_json_are_typed() {
     let mut f =
         Format::compile(&reg, "*%shell.is_shell %fd.ext", RenderOptions::default()).unwrap();
     let mut out = Vec::new();
-    assert!(f.render_json(ev.ctx(), &mut out));
+    assert!(f.render_json(&ev.ctx(), &mut out));
     let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert!(v["shell.is_shell"].is_boolean(), "{v}");
     assert!(v["fd.ext"].is_null(), "{v}");

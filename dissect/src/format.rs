@@ -256,6 +256,22 @@ impl Format {
         Self::compile(reg, SYSDIG_DEFAULT, opts).expect("the default format compiles")
     }
 
+    /// For an event whose view has no value for any fd field (the state engine's event about
+    /// no fd, see [`FieldRef::is_fd_field`]): whether its line is known not to print without
+    /// looking at the view, because the field that last went missing, which
+    /// [`render_into`](Self::render_into) tries first, is an fd field. If so, the format moves
+    /// on as `render_into` does for a skipped line (it records `ts`, the event's time).
+    pub fn skips_without_fd(&mut self, ts: u64) -> bool {
+        let Some(Token::Field { field, .. }) = self.likely_missing.map(|i| &self.tokens[i]) else {
+            return false;
+        };
+        if !field.is_fd_field() {
+            return false;
+        }
+        self.prev_ts = Some(ts);
+        true
+    }
+
     /// The options the format renders with.
     pub fn options(&self) -> &RenderOptions {
         &self.opts

@@ -170,12 +170,12 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
-        // An fd field of an event about no fd has no value (`fd_field` would answer so after
-        // the general dispatch); most events a format with an fd field skips are such.
-        if (B::FdNum as usize..=B::FdDevMinor as usize).contains(&(b as usize))
-            && self.fd_num().is_none()
-        {
-            return None;
+        // The fields of the event's fd: none for an event about no fd (most events a format
+        // with an fd field skips), else straight to them (an event with an fd number has its
+        // thread).
+        if b.of_event_fd() {
+            self.fd_num()?;
+            return self.fd_field(b, opts, scratch);
         }
         if b == B::FdTypes {
             return fd_types(self, arg, scratch);

@@ -348,6 +348,14 @@ pub enum Builtin {
     FdTypes,
 }
 
+impl Builtin {
+    /// The fields of the event's fd (`fd.num` to `fd.dev.minor`): none has a value for an
+    /// event about no fd.
+    pub(crate) fn of_event_fd(self) -> bool {
+        (Builtin::FdNum as usize..=Builtin::FdDevMinor as usize).contains(&(self as usize))
+    }
+}
+
 /// Static description of a built-in field.
 pub(crate) struct Def {
     pub name: &'static str,

@@ -113,6 +113,22 @@ impl FieldRef {
         matches!((self.local, self.how), (Some(_), How::Plain))
     }
 
+    /// Whether the field is one of the fields of the event's fd (`fd.name`, `fd.num`, ...,
+    /// not `fd.types`): a view of the state engine's event about no fd (no
+    /// [`fd_num`](strata_sinsp::EventCtx::fd_num)) has no value for it.
+    ///
+    /// ```
+    /// use strata_dissect::{FieldRef, Registry};
+    /// let reg = Registry::builtin();
+    /// assert!(FieldRef::parse(reg, "fd.name").unwrap().is_fd_field());
+    /// assert!(!FieldRef::parse(reg, "proc.name").unwrap().is_fd_field());
+    /// ```
+    pub fn is_fd_field(&self) -> bool {
+        self.local.is_none()
+            && self.info.user.is_none()
+            && self.info.builtin.is_some_and(Builtin::of_event_fd)
+    }
+
     /// For the fields that are a number or a fixed name of the event (`evt.num`, `evt.type`,
     /// `evt.dir`, `thread.tid`, ...), their value as [`extract`](Self::extract) gives it,
     /// without its dispatch; `None` for the others.
