@@ -403,13 +403,20 @@ fn need(raw: &[u8], n: usize, what: &'static str) -> Result<(), ErrorKind> {
     Ok(())
 }
 
-/// The bytes up to the first NUL (all of them if there is none).
+/// The bytes up to the first NUL (all of them if there is none): a C string's text, as
+/// libsinsp reads string parameters.
 ///
 /// Eight bytes at a time: a word has a zero byte iff `(w - 0x01..01) & !w & 0x80..80` is not
 /// zero, and its lowest set bit marks the first zero byte (little-endian load). Paths and names
 /// are tens of bytes, so this is several times fewer steps than a byte loop.
+///
+/// ```
+/// use strata_scap::param::until_nul;
+/// assert_eq!(until_nul(b"/etc/hosts\0junk"), b"/etc/hosts");
+/// assert_eq!(until_nul(b"no terminator"), b"no terminator");
+/// ```
 #[inline]
-fn until_nul(b: &[u8]) -> &[u8] {
+pub fn until_nul(b: &[u8]) -> &[u8] {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let mut chunks = b.chunks_exact(8);

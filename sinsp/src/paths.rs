@@ -77,7 +77,7 @@ fn rewind(out: &mut Vec<u8>) {
 fn normalize_onto(out: &mut Vec<u8>, path: &[u8], rules: PathRules, had_base: bool) {
     let old = rules == PathRules::Sysdig029;
     // libsinsp's strings end at the first NUL.
-    let path = &path[..path.iter().position(|&c| c == 0).unwrap_or(path.len())];
+    let path = strata_scap::param::until_nul(path);
     if is_plain(path, old) {
         // Nothing to normalize (most paths): copied whole, not byte by byte.
         out.extend_from_slice(path);
