@@ -1322,7 +1322,8 @@ impl Inspector {
         } else if self.filtering && self.kept_by_2022_parser(ev) {
             let max = self.cfg.max_enter_event_bytes;
             if let Some(t) = self.threads.get_mut(tid) {
-                t.kept_2022.keep(ev, max);
+                // (Read only when it has parameters.)
+                t.kept_2022.keep_with_params(ev, max);
             }
         }
         if self.cfg.stream_bytes > 0 {

@@ -207,6 +207,17 @@ impl EnterStore {
         self.endian = e;
     }
 
+    /// [`keep`](Self::keep) for a store read only through `has_params`: an event without
+    /// parameters leaves the old bytes in place.
+    pub(crate) fn keep_with_params(&mut self, ev: &strata_scap::Event<'_>, max: usize) {
+        if ev.nparams() == 0 {
+            self.valid = ev.raw().len() <= max;
+            self.has_params = false;
+            return;
+        }
+        self.keep(ev, max);
+    }
+
     /// The stored event, parsed again from its copy (whether or not the store is valid).
     pub(crate) fn event(&self) -> Option<strata_scap::Event<'_>> {
         strata_scap::Event::parse(self.block_type, &self.body, self.endian).ok()
