@@ -160,7 +160,6 @@ impl StateView for EventCtx<'_> {
         })
     }
 
-    #[inline]
     fn field<'s>(
         &'s self,
         id: FieldId,
@@ -178,30 +177,6 @@ impl StateView for EventCtx<'_> {
             self.fd_num()?;
             return self.fd_field(b, opts, scratch);
         }
-        self.other_field(b, arg, opts, scratch)
-    }
-}
-
-/// [`StateView::field`] for every field but those of the event's fd, out of line.
-trait OtherField {
-    fn other_field<'s>(
-        &'s self,
-        b: B,
-        arg: Option<&Arg>,
-        opts: &RenderOptions,
-        scratch: &'s mut String,
-    ) -> Option<Value<'s>>;
-}
-
-impl OtherField for EventCtx<'_> {
-    #[inline(never)]
-    fn other_field<'s>(
-        &'s self,
-        b: B,
-        arg: Option<&Arg>,
-        opts: &RenderOptions,
-        scratch: &'s mut String,
-    ) -> Option<Value<'s>> {
         if b == B::FdTypes {
             return fd_types(self, arg, scratch);
         }

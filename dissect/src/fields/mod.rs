@@ -83,7 +83,6 @@ impl FieldRef {
     /// Text that has to be composed (`evt.args`, `evt.time`, ...) is written into `scratch`
     /// (cleared first) and borrowed from it, so a caller that reuses one buffer allocates
     /// nothing per event.
-    #[inline]
     pub fn extract<'a, S: StateView + ?Sized>(
         &self,
         view: &'a S,
