@@ -745,7 +745,12 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
         let r = match &field.kind {
             Kind::One(r) => r,
             Kind::Dir => return Single::One(FValue::Bytes(dir_text(self.view.event()))),
-            Kind::NotYetRenamed(r) => r,
+            Kind::NotYetRenamed(r) => {
+                return match r.extract(self.view, self.opts, &mut self.scratch) {
+                    Some(_) => Single::One(FValue::Bool(false)),
+                    None => Single::Missing,
+                };
+            }
             Kind::Domain(d) => &d.this,
             Kind::Delta { .. } => {
                 return Single::One(FValue::Uint(delta(&field.kind, self.view.event().ts)));
@@ -765,12 +770,6 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
             }
             _ => return Single::Many,
         };
-        if let Kind::NotYetRenamed(r) = &field.kind {
-            return match r.extract(self.view, self.opts, &mut self.scratch) {
-                Some(_) => Single::One(FValue::Bool(false)),
-                None => Single::Missing,
-            };
-        }
         match r.extract(self.view, self.opts, &mut self.scratch) {
             None => Single::Missing,
             Some(v) => match convert(v, field.ty) {

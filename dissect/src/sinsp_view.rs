@@ -1242,7 +1242,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         opts: &RenderOptions,
         scratch: &'s mut String,
     ) -> Option<Value<'s>> {
-        let ev = *EventCtx::event(self);
+        let ev = EventCtx::event(self);
         let n = self.fd_num()?;
         match b {
             B::FdNum => return Some(Value::I64(n)),
@@ -1301,7 +1301,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                     Some(Value::Str(scratch.as_str()))
                 }
                 B::FdTypechar => {
-                    scratch.push(null_fd_typechar(&ev, flavor));
+                    scratch.push(null_fd_typechar(ev, flavor));
                     Some(Value::Str(scratch.as_str()))
                 }
                 B::FdNameraw => {
@@ -1321,7 +1321,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
         let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
         let v = match b {
             B::FdName => {
-                if failed_connect(&ev, flavor) {
+                if failed_connect(ev, flavor) {
                     return null_name(self, opts, scratch);
                 }
                 text(&f.name)
@@ -1891,10 +1891,13 @@ fn null_name<'s>(
     opts: &RenderOptions,
     out: &'s mut String,
 ) -> Option<Value<'s>> {
-    let ev = *EventCtx::event(ctx);
-    let at = matches!(ev.name(), "openat" | "openat2") && ev.direction() == Direction::Exit;
-    if at && opts.flavor == Flavor::Libsinsp025 {
-        return opened_at_name(ctx, &ev, out);
+    let ev = EventCtx::event(ctx);
+    // (Enter events have none: answered before the name compare.)
+    if ev.direction() == Direction::Enter {
+        return None;
+    }
+    if opts.flavor == Flavor::Libsinsp025 && matches!(ev.name(), "openat" | "openat2") {
+        return opened_at_name(ctx, ev, out);
     }
     null_fd_name(ctx, opts, out)
 }

@@ -246,9 +246,17 @@ impl<F> Node<F> {
     }
 
     fn eval<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
+        // Leaves, the most of the nodes, are answered in the loop, without a call (an
+        // `evt.type` check by the event's code, inline).
         match self {
-            Node::And(c) => c.iter().all(|n| n.eval(rec)),
-            Node::Or(c) => c.iter().any(|n| n.eval(rec)),
+            Node::And(c) => c.iter().all(|n| match n {
+                Node::Leaf(l) => l.by_code(rec).unwrap_or_else(|| l.eval(rec)),
+                other => other.eval(rec),
+            }),
+            Node::Or(c) => c.iter().any(|n| match n {
+                Node::Leaf(l) => l.by_code(rec).unwrap_or_else(|| l.eval(rec)),
+                other => other.eval(rec),
+            }),
             Node::Not(n) => !n.eval(rec),
             Node::Leaf(l) => l.eval(rec),
         }
