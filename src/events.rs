@@ -964,7 +964,9 @@ impl<'a> EventView<'a> {
         Ok(self.value(&f))
     }
 
-    /// The text of an already resolved field (cheaper than [`field`](Self::field) in a loop).
+    /// The text of an already resolved field (cheaper than [`field`](Self::field) in a loop;
+    /// each call builds the event's context: for several fields of one event, take
+    /// [`ctx`](Self::ctx) once and [`FieldRef::extract`] from it).
     pub fn value(&self, field: &FieldRef) -> Option<String> {
         let mut scratch = String::new();
         field
