@@ -261,6 +261,30 @@ impl Format {
     /// looking at the view, because the field that last went missing, which
     /// [`render_into`](Self::render_into) tries first, is an fd field. If so, the format moves
     /// on as `render_into` does for a skipped line (it records `ts`, the event's time).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata_dissect::{Format, Registry, RenderOptions, Stateless};
+    /// use strata_scap::{Block, Capture};
+    ///
+    /// let mut fmt = Format::compile(Registry::builtin(), "%evt.num %fd.name", RenderOptions::default())?;
+    /// // Nothing has gone missing yet: the line must be tried.
+    /// assert!(!fmt.skips_without_fd(0));
+    /// let capture = Capture::from_bytes(strata_scap::demo::capture())?;
+    /// let ev = capture
+    ///     .blocks()
+    ///     .filter_map(Result::ok)
+    ///     .find_map(|b| match b {
+    ///         Block::Event(ev) => Some(ev),
+    ///         _ => None,
+    ///     })
+    ///     .ok_or("no event")?;
+    /// // A view without state has no fd: `fd.name` goes missing, and the line with it.
+    /// let mut out = Vec::new();
+    /// assert!(!fmt.render_into(&Stateless::new(ev, 1), &mut out));
+    /// assert!(fmt.skips_without_fd(ev.ts));
+    /// # Ok(()) }
+    /// ```
     pub fn skips_without_fd(&mut self, ts: u64) -> bool {
         let Some(Token::Field { field, .. }) = self.likely_missing.map(|i| &self.tokens[i]) else {
             return false;

@@ -1116,7 +1116,8 @@ impl Inspector {
     }
 
     /// The event the context of `ev` holds ([`context_of`](Self::context_of)): `ev`, or
-    /// the exit libsinsp 0.25 completes in its place.
+    /// the exit libsinsp 0.25 completes in its place (see the example of
+    /// [`Processed::without_fd`]).
     pub fn event_of<'a>(&'a self, ev: &Event<'a>, p: Processed) -> Event<'a> {
         match p.0 {
             Step::Applied {
@@ -1702,6 +1703,28 @@ impl Processed {
 
     /// Whether the event is about no fd, known without building its context: its context
     /// then has no [`fd_num`](EventCtx::fd_num) (`false` says nothing either way).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use strata_scap::{Block, Capture};
+    /// use strata_sinsp::Inspector;
+    ///
+    /// let capture = Capture::from_bytes(strata_scap::demo::capture())?;
+    /// let mut inspector = Inspector::new();
+    /// for block in capture.blocks() {
+    ///     match block? {
+    ///         Block::Event(ev) => {
+    ///             let p = inspector.update(&ev);
+    ///             if p.without_fd() {
+    ///                 assert_eq!(inspector.context_of(&ev, p).fd_num(), None);
+    ///             }
+    ///             assert_eq!(inspector.event_of(&ev, p).ts, ev.ts);
+    ///         }
+    ///         other => inspector.process_block(&other),
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn without_fd(&self) -> bool {
         match self.0 {
             Step::Dropped => true,
