@@ -39,30 +39,46 @@ pub struct EventCtx<'a> {
     thread_new: bool,
 }
 
+/// The thread of an applied event, and, when the event is about an fd, its main thread, its
+/// fd table and the fd's number: what a context resolves.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+pub(crate) fn resolve<'a>(
+    insp: &'a Inspector,
+    a: &Applied,
+) -> (
+    Option<&'a ThreadInfo>,
+    Option<&'a ThreadInfo>,
+    Option<&'a FdTable>,
+    Option<i64>,
+) {
+    let thread = insp.thread(a.tid);
+    let fd_num = if a.uses_fd {
+        thread.map(|t| t.lastevent_fd)
+    } else {
+        None
+    };
+    match thread {
+        Some(t) if fd_num.is_some() => {
+            let main = insp.main_thread(t);
+            // The table `Inspector::fd_table` picks, without looking the main thread up
+            // again.
+            let fds = match main {
+                Some(m) if t.shares_fds() => &m.fds,
+                _ => &t.fds,
+            };
+            (thread, main, Some(fds), fd_num)
+        }
+        _ => (thread, None, None, fd_num),
+    }
+}
+
 impl<'a> EventCtx<'a> {
     /// The context of `event`, number `num`, from what applying it found.
     #[inline]
     pub(crate) fn new(insp: &'a Inspector, event: Event<'a>, num: u64, a: &Applied) -> Self {
-        let thread = insp.thread(a.tid);
-        let fd_num = if a.uses_fd {
-            thread.map(|t| t.lastevent_fd)
-        } else {
-            None
-        };
+        let (thread, main, fds, fd_num) = resolve(insp, a);
         let resolved = fd_num.is_some();
-        let (main, fds) = match thread {
-            Some(t) if resolved => {
-                let main = insp.main_thread(t);
-                // The table `Inspector::fd_table` picks, without looking the main thread up
-                // again.
-                let fds = match main {
-                    Some(m) if t.shares_fds() => &m.fds,
-                    _ => &t.fds,
-                };
-                (main, Some(fds))
-            }
-            _ => (None, None),
-        };
         EventCtx {
             insp,
             event,

@@ -514,13 +514,21 @@ pub(crate) fn sockaddr_name(out: &mut Vec<u8>, a: &SockAddr<'_>) {
 #[derive(Debug, Clone, Default)]
 pub struct FdTable {
     map: HashMap<i64, FdInfo>,
+    /// Whether an fd numbered below 0 was ever put in (only hostile or odd captures have
+    /// one): the lookups of -1, which every event without an fd of its own makes, are then
+    /// answered without hashing.
+    negatives: bool,
     /// The fd numbers in the order libsinsp's table would list them.
     order: crate::std_order::StdOrder,
 }
 
 impl FdTable {
     /// The fd numbered `fd`.
+    #[inline]
     pub fn get(&self, fd: i64) -> Option<&FdInfo> {
+        if fd < 0 && !self.negatives {
+            return None;
+        }
         self.map.get(&fd)
     }
 
@@ -580,6 +588,7 @@ impl FdTable {
             return false;
         }
         let fd = info.fd;
+        self.negatives |= fd < 0;
         match self.map.insert(fd, info) {
             Some(old) => recycle(spare, old),
             None => self.order.insert(fd),
@@ -611,6 +620,7 @@ impl FdTable {
 const SPARE_FDS: usize = 64;
 
 /// Keeps a dropped fd's allocation for the next new fd, up to a small bound.
+#[inline]
 pub(crate) fn recycle(spare: &mut Vec<FdInfo>, f: FdInfo) {
     if spare.len() < SPARE_FDS {
         spare.push(f);
@@ -637,6 +647,27 @@ pub(crate) fn blank_fd(spare: &mut Vec<FdInfo>, fd: i64, ty: FdType) -> FdInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table answers for negative fd numbers once it holds one (a hostile capture's), and
+    /// not before; removing it leaves the lookups right.
+    #[test]
+    fn negative_fds_are_found() {
+        let mut t = FdTable::default();
+        let fd = |n: i64| FdInfo {
+            fd: n,
+            name: format!("/f{n}").into_bytes(),
+            ..Default::default()
+        };
+        assert!(t.insert(fd(3), 8));
+        assert!(t.get(-1).is_none());
+        assert!(t.insert(fd(-1), 8));
+        assert_eq!(t.get(-1).map(|f| f.name.as_slice()), Some(&b"/f-1"[..]));
+        assert_eq!(t.get(3).map(|f| f.fd), Some(3));
+        assert!(t.remove(-1).is_some());
+        assert!(t.get(-1).is_none());
+        assert!(t.insert(fd(-7), 8));
+        assert_eq!(t.get(-7).map(|f| f.fd), Some(-7));
+    }
 
     #[test]
     fn ipv4_tuple_name() {

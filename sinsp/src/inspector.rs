@@ -1115,6 +1115,41 @@ impl Inspector {
         }
     }
 
+    /// The fd the context of `ev` is about (what [`context_of`](Self::context_of) then
+    /// [`EventCtx::fd`] give), found without building the context: a filter that needs an
+    /// fd refuses the events without one for less.
+    ///
+    /// ```
+    /// use strata_sinsp::Inspector;
+    /// let bytes = strata_scap::demo::capture();
+    /// let mut insp = Inspector::new();
+    /// for block in strata_scap::SliceReader::new(&bytes) {
+    ///     match block? {
+    ///         strata_scap::Block::Event(ev) => {
+    ///             let p = insp.update(&ev);
+    ///             let fd = insp.event_fd_of(&ev, p).map(|f| f.fd);
+    ///             assert_eq!(fd, insp.context_of(&ev, p).fd().map(|f| f.fd));
+    ///         }
+    ///         other => insp.process_block(&other),
+    ///     }
+    /// }
+    /// # Ok::<(), strata_scap::Error>(())
+    /// ```
+    #[inline]
+    pub fn event_fd_of<'a>(&'a self, ev: &Event<'a>, p: Processed) -> Option<&'a FdInfo> {
+        match p.0 {
+            Step::Applied {
+                applied,
+                converted: false,
+                ..
+            } if !applied.container => {
+                let (_, _, fds, fd_num) = crate::ctx::resolve(self, &applied);
+                fds?.get(fd_num?)
+            }
+            _ => self.context_of(ev, p).fd(),
+        }
+    }
+
     /// The event the context of `ev` holds ([`context_of`](Self::context_of)): `ev`, or
     /// the exit libsinsp 0.25 completes in its place (see the example of
     /// [`Processed::without_fd`]).
@@ -1176,34 +1211,47 @@ impl Inspector {
     }
 
     /// Reads one event as the flavor's capture reader would, and applies it unless dropped.
+    #[inline(never)]
     fn step(&mut self, ev: &Event<'_>, filter: Option<Prefilter<'_>>) -> Step {
         if self.in_metadata {
             self.finish_metadata();
         }
-        let mut hidden = false;
         if self.cfg.drop_enter_events {
-            let mut buf = std::mem::take(&mut self.conv_buf);
-            let reading = self.conv.read(ev, &mut buf);
-            let converted = match reading {
-                Reading::Converted => convert::converted(ev, &buf),
-                _ => None,
-            };
-            if let Some(conv) = converted {
-                let applied = self.apply(&conv, filter);
-                self.conv_buf = buf;
-                return Step::Applied {
-                    applied,
-                    converted: true,
-                    hidden: false,
-                };
-            }
-            self.conv_buf = buf;
-            match reading {
-                Reading::Drop => return Step::Dropped,
-                Reading::Hide => hidden = true,
-                Reading::Keep | Reading::Converted => {}
-            }
+            return self.step_reading(ev, filter);
         }
+        Step::Applied {
+            applied: self.apply(ev, filter),
+            converted: false,
+            hidden: false,
+        }
+    }
+
+    /// [`step`](Self::step) through libsinsp 0.25's capture reader, which drops, hides or
+    /// completes events before they are applied. Out of line: sysdig 0.29's reading, with
+    /// none of it, goes without its frame.
+    #[inline(never)]
+    fn step_reading(&mut self, ev: &Event<'_>, filter: Option<Prefilter<'_>>) -> Step {
+        let mut buf = std::mem::take(&mut self.conv_buf);
+        let reading = self.conv.read(ev, &mut buf);
+        let converted = match reading {
+            Reading::Converted => convert::converted(ev, &buf),
+            _ => None,
+        };
+        if let Some(conv) = converted {
+            let applied = self.apply(&conv, filter);
+            self.conv_buf = buf;
+            return Step::Applied {
+                applied,
+                converted: true,
+                hidden: false,
+            };
+        }
+        self.conv_buf = buf;
+        let hidden = match reading {
+            Reading::Drop => return Step::Dropped,
+            Reading::Hide => true,
+            Reading::Keep | Reading::Converted => false,
+        };
         Step::Applied {
             applied: self.apply(ev, filter),
             converted: false,

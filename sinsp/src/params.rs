@@ -167,6 +167,24 @@ impl<'e> Args<'_, 'e> {
             .ok()
     }
 
+    /// The non-empty text of a parameter of the event itself, from its slot: what
+    /// [`value_in`](Self::value_in) then `as_bytes` give, empty text counting as none. A
+    /// string or path is cut at its NUL here, without the general decoder (an open's name,
+    /// on every open).
+    pub(crate) fn text_in(&self, slot: Option<Slot<'e>>) -> Option<&'e [u8]> {
+        use strata_scap::table::ParamType as T;
+        let s = slot?;
+        let text = match s.info.ty {
+            T::Charbuf | T::Fspath => {
+                let t = strata_scap::param::until_nul(s.raw);
+                // (libscap's legacy text for a null string.)
+                (t != b"(NULL)").then_some(t)
+            }
+            _ => self.value_in(slot)?.as_bytes(),
+        };
+        text.filter(|t| !t.is_empty())
+    }
+
     /// What [`own`](Self::own) then [`as_u64`] give, from the parameter's slot: `None` where
     /// `own` gives nothing, `Some(None)` for a value that is no number. The 32- and 64-bit
     /// unsigned kinds are read without the general decoder.
@@ -279,6 +297,50 @@ fn raws_of<'e, const N: usize>(ev: &Event<'e>, lay: &Layouts, ps: [P; N]) -> [Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `text_in` gives what decoding then `as_bytes` give, empty text as none, for every
+    /// text type and the raw forms that matter (empty, NUL-cut, the legacy null, plain).
+    #[test]
+    fn text_in_agrees_with_decoding() {
+        use strata_scap::table::ParamType as T;
+        let lay = layouts();
+        let raws: [&[u8]; 7] = [
+            b"",
+            b"\0",
+            b"(NULL)",
+            b"(NULL)\0",
+            b"/a\0b",
+            b"/dev/urandom\0",
+            b"x",
+        ];
+        let ev_bytes = strata_scap::demo::capture();
+        let ev = strata_scap::SliceReader::new(&ev_bytes)
+            .filter_map(Result::ok)
+            .find_map(|b| match b {
+                strata_scap::Block::Event(e) => Some(e),
+                _ => None,
+            })
+            .expect("an event");
+        let a = Args {
+            lay,
+            ev,
+            enter: None,
+        };
+        let infos = table::events().iter().flat_map(|i| i.params.iter());
+        for ty in [T::Charbuf, T::Fspath, T::Fsrelpath, T::Bytebuf] {
+            let Some(info) = infos.clone().find(|p| p.ty == ty) else {
+                continue;
+            };
+            for raw in raws {
+                let slot = Some(Slot { info, raw });
+                let want = a
+                    .value_in(slot)
+                    .and_then(|v| v.as_bytes())
+                    .filter(|t| !t.is_empty());
+                assert_eq!(a.text_in(slot), want, "{ty:?} {raw:?}");
+            }
+        }
+    }
 
     #[test]
     fn layouts_give_the_first_parameter_of_each_name() {

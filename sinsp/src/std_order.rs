@@ -18,8 +18,13 @@
 /// by replaying its insertions and erasures.
 #[derive(Debug, Clone, Default)]
 pub struct StdOrder {
-    /// Keys with their bucket, in iteration order.
+    /// Keys with their bucket, in reverse iteration order: the list's front, where most
+    /// insertions go, is the vector's end, and an fd closed soon after it was opened is
+    /// found and removed there.
     nodes: Vec<(i64, u32)>,
+    /// How many nodes each bucket holds: a node for an empty bucket is pushed without a
+    /// search.
+    counts: Vec<u32>,
     /// Bucket count; 0 stands for the single bucket of a map never inserted into.
     buckets: u32,
     /// The element count above which the next insertion rehashes (`_M_next_resize`).
@@ -52,7 +57,7 @@ const PRIMES: [u32; 196] = [
 impl StdOrder {
     /// The keys in iteration order.
     pub fn keys(&self) -> impl Iterator<Item = i64> + '_ {
-        self.nodes.iter().map(|&(k, _)| k)
+        self.nodes.iter().rev().map(|&(k, _)| k)
     }
 
     /// An insertion of `key`, not present (`emplace` of a new key).
@@ -69,8 +74,11 @@ impl StdOrder {
 
     /// An erasure of `key` (nothing when absent).
     pub fn remove(&mut self, key: i64) {
-        if let Some(i) = self.nodes.iter().position(|&(k, _)| k == key) {
-            self.nodes.remove(i);
+        if let Some(i) = self.nodes.iter().rposition(|&(k, _)| k == key) {
+            let (_, b) = self.nodes.remove(i);
+            if let Some(c) = self.counts.get_mut(b as usize) {
+                *c = c.saturating_sub(1);
+            }
         }
     }
 
@@ -84,8 +92,25 @@ impl StdOrder {
 
     /// Puts a node at the start of its bucket's run, or at the front of the list.
     fn place(&mut self, key: i64, b: u32) {
-        let at = self.nodes.iter().position(|&(_, nb)| nb == b).unwrap_or(0);
-        self.nodes.insert(at, (key, b));
+        let count = self.counts.get_mut(b as usize);
+        let used = count.as_ref().is_none_or(|c| **c > 0);
+        if let Some(c) = count {
+            *c += 1;
+        }
+        // (The run's start is its last node in the reversed vector; the new node goes
+        // after it, or at the end for an empty bucket.)
+        let at = match used {
+            true => self
+                .nodes
+                .iter()
+                .rposition(|&(_, nb)| nb == b)
+                .map(|i| i + 1),
+            false => None,
+        };
+        match at {
+            Some(i) => self.nodes.insert(i, (key, b)),
+            None => self.nodes.push((key, b)),
+        }
     }
 
     /// `_M_need_rehash` for `total` elements after the insertion: the new bucket count when
@@ -119,9 +144,11 @@ impl StdOrder {
 
     fn rehash(&mut self, buckets: u64) {
         self.buckets = buckets as u32;
+        self.counts.clear();
+        self.counts.resize(self.bucket_count() as usize, 0);
         let old = std::mem::take(&mut self.nodes);
         self.nodes.reserve(old.len() + 1);
-        for (k, _) in old {
+        for (k, _) in old.into_iter().rev() {
             let b = self.bucket_of(k);
             self.place(k, b);
         }
@@ -142,6 +169,53 @@ mod tests {
             }
         }
         o.keys().collect()
+    }
+
+    /// The model as its doc states it, on a list in iteration order with a scan for each
+    /// step: what the reversed list with bucket counts must agree with.
+    fn order_by_scans(ops: &[i64]) -> Vec<i64> {
+        let mut o = StdOrder::default();
+        let mut list: Vec<(i64, u32)> = Vec::new();
+        for &k in ops {
+            if k >= 0 {
+                let n = list.len() as u64;
+                if n + 1 > o.next_resize {
+                    if let Some(b) = o.need_rehash(n + 1) {
+                        o.buckets = b as u32;
+                        let old = std::mem::take(&mut list);
+                        for (k, _) in old {
+                            let b = o.bucket_of(k);
+                            let at = list.iter().position(|&(_, nb)| nb == b).unwrap_or(0);
+                            list.insert(at, (k, b));
+                        }
+                    }
+                }
+                let b = o.bucket_of(k);
+                let at = list.iter().position(|&(_, nb)| nb == b).unwrap_or(0);
+                list.insert(at, (k, b));
+            } else if let Some(i) = list.iter().position(|&(x, _)| x == !k) {
+                list.remove(i);
+            }
+        }
+        list.into_iter().map(|(k, _)| k).collect()
+    }
+
+    /// Long random runs with many keys per bucket, erasures of present and absent keys, and
+    /// rehashes: the same order as the scanning model.
+    #[test]
+    fn counts_agree_with_scans() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for run in 0..200 {
+            let mut ops = Vec::new();
+            for _ in 0..(run * 3) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let k = (x % (5 + run as u64)) as i64;
+                ops.push(if x & 0x300 == 0 { !k } else { k });
+            }
+            assert_eq!(order(&ops), order_by_scans(&ops), "{ops:?}");
+        }
     }
 
     /// Orders printed by a `std::unordered_map<int64_t, int>` built with g++ 12.2

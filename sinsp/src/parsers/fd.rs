@@ -75,7 +75,7 @@ pub(super) fn open(insp: &mut Inspector, tid: i64, a: &Args<'_, '_>) {
             (p, dirfd, ef | (own_flags & EXIT_ONLY_FLAGS))
         }
         None => (
-            nonempty(a.value_in(name_s)).unwrap_or_default(),
+            a.text_in(name_s).unwrap_or_default(),
             a.value_in(dirfd_s).and_then(|v| v.as_i64()),
             own_flags,
         ),
