@@ -134,6 +134,24 @@ impl<F> Node<F> {
     }
 }
 
+impl<F> Node<F> {
+    /// The fields that must have a value for the node to be true (a subset: `or` and `not`
+    /// add none).
+    fn required<'a>(&'a self, out: &mut Vec<&'a F>) {
+        match self {
+            Node::And(v) => v.iter().for_each(|n| n.required(out)),
+            Node::Or(_) | Node::Not(_) => {}
+            // A leaf on a field is false when the field has no value, whatever the operator
+            // (`exists` included), unless the event source compares it itself.
+            Node::Leaf(l) => {
+                if let (Source::Field(f), false) = (&l.lhs, l.compares_self) {
+                    out.push(f);
+                }
+            }
+        }
+    }
+}
+
 impl<F> Source<F> {
     fn fields<'a>(&'a self, out: &mut Vec<&'a F>) {
         match self {
@@ -189,6 +207,37 @@ impl<F> Program<F> {
     /// on generic events, whose code alone says nothing of their name.
     pub fn may_match<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
         self.root.tri(rec) != Some(false)
+    }
+
+    /// Fields without whose value on an event the filter is false there: those of the
+    /// comparisons the filter's top-level `and` needs (the left side, when it is a field).
+    /// A caller that can tell cheaply that such a field has no value on an event (an fd
+    /// field on an event whose fd is not known) can refuse the event without evaluating.
+    ///
+    /// ```
+    /// use strata_filter::{compile, parse, FieldError, FieldSpec, Schema, Type};
+    ///
+    /// // A schema whose fields are their names.
+    /// struct Names;
+    /// impl Schema for Names {
+    ///     type Field = &'static str;
+    ///     fn resolve(&self, name: &str, _: Option<&str>) -> Result<FieldSpec<&'static str>, FieldError> {
+    ///         let known = ["fd.name", "proc.name", "evt.num"];
+    ///         let f = known.into_iter().find(|k| *k == name).ok_or(FieldError::Unknown)?;
+    ///         Ok(FieldSpec::new(f, Type::Charbuf))
+    ///     }
+    ///     fn names(&self) -> Vec<String> { vec![] }
+    /// }
+    /// let text = "fd.name contains /etc and (proc.name = cat or evt.num exists) and not proc.name = ls";
+    /// let program = compile(&Names, &parse(text)?)?;
+    /// // Neither side of the `or` is needed alone; `not` needs no value.
+    /// assert_eq!(program.required_fields(), [&"fd.name"]);
+    /// # Ok::<(), strata_filter::Error>(())
+    /// ```
+    pub fn required_fields(&self) -> Vec<&F> {
+        let mut out = Vec::new();
+        self.root.required(&mut out);
+        out
     }
 
     /// Remarks on the filter (a constant that names a field, ...).
@@ -335,6 +384,13 @@ impl<F> Leaf<F> {
                 }
             }
         }
+        self.eval_general(rec)
+    }
+
+    /// [`eval`](Self::eval) past its quick answers: every operator on every value. Out of
+    /// line, so that the quick answers run without its frame.
+    #[inline(never)]
+    fn eval_general<R: Record<Field = F> + ?Sized>(&self, rec: &mut R) -> bool {
         let rhs_values: Values;
         let consts: &[Owned] = match &self.right {
             Right::Source(src) => {
@@ -474,15 +530,31 @@ fn count_passes(m: Modifier, n: usize, of: usize) -> bool {
 
 /// Text as C sees it: up to the first NUL.
 /// `b` up to its first NUL. Most field values are short (a name, a direction, a port), for
-/// which a plain scan beats the call into a vectorized search.
+/// which a scan eight bytes at a time beats the call into a vectorized search.
 #[inline(always)]
 fn cstr(b: &[u8]) -> &[u8] {
-    let at = if b.len() <= 16 {
-        b.iter().position(|&c| c == 0)
-    } else {
-        memchr::memchr(0, b)
-    };
-    at.map_or(b, |i| &b[..i])
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    if b.len() > 16 {
+        return memchr::memchr(0, b).map_or(b, |i| &b[..i]);
+    }
+    // The lowest flagged byte of a word is its first zero byte (flags above it may be false).
+    let zero = |w: u64| w.wrapping_sub(LO) & !w & HI;
+    let word = |c: &[u8]| u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+    let n = b.len();
+    if n < 8 {
+        return b.iter().position(|&c| c == 0).map_or(b, |i| &b[..i]);
+    }
+    let z = zero(word(&b[..8]));
+    if z != 0 {
+        return &b[..(z.trailing_zeros() / 8) as usize];
+    }
+    // The last eight bytes, those already looked at (none of them zero) masked off.
+    let z = zero(word(&b[n - 8..])) & (!0u64 << (8 * (16 - n)).min(63));
+    match z {
+        0 => b,
+        z => &b[..n - 8 + (z.trailing_zeros() / 8) as usize],
+    }
 }
 
 /// `a == b`, without a call to `memcmp` for short values.
@@ -1087,6 +1159,26 @@ impl EventTypes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `cstr` cuts where a byte-by-byte scan cuts: a NUL at every place of texts of every
+    /// length around the word sizes, among bytes next to zero in value and with high bits.
+    #[test]
+    fn cstr_cuts_at_the_first_nul() {
+        for n in 0..=24usize {
+            for fill in [b'a', 0x01, 0x80, 0xff] {
+                for at in (0..n).map(Some).chain([None]) {
+                    for second in [None, n.checked_sub(1)] {
+                        let mut b = vec![fill; n];
+                        for i in [at, second].into_iter().flatten() {
+                            b[i] = 0;
+                        }
+                        let want = b.iter().position(|&c| c == 0).map_or(&b[..], |i| &b[..i]);
+                        assert_eq!(cstr(&b), want, "{b:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn base64() {
