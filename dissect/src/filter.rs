@@ -141,6 +141,28 @@ impl FilterField {
         )
     }
 
+    /// Whether the field has no value on an enter event whose fd the state does not hold
+    /// (`fd.name`: an enter never names the fd it is about to make, and an fd of the table is
+    /// named by the table). With [`Program::required_fields`](strata_filter::Program::required_fields)
+    /// a caller refuses such events without evaluating the filter.
+    ///
+    /// ```
+    /// use strata_dissect::{FilterSchema, Flavor, Registry};
+    /// let schema = FilterSchema::new(Registry::builtin(), Flavor::default());
+    /// let expr = strata_filter::parse("evt.type = open and fd.name contains /etc").unwrap();
+    /// let program = strata_filter::compile(&schema, &expr).unwrap();
+    /// let needs: Vec<bool> = program.required_fields().iter().map(|f| f.needs_fd_on_enter()).collect();
+    /// assert_eq!(needs, [false, true]);
+    /// ```
+    pub fn needs_fd_on_enter(&self) -> bool {
+        match &self.kind {
+            Kind::One(f) => {
+                f.arg.is_none() && f.is_fd_field() && f.info().builtin == Some(B::FdName)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the field is `evt.dir`, whose value is the same for every event of one
     /// event code, generic ones included.
     pub fn is_direction(&self) -> bool {
@@ -772,6 +794,10 @@ impl<S: StateView + ?Sized> Record for FilterRecord<'_, S> {
         };
         match r.extract(self.view, self.opts, &mut self.scratch) {
             None => Single::Missing,
+            // (Text, the commonest value, as `convert` gives it, without the call.)
+            Some(Value::Bytes(b) | Value::Buf(b) | Value::Sanitized(b)) => {
+                Single::One(FValue::Bytes(b))
+            }
             Some(v) => match convert(v, field.ty) {
                 Converted::One(fv) => Single::One(fv),
                 Converted::Empty => Single::Empty,

@@ -170,6 +170,17 @@ impl StateView for EventCtx<'_> {
     ) -> Option<Value<'s>> {
         let _ = id;
         let b = info.builtin?;
+        // `fd.name`, the fd field filters ask most, first: the fd's name, unless sysdig 0.29
+        // named a failed connect by its tuple.
+        if b == B::FdName {
+            self.fd_num()?;
+            return match self.fd() {
+                Some(f) if !failed_connect(EventCtx::event(self), opts.flavor) => {
+                    Some(fd_name_value(&f.name, opts.flavor))
+                }
+                _ => self.fd_field(b, opts, scratch),
+            };
+        }
         // The fields of the event's fd: none for an event about no fd (most events a format
         // with an fd field skips), else straight to them (an event with an fd number has its
         // thread).
@@ -1312,11 +1323,7 @@ impl<'a> CtxExt<'a> for EventCtx<'a> {
                 _ => None,
             };
         };
-        // sysdig 0.29 printed fd names with what is not printable left out.
-        let text = |name: &'s [u8]| match flavor {
-            Flavor::Sysdig029 => Value::Sanitized(name),
-            _ => Value::Bytes(name),
-        };
+        let text = |name: &'s [u8]| fd_name_value(name, flavor);
         let sanitized = flavor == Flavor::Sysdig029;
         let is_file = matches!(f.ty, FdType::File | FdType::FileV2);
         let v = match b {
@@ -1875,6 +1882,16 @@ fn has_text(s: &[u8], sanitized: bool) -> bool {
 
 /// The exit of connect (its only version).
 const CONNECT_X: u16 = 23;
+
+/// An fd's name as `fd.name` gives it: sysdig 0.29 printed fd names with what is not
+/// printable left out.
+#[inline]
+fn fd_name_value(name: &[u8], flavor: Flavor) -> Value<'_> {
+    match flavor {
+        Flavor::Sysdig029 => Value::Sanitized(name),
+        _ => Value::Bytes(name),
+    }
+}
 
 /// Whether the event is a failed connect, whose fd sysdig 0.29 named as if it were not in the
 /// table (libsinsp 0.25 keeps the socket's name: its parser leaves a failed connect alone).
