@@ -76,6 +76,9 @@ struct Filter {
     /// Whether the sysdig 0.29 program has checks that keep state from event to event
     /// (`evt.deltatime`): then it must see every event sysdig's filter saw.
     sysdig_keeps_state: bool,
+    /// For each era's program (libsinsp 0.25's, sysdig 0.29's): whether it is false on an
+    /// enter event whose fd the state does not hold ([`FilterField::needs_fd_on_enter`]).
+    fd_on_enter: [bool; 2],
 }
 
 impl Filter {
@@ -92,12 +95,18 @@ impl Filter {
         strata_filter::compile(&FilterSchema::new(reg, flavor), &expr)
     }
 
-    /// Whether the program for `flavor` keeps state from event to event.
-    fn keeps_state(&self, flavor: Flavor) -> bool {
-        match flavor {
-            Flavor::Sysdig029 => self.sysdig_keeps_state,
-            _ => false,
-        }
+    /// The program for `flavor`, if it compiled, as [`step`] runs it.
+    #[inline]
+    fn checks(&self, flavor: Flavor) -> Option<Checks<'_>> {
+        let (program, keeps_state, fd_on_enter) = match flavor {
+            Flavor::Sysdig029 => (&self.sysdig, self.sysdig_keeps_state, self.fd_on_enter[1]),
+            _ => (&self.libsinsp, false, self.fd_on_enter[0]),
+        };
+        Some(Checks {
+            program: program.as_ref().ok()?,
+            keeps_state,
+            fd_on_enter,
+        })
     }
 
     fn for_flavor(&self, flavor: Flavor) -> &Result<Program<FilterField>, strata_filter::Error> {
@@ -185,9 +194,15 @@ impl Events {
         let sysdig_keeps_state = sysdig
             .as_ref()
             .is_ok_and(|p| p.fields().iter().any(|f| f.keeps_state()));
+        let libsinsp = Filter::compile(self.registry(), filter, Flavor::Libsinsp025);
+        let needs_fd = |p: &Result<Program<FilterField>, _>| {
+            p.as_ref()
+                .is_ok_and(|p| p.required_fields().iter().any(|f| f.needs_fd_on_enter()))
+        };
         let f = Filter {
             text: filter.to_string(),
-            libsinsp: Filter::compile(self.registry(), filter, Flavor::Libsinsp025),
+            fd_on_enter: [needs_fd(&libsinsp), needs_fd(&sysdig)],
+            libsinsp,
             sysdig,
             sysdig_keeps_state,
         };
@@ -496,6 +511,27 @@ impl Events {
         stop.transpose()
     }
 
+    /// Under a filter, takes events in through [`filtered_run`] up to the first that passes
+    /// (then the reader's current event, with how it was processed), or `None`: nothing to
+    /// do there, or no event left whole in the reader's buffer. Not while a recorder writes,
+    /// the era is being decided, or a drain goes without the state engine: the general loop
+    /// does what those need.
+    #[inline]
+    fn filtered_run(&mut self) -> Option<Processed> {
+        if self.recorder.is_some() || self.decider.is_some() || self.lazy {
+            return None;
+        }
+        let checks = self.filter.as_ref()?.checks(self.opts.flavor)?;
+        filtered_run(
+            &mut self.reader,
+            &mut self.insp,
+            &self.opts,
+            checks,
+            &mut self.scratch,
+            &mut self.generic_types,
+        )
+    }
+
     /// Takes events into the state, handing each one that passes to `hand` (with the
     /// inspector, the options, the registry, the event and its processing: `None` when the
     /// drain goes without the state engine), up to the first that `hand` answers for; that
@@ -562,11 +598,9 @@ impl Events {
                         }
                     }
                     let flavor = self.opts.flavor;
-                    let program = match self.filter.as_ref().map(|f| f.for_flavor(flavor)) {
-                        Some(Ok(p)) => Some(p),
-                        _ => None,
-                    };
+                    let checks = self.filter.as_ref().and_then(|f| f.checks(flavor));
                     let outcome = if self.lazy {
+                        let program = checks.map(|c| c.program);
                         self.passed_over += 1;
                         let selected = pass_over(
                             &mut self.insp,
@@ -590,18 +624,10 @@ impl Events {
                         }
                         continue;
                     } else {
-                        let keeps_state = self
-                            .filter
-                            .as_ref()
-                            .is_some_and(|f| f.keeps_state(self.opts.flavor));
-                        let program = program.map(|program| Checks {
-                            program,
-                            keeps_state,
-                        });
                         let outcome = step(
                             &mut self.insp,
                             &self.opts,
-                            program,
+                            checks,
                             &mut self.scratch,
                             &mut self.generic_types,
                             ev,
@@ -637,6 +663,16 @@ impl Events {
                         }
                     }
                 }};
+            }
+            // Under a filter, the events it refuses go through a loop of their own.
+            if let Some(p) = self.filtered_run() {
+                if let Some(ev) = self.reader.current_event() {
+                    let registry = self.registry.as_deref().unwrap_or(Registry::builtin());
+                    if let Some(t) = hand(&self.insp, &self.opts, registry, &ev, Some(p)) {
+                        break t;
+                    }
+                    continue;
+                }
             }
             // Nearly every block: an event whole in the reader's buffer, lent where it lies
             // (`keep`: for `current_event` after a handed-out event).
@@ -708,17 +744,7 @@ fn step(
         let p = insp.update(ev);
         return (!p.is_hidden() && !state_only).then_some(p);
     };
-    let program = checks.program;
-    // An event of a type the filter cannot match: refused without looking at it (unless
-    // its checks keep state, which must see what sysdig's saw).
-    if !checks.keeps_state
-        && (!program.event_types().contains(ev.event_type)
-            || !generic_may_match(program, opts, generic_types, ev))
-    {
-        let p = insp.update_refused(ev);
-        if !p.is_hidden() && p.prefiltered().is_none() {
-            insp.refused();
-        }
+    if refuse_by_type(insp, opts, checks, generic_types, ev) {
         return None;
     }
     let mut run = |ctx: &EventCtx<'_>| passes(checks, ctx, opts, scratch);
@@ -732,12 +758,70 @@ fn step(
         Some(false) => return None,
         None => {}
     }
+    // An enter about no fd the state holds, under a filter false without one: refused
+    // without building its context. (Only exits are completed by libsinsp 0.25's reading:
+    // an enter is the event its context holds.)
+    if checks.fd_on_enter
+        && !checks.keeps_state
+        && ev.direction() == strata_scap::table::Direction::Enter
+        && insp.event_fd_of(ev, p).is_none()
+    {
+        insp.refused();
+        return None;
+    }
     let ctx = insp.context_of(ev, p);
     if !passes(checks, &ctx, opts, scratch) || state_only {
         insp.refused();
         return None;
     }
     Some(p)
+}
+
+/// Takes in `ev` as refused, if the filter cannot match an event of its type (unless its
+/// checks keep state, which must see what sysdig's saw): without looking at it. Returns
+/// whether it did.
+#[inline(always)]
+fn refuse_by_type(
+    insp: &mut Inspector,
+    opts: &RenderOptions,
+    checks: Checks<'_>,
+    generic_types: &mut Vec<u8>,
+    ev: &strata_scap::Event<'_>,
+) -> bool {
+    let program = checks.program;
+    if checks.keeps_state
+        || (program.event_types().contains(ev.event_type)
+            && generic_may_match(program, opts, generic_types, ev))
+    {
+        return false;
+    }
+    let p = insp.update_refused(ev);
+    if !p.is_hidden() && p.prefiltered().is_none() {
+        insp.refused();
+    }
+    true
+}
+
+/// Takes events in under a filter, as [`step`] does, up to the first that passes (then the
+/// reader's current event, with how it was processed) or the first that is not an event
+/// whole in the reader's buffer (`None`). The events a filter refuses, most of a capture, go
+/// through this small loop rather than the general one.
+#[inline(never)]
+fn filtered_run<R: Read>(
+    reader: &mut StreamReader<R>,
+    insp: &mut Inspector,
+    opts: &RenderOptions,
+    checks: Checks<'_>,
+    scratch: &mut String,
+    generic_types: &mut Vec<u8>,
+) -> Option<Processed> {
+    // (`keep`: the event that passes is taken again as the current one.)
+    while let Some(ev) = reader.next_whole_event(true) {
+        if let Some(p) = step(insp, opts, Some(checks), scratch, generic_types, &ev) {
+            return Some(p);
+        }
+    }
+    None
 }
 
 /// Whether a filter may match `ev` judging by its type name alone, for a generic syscall
@@ -855,8 +939,12 @@ impl StateView for EventAlone<'_, '_> {
 #[derive(Clone, Copy)]
 struct Checks<'p> {
     program: &'p Program<FilterField>,
-    /// Whether it has checks that keep state from event to event ([`Filter::keeps_state`]).
+    /// Whether it has checks that keep state from event to event (sysdig 0.29's
+    /// `evt.deltatime`, ...).
     keeps_state: bool,
+    /// Whether it is false on an enter event whose fd the state does not hold
+    /// ([`FilterField::needs_fd_on_enter`]).
+    fd_on_enter: bool,
 }
 
 /// Whether the event of `ctx` passes the filter.
@@ -867,8 +955,15 @@ fn passes(
     scratch: &mut String,
 ) -> bool {
     let program = checks.program;
-    if !checks.keeps_state && !program.event_types().contains(ctx.event().event_type) {
-        return false;
+    if !checks.keeps_state {
+        let ev = ctx.event();
+        if !program.event_types().contains(ev.event_type)
+            || (checks.fd_on_enter
+                && ev.direction() == strata_scap::table::Direction::Enter
+                && ctx.fd().is_none())
+        {
+            return false;
+        }
     }
     let mut rec = FilterRecord::with_scratch(ctx, opts, std::mem::take(scratch));
     let keep = program.matches(&mut rec);

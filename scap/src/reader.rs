@@ -869,7 +869,7 @@ impl<R: Read> StreamReader<R> {
     /// assert_eq!(events, strata_scap::SliceReader::new(&bytes).filter(|b| matches!(b, Ok(Block::Event(_)))).count());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn next_whole_event(&mut self, keep: bool) -> Option<Event<'_>> {
         if self.done || self.opts.recover {
             return None;
