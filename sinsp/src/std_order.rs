@@ -92,23 +92,21 @@ impl StdOrder {
 
     /// Puts a node at the start of its bucket's run, or at the front of the list.
     fn place(&mut self, key: i64, b: u32) {
-        let count = self.counts.get_mut(b as usize);
-        let used = count.as_ref().is_none_or(|c| **c > 0);
-        if let Some(c) = count {
-            *c += 1;
-        }
-        // (The run's start is its last node in the reversed vector; the new node goes
-        // after it, or at the end for an empty bucket.)
-        let at = match used {
-            true => self
-                .nodes
-                .iter()
-                .rposition(|&(_, nb)| nb == b)
-                .map(|i| i + 1),
-            false => None,
+        // (A bucket past the counts, which a rehash sizes, is searched as if used.)
+        let used = match self.counts.get_mut(b as usize) {
+            Some(c) => {
+                *c += 1;
+                *c > 1
+            }
+            None => true,
         };
+        // The run's start is its last node in the reversed vector: the new node goes after
+        // it, or at the end for an empty bucket.
+        let at = used
+            .then(|| self.nodes.iter().rposition(|&(_, nb)| nb == b))
+            .flatten();
         match at {
-            Some(i) => self.nodes.insert(i, (key, b)),
+            Some(i) => self.nodes.insert(i + 1, (key, b)),
             None => self.nodes.push((key, b)),
         }
     }
